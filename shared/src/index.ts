@@ -1,0 +1,4 @@
+export * from './schemas.js';
+export * from './errors.js';
+export * from './events.js';
+export { keys } from './keys.js';

@@ -1,0 +1,46 @@
+/**
+ * Every Redis key and stream name Ripple uses. Nothing else spells a key: server, worker,
+ * Lua wrappers and tests all build names here, so a rename happens in one place.
+ */
+const P = 'ripple:';
+
+export const keys = {
+  /** Hash: id, handle, pass (scrypt), createdAt. */
+  user: (id: string) => `${P}user:${id}`,
+  /** Hash: lower-case handle → user id. HSETNX here is what makes sign-up race-free. */
+  handles: `${P}handles`,
+  /** Sorted set: follower id, scored by the global follow sequence at the moment of following. */
+  followers: (id: string) => `${P}followers:${id}`,
+  /** Set: ids this user follows. */
+  following: (id: string) => `${P}following:${id}`,
+  /** Sorted set of tweet sequence numbers: the user's home timeline. */
+  timeline: (id: string) => `${P}timeline:${id}`,
+  /** Prefix Lua scripts append a user id to, for the timelines they write. */
+  timelinePrefix: `${P}timeline:`,
+  /** Sorted set of tweet sequence numbers: the user's own tweets. */
+  userTweets: (id: string) => `${P}tweets-by:${id}`,
+  /** Hash: id, text, authorId, authorHandle, createdAt. */
+  tweet: (seq: number | string) => `${P}tweet:${seq}`,
+  /** Hash: the fan-out job's state; see worker/src/lua/deliver-page.lua for its fields. */
+  job: (id: string) => `${P}job:${id}`,
+  /** String "tweetSeq:jobId" for one user's Idempotency-Key, kept 24 h. */
+  idempotency: (userId: string, key: string) => `${P}idem:${userId}:${key}`,
+  seq: {
+    user: `${P}seq:user`,
+    tweet: `${P}seq:tweet`,
+    job: `${P}seq:job`,
+    /** One global counter, so "followers at the time of posting" is a score range. */
+    follow: `${P}seq:follow`,
+  },
+  /** Outstanding follower deliveries: accepted, not yet delivered. Admission control reads it. */
+  backlog: `${P}backlog`,
+  /** Hash: user id → number of live sockets, across all server nodes. */
+  online: `${P}online`,
+  /** Secret that signs tokens when RIPPLE_TOKEN_SECRET is not set; shared by every process. */
+  tokenSecret: `${P}token-secret`,
+  /** Stream of fan-out work, read by the worker consumer group. */
+  fanoutStream: `${P}fanout`,
+  fanoutGroup: 'fanout-workers',
+  /** Stream of Socket.IO events published by workers and relayed by every server node. */
+  eventsStream: `${P}events`,
+} as const;

@@ -1,0 +1,114 @@
+import { z } from 'zod';
+
+/** Handles are case-insensitive: validated and stored lower-case. */
+export const handleSchema = z
+  .string({ error: 'handle must be a string' })
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9_]{3,20}$/, 'handle must be 3–20 characters of a–z, 0–9 or _');
+
+export const passwordSchema = z
+  .string({ error: 'password must be a string' })
+  .min(8, 'password must be at least 8 characters')
+  .max(128, 'password must be at most 128 characters');
+
+export const credentialsSchema = z.object({ handle: handleSchema, password: passwordSchema });
+export type Credentials = z.infer<typeof credentialsSchema>;
+
+/** Tweets are measured in Unicode code points, like the client's counter. */
+export const TWEET_MAX_CODE_POINTS = 280;
+export const codePointLength = (text: string): number => [...text].length;
+
+export const tweetTextSchema = z
+  .string({ error: 'text must be a string' })
+  .trim()
+  .refine((text) => text.length > 0, 'text must not be empty')
+  .refine(
+    (text) => codePointLength(text) <= TWEET_MAX_CODE_POINTS,
+    `text must be at most ${TWEET_MAX_CODE_POINTS} characters`,
+  );
+
+export const postTweetBodySchema = z.object({ text: tweetTextSchema });
+export const followBodySchema = z.object({ handle: handleSchema });
+
+/** Printable ASCII only, so a key is safe in logs and Redis key names. */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[\x21-\x7e]{1,64}$/, 'Idempotency-Key must be 1–64 printable ASCII characters');
+
+export const SYNTHETIC_FOLLOWERS_MAX = 1_000_000;
+export const syntheticFollowersBodySchema = z.object({
+  count: z
+    .number({ error: 'count must be a number' })
+    .int('count must be a whole number')
+    .min(1, 'count must be at least 1')
+    .max(SYNTHETIC_FOLLOWERS_MAX, `count must be at most ${SYNTHETIC_FOLLOWERS_MAX}`),
+});
+
+/** Tweet ids are zero-padded sequence numbers, so they sort in creation order as strings. */
+export const TWEET_ID_DIGITS = 12;
+export const tweetIdSchema = z.string().regex(/^[0-9]{1,16}$/, 'must be a tweet id');
+export const tweetIdFromSeq = (seq: number | string): string => String(seq).padStart(TWEET_ID_DIGITS, '0');
+export const seqFromTweetId = (id: string): number => Number(id);
+
+export const pageQuerySchema = z.object({
+  limit: z.coerce
+    .number({ error: 'limit must be a number' })
+    .int('limit must be a whole number')
+    .min(1, 'limit must be between 1 and 100')
+    .max(100, 'limit must be between 1 and 100')
+    .default(50),
+  before: tweetIdSchema.optional(),
+});
+export type PageQuery = z.infer<typeof pageQuerySchema>;
+
+export const userSchema = z.object({
+  id: z.string(),
+  handle: z.string(),
+  followers: z.number(),
+  following: z.number(),
+});
+export type User = z.infer<typeof userSchema>;
+
+export const tweetSchema = z.object({
+  id: z.string(),
+  text: z.string(),
+  createdAt: z.string(),
+  author: z.object({ id: z.string(), handle: z.string() }),
+});
+export type Tweet = z.infer<typeof tweetSchema>;
+
+export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'failed']);
+export type JobStatus = z.infer<typeof jobStatusSchema>;
+
+export const jobSchema = z.object({
+  id: z.string(),
+  tweetId: z.string(),
+  status: jobStatusSchema,
+  delivered: z.number(),
+  total: z.number(),
+  attempts: z.number(),
+  enqueuedAt: z.string(),
+  startedAt: z.string().nullable(),
+  finishedAt: z.string().nullable(),
+  error: z.string().nullable(),
+});
+export type Job = z.infer<typeof jobSchema>;
+
+export const authResponseSchema = z.object({ user: userSchema, token: z.string() });
+export type AuthResponse = z.infer<typeof authResponseSchema>;
+export const postTweetResponseSchema = z.object({ tweet: tweetSchema, job: jobSchema });
+export type PostTweetResponse = z.infer<typeof postTweetResponseSchema>;
+export const tweetPageSchema = z.object({ tweets: z.array(tweetSchema), nextBefore: z.string().nullable() });
+export type TweetPage = z.infer<typeof tweetPageSchema>;
+
+/**
+ * One entry of the fan-out stream: deliver job `job` to the author's followers whose
+ * follow sequence lies in (`lo`, `hi`]. Workers validate entries with this before any work.
+ */
+export const fanoutEntrySchema = z.object({
+  job: z.string().regex(/^[0-9]+$/),
+  lo: z.string().regex(/^[0-9]+$/),
+  hi: z.string().regex(/^[0-9]+$/),
+});
+export type FanoutEntry = z.infer<typeof fanoutEntrySchema>;
