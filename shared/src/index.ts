@@ -2,3 +2,4 @@ export * from './schemas.js';
 export * from './errors.js';
 export * from './events.js';
 export { keys } from './keys.js';
+export * from './views.js';

@@ -1,0 +1,62 @@
+import express, { type Express, type RequestHandler } from 'express';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger, RedisClient } from '@ripple/shared/node';
+import { requireAuth } from './auth.js';
+import { HttpError, errorHandler, notFound } from './http-error.js';
+import type { Metrics } from './metrics.js';
+import { followsRouter } from './routes/follows.js';
+import { healthRouter } from './routes/health.js';
+import { jobsRouter } from './routes/jobs.js';
+import { timelineRouter } from './routes/timeline.js';
+import { tweetsRouter } from './routes/tweets.js';
+import { publicUsersRouter, usersRouter } from './routes/users.js';
+import type { Tokens } from './tokens.js';
+
+export interface AppDeps {
+  redis: RedisClient;
+  tokens: Tokens;
+  metrics: Metrics;
+  log: Logger;
+  fanoutMaxBacklog: number;
+  timelineMax: number;
+  demo: boolean;
+  /** Directory of the built client to serve at `/`; omitted in API-only tests. */
+  clientDir?: string | undefined;
+}
+
+/** The contract's body limit. */
+const BODY_LIMIT = '16kb';
+
+/** A body that is there must be JSON; a POST without a body is left to validation. */
+const requireJsonBody: RequestHandler = (req, _res, next) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (hasBody && !req.is('application/json')) {
+    throw new HttpError('unsupported_media_type', 'request body must be JSON (Content-Type: application/json)');
+  }
+  next();
+};
+
+/** Builds the Express app from injected parts; no I/O happens here. */
+export function createApp(deps: AppDeps): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback');
+
+  app.use(healthRouter(deps));
+  app.use('/api', requireJsonBody, express.json({ limit: BODY_LIMIT }));
+  app.use(publicUsersRouter(deps));
+  app.use('/api', requireAuth(deps.tokens));
+  app.use(usersRouter(deps), followsRouter(deps), tweetsRouter(deps), timelineRouter(deps), jobsRouter(deps));
+  app.use('/api', notFound);
+
+  if (deps.clientDir && existsSync(path.join(deps.clientDir, 'index.html'))) {
+    const index = path.join(deps.clientDir, 'index.html');
+    app.use(express.static(deps.clientDir, { index: false, maxAge: '1h' }));
+    // Client-side routes (e.g. /dashboard) all load the single page.
+    app.get(/^\/(?!api\/|socket\.io\/).*/, (_req, res) => res.sendFile(index));
+  }
+  app.use(notFound);
+  app.use(errorHandler(deps.log));
+  return app;
+}

@@ -1,0 +1,39 @@
+export interface ServerConfig {
+  /** HTTP + Socket.IO port. @defaultValue 3000 */
+  port: number;
+  /** @defaultValue redis://127.0.0.1:6379 */
+  redisUrl: string;
+  /** Outstanding deliveries above which new tweets are refused with 503. @defaultValue 5000000 */
+  fanoutMaxBacklog: number;
+  /** Entries kept in one home timeline. @defaultValue 800 */
+  timelineMax: number;
+  /** Demo-only endpoints (synthetic followers) answer; when false they are 404. @defaultValue true */
+  demo: boolean;
+  /** Token signing key; when unset, one generated key is shared through Redis by every process. */
+  tokenSecret: string | undefined;
+  /** Lifetime of a sign-in token in ms. @defaultValue 7 days */
+  tokenTtlMs: number;
+  /** Built client to serve, if present. */
+  clientDir: string | undefined;
+}
+
+const intFrom = (value: string | undefined, fallback: number, name: string, min = 1): number => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
+  return n;
+};
+
+/** Reads the environment once into a typed config; a bad value stops the process with its name. */
+export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  return {
+    port: intFrom(env.PORT, 3000, 'PORT', 0),
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    fanoutMaxBacklog: intFrom(env.FANOUT_MAX_BACKLOG, 5_000_000, 'FANOUT_MAX_BACKLOG', 0),
+    timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
+    demo: (env.RIPPLE_DEMO ?? '1') !== '0',
+    tokenSecret: env.RIPPLE_TOKEN_SECRET || undefined,
+    tokenTtlMs: 7 * 24 * 3600 * 1000,
+    clientDir: undefined,
+  };
+}

@@ -1,0 +1,91 @@
+--[[
+  admit-tweet: accept one tweet, or refuse it, in a single atomic step.
+
+  Why Lua: the idempotency check, the backlog check and every write (tweet, author's own
+  timeline, job record, stream entry, idempotency record) must happen together. Two racing
+  requests with one Idempotency-Key must never both create a tweet, and a refused tweet must
+  leave nothing behind. A MULTI cannot branch on what it reads; a script can.
+
+  KEYS[1] idempotency record (string "tweetSeq:jobId"; may be a dummy key when no header)
+  KEYS[2] tweet sequence counter
+  KEYS[3] job sequence counter
+  KEYS[4] global follow sequence counter
+  KEYS[5] author's followers (sorted set scored by follow sequence)
+  KEYS[6] backlog counter (outstanding follower deliveries)
+  KEYS[7] fan-out stream
+  KEYS[8] author's own tweets (sorted set)
+  KEYS[9] author's home timeline (sorted set)
+  KEYS[10] events stream (for the immediate fanout:done of a tweet nobody follows)
+
+  ARGV[1] author id
+  ARGV[2] author handle
+  ARGV[3] tweet text
+  ARGV[4] idempotency TTL in seconds; "0" when the request has no Idempotency-Key
+  ARGV[5] FANOUT_MAX_BACKLOG
+  ARGV[6] TIMELINE_MAX
+  ARGV[7] tweet key prefix (the tweet hash is prefix .. seq)
+  ARGV[8] job key prefix (the job hash is prefix .. id)
+  ARGV[9] events stream approximate max length
+  ARGV[10] digits of a tweet id (ids are zero-padded so they sort as strings)
+
+  Returns one of
+    {"new", tweetSeq, jobId}
+    {"dup", tweetSeq, jobId}        same key seen before: nothing written
+    {"overloaded", backlog}         backlog above the limit: nothing written
+]]
+
+local useIdempotency = ARGV[4] ~= '0'
+if useIdempotency then
+  local seen = redis.call('GET', KEYS[1])
+  if seen then
+    local sep = string.find(seen, ':', 1, true)
+    return {'dup', string.sub(seen, 1, sep - 1), string.sub(seen, sep + 1)}
+  end
+end
+
+-- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
+-- units of work. Admitting while the backlog is at or under the limit means the backlog can
+-- pass it by at most one job.
+local backlog = tonumber(redis.call('GET', KEYS[6]) or '0')
+if backlog > tonumber(ARGV[5]) then
+  return {'overloaded', backlog}
+end
+
+local time = redis.call('TIME')
+local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+
+local tweetSeq = redis.call('INCR', KEYS[2])
+local jobId = tostring(redis.call('INCR', KEYS[3]))
+local total = redis.call('ZCARD', KEYS[5])
+-- Every follow takes its sequence number and joins the set in one atomic step, so the
+-- followers at this moment are exactly those scored up to the current sequence.
+local hi = redis.call('GET', KEYS[4]) or '0'
+
+redis.call('HSET', ARGV[7] .. tweetSeq,
+  'id', tweetSeq, 'text', ARGV[3], 'authorId', ARGV[1], 'authorHandle', ARGV[2], 'createdAt', nowMs)
+redis.call('ZADD', KEYS[8], tweetSeq, tweetSeq)
+redis.call('ZADD', KEYS[9], tweetSeq, tweetSeq)
+redis.call('ZREMRANGEBYRANK', KEYS[9], 0, -(tonumber(ARGV[6]) + 1))
+
+local jobKey = ARGV[8] .. jobId
+redis.call('HSET', jobKey,
+  'id', jobId, 'tweetSeq', tweetSeq, 'authorId', ARGV[1], 'status', 'queued',
+  'delivered', 0, 'total', total, 'attempts', 0, 'enqueuedAt', nowMs,
+  'startedAt', '', 'finishedAt', '', 'error', '', 'hi', hi, 'chunksLeft', 1)
+
+if total == 0 then
+  -- Nobody to deliver to: the job is done the moment it exists.
+  redis.call('HSET', jobKey, 'status', 'done', 'chunksLeft', 0, 'startedAt', nowMs, 'finishedAt', nowMs)
+  redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[9], '*', 'event', 'fanout:done', 'to', ARGV[1],
+    'payload', cjson.encode({jobId = jobId, tweetId = string.format('%0' .. ARGV[10] .. 'd', tweetSeq),
+      delivered = 0, total = 0, durationMs = 0}))
+else
+  redis.call('INCRBY', KEYS[6], total)
+  redis.call('XADD', KEYS[7], '*', 'job', jobId, 'lo', '0', 'hi', hi)
+end
+
+if useIdempotency then
+  redis.call('SET', KEYS[1], tweetSeq .. ':' .. jobId, 'EX', ARGV[4])
+end
+
+return {'new', tostring(tweetSeq), jobId}

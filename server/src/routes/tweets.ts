@@ -1,0 +1,57 @@
+import { Router } from 'express';
+import { idempotencyKeySchema, postTweetBodySchema, seqFromTweetId, tweetIdSchema } from '@ripple/shared';
+import type { RedisClient } from '@ripple/shared/node';
+import { callerId } from '../auth.js';
+import { retryAfterSeconds } from '../back-pressure.js';
+import { HttpError } from '../http-error.js';
+import type { Metrics } from '../metrics.js';
+import { admitTweet } from '../store/admit-tweet.js';
+import { getJob, getTweet } from '../store/tweets.js';
+import { getUser } from '../store/users.js';
+import { validate } from '../validate.js';
+
+export interface TweetsDeps {
+  redis: RedisClient;
+  metrics: Metrics;
+  fanoutMaxBacklog: number;
+  timelineMax: number;
+}
+
+export function tweetsRouter({ redis, metrics, fanoutMaxBacklog, timelineMax }: TweetsDeps): Router {
+  const router = Router();
+
+  router.post('/api/tweets', async (req, res) => {
+    const { text } = validate(postTweetBodySchema, req.body);
+    const rawKey = req.get('idempotency-key');
+    const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key');
+    const author = await getUser(redis, callerId(res));
+    if (!author) throw new HttpError('unauthorized', 'this account no longer exists');
+
+    const admitted = await admitTweet(redis, {
+      authorId: author.id,
+      authorHandle: author.handle,
+      text,
+      idempotencyKey,
+      maxBacklog: fanoutMaxBacklog,
+      timelineMax,
+    });
+    if (admitted.outcome === 'overloaded') {
+      metrics.tweetsRefused.inc({ reason: 'overloaded' });
+      const wait = retryAfterSeconds(admitted.backlog, fanoutMaxBacklog);
+      throw new HttpError('overloaded', `fan-out backlog is full; try again in ${wait} s`, { 'Retry-After': String(wait) });
+    }
+    if (admitted.outcome === 'new') metrics.tweetsAccepted.inc();
+    const [tweet, found] = await Promise.all([getTweet(redis, admitted.tweetSeq), getJob(redis, admitted.jobId)]);
+    if (!tweet || !found) throw new Error(`admitted tweet ${admitted.tweetSeq} / job ${admitted.jobId} not readable`);
+    res.status(202).json({ tweet, job: found.job });
+  });
+
+  router.get('/api/tweets/:id', async (req, res) => {
+    const id = validate(tweetIdSchema, req.params.id, 'id');
+    const tweet = await getTweet(redis, seqFromTweetId(id));
+    if (!tweet) throw new HttpError('not_found', `no tweet ${id}`);
+    res.json({ tweet });
+  });
+
+  return router;
+}

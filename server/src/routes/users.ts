@@ -1,0 +1,79 @@
+import { Router } from 'express';
+import { credentialsSchema, handleSchema, syntheticFollowersBodySchema } from '@ripple/shared';
+import type { RedisClient } from '@ripple/shared/node';
+import { callerId } from '../auth.js';
+import { HttpError } from '../http-error.js';
+import { hashPassword, verifyPassword } from '../passwords.js';
+import { addSyntheticFollowers } from '../store/follows.js';
+import { createUser, findUserIdByHandle, getPasswordHash, getUser } from '../store/users.js';
+import type { Tokens } from '../tokens.js';
+import { validate } from '../validate.js';
+
+export interface UsersDeps {
+  redis: RedisClient;
+  tokens: Tokens;
+  demo: boolean;
+}
+
+/** Resolves a handle from the URL to a user id, or throws not_found. */
+export async function userIdForHandle(redis: RedisClient, rawHandle: unknown): Promise<string> {
+  const handle = validate(handleSchema, rawHandle, 'handle');
+  const id = await findUserIdByHandle(redis, handle);
+  if (!id) throw new HttpError('not_found', `no user @${handle}`);
+  return id;
+}
+
+async function userOrThrow(redis: RedisClient, id: string) {
+  const user = await getUser(redis, id);
+  if (!user) throw new HttpError('not_found', 'no such user');
+  return user;
+}
+
+/** Sign-up and sign-in: no token needed. */
+export function publicUsersRouter({ redis, tokens }: UsersDeps): Router {
+  const router = Router();
+
+  router.post('/api/users', async (req, res) => {
+    const { handle, password } = validate(credentialsSchema, req.body);
+    const id = await createUser(redis, handle, await hashPassword(password));
+    if (!id) throw new HttpError('handle_taken', `@${handle} is taken`);
+    res.status(201).json({ user: await userOrThrow(redis, id), token: tokens.issue(id) });
+  });
+
+  router.post('/api/sessions', async (req, res) => {
+    const { handle, password } = validate(credentialsSchema, req.body);
+    const id = await findUserIdByHandle(redis, handle);
+    const stored = id ? await getPasswordHash(redis, id) : null;
+    if (!id || !stored || !(await verifyPassword(password, stored))) {
+      throw new HttpError('unauthorized', 'wrong handle or password');
+    }
+    res.json({ user: await userOrThrow(redis, id), token: tokens.issue(id) });
+  });
+
+  return router;
+}
+
+export function usersRouter({ redis, demo }: UsersDeps): Router {
+  const router = Router();
+
+  router.get('/api/me', async (_req, res) => {
+    const user = await getUser(redis, callerId(res));
+    // A valid signature for a user that no longer exists (e.g. Redis was wiped) is no session.
+    if (!user) throw new HttpError('unauthorized', 'this account no longer exists');
+    res.json({ user });
+  });
+
+  router.get('/api/users/:handle', async (req, res) => {
+    res.json({ user: await userOrThrow(redis, await userIdForHandle(redis, req.params.handle)) });
+  });
+
+  if (demo) {
+    router.post('/api/me/followers/synthetic', async (req, res) => {
+      const { count } = validate(syntheticFollowersBodySchema, req.body);
+      await addSyntheticFollowers(redis, callerId(res), count);
+      res.json({ user: await userOrThrow(redis, callerId(res)) });
+    });
+  }
+
+  return router;
+}

@@ -1,0 +1,59 @@
+import { keys, TWEET_ID_DIGITS } from '@ripple/shared';
+import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
+
+const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url));
+
+/** Idempotency records live 24 hours, as the contract promises. */
+const IDEMPOTENCY_TTL_S = 24 * 3600;
+/** The events stream is a live feed, not a log: keep it roughly this long. */
+export const EVENTS_MAX_LEN = 100_000;
+
+export interface AdmitTweetArgs {
+  authorId: string;
+  authorHandle: string;
+  text: string;
+  idempotencyKey: string | undefined;
+  maxBacklog: number;
+  timelineMax: number;
+}
+
+export type AdmitResult =
+  | { outcome: 'new' | 'dup'; tweetSeq: string; jobId: string }
+  | { outcome: 'overloaded'; backlog: number };
+
+/**
+ * Stores the tweet, puts it in the author's timeline and enqueues its fan-out job in one atomic
+ * step; or answers the earlier tweet for a repeated Idempotency-Key; or refuses, writing nothing,
+ * when the fan-out backlog is over the limit. The only caller of admit-tweet.lua.
+ */
+export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise<AdmitResult> {
+  const reply = (await script.run(
+    redis,
+    [
+      a.idempotencyKey ? keys.idempotency(a.authorId, a.idempotencyKey) : keys.idempotency(a.authorId, ''),
+      keys.seq.tweet,
+      keys.seq.job,
+      keys.seq.follow,
+      keys.followers(a.authorId),
+      keys.backlog,
+      keys.fanoutStream,
+      keys.userTweets(a.authorId),
+      keys.timeline(a.authorId),
+      keys.eventsStream,
+    ],
+    [
+      a.authorId,
+      a.authorHandle,
+      a.text,
+      a.idempotencyKey ? IDEMPOTENCY_TTL_S : 0,
+      a.maxBacklog,
+      a.timelineMax,
+      keys.tweet(''),
+      keys.job(''),
+      EVENTS_MAX_LEN,
+      TWEET_ID_DIGITS,
+    ],
+  )) as [string, string | number, string?];
+  if (reply[0] === 'overloaded') return { outcome: 'overloaded', backlog: Number(reply[1]) };
+  return { outcome: reply[0] as 'new' | 'dup', tweetSeq: String(reply[1]), jobId: String(reply[2]) };
+}

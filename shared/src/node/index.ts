@@ -1,0 +1,3 @@
+export * from './redis-client.js';
+export * from './lua-script.js';
+export * from './logger.js';

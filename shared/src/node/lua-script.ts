@@ -1,0 +1,26 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import type { RedisClient } from './redis-client.js';
+
+/** A Lua script read once from disk, run by SHA with a fallback to EVAL after a Redis restart. */
+export interface LuaScript {
+  readonly name: string;
+  run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
+}
+
+export function loadLuaScript(url: URL): LuaScript {
+  const source = readFileSync(url, 'utf8');
+  const sha = createHash('sha1').update(source).digest('hex');
+  return {
+    name: url.pathname.split('/').pop() ?? url.pathname,
+    async run(client, keys, args) {
+      const tail = [String(keys.length), ...keys, ...args.map(String)];
+      try {
+        return await client.sendCommand(['EVALSHA', sha, ...tail]);
+      } catch (err) {
+        if (!(err instanceof Error) || !err.message.startsWith('NOSCRIPT')) throw err;
+        return await client.sendCommand(['EVAL', source, ...tail]);
+      }
+    },
+  };
+}

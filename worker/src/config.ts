@@ -1,0 +1,46 @@
+import { hostname } from 'node:os';
+import { randomBytes } from 'node:crypto';
+
+export interface WorkerConfig {
+  /** @defaultValue redis://127.0.0.1:6379 */
+  redisUrl: string;
+  /** Entries kept in one home timeline. @defaultValue 800 */
+  timelineMax: number;
+  /**
+   * Followers written per Lua call. One call blocks Redis while it runs, so a page is kept
+   * small enough (a few ms) that other clients and other jobs interleave.
+   * @defaultValue 1000
+   */
+  pageSize: number;
+  /** A pending entry idle this long belonged to a dead worker and is claimed. @defaultValue 5000 */
+  claimIdleMs: number;
+  /** How long one XREADGROUP waits for new work before checking for stalled entries. @defaultValue 1000 */
+  blockMs: number;
+  /** Unique name of this consumer in the group. */
+  consumerName: string;
+  /** Approximate length the events stream is trimmed to; events are live notifications only. @defaultValue 100000 */
+  eventsMaxLen: number;
+  /** Minimum gap between progress events of one job, in ms. @defaultValue 250 */
+  progressIntervalMs: number;
+}
+
+const intFrom = (value: string | undefined, fallback: number, name: string): number => {
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
+  return n;
+};
+
+/** Reads the environment once into a typed config. */
+export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  return {
+    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
+    pageSize: intFrom(env.FANOUT_PAGE_SIZE, 1000, 'FANOUT_PAGE_SIZE'),
+    claimIdleMs: intFrom(env.FANOUT_CLAIM_IDLE_MS, 5000, 'FANOUT_CLAIM_IDLE_MS'),
+    blockMs: 1000,
+    consumerName: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
+    eventsMaxLen: 100_000,
+    progressIntervalMs: 250,
+  };
+}

@@ -1,0 +1,51 @@
+import { keys, tweetView, type FanoutEntry } from '@ripple/shared';
+import type { RedisClient } from '@ripple/shared/node';
+import { deliverPage } from './deliver-page.js';
+import type { WorkerConfig } from './config.js';
+
+export interface FanOutOptions {
+  /** Checked between pages: true hands the rest of the chunk back instead of finishing it. */
+  shouldStop: () => boolean;
+  /** Called after every page, e.g. to keep ownership of a long chunk. */
+  afterPage: () => Promise<void>;
+}
+
+export type ChunkOutcome = 'complete' | 'stopped';
+
+/**
+ * Delivers one stream entry (a chunk of a job) to every follower in its range, page by page.
+ * Safe to run any number of times, concurrently too: each page is one atomic script that
+ * resumes from the chunk's stored cursor, so a rerun only finishes what is left.
+ */
+export async function fanOutChunk(
+  redis: RedisClient,
+  config: WorkerConfig,
+  entry: FanoutEntry,
+  options: FanOutOptions,
+): Promise<ChunkOutcome> {
+  const [tweetSeq, authorId] = await redis.hmGet(keys.job(entry.job), ['tweetSeq', 'authorId']);
+  if (!tweetSeq || !authorId) return 'complete';
+  await redis.hIncrBy(keys.job(entry.job), 'attempts', 1);
+  const tweet = tweetView(await redis.hGetAll(keys.tweet(tweetSeq)));
+  if (!tweet) return 'complete';
+
+  const timelineNewPayload = JSON.stringify({ tweet });
+  for (;;) {
+    if (options.shouldStop()) return 'stopped';
+    const page = await deliverPage(redis, {
+      jobId: entry.job,
+      tweetSeq,
+      tweetId: tweet.id,
+      authorId,
+      timelineNewPayload,
+      lo: entry.lo,
+      hi: entry.hi,
+      pageSize: config.pageSize,
+      timelineMax: config.timelineMax,
+      eventsMaxLen: config.eventsMaxLen,
+      progressIntervalMs: config.progressIntervalMs,
+    });
+    if (page.state !== 'more') return 'complete';
+    await options.afterPage();
+  }
+}

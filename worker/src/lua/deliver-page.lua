@@ -1,0 +1,121 @@
+--[[
+  deliver-page: deliver one tweet to the next page of followers in one chunk of a job.
+
+  Why Lua: a page's timeline writes, the chunk's cursor, the job's delivered count, the
+  backlog and the events they cause must change together. A worker may die between any two
+  commands; because this whole step is atomic and the cursor moves with the writes, a
+  redelivered chunk resumes exactly where the last completed page ended: no timeline gets the
+  tweet twice, no delivery is counted twice, and fanout:done is published exactly once (by
+  the call that finishes the last chunk). Reading follower ids here also keeps them from
+  travelling to Node and back.
+
+  Job hash fields used: status, total, delivered, chunksLeft, enqueuedAt, startedAt,
+  finishedAt, lastProgressAt, lastProgressDelivered, and the chunk's cursor field
+  (last follow sequence delivered, or "done").
+
+  Timeline keys are built from ARGV[6] .. follower id. They are not declared in KEYS: under
+  Redis Cluster a chunk would be routed by a hash tag shared by follower ids of one slot group.
+
+  KEYS[1] job hash
+  KEYS[2] author's followers (sorted set scored by follow sequence)
+  KEYS[3] online users (hash user id → live socket count)
+  KEYS[4] backlog counter
+  KEYS[5] events stream
+
+  ARGV[1] chunk cursor field name
+  ARGV[2] chunk start, exclusive (follow sequence)
+  ARGV[3] chunk end, inclusive (follow sequence)
+  ARGV[4] page size
+  ARGV[5] TIMELINE_MAX
+  ARGV[6] timeline key prefix
+  ARGV[7] tweet sequence (timeline score and member)
+  ARGV[8] timeline:new payload (JSON)
+  ARGV[9] job id
+  ARGV[10] tweet id
+  ARGV[11] author id
+  ARGV[12] events stream approximate max length
+  ARGV[13] progress interval in ms
+
+  Returns {state, delivered, total}, state being
+    "more"        the chunk has more followers to deliver
+    "chunk-done"  this chunk is complete (now or earlier); other chunks may remain
+    "job-done"    this call completed the whole job
+    "missing"     no such job (expired or never existed)
+]]
+
+local job = redis.call('HMGET', KEYS[1], 'status', 'total', 'delivered', 'enqueuedAt',
+  'lastProgressAt', 'lastProgressDelivered', ARGV[1])
+if not job[1] then
+  return {'missing', 0, 0}
+end
+local total = tonumber(job[2])
+local delivered = tonumber(job[3])
+if job[7] == 'done' then
+  return {'chunk-done', delivered, total}
+end
+
+local time = redis.call('TIME')
+local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+if job[1] == 'queued' then
+  redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', nowMs)
+end
+
+local pageSize = tonumber(ARGV[4])
+local page = redis.call('ZRANGE', KEYS[2], '(' .. (job[7] or ARGV[2]), ARGV[3],
+  'BYSCORE', 'LIMIT', 0, pageSize, 'WITHSCORES')
+local count = #page / 2
+
+local timelineMax = tonumber(ARGV[5])
+local checkOnline = redis.call('HLEN', KEYS[3]) > 0
+local online = {}
+for i = 1, #page, 2 do
+  local follower = page[i]
+  local timeline = ARGV[6] .. follower
+  redis.call('ZADD', timeline, ARGV[7], ARGV[7])
+  if redis.call('ZCARD', timeline) > timelineMax then
+    redis.call('ZREMRANGEBYRANK', timeline, 0, -(timelineMax + 1))
+  end
+  if checkOnline and redis.call('HEXISTS', KEYS[3], follower) == 1 then
+    online[#online + 1] = follower
+  end
+end
+
+if count > 0 then
+  delivered = redis.call('HINCRBY', KEYS[1], 'delivered', count)
+  redis.call('HSET', KEYS[1], ARGV[1], page[#page])
+  redis.call('DECRBY', KEYS[4], count)
+end
+if #online > 0 then
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[12], '*',
+    'event', 'timeline:new', 'to', table.concat(online, ','), 'payload', ARGV[8])
+end
+
+local function publish(event, payload)
+  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[12], '*',
+    'event', event, 'to', ARGV[11], 'payload', cjson.encode(payload))
+end
+
+if count == pageSize then
+  -- Progress at least every 10 % of the job or every interval, whichever comes first.
+  local lastAt = tonumber(job[5] or '0')
+  local lastDelivered = tonumber(job[6] or '0')
+  if nowMs - lastAt >= tonumber(ARGV[13]) or (delivered - lastDelivered) * 10 >= total then
+    redis.call('HSET', KEYS[1], 'lastProgressAt', nowMs, 'lastProgressDelivered', delivered)
+    publish('fanout:progress', {jobId = ARGV[9], tweetId = ARGV[10], delivered = delivered, total = total})
+  end
+  return {'more', delivered, total}
+end
+
+redis.call('HSET', KEYS[1], ARGV[1], 'done')
+if redis.call('HINCRBY', KEYS[1], 'chunksLeft', -1) > 0 then
+  return {'chunk-done', delivered, total}
+end
+
+-- Followers who unfollowed while the job waited were never delivered; release their share.
+if total > delivered then
+  redis.call('DECRBY', KEYS[4], total - delivered)
+end
+redis.call('HSET', KEYS[1], 'status', 'done', 'finishedAt', nowMs)
+publish('fanout:done', {jobId = ARGV[9], tweetId = ARGV[10], delivered = delivered, total = total,
+  durationMs = nowMs - tonumber(job[4])})
+return {'job-done', delivered, total}

@@ -1,0 +1,28 @@
+import { connectRedis, createLogger, createRedisClient } from '@ripple/shared/node';
+import { readWorkerConfig } from './config.js';
+import { startConsumer } from './consumer.js';
+
+const log = createLogger('worker');
+const config = readWorkerConfig();
+
+// The fan-out path runs thousands of commands a second; per-command timers cost real CPU there.
+const redis = createRedisClient(config.redisUrl, { commandTimeoutMs: 0 });
+const reader = redis.duplicate();
+const onRedisError = (err: unknown) => log.warn({ err: String(err) }, 'redis connection error');
+await Promise.all([connectRedis(redis, onRedisError), connectRedis(reader, onRedisError)]);
+
+const consumer = startConsumer({ reader, redis, config, log });
+log.info({ consumer: config.consumerName, redis: config.redisUrl }, 'worker started');
+
+let stopping = false;
+async function shutdown(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  log.info({ signal }, 'stopping: finishing the current page and handing back the chunk');
+  await consumer.stop();
+  await Promise.allSettled([redis.close(), reader.close()]);
+  log.info('worker stopped');
+  process.exit(0);
+}
+process.on('SIGTERM', () => void shutdown('SIGTERM'));
+process.on('SIGINT', () => void shutdown('SIGINT'));
