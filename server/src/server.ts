@@ -1,0 +1,55 @@
+import { createServer, type Server as HttpServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { Server } from 'socket.io';
+import type { Logger, RedisClient } from '@ripple/shared/node';
+import { createApp } from './app.js';
+import type { ServerConfig } from './config.js';
+import { startEventRelay } from './event-relay.js';
+import { createMetrics } from './metrics.js';
+import { attachRealtime, type RippleIo } from './realtime.js';
+import { createTokens, resolveTokenSecret } from './tokens.js';
+
+export interface RippleServerDeps {
+  /** Connection for commands. */
+  redis: RedisClient;
+  /** Connection reserved for the event relay's blocking reads. */
+  reader: RedisClient;
+  config: ServerConfig;
+  log: Logger;
+}
+
+export interface RippleServer {
+  httpServer: HttpServer;
+  io: RippleIo;
+  /** Listens on `port` (0 for any free one) and resolves with the base URL. */
+  listen(port: number): Promise<string>;
+  /** Closes sockets, lets in-flight requests finish, stops the relay. Leaves the Redis clients open. */
+  close(): Promise<void>;
+}
+
+/** One server node: HTTP API, Socket.IO and the event relay, built from connected Redis clients. */
+export async function createRippleServer({ redis, reader, config, log }: RippleServerDeps): Promise<RippleServer> {
+  const tokens = createTokens(await resolveTokenSecret(redis, config.tokenSecret), config.tokenTtlMs);
+  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), log });
+  const httpServer = createServer(app);
+  const io: RippleIo = new Server(httpServer, { serveClient: false });
+  attachRealtime(io, { redis, tokens, log });
+  const relay = startEventRelay({ reader, io, log });
+
+  return {
+    httpServer,
+    io,
+    listen: (port) =>
+      new Promise((resolve) => {
+        httpServer.listen(port, () => resolve(`http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`));
+      }),
+    async close() {
+      // io.close disconnects every socket and closes the HTTP server once in-flight requests end.
+      await new Promise<void>((resolve) => {
+        io.close(() => resolve());
+        httpServer.closeIdleConnections();
+      });
+      await relay.stop();
+    },
+  };
+}

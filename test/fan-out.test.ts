@@ -1,0 +1,155 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import type { Express } from 'express';
+import { keys, seqFromTweetId, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
+import type { RedisClient } from '@ripple/shared/node';
+import { startRedis, type TestRedis } from './support/redis-server.js';
+import { createTestApp, signUp, startTestWorker } from './support/ripple.js';
+
+let redisServer: TestRedis;
+let app: Express;
+let redis: RedisClient;
+let closeApp: () => Promise<unknown>;
+
+beforeAll(async () => {
+  redisServer = await startRedis();
+  ({ app, redis, close: closeApp } = await createTestApp(redisServer.url, { timelineMax: 5 }));
+});
+afterAll(async () => {
+  await closeApp();
+  await redisServer.stop();
+});
+
+async function waitForJob(auth: Record<string, string>, jobId: string): Promise<Job> {
+  let job: Job | undefined;
+  await expect
+    .poll(
+      async () => {
+        job = (await request(app).get(`/api/jobs/${jobId}`).set(auth)).body.job as Job;
+        return job.status;
+      },
+      { timeout: 30_000, interval: 50 },
+    )
+    .toBe('done');
+  return job!;
+}
+
+/** Every event the workers published, in order, as [event, to, payload]. */
+async function publishedEvents(): Promise<{ event: string; to: string; payload: Record<string, unknown> }[]> {
+  const entries = await redis.xRange(keys.eventsStream, '-', '+');
+  return entries.map((e) => ({ event: e.message.event!, to: e.message.to!, payload: JSON.parse(e.message.payload!) }));
+}
+
+describe('fan-out', () => {
+  it('delivers to 10 000 followers exactly once each, with monotonic progress and one done', async () => {
+    const worker = await startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 500 });
+    try {
+      const author = await signUp(app, 'tenk');
+      await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 10_000 }).expect(200);
+      const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'to all' }).expect(202)).body as {
+        tweet: Tweet;
+        job: Job;
+      };
+      const finished = await waitForJob(author.auth, job.id);
+      expect(finished).toMatchObject({ delivered: 10_000, total: 10_000, attempts: 1, error: null });
+      expect(finished.startedAt).not.toBeNull();
+      expect(finished.finishedAt).not.toBeNull();
+
+      const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
+      expect(followers).toHaveLength(10_000);
+      const seq = seqFromTweetId(tweet.id);
+      const pipeline = redis.multi();
+      for (const id of followers) pipeline.zRangeWithScores(keys.timeline(id), 0, -1);
+      const timelines = (await pipeline.execAsPipeline()) as unknown as { value: string; score: number }[][];
+      for (const entries of timelines) expect(entries).toEqual([{ value: String(seq), score: seq }]);
+      expect(Number(await redis.get(keys.backlog))).toBe(0);
+
+      const events = (await publishedEvents()).filter((e) => e.payload.jobId === job.id);
+      const progress = events.filter((e) => e.event === 'fanout:progress').map((e) => e.payload as unknown as FanoutProgress);
+      const done = events.filter((e) => e.event === 'fanout:done').map((e) => e.payload as unknown as FanoutDone);
+      expect(done).toEqual([{ jobId: job.id, tweetId: tweet.id, delivered: 10_000, total: 10_000, durationMs: expect.any(Number) }]);
+      expect(events.every((e) => e.to === author.user.id)).toBe(true);
+      const delivered = progress.map((p) => p.delivered);
+      expect(delivered).toEqual([...delivered].sort((x, y) => x - y));
+      // At least every 10 %: no gap between consecutive reports (or the end) exceeds 1 000.
+      const points = [0, ...delivered, 10_000];
+      for (let i = 1; i < points.length; i++) expect(points[i]! - points[i - 1]!).toBeLessThanOrEqual(1_000);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('delivers once even when the same entry is queued twice and two workers race', async () => {
+    const workers = await Promise.all([
+      startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
+      startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
+    ]);
+    try {
+      const author = await signUp(app, 'twice');
+      await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 3_000 }).expect(200);
+      await workers[0]!.consumer.stop();
+      await workers[1]!.consumer.stop();
+      const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'dup?' }).expect(202)).body;
+      const [entry] = await redis.xRange(keys.fanoutStream, '-', '+');
+      await redis.xAdd(keys.fanoutStream, '*', entry!.message);
+      const racing = await Promise.all([
+        startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
+        startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
+      ]);
+      workers.push(...racing);
+      const finished = await waitForJob(author.auth, job.id);
+      expect(finished.delivered).toBe(3_000);
+      const seq = String(seqFromTweetId(tweet.id));
+      const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
+      const pipeline = redis.multi();
+      for (const id of followers) pipeline.zRange(keys.timeline(id), 0, -1);
+      const timelines = (await pipeline.execAsPipeline()) as unknown as string[][];
+      expect(timelines.every((t) => t.length === 1 && t[0] === seq)).toBe(true);
+      await expect.poll(async () => redis.xLen(keys.fanoutStream), { timeout: 10_000 }).toBe(0);
+      const done = (await publishedEvents()).filter((e) => e.event === 'fanout:done' && e.payload.jobId === job.id);
+      expect(done).toHaveLength(1);
+      expect(Number(await redis.get(keys.backlog))).toBe(0);
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+    }
+  });
+
+  it('keeps home timelines capped at TIMELINE_MAX, newest first', async () => {
+    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
+    try {
+      const author = await signUp(app, 'chatty');
+      const reader = await signUp(app, 'capped_reader');
+      await request(app).post('/api/follows').set(reader.auth).send({ handle: 'chatty' }).expect(200);
+      const ids: string[] = [];
+      let lastJob = '';
+      for (let i = 0; i < 8; i++) {
+        const body = (await request(app).post('/api/tweets').set(author.auth).send({ text: `tweet ${i}` }).expect(202)).body;
+        ids.push(body.tweet.id);
+        lastJob = body.job.id;
+      }
+      await waitForJob(author.auth, lastJob);
+      await expect.poll(async () => (await request(app).get('/api/timeline').set(reader.auth)).body.tweets.length, { timeout: 10_000 }).toBe(5);
+      const timeline = (await request(app).get('/api/timeline').set(reader.auth)).body.tweets as Tweet[];
+      expect(timeline.map((t) => t.id)).toEqual(ids.slice(3).reverse());
+      expect(await redis.zCard(keys.timeline(reader.user.id))).toBe(5);
+      expect(await redis.zCard(keys.timeline(author.user.id))).toBe(5);
+    } finally {
+      await worker.close();
+    }
+  });
+
+  it('moves a malformed stream entry to dead letters without blocking the next job', async () => {
+    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
+    try {
+      await redis.xAdd(keys.fanoutStream, '*', { job: 'not-a-number' });
+      const author = await signUp(app, 'after_poison');
+      await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 10 }).expect(200);
+      const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'still flows' }).expect(202)).body;
+      expect((await waitForJob(author.auth, job.id)).delivered).toBe(10);
+      const dead = await redis.xRange(keys.deadLetterStream, '-', '+');
+      expect(dead.map((d) => d.message.job)).toContain('not-a-number');
+    } finally {
+      await worker.close();
+    }
+  });
+});

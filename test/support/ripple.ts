@@ -1,0 +1,68 @@
+import request from 'supertest';
+import type { Express } from 'express';
+import { createLogger, createRedisClient, type RedisClient } from '@ripple/shared/node';
+import type { AuthResponse } from '@ripple/shared';
+import { createApp } from '../../server/src/app.js';
+import { readServerConfig, type ServerConfig } from '../../server/src/config.js';
+import { createMetrics } from '../../server/src/metrics.js';
+import { createRippleServer, type RippleServer } from '../../server/src/server.js';
+import { createTokens, resolveTokenSecret } from '../../server/src/tokens.js';
+import { readWorkerConfig, type WorkerConfig } from '../../worker/src/config.js';
+import { startConsumer, type FanoutConsumer } from '../../worker/src/consumer.js';
+
+const log = createLogger('test');
+
+export async function connectedClient(url: string, commandTimeoutMs?: number): Promise<RedisClient> {
+  const client = createRedisClient(url, { commandTimeoutMs });
+  client.on('error', () => {});
+  await client.connect();
+  return client;
+}
+
+/** The Express app alone, for Supertest, wired to a real Redis. */
+export async function createTestApp(redisUrl: string, overrides: Partial<ServerConfig> = {}) {
+  const redis = await connectedClient(redisUrl);
+  const config = { ...readServerConfig({}), redisUrl, ...overrides };
+  const tokens = createTokens(await resolveTokenSecret(redis, config.tokenSecret), config.tokenTtlMs);
+  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), log });
+  return { app, redis, tokens, close: () => redis.close() };
+}
+
+/** A whole server node (HTTP + Socket.IO + event relay) listening on a free port. */
+export async function startTestServer(redisUrl: string, overrides: Partial<ServerConfig> = {}) {
+  const redis = await connectedClient(redisUrl);
+  const reader = await connectedClient(redisUrl);
+  const config = { ...readServerConfig({}), redisUrl, ...overrides };
+  const server: RippleServer = await createRippleServer({ redis, reader, config, log });
+  const url = await server.listen(0);
+  return {
+    url,
+    server,
+    async close() {
+      await server.close();
+      await Promise.allSettled([redis.close(), reader.close()]);
+    },
+  };
+}
+
+/** A worker's consumer loop in this process. */
+export async function startTestWorker(redisUrl: string, overrides: Partial<WorkerConfig> = {}) {
+  const redis = await connectedClient(redisUrl, 0);
+  const reader = await connectedClient(redisUrl, 0);
+  const config = { ...readWorkerConfig({}), redisUrl, ...overrides };
+  const consumer: FanoutConsumer = startConsumer({ reader, redis, config, log });
+  return {
+    consumer,
+    async close() {
+      await consumer.stop();
+      await Promise.allSettled([redis.close(), reader.close()]);
+    },
+  };
+}
+
+/** Signs up a user through the API; returns the user and a bearer header. */
+export async function signUp(app: Express | string, handle: string, password = 'correct horse') {
+  const res = await request(app).post('/api/users').send({ handle, password }).expect(201);
+  const body = res.body as AuthResponse;
+  return { ...body, auth: { Authorization: `Bearer ${body.token}` } };
+}
