@@ -37,7 +37,7 @@ async function waitForJob(auth: Record<string, string>, jobId: string): Promise<
 /** Every event the workers published, in order, as [event, to, payload]. */
 async function publishedEvents(): Promise<{ event: string; to: string; payload: Record<string, unknown> }[]> {
   const entries = await redis.xRange(keys.eventsStream, '-', '+');
-  return entries.map((e) => ({ event: e.message.event!, to: e.message.to!, payload: JSON.parse(e.message.payload!) }));
+  return (entries ?? []).map((e) => ({ event: e.message.event!, to: e.message.to!, payload: JSON.parse(e.message.payload!) }));
 }
 
 describe('fan-out', () => {
@@ -90,7 +90,7 @@ describe('fan-out', () => {
       await workers[0]!.consumer.stop();
       await workers[1]!.consumer.stop();
       const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'dup?' }).expect(202)).body;
-      const [entry] = await redis.xRange(keys.fanoutStream, '-', '+');
+      const [entry] = (await redis.xRange(keys.fanoutStream, '-', '+')) ?? [];
       await redis.xAdd(keys.fanoutStream, '*', entry!.message);
       const racing = await Promise.all([
         startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
@@ -146,7 +146,7 @@ describe('fan-out', () => {
       await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 10 }).expect(200);
       const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'still flows' }).expect(202)).body;
       expect((await waitForJob(author.auth, job.id)).delivered).toBe(10);
-      const dead = await redis.xRange(keys.deadLetterStream, '-', '+');
+      const dead = (await redis.xRange(keys.deadLetterStream, '-', '+')) ?? [];
       expect(dead.map((d) => d.message.job)).toContain('not-a-number');
     } finally {
       await worker.close();

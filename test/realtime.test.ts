@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { io as connect, type Socket } from 'socket.io-client';
+import type { AuthResponse, ClientToServerEvents, FanoutDone, FanoutProgress, ServerToClientEvents, TimelineNew } from '@ripple/shared';
+import { startRedis, type TestRedis } from './support/redis-server.js';
+import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
+
+type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+
+let redisServer: TestRedis;
+let nodes: (RippleProcess & { url: string })[];
+let workers: RippleProcess[];
+const sockets: ClientSocket[] = [];
+
+beforeAll(async () => {
+  redisServer = await startRedis();
+  nodes = await Promise.all([spawnServer(redisServer.url), spawnServer(redisServer.url)]);
+  workers = await Promise.all([spawnWorker(redisServer.url), spawnWorker(redisServer.url)]);
+});
+afterAll(async () => {
+  for (const s of sockets) s.close();
+  await Promise.all([...nodes, ...workers].map((p) => p.stop()));
+  await redisServer.stop();
+});
+
+async function api<T>(base: string, path: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<T> {
+  const res = await fetch(`${base}${path}`, {
+    method: init.method ?? (init.body ? 'POST' : 'GET'),
+    headers: { 'Content-Type': 'application/json', ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}) },
+    body: init.body ? JSON.stringify(init.body) : null,
+  });
+  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
+  return (await res.json()) as T;
+}
+
+const signUp = (base: string, handle: string) => api<AuthResponse>(base, '/api/users', { body: { handle, password: 'password123' } });
+
+function openSocket(base: string, token: string): Promise<ClientSocket> {
+  const socket: ClientSocket = connect(base, { auth: { token }, transports: ['websocket'], reconnection: false });
+  sockets.push(socket);
+  return new Promise((resolve, reject) => {
+    socket.once('connect', () => resolve(socket));
+    socket.once('connect_error', reject);
+  });
+}
+
+/** Records every event a socket receives. */
+function record(socket: ClientSocket) {
+  const seen: { event: string; payload: unknown }[] = [];
+  socket.onAny((event: string, payload: unknown) => seen.push({ event, payload }));
+  return seen;
+}
+
+describe('events across server nodes', () => {
+  it('refuses a socket without a valid token with connect_error "unauthorized"', async () => {
+    await expect(openSocket(nodes[0]!.url, 'forged')).rejects.toThrow('unauthorized');
+    const anonymous = connect(nodes[0]!.url, { transports: ['websocket'], reconnection: false });
+    sockets.push(anonymous);
+    await expect(new Promise((_, reject) => anonymous.once('connect_error', reject))).rejects.toThrow('unauthorized');
+  });
+
+  it("delivers progress and done to the author's sockets and timeline:new to followers, on either node", async () => {
+    const [n1, n2] = [nodes[0]!.url, nodes[1]!.url];
+    const author = await signUp(n1, 'node_author');
+    const follower = await signUp(n2, 'node_follower');
+    const bystander = await signUp(n2, 'node_bystander');
+    await api(n2, '/api/follows', { token: follower.token, body: { handle: 'node_author' } });
+    await api(n1, '/api/me/followers/synthetic', { token: author.token, body: { count: 20_000 } });
+
+    const authorOnN1 = record(await openSocket(n1, author.token));
+    const authorOnN2 = record(await openSocket(n2, author.token));
+    const followerSocket = await openSocket(n2, follower.token);
+    const followerSeen = record(followerSocket);
+    const bystanderSeen = record(await openSocket(n1, bystander.token));
+    const arrived = new Promise<TimelineNew>((resolve) => followerSocket.once('timeline:new', resolve));
+
+    const { tweet, job } = await api<{ tweet: { id: string }; job: { id: string } }>(n2, '/api/tweets', {
+      token: author.token,
+      body: { text: 'across nodes' },
+    });
+
+    expect((await arrived).tweet).toMatchObject({ id: tweet.id, text: 'across nodes', author: { handle: 'node_author' } });
+    for (const seen of [authorOnN1, authorOnN2]) {
+      await expect.poll(() => seen.filter((e) => e.event === 'fanout:done').length, { timeout: 20_000 }).toBe(1);
+      const done = seen.find((e) => e.event === 'fanout:done')!.payload as FanoutDone;
+      expect(done).toMatchObject({ jobId: job.id, tweetId: tweet.id, delivered: 20_001, total: 20_001 });
+      const progress = seen.filter((e) => e.event === 'fanout:progress').map((e) => (e.payload as FanoutProgress).delivered);
+      expect(progress.length).toBeGreaterThan(0);
+      expect(progress).toEqual([...progress].sort((a, b) => a - b));
+    }
+    // Nobody receives what is not theirs.
+    expect(followerSeen.map((e) => e.event)).toEqual(['timeline:new']);
+    expect(bystanderSeen).toEqual([]);
+  });
+});

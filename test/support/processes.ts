@@ -1,0 +1,61 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { setTimeout as delay } from 'node:timers/promises';
+import { freePort } from './free-port.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+
+export interface RippleProcess {
+  child: ChildProcess;
+  /** Everything the process printed, for diagnosing a failure. */
+  output(): string;
+  /** Sends a signal and resolves with the exit code. */
+  stop(signal?: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs a TypeScript entry point in one node process (no tsx wrapper process, so signals hit it directly). */
+function spawnEntry(entry: string, env: Record<string, string>): RippleProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', entry], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  return {
+    child,
+    output: () => out,
+    async stop(signal = 'SIGTERM') {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, what: string, proc: RippleProcess, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return;
+    if (proc.child.exitCode !== null) throw new Error(`${what}: process exited early\n${proc.output()}`);
+    await delay(50);
+  }
+  throw new Error(`${what}: timed out\n${proc.output()}`);
+}
+
+/** `npm run server` as a child process on a free port; resolves once /healthz answers. */
+export async function spawnServer(redisUrl: string, env: Record<string, string> = {}): Promise<RippleProcess & { url: string }> {
+  const port = await freePort();
+  const proc = spawnEntry('server/src/main.ts', { REDIS_URL: redisUrl, PORT: String(port), ...env });
+  const url = `http://127.0.0.1:${port}`;
+  await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true, 'server start', proc);
+  return { ...proc, url };
+}
+
+/** `npm run worker` as a child process; resolves once it has joined the consumer group. */
+export async function spawnWorker(redisUrl: string, env: Record<string, string> = {}): Promise<RippleProcess> {
+  const proc = spawnEntry('worker/src/main.ts', { REDIS_URL: redisUrl, ...env });
+  await waitFor(() => proc.output().includes('worker started'), 'worker start', proc);
+  return proc;
+}
