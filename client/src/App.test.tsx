@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import type { RippleSocket } from './api/socket';
+import { App } from './App';
+import { createSessionStore, SESSION_STORAGE_KEY } from './features/auth/session-store';
+import { fakeFetch, fakeSocket } from './test/fakes';
+
+const alice = { id: 'u1', handle: 'alice', followers: 2, following: 1 };
+
+function renderApp() {
+  const server = fakeFetch();
+  const socket = fakeSocket();
+  const { unmount } = render(
+    <App storage={localStorage} fetch={server.fetch} createSocket={() => socket as unknown as RippleSocket} />,
+  );
+  return { server, socket, unmount, user: userEvent.setup() };
+}
+
+describe('App', () => {
+  it('signs in, remembers the session across a reload, and signs out', async () => {
+    const first = renderApp();
+    await first.user.type(screen.getByLabelText('Handle'), 'alice');
+    await first.user.type(screen.getByLabelText('Password'), 'password123');
+    await first.user.click(screen.getByRole('button', { name: 'Sign in' }));
+    first.server.answer('POST', '/api/sessions', 200, { user: alice, token: 'tok' });
+    await screen.findByText('@alice');
+    expect(first.socket.connected).toBe(true);
+    expect(createSessionStore(localStorage).load()?.token).toBe('tok');
+
+    // A reload: the page goes away, and a fresh app over the same storage starts signed in.
+    first.unmount();
+    expect(first.socket.connected).toBe(false);
+    const second = renderApp();
+    expect(screen.getByText('@alice')).toBeTruthy();
+    expect(second.server.callsTo('GET', '/api/me')[0]?.headers.Authorization).toBe('Bearer tok');
+
+    await second.user.click(screen.getByRole('button', { name: 'Sign out' }));
+    expect(screen.getByRole('button', { name: 'Sign up' })).toBeTruthy();
+    expect(localStorage.getItem(SESSION_STORAGE_KEY)).toBeNull();
+    expect(second.socket.connected).toBe(false);
+  });
+
+  it('signs out when the socket is refused as unauthorized', async () => {
+    createSessionStore(localStorage).save({ user: alice, token: 'expired' });
+    const { socket } = renderApp();
+    expect(screen.getByText('@alice')).toBeTruthy();
+    socket.serverEmit('connect_error', new Error('unauthorized'));
+    await waitFor(() => expect(screen.getByRole('button', { name: 'Sign in' })).toBeTruthy());
+    expect(localStorage.getItem(SESSION_STORAGE_KEY)).toBeNull();
+  });
+
+  it('refreshes the counts from GET /api/me', async () => {
+    createSessionStore(localStorage).save({ user: alice, token: 'tok' });
+    const { server } = renderApp();
+    server.answer('GET', '/api/me', 200, { user: { ...alice, followers: 1_000_002 } });
+    await screen.findByText('1,000,002');
+  });
+});

@@ -1,0 +1,75 @@
+import { z } from 'zod';
+import {
+  authResponseSchema,
+  postTweetResponseSchema,
+  tweetPageSchema,
+  userSchema,
+  type AuthResponse,
+  type PostTweetResponse,
+  type TweetPage,
+  type User,
+} from '@ripple/shared';
+import type { Http } from './http';
+
+export interface CredentialsInput {
+  handle: string;
+  password: string;
+}
+
+export interface PageRequest {
+  /** A tweet id: answer tweets older than it. */
+  before?: string;
+  /** 1–100; the server defaults to 50. */
+  limit?: number;
+}
+
+/** Every HTTP endpoint the browser uses, typed after shared/CONTRACT.md. */
+export interface RippleApi {
+  signUp(credentials: CredentialsInput): Promise<AuthResponse>;
+  signIn(credentials: CredentialsInput): Promise<AuthResponse>;
+  me(): Promise<User>;
+  follow(handle: string): Promise<void>;
+  unfollow(handle: string): Promise<void>;
+  /** `idempotencyKey` makes a repeat of the same send answer the first tweet, never a second one. */
+  postTweet(text: string, idempotencyKey: string): Promise<PostTweetResponse>;
+  timeline(page?: PageRequest): Promise<TweetPage>;
+  addSyntheticFollowers(count: number): Promise<User>;
+}
+
+const userBodySchema = z.object({ user: userSchema });
+const followingSchema = z.object({ following: z.boolean() });
+
+function pageQuery(page: PageRequest): string {
+  const params = new URLSearchParams();
+  if (page.limit !== undefined) params.set('limit', String(page.limit));
+  if (page.before !== undefined) params.set('before', page.before);
+  const query = params.toString();
+  return query === '' ? '' : `?${query}`;
+}
+
+export function createRippleApi(http: Http): RippleApi {
+  return {
+    signUp: (credentials) =>
+      http.request('/api/users', { method: 'POST', body: credentials, schema: authResponseSchema }),
+    signIn: (credentials) =>
+      http.request('/api/sessions', { method: 'POST', body: credentials, schema: authResponseSchema }),
+    me: async () => (await http.request('/api/me', { schema: userBodySchema })).user,
+    follow: async (handle) => {
+      await http.request('/api/follows', { method: 'POST', body: { handle }, schema: followingSchema });
+    },
+    unfollow: async (handle) => {
+      await http.request(`/api/follows/${encodeURIComponent(handle)}`, { method: 'DELETE', schema: followingSchema });
+    },
+    postTweet: (text, idempotencyKey) =>
+      http.request('/api/tweets', {
+        method: 'POST',
+        body: { text },
+        headers: { 'Idempotency-Key': idempotencyKey },
+        schema: postTweetResponseSchema,
+      }),
+    timeline: (page = {}) => http.request(`/api/timeline${pageQuery(page)}`, { schema: tweetPageSchema }),
+    addSyntheticFollowers: async (count) =>
+      (await http.request('/api/me/followers/synthetic', { method: 'POST', body: { count }, schema: userBodySchema }))
+        .user,
+  };
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it, vi } from 'vitest';
+import { render, screen } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { ComposeBox, counterLevel } from './compose-box';
+
+function setup() {
+  const onPost = vi.fn<(text: string) => void>();
+  render(<ComposeBox onPost={onPost} />);
+  const textarea = screen.getByRole('textbox', { name: "What's happening?" });
+  const post = screen.getByRole('button', { name: 'Post' });
+  const counter = () => document.querySelector('.counter')!;
+  return { onPost, textarea, post, counter, user: userEvent.setup() };
+}
+
+describe('ComposeBox', () => {
+  it('counts an emoji as one character', async () => {
+    const { textarea, counter, user } = setup();
+    expect(counter().textContent).toBe('280 characters left');
+    await user.type(textarea, '😀👍');
+    expect(counter().textContent).toBe('278 characters left');
+  });
+
+  it('disables Post while the text is empty or only spaces', async () => {
+    const { textarea, post, user } = setup();
+    expect(post).toHaveProperty('disabled', true);
+    await user.type(textarea, '   ');
+    expect(post).toHaveProperty('disabled', true);
+    await user.type(textarea, 'hi');
+    expect(post).toHaveProperty('disabled', false);
+  });
+
+  it('allows exactly 280 code points and disables Post beyond, turning the counter red', async () => {
+    const { textarea, post, counter, user } = setup();
+    await user.click(textarea);
+    await user.paste('😀'.repeat(280));
+    expect(counter().getAttribute('data-level')).toBe('warning');
+    expect(post).toHaveProperty('disabled', false);
+    await user.type(textarea, 'x');
+    expect(counter().textContent).toBe('-1 characters left');
+    expect(counter().getAttribute('data-level')).toBe('over');
+    expect(post).toHaveProperty('disabled', true);
+  });
+
+  it('warns from 20 characters left', () => {
+    expect(counterLevel(21)).toBe('ok');
+    expect(counterLevel(20)).toBe('warning');
+    expect(counterLevel(0)).toBe('warning');
+    expect(counterLevel(-1)).toBe('over');
+  });
+
+  it('posts the trimmed text and clears the box at once', async () => {
+    const { textarea, post, onPost, user } = setup();
+    await user.type(textarea, '  hello  ');
+    await user.click(post);
+    expect(onPost).toHaveBeenCalledWith('hello');
+    expect(textarea).toHaveProperty('value', '');
+  });
+});

@@ -1,0 +1,168 @@
+import { describe, expect, it } from 'vitest';
+import { render, screen, waitFor, within } from '@testing-library/react';
+import userEvent from '@testing-library/user-event';
+import { createHttp } from '../../api/http';
+import { createRippleApi } from '../../api/ripple-api';
+import { fakeFetch, fakeRealtime, makeJob, makeTweet } from '../../test/fakes';
+import { HomeTimeline } from './home-timeline';
+
+const me = { id: 'u-me', handle: 'me' };
+const ownTweet = makeTweet('000000000010', 'me', 'hello world');
+
+async function setup(timeline = { tweets: [makeTweet('000000000005', 'bob')], nextBefore: null as string | null }) {
+  const server = fakeFetch();
+  const socket = fakeRealtime();
+  const api = createRippleApi(createHttp({ fetch: server.fetch, getToken: () => 'tok' }));
+  render(<HomeTimeline api={api} realtime={socket.realtime} me={me} />);
+  server.answer('GET', '/api/timeline', 200, timeline);
+  await screen.findByText(timeline.tweets[0]?.text ?? 'No tweets yet. Post one, or follow someone.');
+  const user = userEvent.setup();
+  const postTweet = async (text = 'hello world') => {
+    await user.type(screen.getByRole('textbox', { name: "What's happening?" }), text);
+    await user.click(screen.getByRole('button', { name: 'Post' }));
+  };
+  return { server, socket, user, postTweet };
+}
+
+const articles = () => screen.getAllByRole('article');
+const topArticle = () => articles()[0]!;
+
+describe('HomeTimeline', () => {
+  it('shows the tweet at the top marked sending before the server answers, then walks it to delivered', async () => {
+    const { server, socket, postTweet } = await setup();
+    await postTweet();
+
+    expect(topArticle().getAttribute('data-status')).toBe('sending');
+    expect(topArticle().textContent).toContain('hello world');
+    expect(topArticle().getAttribute('data-tweet-id')).toMatch(/^local-/);
+    expect(articles()[1]!.getAttribute('data-status')).toBeNull();
+
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job: makeJob() });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('queued'));
+    expect(topArticle().getAttribute('data-tweet-id')).toBe('000000000010');
+    expect(screen.getAllByText('hello world')).toHaveLength(1);
+
+    socket.emit('fanout:progress', { jobId: 'job-1', tweetId: '000000000010', delivered: 5, total: 10 });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivering'));
+    const bar = within(topArticle()).getByRole('progressbar') as HTMLProgressElement;
+    expect(bar.value).toBe(5);
+    expect(bar.max).toBe(10);
+    expect(within(topArticle()).getByText('delivered to 5 of 10 followers')).toBeTruthy();
+
+    socket.emit('fanout:done', { jobId: 'job-1', tweetId: '000000000010', delivered: 10, total: 10, durationMs: 80 });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivered'));
+    expect(within(topArticle()).getByText('delivered to 10 followers')).toBeTruthy();
+  });
+
+  it('keeps events that arrive before the 202 and applies them when it lands', async () => {
+    const { server, socket, postTweet } = await setup();
+    await postTweet();
+    socket.emit('fanout:progress', { jobId: 'job-1', tweetId: '000000000010', delivered: 8, total: 10 });
+    socket.emit('fanout:done', { jobId: 'job-1', tweetId: '000000000010', delivered: 10, total: 10, durationMs: 5 });
+    expect(topArticle().getAttribute('data-status')).toBe('sending');
+
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job: makeJob({ status: 'queued' }) });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivered'));
+    expect(within(topArticle()).getByText('delivered to 10 followers')).toBeTruthy();
+  });
+
+  it('says delivered to 0 followers at once when the 202 reports the job done', async () => {
+    const { server, postTweet } = await setup();
+    await postTweet();
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job: makeJob({ status: 'done', total: 0 }) });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivered'));
+    expect(within(topArticle()).getByText('delivered to 0 followers')).toBeTruthy();
+  });
+
+  it('marks a send that got no answer failed, and Retry sends it again with the same Idempotency-Key', async () => {
+    const { server, user, postTweet } = await setup();
+    await postTweet();
+    server.fail('POST', '/api/tweets');
+
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('failed'));
+    expect(within(topArticle()).getByText(/Could not reach the server/)).toBeTruthy();
+    expect(within(topArticle()).getByRole('button', { name: 'Discard' })).toBeTruthy();
+
+    await user.click(within(topArticle()).getByRole('button', { name: 'Retry' }));
+    expect(topArticle().getAttribute('data-status')).toBe('sending');
+    const sends = server.callsTo('POST', '/api/tweets');
+    expect(sends).toHaveLength(2);
+    const firstKey = sends[0]!.headers['Idempotency-Key'];
+    expect(firstKey).toMatch(/^[0-9a-f-]{36}$/);
+    expect(sends[1]!.headers['Idempotency-Key']).toBe(firstKey);
+    expect(sends[1]!.body).toEqual({ text: 'hello world' });
+
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job: makeJob() });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('queued'));
+    expect(articles()).toHaveLength(2);
+  });
+
+  it("shows the server's message when the POST is refused, and Discard removes the tweet", async () => {
+    const { server, user, postTweet } = await setup();
+    await postTweet();
+    server.answer(
+      'POST',
+      '/api/tweets',
+      503,
+      { error: { code: 'overloaded', message: 'Ripple is busy delivering tweets; try again shortly.' } },
+      { 'Retry-After': '5' },
+    );
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('failed'));
+    expect(within(topArticle()).getByText(/Ripple is busy delivering tweets/)).toBeTruthy();
+
+    await user.click(within(topArticle()).getByRole('button', { name: 'Discard' }));
+    expect(screen.queryByText('hello world')).toBeNull();
+    expect(articles()).toHaveLength(1);
+  });
+
+  it('shows a delivery that failed with its reason', async () => {
+    const { server, socket, postTweet } = await setup();
+    await postTweet();
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job: makeJob() });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('queued'));
+    socket.emit('fanout:failed', { jobId: 'job-1', tweetId: '000000000010', error: 'gave up after 5 attempts' });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('failed'));
+    expect(within(topArticle()).getByText(/gave up after 5 attempts/)).toBeTruthy();
+  });
+
+  it('slides tweets from followed users in at the top, once each', async () => {
+    const { socket } = await setup();
+    const tweet = makeTweet('000000000007', 'carol', 'fresh news');
+    socket.emit('timeline:new', { tweet });
+    socket.emit('timeline:new', { tweet });
+    await screen.findByText('fresh news');
+    expect(topArticle().getAttribute('data-tweet-id')).toBe('000000000007');
+    expect(topArticle().className).toContain('tweet--arrived');
+    expect(screen.getAllByText('fresh news')).toHaveLength(1);
+  });
+
+  it('refetches the first page on reconnect and merges it without duplicates', async () => {
+    const { server, socket } = await setup();
+    socket.emit('connect');
+    server.answer('GET', '/api/timeline', 200, {
+      tweets: [makeTweet('000000000008', 'dave', 'missed while away'), makeTweet('000000000005', 'bob')],
+      nextBefore: null,
+    });
+    await screen.findByText('missed while away');
+    expect(articles().map((a) => a.getAttribute('data-tweet-id'))).toEqual(['000000000008', '000000000005']);
+  });
+
+  it('loads older tweets with nextBefore', async () => {
+    const { server, user } = await setup({ tweets: [makeTweet('000000000005', 'bob')], nextBefore: '000000000005' });
+    await user.click(screen.getByRole('button', { name: 'Load more' }));
+    const call = server.answer('GET', '/api/timeline?before=', 200, {
+      tweets: [makeTweet('000000000002', 'bob', 'an older one')],
+      nextBefore: null,
+    });
+    expect(call.path).toBe('/api/timeline?before=000000000005');
+    await screen.findByText('an older one');
+    expect(screen.queryByRole('button', { name: 'Load more' })).toBeNull();
+  });
+
+  it('renders tweet text as text, never as markup', async () => {
+    const { socket } = await setup();
+    socket.emit('timeline:new', { tweet: makeTweet('000000000009', 'eve', '<img src=x onerror=alert(1)>') });
+    await screen.findByText('<img src=x onerror=alert(1)>');
+    expect(document.querySelector('article img')).toBeNull();
+  });
+});

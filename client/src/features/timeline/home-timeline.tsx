@@ -1,0 +1,48 @@
+import type { RippleApi } from '../../api/ripple-api';
+import type { Realtime } from '../../api/socket';
+import { ComposeBox } from '../compose/compose-box';
+import { entryKey } from './timeline-reducer';
+import { TweetCard } from './tweet-card';
+import { useHomeTimeline } from './use-home-timeline';
+
+export interface HomeTimelineProps {
+  api: RippleApi;
+  realtime: Realtime;
+  me: { id: string; handle: string };
+}
+
+/** The composer and the home timeline beneath it, newest first. */
+export function HomeTimeline({ api, realtime, me }: HomeTimelineProps) {
+  const { state, loadError, loadingOlder, post, retry, discard, loadOlder } = useHomeTimeline(api, realtime);
+
+  return (
+    <>
+      <ComposeBox onPost={post} />
+      <section className="timeline" aria-label="Home timeline">
+        {loadError !== null && (
+          <p className="notice notice--error" role="alert">
+            {loadError}
+          </p>
+        )}
+        {state.loaded && state.entries.length === 0 && (
+          <p className="timeline__empty">No tweets yet. Post one, or follow someone.</p>
+        )}
+        {state.entries.map((entry) => (
+          <TweetCard
+            key={entryKey(entry)}
+            entry={entry}
+            jobs={state.jobs}
+            me={me}
+            onRetry={retry}
+            onDiscard={discard}
+          />
+        ))}
+        {state.nextBefore !== null && (
+          <button type="button" className="button timeline__more" onClick={loadOlder} disabled={loadingOlder}>
+            {loadingOlder ? 'Loading…' : 'Load more'}
+          </button>
+        )}
+      </section>
+    </>
+  );
+}

@@ -1,0 +1,167 @@
+import { describe, expect, it } from 'vitest';
+import type { Job, Tweet } from '@ripple/shared';
+import {
+  deliveryOf,
+  entryKey,
+  initialTimelineState,
+  timelineReducer,
+  type TimelineAction,
+  type TimelineState,
+} from './timeline-reducer';
+
+const tweet = (id: string, handle = 'alice', text = `tweet ${id}`): Tweet => ({
+  id,
+  text,
+  createdAt: '2025-01-01T00:00:00.000Z',
+  author: { id: `u-${handle}`, handle },
+});
+
+const job = (overrides: Partial<Job> = {}): Job => ({
+  id: 'j1',
+  tweetId: '000000000010',
+  status: 'queued',
+  delivered: 0,
+  total: 10,
+  attempts: 0,
+  enqueuedAt: '2025-01-01T00:00:00.000Z',
+  startedAt: null,
+  finishedAt: null,
+  error: null,
+  ...overrides,
+});
+
+const run = (actions: TimelineAction[], from: TimelineState = initialTimelineState): TimelineState =>
+  actions.reduce(timelineReducer, from);
+
+const started: TimelineAction = {
+  type: 'post-started',
+  localId: 'local-1',
+  text: 'hello',
+  idempotencyKey: 'key-1',
+  createdAt: '2025-01-01T00:00:00.000Z',
+};
+const accepted = (j: Job = job()): TimelineAction => ({
+  type: 'post-accepted',
+  localId: 'local-1',
+  tweet: tweet('000000000010', 'me', 'hello'),
+  job: j,
+});
+const progress = (delivered: number, total = 10): TimelineAction => ({
+  type: 'fanout-progress',
+  event: { jobId: 'j1', tweetId: '000000000010', delivered, total },
+});
+const done = (total = 10): TimelineAction => ({
+  type: 'fanout-done',
+  event: { jobId: 'j1', tweetId: '000000000010', delivered: total, total, durationMs: 42 },
+});
+
+function onlyOwnDelivery(state: TimelineState) {
+  const own = state.entries.filter((e) => e.kind === 'own');
+  expect(own).toHaveLength(1);
+  const entry = own[0]!;
+  if (entry.kind !== 'own') throw new Error('unreachable');
+  return deliveryOf(entry.post, state.jobs);
+}
+
+describe('timelineReducer', () => {
+  it('puts an optimistic post at the top, marked sending, before the server answers', () => {
+    const state = run([{ type: 'page-loaded', page: { tweets: [tweet('000000000005')], nextBefore: null }, position: 'newest' }, started]);
+    expect(state.entries.map(entryKey)).toEqual(['local-1', '000000000005']);
+    expect(onlyOwnDelivery(state).status).toBe('sending');
+  });
+
+  it('replaces the optimistic post in place with the server tweet on 202, keeping its key', () => {
+    const state = run([started, { type: 'tweet-arrived', tweet: tweet('000000000009', 'bob') }, accepted()]);
+    expect(state.entries.map(entryKey)).toEqual(['000000000009', 'local-1']);
+    const own = state.entries[1]!;
+    expect(own.kind === 'own' && own.post.tweet?.id).toBe('000000000010');
+    expect(onlyOwnDelivery(state)).toMatchObject({ status: 'queued', total: 10 });
+  });
+
+  it('never shows the accepted tweet twice when a refetch already brought it', () => {
+    const page = { tweets: [tweet('000000000010', 'me', 'hello')], nextBefore: null };
+    const refetchedFirst = run([started, { type: 'page-loaded', page, position: 'newest' }, accepted()]);
+    expect(refetchedFirst.entries).toHaveLength(1);
+    const refetchedAfter = run([started, accepted(), { type: 'page-loaded', page, position: 'newest' }]);
+    expect(refetchedAfter.entries).toHaveLength(1);
+    expect(onlyOwnDelivery(refetchedAfter).status).toBe('queued');
+  });
+
+  it('shows progress and ignores a lower delivered count that arrives after a higher one', () => {
+    const state = run([started, accepted(), progress(7), progress(3)]);
+    expect(onlyOwnDelivery(state)).toMatchObject({ status: 'delivering', delivered: 7, total: 10 });
+  });
+
+  it('keeps a job delivered when a stale progress event arrives after done', () => {
+    const state = run([started, accepted(), done(), progress(4)]);
+    expect(onlyOwnDelivery(state)).toMatchObject({ status: 'delivered', delivered: 10 });
+  });
+
+  it('applies a done event that arrived before the 202 once the 202 arrives', () => {
+    const state = run([started, progress(5), done(), accepted(job({ status: 'queued', delivered: 0 }))]);
+    expect(onlyOwnDelivery(state)).toMatchObject({ status: 'delivered', delivered: 10, total: 10 });
+  });
+
+  it('applies progress that arrived before the 202 once the 202 arrives', () => {
+    const state = run([started, progress(6), accepted()]);
+    expect(onlyOwnDelivery(state)).toMatchObject({ status: 'delivering', delivered: 6 });
+  });
+
+  it('treats a job with no followers that is already done as delivered to 0', () => {
+    const state = run([started, accepted(job({ status: 'done', total: 0 }))]);
+    expect(onlyOwnDelivery(state)).toMatchObject({ status: 'delivered', total: 0 });
+  });
+
+  it('waits for fanout:done when a job with no followers is not done yet', () => {
+    const queued = run([started, accepted(job({ status: 'queued', total: 0 }))]);
+    expect(onlyOwnDelivery(queued).status).toBe('queued');
+    expect(onlyOwnDelivery(run([done(0)], queued)).status).toBe('delivered');
+  });
+
+  it('lets a done event win over a failed one', () => {
+    const failed: TimelineAction = { type: 'fanout-failed', event: { jobId: 'j1', tweetId: '000000000010', error: 'boom' } };
+    expect(onlyOwnDelivery(run([started, accepted(), failed])).status).toBe('failed');
+    expect(onlyOwnDelivery(run([started, accepted(), failed, done()])).status).toBe('delivered');
+    expect(onlyOwnDelivery(run([started, accepted(), done(), failed])).status).toBe('delivered');
+  });
+
+  it('marks a rejected send failed with the reason, and a retry sends again', () => {
+    const failed = run([started, { type: 'post-rejected', localId: 'local-1', message: 'Too many tweets' }]);
+    expect(onlyOwnDelivery(failed)).toMatchObject({ status: 'failed', reason: 'Too many tweets' });
+    const retried = run([{ type: 'post-retried', localId: 'local-1', idempotencyKey: 'key-1' }], failed);
+    expect(onlyOwnDelivery(retried).status).toBe('sending');
+    expect(onlyOwnDelivery(run([accepted()], retried)).status).toBe('queued');
+  });
+
+  it('removes a discarded post', () => {
+    const state = run([
+      { type: 'page-loaded', page: { tweets: [tweet('000000000005')], nextBefore: null }, position: 'newest' },
+      started,
+      { type: 'post-rejected', localId: 'local-1', message: 'offline' },
+      { type: 'post-discarded', localId: 'local-1' },
+    ]);
+    expect(state.entries.map(entryKey)).toEqual(['000000000005']);
+  });
+
+  it('slides a new tweet in at the top once, however often it arrives', () => {
+    const arrived: TimelineAction = { type: 'tweet-arrived', tweet: tweet('000000000007', 'bob') };
+    const state = run([
+      { type: 'page-loaded', page: { tweets: [tweet('000000000005')], nextBefore: null }, position: 'newest' },
+      arrived,
+      arrived,
+      { type: 'page-loaded', page: { tweets: [tweet('000000000007', 'bob')], nextBefore: null }, position: 'newest' },
+    ]);
+    expect(state.entries.map(entryKey)).toEqual(['000000000007', '000000000005']);
+    expect(state.entries[0]).toMatchObject({ kind: 'tweet', arrived: true });
+  });
+
+  it('merges a refetched first page by id and keeps the older cursor', () => {
+    const state = run([
+      { type: 'page-loaded', page: { tweets: [tweet('000000000005'), tweet('000000000003')], nextBefore: '000000000003' }, position: 'newest' },
+      { type: 'page-loaded', page: { tweets: [tweet('000000000001')], nextBefore: null }, position: 'older' },
+      { type: 'page-loaded', page: { tweets: [tweet('000000000008'), tweet('000000000006'), tweet('000000000005')], nextBefore: '000000000005' }, position: 'newest' },
+    ]);
+    expect(state.entries.map(entryKey)).toEqual(['000000000008', '000000000006', '000000000005', '000000000003', '000000000001']);
+    expect(state.nextBefore).toBeNull();
+  });
+});

@@ -1,0 +1,54 @@
+import type { Tweet } from '@ripple/shared';
+import { DeliveryStatus } from './delivery-status';
+import { deliveryOf, entryKey, type JobProgress, type TimelineEntry } from './timeline-reducer';
+
+export interface TweetCardProps {
+  entry: TimelineEntry;
+  jobs: Record<string, JobProgress>;
+  /** Who is signed in, shown as the author of a post the server has not answered yet. */
+  me: { id: string; handle: string };
+  onRetry: (localId: string) => void;
+  onDiscard: (localId: string) => void;
+}
+
+function formatTime(iso: string): string {
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return '';
+  const sameDay = date.toDateString() === new Date().toDateString();
+  return sameDay
+    ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+    : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
+}
+
+/** One tweet. Its text is rendered as text only: React escapes it. */
+export function TweetCard({ entry, jobs, me, onRetry, onDiscard }: TweetCardProps) {
+  const tweet: Pick<Tweet, 'text' | 'createdAt' | 'author'> =
+    entry.kind === 'tweet' ? entry.tweet : (entry.post.tweet ?? { ...entry.post, author: me });
+  const id = entry.kind === 'tweet' ? entry.tweet.id : (entry.post.tweet?.id ?? entry.post.localId);
+  const delivery = entry.kind === 'own' ? deliveryOf(entry.post, jobs) : null;
+  const animated = entry.kind === 'own' || entry.arrived;
+
+  return (
+    <article
+      className={`card tweet${animated ? ' tweet--arrived' : ''}`}
+      data-tweet-id={id}
+      data-status={delivery?.status}
+      aria-label={`Tweet by @${tweet.author.handle}`}
+    >
+      <header className="tweet__meta">
+        <span className="tweet__author">@{tweet.author.handle}</span>
+        <time className="tweet__time" dateTime={tweet.createdAt}>
+          {formatTime(tweet.createdAt)}
+        </time>
+      </header>
+      <p className="tweet__text">{tweet.text}</p>
+      {entry.kind === 'own' && delivery && (
+        <DeliveryStatus
+          delivery={delivery}
+          onRetry={() => onRetry(entryKey(entry))}
+          onDiscard={() => onDiscard(entryKey(entry))}
+        />
+      )}
+    </article>
+  );
+}
