@@ -93,7 +93,7 @@ async function startRedis(): Promise<ChildProcess> {
   // handed back their chunks.
   const redis = run(
     'redis-server',
-    ['redis-server', '--port', redisPort || '6379', '--bind', '127.0.0.1', '--dir', dataDir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''],
+    ['redis-server', '--port', redisPort || '6379', '--bind', '127.0.0.1', '--dir', dataDir, '--logfile', 'redis.log', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''],
     {},
     true,
   );
