@@ -66,7 +66,7 @@ try {
         await api(server.url, '/api/me/followers/synthetic', author.token, { count: Math.min(left, 1_000_000) });
       }
       const socket = connect(server.url, { auth: { token: author.token }, transports: ['websocket'] });
-      await new Promise((resolve) => socket.once('connect', resolve));
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
       const times: number[] = [];
       for (let run = 0; run < runs; run++) {
         const started = performance.now();

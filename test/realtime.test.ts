@@ -1,15 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { io as connect, type Socket } from 'socket.io-client';
-import type { AuthResponse, ClientToServerEvents, FanoutDone, FanoutProgress, ServerToClientEvents, TimelineNew } from '@ripple/shared';
+import { io as connect } from 'socket.io-client';
+import type { FanoutDone, FanoutProgress, TimelineNew } from '@ripple/shared';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
-
-type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
+import { api, openSocket as open, recordEvents as record, signUpVia as signUp, type ClientSocket } from './support/http-api.js';
 
 let redisServer: TestRedis;
 let nodes: (RippleProcess & { url: string })[];
 let workers: RippleProcess[];
 const sockets: ClientSocket[] = [];
+
+async function openSocket(base: string, token: string): Promise<ClientSocket> {
+  const socket = await open(base, token);
+  sockets.push(socket);
+  return socket;
+}
 
 beforeAll(async () => {
   redisServer = await startRedis();
@@ -21,34 +26,6 @@ afterAll(async () => {
   await Promise.all([...nodes, ...workers].map((p) => p.stop()));
   await redisServer.stop();
 });
-
-async function api<T>(base: string, path: string, init: { method?: string; token?: string; body?: unknown } = {}): Promise<T> {
-  const res = await fetch(`${base}${path}`, {
-    method: init.method ?? (init.body ? 'POST' : 'GET'),
-    headers: { 'Content-Type': 'application/json', ...(init.token ? { Authorization: `Bearer ${init.token}` } : {}) },
-    body: init.body ? JSON.stringify(init.body) : null,
-  });
-  if (!res.ok) throw new Error(`${path}: ${res.status} ${await res.text()}`);
-  return (await res.json()) as T;
-}
-
-const signUp = (base: string, handle: string) => api<AuthResponse>(base, '/api/users', { body: { handle, password: 'password123' } });
-
-function openSocket(base: string, token: string): Promise<ClientSocket> {
-  const socket: ClientSocket = connect(base, { auth: { token }, transports: ['websocket'], reconnection: false });
-  sockets.push(socket);
-  return new Promise((resolve, reject) => {
-    socket.once('connect', () => resolve(socket));
-    socket.once('connect_error', reject);
-  });
-}
-
-/** Records every event a socket receives. */
-function record(socket: ClientSocket) {
-  const seen: { event: string; payload: unknown }[] = [];
-  socket.onAny((event: string, payload: unknown) => seen.push({ event, payload }));
-  return seen;
-}
 
 describe('events across server nodes', () => {
   it('refuses a socket without a valid token with connect_error "unauthorized"', async () => {

@@ -20,6 +20,7 @@ export interface AppDeps {
   log: Logger;
   fanoutMaxBacklog: number;
   timelineMax: number;
+  fanoutChunkSize: number;
   demo: boolean;
   /** Directory of the built client to serve at `/`; omitted in API-only tests. */
   clientDir?: string | undefined;

@@ -7,6 +7,12 @@ export interface ServerConfig {
   fanoutMaxBacklog: number;
   /** Entries kept in one home timeline. @defaultValue 800 */
   timelineMax: number;
+  /**
+   * Followers per fan-out stream entry. A bigger audience is split into chunks that all workers
+   * share; a chunk is short (tens of ms) so a dead worker's share is retaken quickly.
+   * @defaultValue 10000
+   */
+  fanoutChunkSize: number;
   /** Demo-only endpoints (synthetic followers) answer; when false they are 404. @defaultValue true */
   demo: boolean;
   /** Token signing key; when unset, one generated key is shared through Redis by every process. */
@@ -31,6 +37,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     fanoutMaxBacklog: intFrom(env.FANOUT_MAX_BACKLOG, 5_000_000, 'FANOUT_MAX_BACKLOG', 0),
     timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
+    fanoutChunkSize: intFrom(env.FANOUT_CHUNK_SIZE, 10_000, 'FANOUT_CHUNK_SIZE'),
     demo: (env.RIPPLE_DEMO ?? '1') !== '0',
     tokenSecret: env.RIPPLE_TOKEN_SECRET || undefined,
     tokenTtlMs: 7 * 24 * 3600 * 1000,

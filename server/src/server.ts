@@ -44,11 +44,14 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
         httpServer.listen(port, () => resolve(`http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`));
       }),
     async close() {
-      // io.close disconnects every socket and closes the HTTP server once in-flight requests end.
+      // io.close disconnects every socket and closes the HTTP server once in-flight requests
+      // end; keep-alive connections that fall idle meanwhile are closed as they do.
+      const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 50);
       await new Promise<void>((resolve) => {
         io.close(() => resolve());
         httpServer.closeIdleConnections();
       });
+      clearInterval(closeIdle);
       await relay.stop();
     },
   };

@@ -3,3 +3,4 @@ export * from './errors.js';
 export * from './events.js';
 export { keys } from './keys.js';
 export * from './views.js';
+export * from './retention.js';

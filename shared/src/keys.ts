@@ -41,6 +41,8 @@ export const keys = {
   /** Stream of fan-out work, read by the worker consumer group. */
   fanoutStream: `${P}fanout`,
   fanoutGroup: 'fanout-workers',
+  /** Sorted set of failed fan-out entries (JSON) scored by the time their retry is due. */
+  retrySchedule: `${P}fanout:retry`,
   /** Stream of fan-out entries given up on (malformed, or out of attempts), kept for a human. */
   deadLetterStream: `${P}fanout:dead`,
   /** Stream of Socket.IO events published by workers and relayed by every server node. */

@@ -104,11 +104,13 @@ export type TweetPage = z.infer<typeof tweetPageSchema>;
 
 /**
  * One entry of the fan-out stream: deliver job `job` to the author's followers whose
- * follow sequence lies in (`lo`, `hi`]. Workers validate entries with this before any work.
+ * follow sequence lies in (`lo`, `hi`]. `attempt` counts tries of this chunk so far, when it
+ * has been retried. Workers validate entries with this before any work.
  */
 export const fanoutEntrySchema = z.object({
   job: z.string().regex(/^[0-9]+$/),
   lo: z.string().regex(/^[0-9]+$/),
   hi: z.string().regex(/^[0-9]+$/),
+  attempt: z.string().regex(/^[1-9][0-9]*$/).optional(),
 });
 export type FanoutEntry = z.infer<typeof fanoutEntrySchema>;

@@ -5,6 +5,15 @@ export type StoredHash = Record<string, string>;
 
 const isoOrNull = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
 
+/** Each chunk of a job records its own tries as `attempt:<chunk>`; the job shows the most. */
+function attemptsOf(stored: StoredHash): number {
+  let most = 0;
+  for (const [field, value] of Object.entries(stored)) {
+    if (field.startsWith('attempt:')) most = Math.max(most, Number(value));
+  }
+  return most;
+}
+
 /** The API's Tweet from a stored tweet hash; null when the hash is empty (no such tweet). */
 export function tweetView(stored: StoredHash): Tweet | null {
   if (!stored.id) return null;
@@ -25,7 +34,7 @@ export function jobView(stored: StoredHash): Job | null {
     status: (stored.status ?? 'queued') as JobStatus,
     delivered: Number(stored.delivered ?? 0),
     total: Number(stored.total ?? 0),
-    attempts: Number(stored.attempts ?? 0),
+    attempts: attemptsOf(stored),
     enqueuedAt: isoOrNull(stored.enqueuedAt) ?? new Date(0).toISOString(),
     startedAt: isoOrNull(stored.startedAt),
     finishedAt: isoOrNull(stored.finishedAt),

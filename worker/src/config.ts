@@ -12,9 +12,22 @@ export interface WorkerConfig {
    * @defaultValue 1000
    */
   pageSize: number;
-  /** A pending entry idle this long belonged to a dead worker and is claimed. @defaultValue 5000 */
+  /**
+   * A pending entry idle this long belonged to a dead worker and is claimed. A few seconds,
+   * not minutes: someone is watching the delivery bar. @defaultValue 3000
+   */
   claimIdleMs: number;
-  /** How long one XREADGROUP waits for new work before checking for stalled entries. @defaultValue 1000 */
+  /** Tries of one chunk before it goes to dead letters and its job fails. @defaultValue 5 */
+  maxAttempts: number;
+  /** Delay before the first retry; it doubles each time, with jitter. @defaultValue 500 */
+  retryBaseMs: number;
+  /** Longest delay between retries. @defaultValue 30000 */
+  retryCapMs: number;
+  /**
+   * How long one XREADGROUP waits for new work before looking at stalled entries and due
+   * retries; never longer than `claimIdleMs`, so an idle worker notices a stalled entry in time.
+   * @defaultValue 500
+   */
   blockMs: number;
   /** Unique name of this consumer in the group. */
   consumerName: string;
@@ -33,12 +46,16 @@ const intFrom = (value: string | undefined, fallback: number, name: string): num
 
 /** Reads the environment once into a typed config. */
 export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
+  const claimIdleMs = intFrom(env.FANOUT_CLAIM_IDLE_MS, 3000, 'FANOUT_CLAIM_IDLE_MS');
   return {
     redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
     timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
     pageSize: intFrom(env.FANOUT_PAGE_SIZE, 1000, 'FANOUT_PAGE_SIZE'),
-    claimIdleMs: intFrom(env.FANOUT_CLAIM_IDLE_MS, 5000, 'FANOUT_CLAIM_IDLE_MS'),
-    blockMs: 1000,
+    claimIdleMs,
+    maxAttempts: intFrom(env.FANOUT_MAX_ATTEMPTS, 5, 'FANOUT_MAX_ATTEMPTS'),
+    retryBaseMs: intFrom(env.FANOUT_RETRY_BASE_MS, 500, 'FANOUT_RETRY_BASE_MS'),
+    retryCapMs: 30_000,
+    blockMs: Math.min(500, claimIdleMs),
     consumerName: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     eventsMaxLen: 100_000,
     progressIntervalMs: 250,

@@ -1,12 +1,18 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { fanoutEntrySchema, keys } from '@ripple/shared';
+import { fanoutEntrySchema, keys, type FanoutEntry } from '@ripple/shared';
 import { isRedisUnavailable, type Logger, type RedisClient } from '@ripple/shared/node';
 import type { WorkerConfig } from './config.js';
 import { fanOutChunk } from './fan-out.js';
+import { giveUpChunk, promoteDueRetries, retryDelayMs, scheduleRetry } from './retries.js';
 
 interface StreamEntry {
   id: string;
   message: Record<string, string>;
+}
+
+/** An entry this worker holds, and how many times the group has handed it out. */
+interface HeldEntry extends StreamEntry {
+  deliveries: number;
 }
 
 export interface ConsumerDeps {
@@ -25,82 +31,139 @@ export interface FanoutConsumer {
   readonly finished: Promise<void>;
 }
 
+const stream = keys.fanoutStream;
+const group = keys.fanoutGroup;
+/** Due retries are looked for at most this often. */
+const PROMOTE_INTERVAL_MS = 250;
+
 /**
  * The worker's loop: read fan-out entries through the consumer group, deliver them, ack them.
- * Entries left pending by a dead consumer are claimed after `claimIdleMs`; entries in hand
- * when Redis goes away are retried with backoff until it is back.
+ *
+ * - Entries left pending by a dead consumer are claimed after `claimIdleMs`; being handed out
+ *   again counts as another attempt, so a chunk that kills its workers cannot loop forever.
+ * - A chunk that fails is retried with backoff (through the retry schedule, so other work
+ *   flows meanwhile) until `maxAttempts`, then dead-lettered and its job failed.
+ * - While Redis is unreachable the entry in hand is kept and retried until Redis is back;
+ *   that is an outage, not a failure of the chunk, and costs no attempt.
  */
 export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   const { reader, redis, config, log } = deps;
-  const stream = keys.fanoutStream;
-  const group = keys.fanoutGroup;
   let stopping = false;
+  let groupReady = false;
 
   async function ensureGroup(): Promise<void> {
+    if (groupReady) return;
     try {
       // From the start of the stream: entries added before any worker ever ran are work too.
       await redis.xGroupCreate(stream, group, '0', { MKSTREAM: true });
     } catch (err) {
       if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
     }
+    groupReady = true;
   }
 
-  async function claimStalled(): Promise<StreamEntry[]> {
+  async function claimStalled(): Promise<HeldEntry[]> {
     const claimed = await redis.xAutoClaim(stream, group, config.consumerName, config.claimIdleMs, '0-0', { COUNT: 1 });
-    return claimed.messages.filter((m): m is StreamEntry => m !== null);
+    const entries = claimed.messages.filter((m): m is StreamEntry => m !== null);
+    return Promise.all(
+      entries.map(async (entry) => {
+        const [pending] = await redis.xPendingRange(stream, group, entry.id, entry.id, 1);
+        return { ...entry, deliveries: pending?.deliveriesCounter ?? 2 };
+      }),
+    );
   }
 
-  async function readNew(): Promise<StreamEntry[]> {
+  async function readNew(): Promise<HeldEntry[]> {
     const reply = await reader.xReadGroup(group, config.consumerName, { key: stream, id: '>' }, { COUNT: 1, BLOCK: config.blockMs });
-    return (reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? [];
+    const messages = (reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? [];
+    return messages.map((m) => ({ ...m, deliveries: 1 }));
   }
 
-  async function deadLetter(entry: StreamEntry, reason: string): Promise<void> {
+  async function deadLetterMalformed(held: HeldEntry, reason: string): Promise<void> {
+    log.warn({ entryId: held.id, reason }, 'malformed fan-out entry moved to dead letters');
     await redis
       .multi()
-      .xAdd(keys.deadLetterStream, '*', { ...entry.message, sourceId: entry.id, reason })
-      .xAck(stream, group, entry.id)
-      .xDel(stream, entry.id)
+      .xAdd(keys.deadLetterStream, '*', { ...held.message, sourceId: held.id, reason })
+      .xAck(stream, group, held.id)
+      .xDel(stream, held.id)
       .exec();
   }
 
-  async function deliver(entry: StreamEntry): Promise<void> {
-    const parsed = fanoutEntrySchema.safeParse(entry.message);
-    if (!parsed.success) {
-      log.warn({ entryId: entry.id }, 'malformed fan-out entry moved to dead letters');
-      await deadLetter(entry, `malformed entry: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+  async function onChunkFailed(held: HeldEntry, entry: FanoutEntry, attempt: number, err: unknown): Promise<void> {
+    const error = err instanceof Error ? err.message : String(err);
+    if (attempt < config.maxAttempts) {
+      const wait = retryDelayMs(attempt, config.retryBaseMs, config.retryCapMs);
+      log.warn({ job: entry.job, lo: entry.lo, attempt, wait, error }, 'chunk failed; retrying later');
+      await scheduleRetry(redis, held.id, entry, attempt + 1, wait);
       return;
     }
-    let lastHeartbeat = Date.now();
-    const outcome = await fanOutChunk(redis, config, parsed.data, {
-      shouldStop: () => stopping,
-      afterPage: async () => {
-        // Claiming our own entry resets its idle time, so a long chunk is not taken from a live worker.
-        if (Date.now() - lastHeartbeat < config.claimIdleMs / 3) return;
-        lastHeartbeat = Date.now();
-        await redis.xClaimJustId(stream, group, config.consumerName, 0, entry.id);
-      },
+    log.error({ job: entry.job, lo: entry.lo, attempt, error }, 'chunk failed on its last attempt; dead-lettered');
+    await giveUpChunk(redis, {
+      entryId: held.id,
+      entry,
+      attempts: attempt,
+      error: `delivery failed after ${attempt} attempts: ${error}`,
+      eventsMaxLen: config.eventsMaxLen,
     });
+  }
+
+  async function deliver(held: HeldEntry): Promise<void> {
+    const parsed = fanoutEntrySchema.safeParse(held.message);
+    if (!parsed.success) {
+      await deadLetterMalformed(held, `malformed entry: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
+      return;
+    }
+    const entry = parsed.data;
+    const attempt = Number(entry.attempt ?? 1) + held.deliveries - 1;
+    if (attempt > config.maxAttempts) {
+      await onChunkFailed(held, entry, attempt - 1, new Error('its worker stopped or died on every attempt'));
+      return;
+    }
+
+    let lastHeartbeat = Date.now();
+    let outcome;
+    try {
+      outcome = await fanOutChunk(redis, config, entry, {
+        attempt,
+        shouldStop: () => stopping,
+        afterPage: async () => {
+          // Claiming our own entry resets its idle time, so a long chunk is not taken from a live worker.
+          if (Date.now() - lastHeartbeat < config.claimIdleMs / 3) return;
+          lastHeartbeat = Date.now();
+          await redis.xClaimJustId(stream, group, config.consumerName, 0, held.id);
+        },
+      });
+    } catch (err) {
+      if (isRedisUnavailable(err)) throw err;
+      await onChunkFailed(held, entry, attempt, err);
+      return;
+    }
+
     const done = redis.multi();
     // A stopped chunk goes back on the stream at once rather than waiting to be claimed; its
     // cursor lives in the job record, so whoever takes it resumes where this worker stopped.
-    if (outcome === 'stopped') done.xAdd(stream, '*', entry.message);
-    // Acknowledged entries are deleted so the stream holds only outstanding work.
-    await done.xAck(stream, group, entry.id).xDel(stream, entry.id).exec();
-    log.debug({ entryId: entry.id, job: parsed.data.job, outcome }, 'chunk finished');
+    if (outcome === 'stopped') done.xAdd(stream, '*', { ...held.message, attempt: String(attempt) });
+    // Acknowledged entries are deleted, so the stream holds only outstanding work.
+    await done.xAck(stream, group, held.id).xDel(stream, held.id).exec();
   }
 
   async function run(): Promise<void> {
     let lastClaimCheck = 0;
+    let lastPromote = 0;
     let failures = 0;
-    let inHand: StreamEntry[] = [];
+    let inHand: HeldEntry[] = [];
     while (!stopping) {
       try {
         if (inHand.length === 0) {
-          await ensureGroupOnce();
+          await ensureGroup();
+          if (Date.now() - lastPromote >= PROMOTE_INTERVAL_MS) {
+            lastPromote = Date.now();
+            await promoteDueRetries(redis);
+          }
           if (Date.now() - lastClaimCheck >= config.claimIdleMs / 2) {
-            lastClaimCheck = Date.now();
             inHand = await claimStalled();
+            // A dead worker may have left several entries: keep claiming until none is left.
+            lastClaimCheck = inHand.length > 0 ? 0 : Date.now();
           }
           if (inHand.length === 0) inHand = await readNew();
         }
@@ -115,17 +178,10 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
         if (err instanceof Error && err.message.startsWith('NOGROUP')) groupReady = false;
         const wait = Math.min(100 * 2 ** Math.min(failures, 5), 3000) * (0.5 + Math.random() / 2);
         if (isRedisUnavailable(err)) log.warn({ err: String(err), wait }, 'redis unavailable; retrying');
-        else log.error({ err }, 'fan-out failed; retrying');
+        else log.error({ err }, 'fan-out loop failed; retrying');
         await delay(wait);
       }
     }
-  }
-
-  let groupReady = false;
-  async function ensureGroupOnce(): Promise<void> {
-    if (groupReady) return;
-    await ensureGroup();
-    groupReady = true;
   }
 
   const finished = run();

@@ -1,4 +1,4 @@
-import { keys } from '@ripple/shared';
+import { JOB_RETENTION_S, keys } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('./lua/deliver-page.lua', import.meta.url));
@@ -45,6 +45,7 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
       a.authorId,
       a.eventsMaxLen,
       a.progressIntervalMs,
+      JOB_RETENTION_S,
     ],
   )) as [PageState, number, number];
   return { state: reply[0], delivered: Number(reply[1]), total: Number(reply[2]) };

@@ -4,6 +4,8 @@ import { deliverPage } from './deliver-page.js';
 import type { WorkerConfig } from './config.js';
 
 export interface FanOutOptions {
+  /** Which try of this chunk this is, from 1. */
+  attempt: number;
   /** Checked between pages: true hands the rest of the chunk back instead of finishing it. */
   shouldStop: () => boolean;
   /** Called after every page, e.g. to keep ownership of a long chunk. */
@@ -16,18 +18,16 @@ export type ChunkOutcome = 'complete' | 'stopped';
  * Delivers one stream entry (a chunk of a job) to every follower in its range, page by page.
  * Safe to run any number of times, concurrently too: each page is one atomic script that
  * resumes from the chunk's stored cursor, so a rerun only finishes what is left.
+ * Throws when the chunk cannot be delivered; the caller decides whether to retry.
  */
-export async function fanOutChunk(
-  redis: RedisClient,
-  config: WorkerConfig,
-  entry: FanoutEntry,
-  options: FanOutOptions,
-): Promise<ChunkOutcome> {
+export async function fanOutChunk(redis: RedisClient, config: WorkerConfig, entry: FanoutEntry, options: FanOutOptions): Promise<ChunkOutcome> {
   const [tweetSeq, authorId] = await redis.hmGet(keys.job(entry.job), ['tweetSeq', 'authorId']);
+  // A job that expired or never existed has nothing left to deliver.
   if (!tweetSeq || !authorId) return 'complete';
-  await redis.hIncrBy(keys.job(entry.job), 'attempts', 1);
+  // Recorded per chunk, before anything can fail; a job's attempts are its chunks' highest.
+  await redis.hSet(keys.job(entry.job), `attempt:${entry.lo}`, options.attempt);
   const tweet = tweetView(await redis.hGetAll(keys.tweet(tweetSeq)));
-  if (!tweet) return 'complete';
+  if (!tweet) throw new Error(`the tweet of job ${entry.job} no longer exists`);
 
   const timelineNewPayload = JSON.stringify({ tweet });
   for (;;) {

@@ -27,6 +27,8 @@
   ARGV[8] job key prefix (the job hash is prefix .. id)
   ARGV[9] events stream approximate max length
   ARGV[10] digits of a tweet id (ids are zero-padded so they sort as strings)
+  ARGV[11] FANOUT_CHUNK_SIZE: followers per stream entry
+  ARGV[12] seconds a finished job record is kept
 
   Returns one of
     {"new", tweetSeq, jobId}
@@ -68,20 +70,34 @@ redis.call('ZADD', KEYS[9], tweetSeq, tweetSeq)
 redis.call('ZREMRANGEBYRANK', KEYS[9], 0, -(tonumber(ARGV[6]) + 1))
 
 local jobKey = ARGV[8] .. jobId
+local chunkSize = tonumber(ARGV[11])
+local chunks = math.max(1, math.ceil(total / chunkSize))
 redis.call('HSET', jobKey,
   'id', jobId, 'tweetSeq', tweetSeq, 'authorId', ARGV[1], 'status', 'queued',
-  'delivered', 0, 'total', total, 'attempts', 0, 'enqueuedAt', nowMs,
-  'startedAt', '', 'finishedAt', '', 'error', '', 'hi', hi, 'chunksLeft', 1)
+  'delivered', 0, 'total', total, 'enqueuedAt', nowMs,
+  'startedAt', '', 'finishedAt', '', 'error', '', 'chunksLeft', chunks)
 
 if total == 0 then
   -- Nobody to deliver to: the job is done the moment it exists.
   redis.call('HSET', jobKey, 'status', 'done', 'chunksLeft', 0, 'startedAt', nowMs, 'finishedAt', nowMs)
+  redis.call('EXPIRE', jobKey, ARGV[12])
   redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[9], '*', 'event', 'fanout:done', 'to', ARGV[1],
     'payload', cjson.encode({jobId = jobId, tweetId = string.format('%0' .. ARGV[10] .. 'd', tweetSeq),
       delivered = 0, total = 0, durationMs = 0}))
 else
   redis.call('INCRBY', KEYS[6], total)
-  redis.call('XADD', KEYS[7], '*', 'job', jobId, 'lo', '0', 'hi', hi)
+  -- One stream entry per chunk, so every running worker can share one big fan-out. Followers
+  -- scored up to `hi` are exactly ranks 0 .. total-1, so chunk k ends at the score of rank
+  -- k * chunkSize - 1: chunks of equal size, however sparse the scores are.
+  local lo = '0'
+  for k = 1, chunks do
+    local chunkHi = hi
+    if k < chunks then
+      chunkHi = redis.call('ZRANGE', KEYS[5], k * chunkSize - 1, k * chunkSize - 1, 'WITHSCORES')[2]
+    end
+    redis.call('XADD', KEYS[7], '*', 'job', jobId, 'lo', lo, 'hi', chunkHi)
+    lo = chunkHi
+  end
 end
 
 if useIdempotency then

@@ -15,9 +15,10 @@ export interface TweetsDeps {
   metrics: Metrics;
   fanoutMaxBacklog: number;
   timelineMax: number;
+  fanoutChunkSize: number;
 }
 
-export function tweetsRouter({ redis, metrics, fanoutMaxBacklog, timelineMax }: TweetsDeps): Router {
+export function tweetsRouter({ redis, metrics, fanoutMaxBacklog, timelineMax, fanoutChunkSize }: TweetsDeps): Router {
   const router = Router();
 
   router.post('/api/tweets', async (req, res) => {
@@ -34,6 +35,7 @@ export function tweetsRouter({ redis, metrics, fanoutMaxBacklog, timelineMax }: 
       idempotencyKey,
       maxBacklog: fanoutMaxBacklog,
       timelineMax,
+      chunkSize: fanoutChunkSize,
     });
     if (admitted.outcome === 'overloaded') {
       metrics.tweetsRefused.inc({ reason: 'overloaded' });

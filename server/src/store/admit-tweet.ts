@@ -1,10 +1,8 @@
-import { keys, TWEET_ID_DIGITS } from '@ripple/shared';
+import { IDEMPOTENCY_TTL_S, JOB_RETENTION_S, keys, TWEET_ID_DIGITS } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url));
 
-/** Idempotency records live 24 hours, as the contract promises. */
-const IDEMPOTENCY_TTL_S = 24 * 3600;
 /** The events stream is a live feed, not a log: keep it roughly this long. */
 export const EVENTS_MAX_LEN = 100_000;
 
@@ -15,6 +13,7 @@ export interface AdmitTweetArgs {
   idempotencyKey: string | undefined;
   maxBacklog: number;
   timelineMax: number;
+  chunkSize: number;
 }
 
 export type AdmitResult =
@@ -52,6 +51,8 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       keys.job(''),
       EVENTS_MAX_LEN,
       TWEET_ID_DIGITS,
+      a.chunkSize,
+      JOB_RETENTION_S,
     ],
   )) as [string, string | number, string?];
   if (reply[0] === 'overloaded') return { outcome: 'overloaded', backlog: Number(reply[1]) };

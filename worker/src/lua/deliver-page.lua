@@ -11,7 +11,8 @@
 
   Job hash fields used: status, total, delivered, chunksLeft, enqueuedAt, startedAt,
   finishedAt, lastProgressAt, lastProgressDelivered, and the chunk's cursor field
-  (last follow sequence delivered, or "done").
+  (last follow sequence delivered, or "done"). A job some chunk of which was given up on
+  (status "failed") still delivers its other chunks, but is never reported done.
 
   Timeline keys are built from ARGV[6] .. follower id. They are not declared in KEYS: under
   Redis Cluster a chunk would be routed by a hash tag shared by follower ids of one slot group.
@@ -35,6 +36,7 @@
   ARGV[11] author id
   ARGV[12] events stream approximate max length
   ARGV[13] progress interval in ms
+  ARGV[14] seconds a finished job record is kept
 
   Returns {state, delivered, total}, state being
     "more"        the chunk has more followers to deliver
@@ -59,6 +61,7 @@ local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 if job[1] == 'queued' then
   redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', nowMs)
 end
+local failed = job[1] == 'failed'
 
 local pageSize = tonumber(ARGV[4])
 local page = redis.call('ZRANGE', KEYS[2], '(' .. (job[7] or ARGV[2]), ARGV[3],
@@ -99,7 +102,7 @@ if count == pageSize then
   -- Progress at least every 10 % of the job or every interval, whichever comes first.
   local lastAt = tonumber(job[5] or '0')
   local lastDelivered = tonumber(job[6] or '0')
-  if nowMs - lastAt >= tonumber(ARGV[13]) or (delivered - lastDelivered) * 10 >= total then
+  if not failed and (nowMs - lastAt >= tonumber(ARGV[13]) or (delivered - lastDelivered) * 10 >= total) then
     redis.call('HSET', KEYS[1], 'lastProgressAt', nowMs, 'lastProgressDelivered', delivered)
     publish('fanout:progress', {jobId = ARGV[9], tweetId = ARGV[10], delivered = delivered, total = total})
   end
@@ -111,9 +114,14 @@ if redis.call('HINCRBY', KEYS[1], 'chunksLeft', -1) > 0 then
   return {'chunk-done', delivered, total}
 end
 
--- Followers who unfollowed while the job waited were never delivered; release their share.
+-- Followers who unfollowed while the job waited, or whose chunk was given up on, were never
+-- delivered; release their share of the backlog.
 if total > delivered then
   redis.call('DECRBY', KEYS[4], total - delivered)
+end
+redis.call('EXPIRE', KEYS[1], ARGV[14])
+if failed then
+  return {'chunk-done', delivered, total}
 end
 redis.call('HSET', KEYS[1], 'status', 'done', 'finishedAt', nowMs)
 publish('fanout:done', {jobId = ARGV[9], tweetId = ARGV[10], delivered = delivered, total = total,

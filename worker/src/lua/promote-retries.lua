@@ -1,0 +1,21 @@
+--[[
+  promote-retries: put chunks whose retry is due back on the fan-out stream.
+
+  Why Lua: moving an entry from the schedule to the stream must be one step, or two workers
+  promoting at once could both enqueue it, or a crash between the two could drop it.
+
+  KEYS[1] retry schedule (sorted set: JSON {job, lo, hi, attempt, id} scored by due time in ms)
+  KEYS[2] fan-out stream
+  ARGV[1] now, ms
+  ARGV[2] most entries to move in one call
+
+  Returns how many entries were moved.
+]]
+
+local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, ARGV[2])
+for _, member in ipairs(due) do
+  local entry = cjson.decode(member)
+  redis.call('XADD', KEYS[2], '*', 'job', entry.job, 'lo', entry.lo, 'hi', entry.hi, 'attempt', entry.attempt)
+  redis.call('ZREM', KEYS[1], member)
+end
+return #due

@@ -1,0 +1,67 @@
+import { JOB_RETENTION_S, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
+import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
+
+const promoteScript = loadLuaScript(new URL('./lua/promote-retries.lua', import.meta.url));
+const giveUpScript = loadLuaScript(new URL('./lua/give-up-chunk.lua', import.meta.url));
+
+/** Dead letters are for a person to read; the stream keeps roughly this many. */
+const DEAD_LETTERS_MAX_LEN = 10_000;
+
+/**
+ * Delay before try `attempt + 1` after try `attempt` failed: exponential, capped, with "equal
+ * jitter" (half fixed, half random) so retries of many chunks that failed together spread out
+ * instead of hammering Redis in step, yet never come back instantly.
+ */
+export function retryDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+  const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
+  return ceiling / 2 + random() * (ceiling / 2);
+}
+
+/** Acks the failed entry and schedules its next try, in one MULTI. */
+export async function scheduleRetry(redis: RedisClient, entryId: string, entry: FanoutEntry, nextAttempt: number, delayMs: number): Promise<void> {
+  const member = JSON.stringify({ job: entry.job, lo: entry.lo, hi: entry.hi, attempt: String(nextAttempt), id: entryId });
+  await redis
+    .multi()
+    .zAdd(keys.retrySchedule, { score: Date.now() + delayMs, value: member })
+    .xAck(keys.fanoutStream, keys.fanoutGroup, entryId)
+    .xDel(keys.fanoutStream, entryId)
+    .exec();
+}
+
+/** Moves retries that are due back onto the fan-out stream; returns how many. */
+export async function promoteDueRetries(redis: RedisClient, now = Date.now()): Promise<number> {
+  return Number(await promoteScript.run(redis, [keys.retrySchedule, keys.fanoutStream], [now, 100]));
+}
+
+export interface GiveUpArgs {
+  entryId: string;
+  entry: FanoutEntry;
+  attempts: number;
+  error: string;
+  eventsMaxLen: number;
+}
+
+/** Dead-letters a chunk that ran out of attempts and fails its job; true when this call failed the job. */
+export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<boolean> {
+  const [tweetSeq, authorId] = await redis.hmGet(keys.job(a.entry.job), ['tweetSeq', 'authorId']);
+  const failedNow = await giveUpScript.run(
+    redis,
+    [keys.job(a.entry.job), keys.fanoutStream, keys.deadLetterStream, keys.eventsStream, keys.backlog],
+    [
+      keys.fanoutGroup,
+      a.entryId,
+      `cursor:${a.entry.lo}`,
+      a.entry.job,
+      a.entry.lo,
+      a.entry.hi,
+      a.attempts,
+      a.error,
+      tweetIdFromSeq(tweetSeq ?? '0'),
+      authorId ?? '',
+      a.eventsMaxLen,
+      DEAD_LETTERS_MAX_LEN,
+      JOB_RETENTION_S,
+    ],
+  );
+  return Number(failedNow) === 1;
+}
