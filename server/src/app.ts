@@ -5,6 +5,7 @@ import type { Logger, RedisClient } from '@ripple/shared/node';
 import { requireAuth } from './auth.js';
 import { HttpError, errorHandler, notFound } from './http-error.js';
 import type { Metrics } from './metrics.js';
+import type { StatsSampler } from './stats-sampler.js';
 import { followsRouter } from './routes/follows.js';
 import { healthRouter } from './routes/health.js';
 import { jobsRouter } from './routes/jobs.js';
@@ -17,10 +18,13 @@ export interface AppDeps {
   redis: RedisClient;
   tokens: Tokens;
   metrics: Metrics;
+  stats: StatsSampler;
   log: Logger;
   fanoutMaxBacklog: number;
   timelineMax: number;
   fanoutChunkSize: number;
+  tweetsPerMinute: number;
+  signInsPerMinute: number;
   demo: boolean;
   /** Directory of the built client to serve at `/`; omitted in API-only tests. */
   clientDir?: string | undefined;

@@ -1,10 +1,13 @@
-/**
- * Drain rate assumed when telling a refused client how long to wait. Issue #4 replaces this
- * with the measured recent rate; until then it is a conservative figure for one small box.
- */
-const ASSUMED_DRAIN_PER_S = 100_000;
+/** Retry-After when nothing is draining (no worker running): long enough not to hammer. */
+const UNKNOWN_DRAIN_WAIT_S = 10;
+/** Never tell a client to wait longer than this; by then the picture will have changed. */
+const MAX_WAIT_S = 300;
 
-/** Seconds until the backlog is likely back under the limit; at least 1. */
-export function retryAfterSeconds(backlog: number, maxBacklog: number): number {
-  return Math.max(1, Math.ceil((backlog - maxBacklog) / ASSUMED_DRAIN_PER_S));
+/**
+ * Honest seconds until the backlog is back at the limit: the excess divided by the rate at
+ * which workers have recently been delivering. At least 1.
+ */
+export function retryAfterSeconds(backlog: number, maxBacklog: number, drainPerSecond: number | null): number {
+  if (drainPerSecond === null || drainPerSecond < 1) return UNKNOWN_DRAIN_WAIT_S;
+  return Math.min(MAX_WAIT_S, Math.max(1, Math.ceil((backlog - maxBacklog) / drainPerSecond)));
 }

@@ -13,6 +13,10 @@ export interface ServerConfig {
    * @defaultValue 10000
    */
   fanoutChunkSize: number;
+  /** Tweets one user may post per minute, across all nodes; more answer 429. @defaultValue 600 */
+  tweetsPerMinute: number;
+  /** Sign-in attempts per handle per minute; more answer 429. @defaultValue 10 */
+  signInsPerMinute: number;
   /** Demo-only endpoints (synthetic followers) answer; when false they are 404. @defaultValue true */
   demo: boolean;
   /** Token signing key; when unset, one generated key is shared through Redis by every process. */
@@ -38,6 +42,8 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     fanoutMaxBacklog: intFrom(env.FANOUT_MAX_BACKLOG, 5_000_000, 'FANOUT_MAX_BACKLOG', 0),
     timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
     fanoutChunkSize: intFrom(env.FANOUT_CHUNK_SIZE, 10_000, 'FANOUT_CHUNK_SIZE'),
+    tweetsPerMinute: intFrom(env.RATE_LIMIT_TWEETS_PER_MIN, 600, 'RATE_LIMIT_TWEETS_PER_MIN'),
+    signInsPerMinute: intFrom(env.RATE_LIMIT_SIGNINS_PER_MIN, 10, 'RATE_LIMIT_SIGNINS_PER_MIN'),
     demo: (env.RIPPLE_DEMO ?? '1') !== '0',
     tokenSecret: env.RIPPLE_TOKEN_SECRET || undefined,
     tokenTtlMs: 7 * 24 * 3600 * 1000,

@@ -1,17 +1,42 @@
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
-import { keys } from '@ripple/shared';
+import { FANOUT_DURATION_BUCKETS_MS, keys } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 
 export interface Metrics {
-  registry: Registry;
-  tweetsAccepted: Counter;
-  tweetsRefused: Counter<'reason'>;
+  /** Prometheus text: this process's metrics and the cluster-wide ones read from Redis. */
+  render(): Promise<{ contentType: string; body: string }>;
 }
 
-/** One registry per app, so several servers can run in one test process. */
+/** Reads a counter kept in the shared stats hash, setting a prom-client counter to its value. */
+function fromStats(counter: Counter<string>, value: number | undefined, labels: Record<string, string> = {}): void {
+  counter.reset();
+  counter.inc(labels, value ?? 0);
+}
+
+/** The fan-out duration histogram, kept in Redis by the workers, in Prometheus text. */
+function durationHistogram(stored: Record<string, string>): string {
+  const name = 'ripple_fanout_duration_seconds';
+  const lines = [`# HELP ${name} Time from post to fanout:done, across all workers`, `# TYPE ${name} histogram`];
+  let cumulative = 0;
+  for (const bound of FANOUT_DURATION_BUCKETS_MS) {
+    cumulative += Number(stored[`le:${bound}`] ?? 0);
+    lines.push(`${name}_bucket{le="${bound / 1000}"} ${cumulative}`);
+  }
+  cumulative += Number(stored['le:+Inf'] ?? 0);
+  lines.push(`${name}_bucket{le="+Inf"} ${cumulative}`);
+  lines.push(`${name}_sum ${Number(stored.sum ?? 0) / 1000}`, `${name}_count ${Number(stored.count ?? 0)}`);
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Cluster-wide numbers come from the one source every node shares (the stats hash in Redis),
+ * so any node's /metrics and the dashboard agree; process metrics are this node's own.
+ */
 export function createMetrics(redis: RedisClient): Metrics {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
+  let stats: Record<string, number> = {};
+
   new Gauge({
     name: 'ripple_fanout_backlog',
     help: 'Outstanding follower deliveries: accepted, not yet delivered',
@@ -20,14 +45,53 @@ export function createMetrics(redis: RedisClient): Metrics {
       this.set(Number((await redis.get(keys.backlog).catch(() => null)) ?? 0));
     },
   });
+  new Counter({
+    name: 'ripple_tweets_accepted_total',
+    help: 'Tweets accepted (202, not counting idempotent repeats)',
+    registers: [registry],
+    collect() {
+      fromStats(this, stats.accepted);
+    },
+  });
+  new Counter({
+    name: 'ripple_tweets_refused_total',
+    help: 'Tweets refused, by reason',
+    labelNames: ['reason'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ reason: 'overloaded' }, stats['refused:overloaded'] ?? 0);
+      this.inc({ reason: 'rate_limited' }, stats['refused:rate_limited'] ?? 0);
+    },
+  });
+  new Counter({
+    name: 'ripple_deliveries_total',
+    help: 'Tweets written into follower timelines',
+    registers: [registry],
+    collect() {
+      fromStats(this, stats.delivered);
+    },
+  });
+  new Counter({
+    name: 'ripple_fanout_jobs_total',
+    help: 'Fan-out jobs finished, by outcome',
+    labelNames: ['outcome'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc({ outcome: 'done' }, stats['jobs:done'] ?? 0);
+      this.inc({ outcome: 'failed' }, stats['jobs:failed'] ?? 0);
+    },
+  });
+
   return {
-    registry,
-    tweetsAccepted: new Counter({ name: 'ripple_tweets_accepted_total', help: 'Tweets answered 202 (new, not repeats)', registers: [registry] }),
-    tweetsRefused: new Counter({
-      name: 'ripple_tweets_refused_total',
-      help: 'Tweets refused, by reason',
-      labelNames: ['reason'],
-      registers: [registry],
-    }),
+    async render() {
+      const [counters, durations] = await Promise.all([
+        redis.hGetAll(keys.stats).catch(() => ({})),
+        redis.hGetAll(keys.fanoutDurations).catch(() => ({})),
+      ]);
+      stats = Object.fromEntries(Object.entries(counters).map(([k, v]) => [k, Number(v)]));
+      return { contentType: registry.contentType, body: (await registry.metrics()) + durationHistogram(durations) };
+    },
   };
 }

@@ -7,6 +7,7 @@ import type { ServerConfig } from './config.js';
 import { startEventRelay } from './event-relay.js';
 import { createMetrics } from './metrics.js';
 import { attachRealtime, type RippleIo } from './realtime.js';
+import { startStatsSampler } from './stats-sampler.js';
 import { createTokens, resolveTokenSecret } from './tokens.js';
 
 export interface RippleServerDeps {
@@ -30,7 +31,8 @@ export interface RippleServer {
 /** One server node: HTTP API, Socket.IO and the event relay, built from connected Redis clients. */
 export async function createRippleServer({ redis, reader, config, log }: RippleServerDeps): Promise<RippleServer> {
   const tokens = createTokens(await resolveTokenSecret(redis, config.tokenSecret), config.tokenTtlMs);
-  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), log });
+  const stats = startStatsSampler(redis);
+  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), stats, log });
   const httpServer = createServer(app);
   const io: RippleIo = new Server(httpServer, { serveClient: false });
   attachRealtime(io, { redis, tokens, log });
@@ -52,6 +54,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
         httpServer.closeIdleConnections();
       });
       clearInterval(closeIdle);
+      stats.stop();
       await relay.stop();
     },
   };

@@ -4,3 +4,4 @@ export * from './events.js';
 export { keys } from './keys.js';
 export * from './views.js';
 export * from './retention.js';
+export * from './stats.js';

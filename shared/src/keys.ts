@@ -34,6 +34,15 @@ export const keys = {
   },
   /** Outstanding follower deliveries: accepted, not yet delivered. Admission control reads it. */
   backlog: `${P}backlog`,
+  /**
+   * Hash of cluster-wide counters, the one source for /metrics, the dashboard and the drain
+   * rate: accepted, delivered, refused:<reason>, jobs:done, jobs:failed.
+   */
+  stats: `${P}stats`,
+  /** Hash: fan-out duration histogram (post → done), fields le:<ms> (per bucket), sum, count. */
+  fanoutDurations: `${P}stats:fanout-ms`,
+  /** Counter of one user's requests of one kind in one fixed window. */
+  rateLimit: (name: string, userKey: string, window: number) => `${P}rate:${name}:${userKey}:${window}`,
   /** Hash: user id → number of live sockets, across all server nodes. */
   online: `${P}online`,
   /** Secret that signs tokens when RIPPLE_TOKEN_SECRET is not set; shared by every process. */

@@ -6,6 +6,7 @@ import { createApp } from '../../server/src/app.js';
 import { readServerConfig, type ServerConfig } from '../../server/src/config.js';
 import { createMetrics } from '../../server/src/metrics.js';
 import { createRippleServer, type RippleServer } from '../../server/src/server.js';
+import { startStatsSampler } from '../../server/src/stats-sampler.js';
 import { createTokens, resolveTokenSecret } from '../../server/src/tokens.js';
 import { readWorkerConfig, type WorkerConfig } from '../../worker/src/config.js';
 import { startConsumer, type FanoutConsumer } from '../../worker/src/consumer.js';
@@ -24,8 +25,17 @@ export async function createTestApp(redisUrl: string, overrides: Partial<ServerC
   const redis = await connectedClient(redisUrl);
   const config = { ...readServerConfig({}), redisUrl, ...overrides };
   const tokens = createTokens(await resolveTokenSecret(redis, config.tokenSecret), config.tokenTtlMs);
-  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), log });
-  return { app, redis, tokens, close: () => redis.close() };
+  const stats = startStatsSampler(redis);
+  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), stats, log });
+  return {
+    app,
+    redis,
+    tokens,
+    close: () => {
+      stats.stop();
+      return redis.close();
+    },
+  };
 }
 
 /** A whole server node (HTTP + Socket.IO + event relay) listening on a free port. */

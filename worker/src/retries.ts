@@ -46,7 +46,7 @@ export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<bo
   const [tweetSeq, authorId] = await redis.hmGet(keys.job(a.entry.job), ['tweetSeq', 'authorId']);
   const failedNow = await giveUpScript.run(
     redis,
-    [keys.job(a.entry.job), keys.fanoutStream, keys.deadLetterStream, keys.eventsStream, keys.backlog],
+    [keys.job(a.entry.job), keys.fanoutStream, keys.deadLetterStream, keys.eventsStream, keys.backlog, keys.stats],
     [
       keys.fanoutGroup,
       a.entryId,

@@ -16,6 +16,7 @@
   KEYS[8] author's own tweets (sorted set)
   KEYS[9] author's home timeline (sorted set)
   KEYS[10] events stream (for the immediate fanout:done of a tweet nobody follows)
+  KEYS[11] stats counters
 
   ARGV[1] author id
   ARGV[2] author handle
@@ -50,6 +51,7 @@ end
 -- pass it by at most one job.
 local backlog = tonumber(redis.call('GET', KEYS[6]) or '0')
 if backlog > tonumber(ARGV[5]) then
+  redis.call('HINCRBY', KEYS[11], 'refused:overloaded', 1)
   return {'overloaded', backlog}
 end
 
@@ -103,5 +105,6 @@ end
 if useIdempotency then
   redis.call('SET', KEYS[1], tweetSeq .. ':' .. jobId, 'EX', ARGV[4])
 end
+redis.call('HINCRBY', KEYS[11], 'accepted', 1)
 
 return {'new', tostring(tweetSeq), jobId}

@@ -24,7 +24,8 @@ export function healthRouter({ redis, metrics }: { redis: RedisClient; metrics: 
   });
 
   router.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+    const { contentType, body } = await metrics.render();
+    res.type(contentType).send(body);
   });
 
   return router;

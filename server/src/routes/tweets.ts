@@ -4,7 +4,8 @@ import type { RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { retryAfterSeconds } from '../back-pressure.js';
 import { HttpError } from '../http-error.js';
-import type { Metrics } from '../metrics.js';
+import { rateLimit } from '../rate-limit.js';
+import type { StatsSampler } from '../stats-sampler.js';
 import { admitTweet } from '../store/admit-tweet.js';
 import { getJob, getTweet } from '../store/tweets.js';
 import { getUser } from '../store/users.js';
@@ -12,16 +13,24 @@ import { validate } from '../validate.js';
 
 export interface TweetsDeps {
   redis: RedisClient;
-  metrics: Metrics;
+  stats: StatsSampler;
   fanoutMaxBacklog: number;
   timelineMax: number;
   fanoutChunkSize: number;
+  tweetsPerMinute: number;
 }
 
-export function tweetsRouter({ redis, metrics, fanoutMaxBacklog, timelineMax, fanoutChunkSize }: TweetsDeps): Router {
+export function tweetsRouter({ redis, stats, fanoutMaxBacklog, timelineMax, fanoutChunkSize, tweetsPerMinute }: TweetsDeps): Router {
   const router = Router();
+  const postingLimit = rateLimit(redis, {
+    name: 'tweets',
+    limit: tweetsPerMinute,
+    windowMs: 60_000,
+    keyOf: (_req, res) => callerId(res),
+    statsField: 'refused:rate_limited',
+  });
 
-  router.post('/api/tweets', async (req, res) => {
+  router.post('/api/tweets', postingLimit, async (req, res) => {
     const { text } = validate(postTweetBodySchema, req.body);
     const rawKey = req.get('idempotency-key');
     const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key');
@@ -38,11 +47,9 @@ export function tweetsRouter({ redis, metrics, fanoutMaxBacklog, timelineMax, fa
       chunkSize: fanoutChunkSize,
     });
     if (admitted.outcome === 'overloaded') {
-      metrics.tweetsRefused.inc({ reason: 'overloaded' });
-      const wait = retryAfterSeconds(admitted.backlog, fanoutMaxBacklog);
+      const wait = retryAfterSeconds(admitted.backlog, fanoutMaxBacklog, stats.rate('delivered'));
       throw new HttpError('overloaded', `fan-out backlog is full; try again in ${wait} s`, { 'Retry-After': String(wait) });
     }
-    if (admitted.outcome === 'new') metrics.tweetsAccepted.inc();
     const [tweet, found] = await Promise.all([getTweet(redis, admitted.tweetSeq), getJob(redis, admitted.jobId)]);
     if (!tweet || !found) throw new Error(`admitted tweet ${admitted.tweetSeq} / job ${admitted.jobId} not readable`);
     res.status(202).json({ tweet, job: found.job });

@@ -4,6 +4,7 @@ import type { RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { HttpError } from '../http-error.js';
 import { hashPassword, verifyPassword } from '../passwords.js';
+import { rateLimit } from '../rate-limit.js';
 import { addSyntheticFollowers } from '../store/follows.js';
 import { createUser, findUserIdByHandle, getPasswordHash, getUser } from '../store/users.js';
 import type { Tokens } from '../tokens.js';
@@ -13,6 +14,7 @@ export interface UsersDeps {
   redis: RedisClient;
   tokens: Tokens;
   demo: boolean;
+  signInsPerMinute: number;
 }
 
 /** Resolves a handle from the URL to a user id, or throws not_found. */
@@ -30,8 +32,19 @@ async function userOrThrow(redis: RedisClient, id: string) {
 }
 
 /** Sign-up and sign-in: no token needed. */
-export function publicUsersRouter({ redis, tokens }: UsersDeps): Router {
+export function publicUsersRouter({ redis, tokens, signInsPerMinute }: UsersDeps): Router {
   const router = Router();
+  // Guessing passwords is limited per account, whichever address the guesses come from.
+  const signInLimit = rateLimit(redis, {
+    name: 'sign-in',
+    limit: signInsPerMinute,
+    windowMs: 60_000,
+    keyOf: (req) => {
+      const handle = handleSchema.safeParse((req.body as { handle?: unknown } | undefined)?.handle);
+      return handle.success ? handle.data : null;
+    },
+    statsField: 'limited:sign-in',
+  });
 
   router.post('/api/users', async (req, res) => {
     const { handle, password } = validate(credentialsSchema, req.body);
@@ -40,7 +53,7 @@ export function publicUsersRouter({ redis, tokens }: UsersDeps): Router {
     res.status(201).json({ user: await userOrThrow(redis, id), token: tokens.issue(id) });
   });
 
-  router.post('/api/sessions', async (req, res) => {
+  router.post('/api/sessions', signInLimit, async (req, res) => {
     const { handle, password } = validate(credentialsSchema, req.body);
     const id = await findUserIdByHandle(redis, handle);
     const stored = id ? await getPasswordHash(redis, id) : null;

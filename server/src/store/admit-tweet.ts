@@ -39,6 +39,7 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       keys.userTweets(a.authorId),
       keys.timeline(a.authorId),
       keys.eventsStream,
+      keys.stats,
     ],
     [
       a.authorId,

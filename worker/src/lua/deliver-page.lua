@@ -22,6 +22,8 @@
   KEYS[3] online users (hash user id → live socket count)
   KEYS[4] backlog counter
   KEYS[5] events stream
+  KEYS[6] stats counters
+  KEYS[7] fan-out duration histogram
 
   ARGV[1] chunk cursor field name
   ARGV[2] chunk start, exclusive (follow sequence)
@@ -37,6 +39,7 @@
   ARGV[12] events stream approximate max length
   ARGV[13] progress interval in ms
   ARGV[14] seconds a finished job record is kept
+  ARGV[15] histogram bucket upper bounds in ms, comma-separated, ascending
 
   Returns {state, delivered, total}, state being
     "more"        the chunk has more followers to deliver
@@ -87,6 +90,7 @@ if count > 0 then
   delivered = redis.call('HINCRBY', KEYS[1], 'delivered', count)
   redis.call('HSET', KEYS[1], ARGV[1], page[#page])
   redis.call('DECRBY', KEYS[4], count)
+  redis.call('HINCRBY', KEYS[6], 'delivered', count)
 end
 if #online > 0 then
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[12], '*',
@@ -124,6 +128,19 @@ if failed then
   return {'chunk-done', delivered, total}
 end
 redis.call('HSET', KEYS[1], 'status', 'done', 'finishedAt', nowMs)
+local durationMs = nowMs - tonumber(job[4])
 publish('fanout:done', {jobId = ARGV[9], tweetId = ARGV[10], delivered = delivered, total = total,
-  durationMs = nowMs - tonumber(job[4])})
+  durationMs = durationMs})
+
+redis.call('HINCRBY', KEYS[6], 'jobs:done', 1)
+local bucket = '+Inf'
+for bound in string.gmatch(ARGV[15], '[^,]+') do
+  if durationMs <= tonumber(bound) then
+    bucket = bound
+    break
+  end
+end
+redis.call('HINCRBY', KEYS[7], 'le:' .. bucket, 1)
+redis.call('HINCRBY', KEYS[7], 'sum', durationMs)
+redis.call('HINCRBY', KEYS[7], 'count', 1)
 return {'job-done', delivered, total}

@@ -13,6 +13,7 @@
   KEYS[3] dead-letter stream
   KEYS[4] events stream
   KEYS[5] backlog counter
+  KEYS[6] stats counters
 
   ARGV[1] fan-out consumer group
   ARGV[2] stream entry id
@@ -49,6 +50,7 @@ if job[1] ~= 'failed' then
   redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[8], 'finishedAt', nowMs)
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'event', 'fanout:failed', 'to', ARGV[10],
     'payload', cjson.encode({jobId = ARGV[4], tweetId = ARGV[9], error = ARGV[8]}))
+  redis.call('HINCRBY', KEYS[6], 'jobs:failed', 1)
   failedNow = 1
 end
 
