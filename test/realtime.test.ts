@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import type { FanoutDone, FanoutProgress, TimelineNew } from '@ripple/shared';
+import { DASHBOARD_NAMESPACE, type DashboardSnapshot, type FanoutDone, type FanoutProgress, type TimelineNew } from '@ripple/shared';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
 import { api, openSocket as open, recordEvents as record, signUpVia as signUp, type ClientSocket } from './support/http-api.js';
@@ -67,5 +67,19 @@ describe('events across server nodes', () => {
     // Nobody receives what is not theirs.
     expect(followerSeen.map((e) => e.event)).toEqual(['timeline:new']);
     expect(bystanderSeen).toEqual([]);
+  });
+
+  it('feeds the dashboard namespace without sign-in: the last minute on connect, then a snapshot a second', async () => {
+    const dashboard = connect(`${nodes[1]!.url}${DASHBOARD_NAMESPACE}`, { transports: ['websocket'], reconnection: false });
+    sockets.push(dashboard as unknown as ClientSocket);
+    const history = await new Promise<DashboardSnapshot[]>((resolve) => dashboard.once('dashboard:history', resolve));
+    expect(history.length).toBeGreaterThan(0);
+    const live = await new Promise<DashboardSnapshot>((resolve) => dashboard.once('dashboard:stats', resolve));
+    expect(live.t).toBeGreaterThan(history[history.length - 1]!.t);
+    expect(live).toMatchObject({ backlog: 0, workersAlive: 2, deadLetters: 0 });
+    // The fan-out of the previous test finished within the last minute.
+    expect(live.fanoutP50Ms).toEqual(expect.any(Number));
+    expect(live.fanoutP99Ms).toBeGreaterThanOrEqual(live.fanoutP50Ms!);
+    expect(history.some((s) => s.deliveriesPerSecond > 0 && s.acceptedPerSecond > 0)).toBe(true);
   });
 });

@@ -68,6 +68,7 @@ export function App({ storage = window.localStorage, fetch, createSocket }: AppP
             onUserChange={updateUser}
             fetch={fetch}
             createSocket={createSocket}
+            storage={storage}
           />
         )}
       </main>

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useState } from 'react';
 import type { User } from '@ripple/shared';
 import { createHttp, type FetchFn } from './api/http';
+import { withRetry, type RetryPolicy } from './api/retry';
 import { createRippleApi } from './api/ripple-api';
 import { createRealtime, type RealtimeOptions } from './api/socket';
 import type { Session } from './features/auth/session-store';
@@ -15,15 +16,32 @@ export interface HomePageProps {
   /** Tests pass fakes; the page uses the real fetch and Socket.IO otherwise. */
   fetch?: FetchFn;
   createSocket?: RealtimeOptions['createSocket'];
+  /** Where unsent posts survive a reload. @defaultValue `window.localStorage` */
+  storage?: Storage;
+  /** How requests ride out back pressure; tests shorten it. @defaultValue the `withRetry` defaults */
+  retryPolicy?: RetryPolicy;
 }
 
 /**
  * Everything a signed-in user sees. It owns the API client and the socket for one session;
  * the app remounts it when the session changes, so nothing leaks from one user to the next.
+ * Its requests retry on back pressure (`withRetry` repeats only what is safe to repeat:
+ * GET, DELETE, and POST /api/tweets with its Idempotency-Key). Sign-in and sign-up use the
+ * app's own client, which never retries.
  */
-export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket }: HomePageProps) {
+export function HomePage({
+  session,
+  onSignOut,
+  onUserChange,
+  fetch,
+  createSocket,
+  storage,
+  retryPolicy,
+}: HomePageProps) {
   const [api] = useState(() =>
-    createRippleApi(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut })),
+    createRippleApi(
+      withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy),
+    ),
   );
   const [realtime] = useState(() => createRealtime({ token: session.token, onUnauthorized: onSignOut, createSocket }));
 
@@ -45,7 +63,7 @@ export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket
         <FollowPanel api={api} user={session.user} onChanged={refreshMe} />
         <SyntheticFollowers api={api} onUser={onUserChange} />
       </div>
-      <HomeTimeline api={api} realtime={realtime} me={session.user} />
+      <HomeTimeline api={api} realtime={realtime} me={session.user} storage={storage} />
     </>
   );
 }

@@ -8,6 +8,7 @@ import { startEventRelay } from './event-relay.js';
 import { createMetrics } from './metrics.js';
 import { attachRealtime, type RippleIo } from './realtime.js';
 import { startStatsSampler } from './stats-sampler.js';
+import { attachDashboard } from './dashboard.js';
 import { createTokens, resolveTokenSecret } from './tokens.js';
 
 export interface RippleServerDeps {
@@ -36,6 +37,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   const httpServer = createServer(app);
   const io: RippleIo = new Server(httpServer, { serveClient: false });
   attachRealtime(io, { redis, tokens, log });
+  attachDashboard(io, stats);
   const relay = startEventRelay({ reader, io, log });
 
   return {

@@ -1,44 +1,85 @@
-import { keys } from '@ripple/shared';
+import { keys, WORKER_ALIVE_MS, type DashboardSnapshot } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 
-/** One reading of the cluster-wide counters and the backlog. */
+/** One reading of the cluster-wide counters, with the dashboard's view of that second. */
 export interface StatsSample {
-  /** ms since the epoch, on this node's clock. */
-  t: number;
-  backlog: number;
   counters: Record<string, number>;
+  snapshot: DashboardSnapshot;
 }
 
 export interface StatsSampler {
-  /** Per-second rate of a counter over the last `windowS` seconds; null until there are two readings. */
+  /** Per-second rate of a shared counter over the last `windowS` seconds; null until there are two readings. */
   rate(counter: string, windowS?: number): number | null;
-  /** The readings kept, oldest first. */
-  samples(): readonly StatsSample[];
+  /** The dashboard's snapshots kept, oldest first. */
+  history(): DashboardSnapshot[];
+  /** Called with each new snapshot. */
+  onSnapshot(listener: (snapshot: DashboardSnapshot) => void): void;
   stop(): void;
 }
 
-/** Readings kept: one a second for a minute, enough for rates and a dashboard's recent history. */
-const KEEP = 61;
+/** Readings kept: one a second for a minute, enough for rates and a dashboard's recent past. */
+const KEEP = 60;
+const MINUTE_MS = 60_000;
+
+/** The p-th percentile (0–100) of ascending values, by nearest rank. */
+export function percentile(ascending: number[], p: number): number | null {
+  if (ascending.length === 0) return null;
+  return ascending[Math.min(ascending.length - 1, Math.max(0, Math.ceil((p / 100) * ascending.length) - 1))]!;
+}
+
+const refused = (counters: Record<string, number>) => (counters['refused:overloaded'] ?? 0) + (counters['refused:rate_limited'] ?? 0);
 
 /**
- * Reads the shared counters (`ripple:stats`) and the backlog once a second. Every node sees the
- * same counters, so every node computes the same drain rate for Retry-After.
+ * Reads the shared counters and gauges once a second. They live in Redis, written by every
+ * server and worker, so every node sees the same numbers: the same drain rate for Retry-After,
+ * the same dashboard, the same /metrics.
  */
 export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsSampler {
   const kept: StatsSample[] = [];
+  const listeners: ((snapshot: DashboardSnapshot) => void)[] = [];
+
+  function perSecond(now: Record<string, number>, before: StatsSample | undefined, value: (c: Record<string, number>) => number, t: number): number {
+    if (!before) return 0;
+    const seconds = (t - before.snapshot.t) / 1000;
+    return seconds > 0 ? Math.max(0, (value(now) - value(before.counters)) / seconds) : 0;
+  }
 
   async function sample(): Promise<void> {
+    const t = Date.now();
+    let reading;
     try {
-      const [counters, backlog] = await Promise.all([redis.hGetAll(keys.stats), redis.get(keys.backlog)]);
-      kept.push({
-        t: Date.now(),
-        backlog: Number(backlog ?? 0),
-        counters: Object.fromEntries(Object.entries(counters).map(([k, v]) => [k, Number(v)])),
-      });
-      if (kept.length > KEEP) kept.shift();
+      reading = await Promise.all([
+        redis.hGetAll(keys.stats),
+        redis.get(keys.backlog),
+        redis.xLen(keys.deadLetterStream),
+        redis.zCount(keys.workers, t - WORKER_ALIVE_MS, '+inf'),
+        redis.lRange(keys.recentDurations, 0, -1),
+      ]);
     } catch {
-      // Redis is away: no reading this second. Rates are computed over the readings there are.
+      return; // Redis is away: no reading this second; rates use the readings there are.
     }
+    const [raw, backlog, deadLetters, workersAlive, recent] = reading;
+    const counters = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+    const lastMinute = recent
+      .map((entry) => entry.split(':').map(Number) as [number, number])
+      .filter(([finishedAt]) => finishedAt >= t - MINUTE_MS)
+      .map(([, duration]) => duration)
+      .sort((a, b) => a - b);
+    const previous = kept[kept.length - 1];
+    const snapshot: DashboardSnapshot = {
+      t,
+      backlog: Number(backlog ?? 0),
+      deliveriesPerSecond: Math.round(perSecond(counters, previous, (c) => c.delivered ?? 0, t)),
+      acceptedPerSecond: Math.round(perSecond(counters, previous, (c) => c.accepted ?? 0, t)),
+      refusedPerSecond: Math.round(perSecond(counters, previous, refused, t)),
+      fanoutP50Ms: percentile(lastMinute, 50),
+      fanoutP99Ms: percentile(lastMinute, 99),
+      workersAlive,
+      deadLetters,
+    };
+    kept.push({ counters, snapshot });
+    if (kept.length > KEEP) kept.shift();
+    for (const listener of listeners) listener(snapshot);
   }
 
   void sample();
@@ -49,11 +90,12 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
     rate(counter, windowS = 10) {
       const last = kept[kept.length - 1];
       if (!last) return null;
-      const first = kept.find((s) => s.t >= last.t - windowS * 1000) ?? kept[0]!;
+      const first = kept.find((s) => s.snapshot.t >= last.snapshot.t - windowS * 1000) ?? kept[0]!;
       if (first === last) return null;
-      return ((last.counters[counter] ?? 0) - (first.counters[counter] ?? 0)) / ((last.t - first.t) / 1000);
+      return ((last.counters[counter] ?? 0) - (first.counters[counter] ?? 0)) / ((last.snapshot.t - first.snapshot.t) / 1000);
     },
-    samples: () => kept,
+    history: () => kept.map((s) => s.snapshot),
+    onSnapshot: (listener) => void listeners.push(listener),
     stop: () => clearInterval(timer),
   };
 }

@@ -41,5 +41,34 @@ export interface SocketData {
   userId: string;
 }
 
+/**
+ * One second of the whole system, as the dashboard shows it. Every server node computes it
+ * from the same counters in Redis, so it does not matter which node a dashboard talks to.
+ */
+export const dashboardSnapshotSchema = z.object({
+  /** ms since the epoch. */
+  t: z.number(),
+  backlog: z.number(),
+  deliveriesPerSecond: z.number(),
+  acceptedPerSecond: z.number(),
+  refusedPerSecond: z.number(),
+  /** Fan-out duration (post → done) percentiles over the last minute; null with no fan-outs. */
+  fanoutP50Ms: z.number().nullable(),
+  fanoutP99Ms: z.number().nullable(),
+  workersAlive: z.number(),
+  deadLetters: z.number(),
+});
+export type DashboardSnapshot = z.infer<typeof dashboardSnapshotSchema>;
+
+/** The dashboard's namespace needs no sign-in: it shows only system-wide numbers. */
+export const DASHBOARD_NAMESPACE = '/dashboard';
+
+export interface DashboardToClientEvents {
+  /** Sent once on connect: the recent past, oldest first, so charts start full. */
+  'dashboard:history': (snapshots: DashboardSnapshot[]) => void;
+  /** Sent every second. */
+  'dashboard:stats': (snapshot: DashboardSnapshot) => void;
+}
+
 /** Socket.IO room holding every socket of one user, on whichever server node. */
 export const userRoom = (userId: string): string => `user:${userId}`;

@@ -41,6 +41,10 @@ export const keys = {
   stats: `${P}stats`,
   /** Hash: fan-out duration histogram (post → done), fields le:<ms> (per bucket), sum, count. */
   fanoutDurations: `${P}stats:fanout-ms`,
+  /** List of "<finishedAtMs>:<durationMs>" of the most recent finished fan-outs, newest first. */
+  recentDurations: `${P}stats:recent-fanouts`,
+  /** Sorted set: worker consumer name → time of its last heartbeat (ms). */
+  workers: `${P}workers`,
   /** Counter of one user's requests of one kind in one fixed window. */
   rateLimit: (name: string, userKey: string, window: number) => `${P}rate:${name}:${userKey}:${window}`,
   /** Hash: user id → number of live sockets, across all server nodes. */

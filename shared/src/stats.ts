@@ -3,3 +3,9 @@
  * argument, and /metrics reads the same list, so the two can't disagree.
  */
 export const FANOUT_DURATION_BUCKETS_MS = [50, 100, 250, 500, 1000, 2500, 5000, 10000, 30000, 60000] as const;
+
+/** How many recent fan-out durations are kept for the dashboard's percentiles. */
+export const RECENT_FANOUTS_KEPT = 2000;
+
+/** A worker whose last heartbeat is older than this is counted as gone. */
+export const WORKER_ALIVE_MS = 5000;

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { fanoutEntrySchema, keys, type FanoutEntry } from '@ripple/shared';
+import { fanoutEntrySchema, keys, WORKER_ALIVE_MS, type FanoutEntry } from '@ripple/shared';
 import { isRedisUnavailable, type Logger, type RedisClient } from '@ripple/shared/node';
 import type { WorkerConfig } from './config.js';
 import { fanOutChunk } from './fan-out.js';
@@ -35,6 +35,8 @@ const stream = keys.fanoutStream;
 const group = keys.fanoutGroup;
 /** Due retries are looked for at most this often. */
 const PROMOTE_INTERVAL_MS = 250;
+/** How often a worker says it is alive (for the dashboard) and tidies up after dead ones. */
+const HEARTBEAT_INTERVAL_MS = 1000;
 
 /**
  * The worker's loop: read fan-out entries through the consumer group, deliver them, ack them.
@@ -71,6 +73,22 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
         return { ...entry, deliveries: pending?.deliveriesCounter ?? 2 };
       }),
     );
+  }
+
+  /**
+   * Records this worker as alive, and forgets consumers of dead workers once they hold nothing:
+   * every worker start is a new consumer name, and the group would otherwise grow forever.
+   */
+  async function heartbeat(): Promise<void> {
+    const now = Date.now();
+    await redis.zAdd(keys.workers, { score: now, value: config.consumerName });
+    await redis.zRemRangeByScore(keys.workers, '-inf', now - 60_000);
+    const alive = new Set(await redis.zRangeByScore(keys.workers, now - WORKER_ALIVE_MS, '+inf'));
+    for (const consumer of await redis.xInfoConsumers(stream, group)) {
+      if (!alive.has(consumer.name) && consumer.pending === 0 && consumer.idle > 60_000) {
+        await redis.xGroupDelConsumer(stream, group, consumer.name);
+      }
+    }
   }
 
   async function readNew(): Promise<HeldEntry[]> {
@@ -150,12 +168,17 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   async function run(): Promise<void> {
     let lastClaimCheck = 0;
     let lastPromote = 0;
+    let lastHeartbeat = 0;
     let failures = 0;
     let inHand: HeldEntry[] = [];
     while (!stopping) {
       try {
         if (inHand.length === 0) {
           await ensureGroup();
+          if (Date.now() - lastHeartbeat >= HEARTBEAT_INTERVAL_MS) {
+            lastHeartbeat = Date.now();
+            await heartbeat();
+          }
           if (Date.now() - lastPromote >= PROMOTE_INTERVAL_MS) {
             lastPromote = Date.now();
             await promoteDueRetries(redis);
@@ -184,7 +207,7 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     }
   }
 
-  const finished = run();
+  const finished = run().finally(() => redis.zRem(keys.workers, config.consumerName).catch(() => {}));
   return {
     finished,
     async stop() {

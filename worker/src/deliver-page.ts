@@ -1,4 +1,4 @@
-import { FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, keys } from '@ripple/shared';
+import { FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, keys, RECENT_FANOUTS_KEPT } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('./lua/deliver-page.lua', import.meta.url));
@@ -30,7 +30,7 @@ export interface DeliverPageArgs {
 export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promise<PageResult> {
   const reply = (await script.run(
     redis,
-    [keys.job(a.jobId), keys.followers(a.authorId), keys.online, keys.backlog, keys.eventsStream, keys.stats, keys.fanoutDurations],
+    [keys.job(a.jobId), keys.followers(a.authorId), keys.online, keys.backlog, keys.eventsStream, keys.stats, keys.fanoutDurations, keys.recentDurations],
     [
       `cursor:${a.lo}`,
       a.lo,
@@ -47,6 +47,7 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
       a.progressIntervalMs,
       JOB_RETENTION_S,
       FANOUT_DURATION_BUCKETS_MS.join(','),
+      RECENT_FANOUTS_KEPT,
     ],
   )) as [PageState, number, number];
   return { state: reply[0], delivered: Number(reply[1]), total: Number(reply[2]) };

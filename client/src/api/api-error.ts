@@ -2,9 +2,10 @@ import type { ErrorCode } from '@ripple/shared';
 
 /**
  * Codes the client adds to the server's own: `network_error` when no answer arrived at all,
- * `bad_response` when an answer arrived but did not match the contract.
+ * `timeout` when none arrived in time (see `withRetry`), `bad_response` when an answer
+ * arrived but did not match the contract.
  */
-export type ApiErrorCode = ErrorCode | 'network_error' | 'bad_response';
+export type ApiErrorCode = ErrorCode | 'network_error' | 'timeout' | 'bad_response';
 
 /** A request that did not succeed, whether the server said so or never answered. */
 export class ApiError extends Error {

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { ERROR_STATUS, type ErrorCode } from '@ripple/shared';
 import { ApiError } from './api-error';
+import type { RetryEvent } from './retry';
 
 export { ApiError } from './api-error';
 export type { ApiErrorCode } from './api-error';
@@ -33,11 +34,13 @@ export interface RequestOptions<T> {
   /** Validates the success body: the client trusts nothing it did not check. */
   schema: z.ZodType<T>;
   signal?: AbortSignal;
+  /** Told of every try and every wait between tries when the `Http` retries (`withRetry`). */
+  onRetry?: (event: RetryEvent) => void;
 }
 
 /**
  * One JSON request → one parsed answer or one ApiError. There is no retry here on purpose:
- * a retry policy wraps an `Http` (`withRetry(http, policy): Http`) and decides from
+ * `withRetry(http, policy)` in `retry.ts` wraps an `Http` and decides from
  * `ApiError.status`/`retryAfter`; POST /api/tweets carries an Idempotency-Key, so it is safe
  * to repeat.
  */

@@ -1,20 +1,25 @@
 import { z } from 'zod';
 import {
   authResponseSchema,
+  jobSchema,
   postTweetResponseSchema,
   tweetPageSchema,
   userSchema,
   type AuthResponse,
+  type Job,
   type PostTweetResponse,
   type TweetPage,
   type User,
 } from '@ripple/shared';
-import type { Http } from './http';
+import type { Http, RequestOptions } from './http';
 
 export interface CredentialsInput {
   handle: string;
   password: string;
 }
+
+/** Lets the caller follow and stop a request that the `Http` may retry. */
+export type SendOptions = Pick<RequestOptions<unknown>, 'signal' | 'onRetry'>;
 
 export interface PageRequest {
   /** A tweet id: answer tweets older than it. */
@@ -31,13 +36,16 @@ export interface RippleApi {
   follow(handle: string): Promise<void>;
   unfollow(handle: string): Promise<void>;
   /** `idempotencyKey` makes a repeat of the same send answer the first tweet, never a second one. */
-  postTweet(text: string, idempotencyKey: string): Promise<PostTweetResponse>;
+  postTweet(text: string, idempotencyKey: string, options?: SendOptions): Promise<PostTweetResponse>;
   timeline(page?: PageRequest): Promise<TweetPage>;
+  /** The current state of one of the caller's own fan-out jobs. */
+  job(id: string): Promise<Job>;
   addSyntheticFollowers(count: number): Promise<User>;
 }
 
 const userBodySchema = z.object({ user: userSchema });
 const followingSchema = z.object({ following: z.boolean() });
+const jobBodySchema = z.object({ job: jobSchema });
 
 function pageQuery(page: PageRequest): string {
   const params = new URLSearchParams();
@@ -60,14 +68,16 @@ export function createRippleApi(http: Http): RippleApi {
     unfollow: async (handle) => {
       await http.request(`/api/follows/${encodeURIComponent(handle)}`, { method: 'DELETE', schema: followingSchema });
     },
-    postTweet: (text, idempotencyKey) =>
+    postTweet: (text, idempotencyKey, options = {}) =>
       http.request('/api/tweets', {
+        ...options,
         method: 'POST',
         body: { text },
         headers: { 'Idempotency-Key': idempotencyKey },
         schema: postTweetResponseSchema,
       }),
     timeline: (page = {}) => http.request(`/api/timeline${pageQuery(page)}`, { schema: tweetPageSchema }),
+    job: async (id) => (await http.request(`/api/jobs/${encodeURIComponent(id)}`, { schema: jobBodySchema })).job,
     addSyntheticFollowers: async (count) =>
       (await http.request('/api/me/followers/synthetic', { method: 'POST', body: { count }, schema: userBodySchema }))
         .user,

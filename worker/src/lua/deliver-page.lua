@@ -24,6 +24,7 @@
   KEYS[5] events stream
   KEYS[6] stats counters
   KEYS[7] fan-out duration histogram
+  KEYS[8] recent fan-out durations (list)
 
   ARGV[1] chunk cursor field name
   ARGV[2] chunk start, exclusive (follow sequence)
@@ -40,6 +41,7 @@
   ARGV[13] progress interval in ms
   ARGV[14] seconds a finished job record is kept
   ARGV[15] histogram bucket upper bounds in ms, comma-separated, ascending
+  ARGV[16] recent fan-out durations kept
 
   Returns {state, delivered, total}, state being
     "more"        the chunk has more followers to deliver
@@ -143,4 +145,6 @@ end
 redis.call('HINCRBY', KEYS[7], 'le:' .. bucket, 1)
 redis.call('HINCRBY', KEYS[7], 'sum', durationMs)
 redis.call('HINCRBY', KEYS[7], 'count', 1)
+redis.call('LPUSH', KEYS[8], nowMs .. ':' .. durationMs)
+redis.call('LTRIM', KEYS[8], 0, tonumber(ARGV[16]) - 1)
 return {'job-done', delivered, total}

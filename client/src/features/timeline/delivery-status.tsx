@@ -1,4 +1,5 @@
-import type { Delivery } from './timeline-reducer';
+import { useEffect, useState } from 'react';
+import type { Delivery, PendingRetry, RetryCause } from './timeline-reducer';
 
 export interface DeliveryStatusProps {
   delivery: Delivery;
@@ -9,12 +10,61 @@ export interface DeliveryStatusProps {
 const count = (n: number) => n.toLocaleString('en-US');
 const followers = (n: number) => (n === 1 ? 'follower' : 'followers');
 
-/** The status line under an own tweet: how far its fan-out to followers has come. */
+const CAUSE_LABEL: Record<RetryCause, string> = {
+  busy: 'server busy',
+  offline: 'offline',
+  'no-answer': 'no answer',
+};
+
+/** Whole seconds left until `at`, re-rendered as each one passes. */
+function useSecondsUntil(at: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = () => {
+      const current = Date.now();
+      setNow(current);
+      const left = at - current;
+      // Wake when the shown number changes, not on a drifting one-second interval.
+      if (left > 0) timer = setTimeout(tick, left % 1000 || 1000);
+    };
+    tick();
+    return () => clearTimeout(timer);
+  }, [at]);
+  return Math.max(0, Math.ceil((at - now) / 1000));
+}
+
+function RetryCountdown({ cause, at }: { cause: RetryCause; at: number }) {
+  const seconds = useSecondsUntil(at);
+  const label = CAUSE_LABEL[cause];
+  return <span className="delivery__text">{seconds > 0 ? `${label}, retrying in ${seconds} s` : `${label}, retrying now`}</span>;
+}
+
+function RetryNotice({ retry }: { retry: PendingRetry }) {
+  if (retry.at === null) return <span className="delivery__text">offline, sending when back online</span>;
+  // Keyed by the deadline so a new wait starts from a fresh clock reading.
+  return <RetryCountdown key={retry.at} cause={retry.cause} at={retry.at} />;
+}
+
+/**
+ * The status line under an own tweet: whether it has reached the server, when the next try
+ * goes out while the server pushes back, and how far its fan-out to followers has come.
+ */
 export function DeliveryStatus({ delivery, onRetry, onDiscard }: DeliveryStatusProps) {
-  const { status, delivered, total, reason } = delivery;
+  const { status, delivered, total, reason, retry } = delivery;
   return (
     <div className={`delivery delivery--${status}`}>
       {status === 'sending' && <span className="delivery__text">sending…</span>}
+      {status === 'retrying' && retry !== null && (
+        <>
+          <RetryNotice retry={retry} />
+          <span className="delivery__actions">
+            <button type="button" className="button button--small button--quiet" onClick={onDiscard}>
+              Discard
+            </button>
+          </span>
+        </>
+      )}
       {status === 'queued' && <span className="delivery__text">queued</span>}
       {status === 'delivering' && (
         <>

@@ -1,6 +1,8 @@
+import { useMemo } from 'react';
 import type { RippleApi } from '../../api/ripple-api';
 import type { Realtime } from '../../api/socket';
 import { ComposeBox } from '../compose/compose-box';
+import { createOutboxStore } from './outbox-store';
 import { entryKey } from './timeline-reducer';
 import { TweetCard } from './tweet-card';
 import { useHomeTimeline } from './use-home-timeline';
@@ -9,11 +11,17 @@ export interface HomeTimelineProps {
   api: RippleApi;
   realtime: Realtime;
   me: { id: string; handle: string };
+  /**
+   * Where posts not yet accepted survive a reload, under `me.id`.
+   * @defaultValue `window.localStorage`
+   */
+  storage?: Storage;
 }
 
 /** The composer and the home timeline beneath it, newest first. */
-export function HomeTimeline({ api, realtime, me }: HomeTimelineProps) {
-  const { state, loadError, loadingOlder, post, retry, discard, loadOlder } = useHomeTimeline(api, realtime);
+export function HomeTimeline({ api, realtime, me, storage = window.localStorage }: HomeTimelineProps) {
+  const outbox = useMemo(() => createOutboxStore(storage, me.id), [storage, me.id]);
+  const { state, loadError, loadingOlder, post, retry, discard, loadOlder } = useHomeTimeline(api, realtime, outbox);
 
   return (
     <>

@@ -1,4 +1,5 @@
 import type { FanoutDone, FanoutFailed, FanoutProgress, Job, JobStatus, Tweet, TweetPage } from '@ripple/shared';
+import type { PendingPost } from './outbox-store';
 
 /** What the client knows of one fan-out job, merged from the 202 answer and socket events. */
 export interface JobProgress {
@@ -9,7 +10,16 @@ export interface JobProgress {
   error: string | null;
 }
 
-/** A tweet the user posted from this page, from the moment Post is pressed. */
+/** Why an own post waits before its next try: the server pushed back, or no answer came. */
+export type RetryCause = 'busy' | 'offline' | 'no-answer';
+
+export interface PendingRetry {
+  cause: RetryCause;
+  /** When the next try goes out (epoch ms); null while it waits for the browser to come back online. */
+  at: number | null;
+}
+
+/** A tweet the user posted from this page (or an earlier visit), from the moment Post is pressed. */
 export interface OwnPost {
   /** Client-made id; stays the React key when the server's tweet replaces the optimistic one. */
   localId: string;
@@ -20,6 +30,8 @@ export interface OwnPost {
   send: 'sending' | 'accepted' | 'failed';
   /** Why the POST failed; null unless `send` is 'failed'. */
   sendError: string | null;
+  /** Set while a 'sending' post waits between tries; null while a try is out. */
+  retry: PendingRetry | null;
   /** The server's tweet, once the 202 arrived. */
   tweet: Tweet | null;
   jobId: string | null;
@@ -51,6 +63,9 @@ export interface TimelineState {
 export type TimelineAction =
   | { type: 'page-loaded'; page: TweetPage; position: 'newest' | 'older' }
   | { type: 'post-started'; localId: string; text: string; idempotencyKey: string; createdAt: string }
+  | { type: 'posts-restored'; posts: PendingPost[] }
+  | { type: 'post-waiting'; localId: string; retry: PendingRetry }
+  | { type: 'post-sending'; localId: string }
   | { type: 'post-accepted'; localId: string; tweet: Tweet; job: Job }
   | { type: 'post-rejected'; localId: string; message: string }
   | { type: 'post-retried'; localId: string; idempotencyKey: string }
@@ -58,6 +73,7 @@ export type TimelineAction =
   | { type: 'fanout-progress'; event: FanoutProgress }
   | { type: 'fanout-done'; event: FanoutDone }
   | { type: 'fanout-failed'; event: FanoutFailed }
+  | { type: 'job-loaded'; job: Job }
   | { type: 'tweet-arrived'; tweet: Tweet };
 
 export const initialTimelineState: TimelineState = { entries: [], jobs: {}, nextBefore: null, loaded: false };
@@ -91,7 +107,7 @@ export function entryKey(entry: TimelineEntry): string {
   return entry.kind === 'tweet' ? entry.tweet.id : entry.post.localId;
 }
 
-export type DeliveryStatus = 'sending' | 'queued' | 'delivering' | 'delivered' | 'failed';
+export type DeliveryStatus = 'sending' | 'retrying' | 'queued' | 'delivering' | 'delivered' | 'failed';
 
 export interface Delivery {
   status: DeliveryStatus;
@@ -99,15 +115,20 @@ export interface Delivery {
   total: number;
   /** Why it failed; null unless `status` is 'failed'. */
   reason: string | null;
+  /** What the next try waits for; null unless `status` is 'retrying'. */
+  retry: PendingRetry | null;
 }
 
 /** What the status line under an own tweet says. */
 export function deliveryOf(post: OwnPost, jobs: Record<string, JobProgress>): Delivery {
-  if (post.send === 'sending') return { status: 'sending', delivered: 0, total: 0, reason: null };
-  if (post.send === 'failed') return { status: 'failed', delivered: 0, total: 0, reason: post.sendError };
+  const none = { delivered: 0, total: 0, reason: null, retry: null };
+  if (post.send === 'sending') {
+    return post.retry === null ? { ...none, status: 'sending' } : { ...none, status: 'retrying', retry: post.retry };
+  }
+  if (post.send === 'failed') return { ...none, status: 'failed', reason: post.sendError };
   const job = post.jobId === null ? undefined : jobs[post.jobId];
-  if (!job) return { status: 'queued', delivered: 0, total: 0, reason: null };
-  const base = { delivered: job.delivered, total: job.total, reason: null };
+  if (!job) return { ...none, status: 'queued' };
+  const base = { delivered: job.delivered, total: job.total, reason: null, retry: null };
   switch (job.status) {
     case 'queued':
       return { ...base, status: 'queued' };
@@ -160,12 +181,37 @@ function mergeTweets(entries: TimelineEntry[], tweets: Tweet[]): TimelineEntry[]
   return merged;
 }
 
+function sendingPost(post: PendingPost): OwnPost {
+  return {
+    localId: post.localId,
+    text: post.text,
+    createdAt: post.createdAt,
+    idempotencyKey: post.idempotencyKey,
+    send: 'sending',
+    sendError: null,
+    retry: null,
+    tweet: null,
+    jobId: null,
+  };
+}
+
+/** Own jobs whose fan-out is not over, as far as this page knows: what a reconnect re-reads. */
+export function unfinishedJobIds(state: TimelineState): string[] {
+  return state.entries.flatMap((entry) => {
+    if (entry.kind !== 'own' || entry.post.jobId === null) return [];
+    const job = state.jobs[entry.post.jobId];
+    return job === undefined || job.status === 'queued' || job.status === 'running' ? [entry.post.jobId] : [];
+  });
+}
+
 function updatePost(state: TimelineState, localId: string, update: (post: OwnPost) => OwnPost): TimelineState {
   let changed = false;
   const entries = state.entries.map((entry): TimelineEntry => {
     if (entry.kind !== 'own' || entry.post.localId !== localId) return entry;
+    const post = update(entry.post);
+    if (post === entry.post) return entry;
     changed = true;
-    return { kind: 'own', post: update(entry.post) };
+    return { kind: 'own', post };
   });
   return changed ? { ...state, entries } : state;
 }
@@ -184,19 +230,28 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
       return { ...state, entries, nextBefore, loaded: true };
     }
 
-    case 'post-started': {
-      const post: OwnPost = {
-        localId: action.localId,
-        text: action.text,
-        createdAt: action.createdAt,
-        idempotencyKey: action.idempotencyKey,
-        send: 'sending',
-        sendError: null,
-        tweet: null,
-        jobId: null,
-      };
-      return { ...state, entries: [{ kind: 'own', post }, ...state.entries] };
+    case 'post-started':
+      return { ...state, entries: [{ kind: 'own', post: sendingPost(action) }, ...state.entries] };
+
+    case 'posts-restored': {
+      // Restoring twice (React runs mount effects twice in development) must not show a post twice.
+      const known = new Set(state.entries.flatMap((e) => (e.kind === 'own' ? [e.post.localId] : [])));
+      const restored = action.posts
+        .filter((p) => !known.has(p.localId))
+        .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+        .map((p): TimelineEntry => ({ kind: 'own', post: sendingPost(p) }));
+      return restored.length === 0 ? state : { ...state, entries: [...restored, ...state.entries] };
     }
+
+    case 'post-waiting':
+      return updatePost(state, action.localId, (post) =>
+        post.send === 'sending' ? { ...post, retry: action.retry } : post,
+      );
+
+    case 'post-sending':
+      return updatePost(state, action.localId, (post) =>
+        post.send === 'sending' && post.retry !== null ? { ...post, retry: null } : post,
+      );
 
     case 'post-accepted': {
       const { localId, tweet, job } = action;
@@ -207,6 +262,7 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
       const accepted = updatePost({ ...state, entries }, localId, (post) => ({
         ...post,
         send: 'accepted',
+        retry: null,
         tweet,
         jobId: job.id,
       }));
@@ -221,7 +277,7 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
 
     case 'post-rejected':
       return updatePost(state, action.localId, (post) =>
-        post.send === 'sending' ? { ...post, send: 'failed', sendError: action.message } : post,
+        post.send === 'sending' ? { ...post, send: 'failed', sendError: action.message, retry: null } : post,
       );
 
     case 'post-retried':
@@ -230,6 +286,7 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
         idempotencyKey: action.idempotencyKey,
         send: 'sending',
         sendError: null,
+        retry: null,
         tweet: null,
         jobId: null,
       }));
@@ -253,6 +310,11 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
     case 'fanout-failed': {
       const { jobId, error } = action.event;
       return applyJob(state, { jobId, status: 'failed', delivered: 0, total: 0, error });
+    }
+
+    case 'job-loaded': {
+      const { id: jobId, status, delivered, total, error } = action.job;
+      return applyJob(state, { jobId, status, delivered, total, error });
     }
 
     case 'tweet-arrived': {

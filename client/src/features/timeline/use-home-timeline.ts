@@ -1,9 +1,18 @@
 import { useCallback, useEffect, useLayoutEffect, useReducer, useRef, useState } from 'react';
 import { ApiError } from '../../api/api-error';
 import { newIdempotencyKey } from '../../api/idempotency-key';
+import { isRetryable, type RetryEvent } from '../../api/retry';
 import type { RippleApi } from '../../api/ripple-api';
 import type { Realtime } from '../../api/socket';
-import { initialTimelineState, retryNeedsNewKey, timelineReducer, type TimelineState } from './timeline-reducer';
+import type { OutboxStore, PendingPost } from './outbox-store';
+import {
+  initialTimelineState,
+  retryNeedsNewKey,
+  timelineReducer,
+  unfinishedJobIds,
+  type RetryCause,
+  type TimelineState,
+} from './timeline-reducer';
 
 export interface HomeTimeline {
   state: TimelineState;
@@ -13,6 +22,7 @@ export interface HomeTimeline {
   /** Shows the tweet at once, then sends it. */
   post(text: string): void;
   retry(localId: string): void;
+  /** Removes an own post and stops any send of it still under way. */
   discard(localId: string): void;
   loadOlder(): void;
 }
@@ -20,11 +30,25 @@ export interface HomeTimeline {
 const messageOf = (error: unknown): string =>
   error instanceof ApiError ? error.message : 'Something went wrong. Please try again.';
 
+const causeOf = (error: ApiError): RetryCause =>
+  error.status !== 0 ? 'busy' : error.code === 'timeout' ? 'no-answer' : 'offline';
+
+/**
+ * A 4xx that sending again cannot fix (the text is invalid, say): the post leaves the outbox.
+ * 401 is not one: the post is fine, the session is not, and it goes out after the next sign-in.
+ */
+const isRefusedForGood = (error: unknown): boolean =>
+  error instanceof ApiError && error.status >= 400 && error.status < 500 && error.status !== 401 && !isRetryable(error);
+
 /**
  * Owns the home timeline: loads it, posts optimistically, and folds every socket event into
  * the reducer, which is where all ordering and de-duplication rules live.
+ *
+ * Posts not yet accepted are kept in `outbox` (when given) from the moment their send starts;
+ * on mount they are shown again and resent under their own Idempotency-Keys, so a reload or an
+ * outage neither loses a post nor, should the server already have it, makes a second one.
  */
-export function useHomeTimeline(api: RippleApi, realtime: Realtime): HomeTimeline {
+export function useHomeTimeline(api: RippleApi, realtime: Realtime, outbox?: OutboxStore): HomeTimeline {
   const [state, dispatch] = useReducer(timelineReducer, initialTimelineState);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [loadingOlder, setLoadingOlder] = useState(false);
@@ -45,6 +69,16 @@ export function useHomeTimeline(api: RippleApi, realtime: Realtime): HomeTimelin
     );
   }, [api]);
 
+  // A fanout:done (or failed) sent while the socket was away is lost; the job itself is not.
+  const refreshUnfinishedJobs = useCallback(() => {
+    for (const jobId of unfinishedJobIds(stateRef.current)) {
+      api.job(jobId).then(
+        (job) => dispatch({ type: 'job-loaded', job }),
+        () => undefined, // the next event or reconnect brings it; the status line keeps its last truth
+      );
+    }
+  }, [api]);
+
   useEffect(() => {
     loadNewest();
     const unsubscribe = [
@@ -52,35 +86,80 @@ export function useHomeTimeline(api: RippleApi, realtime: Realtime): HomeTimelin
       realtime.on('fanout:done', (event) => dispatch({ type: 'fanout-done', event })),
       realtime.on('fanout:failed', (event) => dispatch({ type: 'fanout-failed', event })),
       realtime.on('timeline:new', ({ tweet }) => dispatch({ type: 'tweet-arrived', tweet })),
-      // Whatever landed while the socket was away is fetched again; the reducer drops duplicates.
-      realtime.on('connect', loadNewest),
+      // Whatever happened while the socket was away is read again; the reducer drops duplicates
+      // and merges job states monotonically, so a stale answer never moves anything back.
+      realtime.on('connect', () => {
+        loadNewest();
+        refreshUnfinishedJobs();
+      }),
     ];
     return () => unsubscribe.forEach((off) => off());
-  }, [realtime, loadNewest]);
+  }, [realtime, loadNewest, refreshUnfinishedJobs]);
 
-  // Posts whose POST is in flight: a second click before React re-renders must not send twice.
-  const sending = useRef(new Set<string>());
+  // Sends under way, by localId: a second click before React re-renders must not send twice,
+  // and Discard (or leaving the page) aborts the send with its pending retries.
+  const sends = useRef(new Map<string, AbortController>());
 
   const send = useCallback(
-    (localId: string, text: string, idempotencyKey: string) => {
-      sending.current.add(localId);
+    (post: PendingPost) => {
+      const { localId } = post;
+      if (sends.current.has(localId)) return;
+      const controller = new AbortController();
+      sends.current.set(localId, controller);
+      outbox?.put(post);
+
+      const onRetry = (event: RetryEvent): void => {
+        if (event.kind === 'try') dispatch({ type: 'post-sending', localId });
+        else if (event.kind === 'offline') dispatch({ type: 'post-waiting', localId, retry: { cause: 'offline', at: null } });
+        else {
+          const retry = { cause: causeOf(event.error), at: Date.now() + event.delayMs };
+          dispatch({ type: 'post-waiting', localId, retry });
+        }
+      };
+
       api
-        .postTweet(text, idempotencyKey)
+        .postTweet(post.text, post.idempotencyKey, { signal: controller.signal, onRetry })
         .then(
-          ({ tweet, job }) => dispatch({ type: 'post-accepted', localId, tweet, job }),
-          (error: unknown) => dispatch({ type: 'post-rejected', localId, message: messageOf(error) }),
+          ({ tweet, job }) => {
+            outbox?.remove(localId);
+            dispatch({ type: 'post-accepted', localId, tweet, job });
+          },
+          (error: unknown) => {
+            if (controller.signal.aborted) return; // discarded, or the page is going away
+            if (isRefusedForGood(error)) outbox?.remove(localId);
+            dispatch({ type: 'post-rejected', localId, message: messageOf(error) });
+          },
         )
-        .finally(() => sending.current.delete(localId));
+        .finally(() => {
+          if (sends.current.get(localId) === controller) sends.current.delete(localId);
+        });
     },
-    [api],
+    [api, outbox],
   );
+
+  // Posts a reload or an outage interrupted come back at the top and go out again. Unmounting
+  // aborts every send; a second mount (React's development check) restores and resends them.
+  useEffect(() => {
+    const pending = outbox?.load() ?? [];
+    if (pending.length > 0) dispatch({ type: 'posts-restored', posts: pending });
+    pending.forEach(send);
+    const inFlight = sends.current;
+    return () => {
+      for (const controller of inFlight.values()) controller.abort();
+      inFlight.clear();
+    };
+  }, [outbox, send]);
 
   const post = useCallback(
     (text: string) => {
-      const localId = `local-${newIdempotencyKey()}`;
-      const idempotencyKey = newIdempotencyKey();
-      dispatch({ type: 'post-started', localId, text, idempotencyKey, createdAt: new Date().toISOString() });
-      send(localId, text, idempotencyKey);
+      const pending: PendingPost = {
+        localId: `local-${newIdempotencyKey()}`,
+        text,
+        idempotencyKey: newIdempotencyKey(),
+        createdAt: new Date().toISOString(),
+      };
+      dispatch({ type: 'post-started', ...pending });
+      send(pending);
     },
     [send],
   );
@@ -88,16 +167,24 @@ export function useHomeTimeline(api: RippleApi, realtime: Realtime): HomeTimelin
   const retry = useCallback(
     (localId: string) => {
       const entry = stateRef.current.entries.find((e) => e.kind === 'own' && e.post.localId === localId);
-      if (!entry || entry.kind !== 'own' || sending.current.has(localId)) return;
+      if (!entry || entry.kind !== 'own' || sends.current.has(localId)) return;
       const { post: own } = entry;
       const idempotencyKey = retryNeedsNewKey(own) ? newIdempotencyKey() : own.idempotencyKey;
       dispatch({ type: 'post-retried', localId, idempotencyKey });
-      send(localId, own.text, idempotencyKey);
+      send({ localId, text: own.text, idempotencyKey, createdAt: own.createdAt });
     },
     [send],
   );
 
-  const discard = useCallback((localId: string) => dispatch({ type: 'post-discarded', localId }), []);
+  const discard = useCallback(
+    (localId: string) => {
+      sends.current.get(localId)?.abort();
+      sends.current.delete(localId);
+      outbox?.remove(localId);
+      dispatch({ type: 'post-discarded', localId });
+    },
+    [outbox],
+  );
 
   const loadOlder = useCallback(() => {
     const before = stateRef.current.nextBefore;

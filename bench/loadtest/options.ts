@@ -1,0 +1,177 @@
+import { parseArgs } from 'node:util';
+
+/** Everything one load-test run is told from the command line. */
+export interface LoadTestOptions {
+  /**
+   * Base URL of the running Ripple (HTTP API and Socket.IO on the same origin).
+   * @defaultValue `'http://127.0.0.1:3000'`
+   */
+  url: string;
+  /**
+   * Posting users; tweets go to them round-robin.
+   * @defaultValue 10
+   */
+  authors: number;
+  /**
+   * Synthetic followers each author is given through `POST /api/me/followers/synthetic`.
+   * @defaultValue 1000
+   */
+  followers: number;
+  /**
+   * Real signed-up followers holding live sockets; online user i follows author i % authors.
+   * @defaultValue 20
+   */
+  online: number;
+  /**
+   * Tweets per second, as a constant arrival rate (open loop).
+   * @defaultValue 50
+   */
+  rate: number;
+  /**
+   * Seconds of posting.
+   * @defaultValue 30
+   */
+  durationS: number;
+  /**
+   * Seconds to wait after the posting phase for outstanding posts and `fanout:done`.
+   * @defaultValue 60
+   */
+  drainTimeoutS: number;
+  /**
+   * Synthetic followers of one extra "celebrity" author, measured apart; 0 means no celebrity.
+   * @defaultValue 0
+   */
+  celebrityFollowers: number;
+  /**
+   * Tweets the celebrity posts, spread evenly over the run from t = 0.
+   * @defaultValue 1
+   */
+  celebrityPosts: number;
+  /**
+   * Tries of one tweet (the first included) before it is given up on and counted as failed.
+   * @defaultValue 8
+   */
+  maxTries: number;
+  /**
+   * Path of the report without extension: `<out>.json` and `<out>.html` are written.
+   * @defaultValue `loadtest-results/<timestamp>`
+   */
+  out: string;
+}
+
+/** A command line that cannot be run; its message is the one line the CLI prints. */
+export class OptionsError extends Error {
+  override name = 'OptionsError';
+}
+
+export const DEFAULT_URL = 'http://127.0.0.1:3000';
+
+/** The ISO time with characters that file systems dislike replaced: 2026-11-28T01-00-49. */
+export const timestampForFileName = (date: Date): string => date.toISOString().slice(0, 19).replace(/:/g, '-');
+
+export const HELP = `npm run loadtest -- [options]
+
+Drives a running Ripple through its public HTTP API and Socket.IO like real users, posting
+tweets at a constant arrival rate (open loop), and reports fan-out latency measured from each
+tweet's intended send time.
+
+  --url URL                   Ripple to drive (default ${DEFAULT_URL})
+  --authors N                 posting users, round-robin (default 10)
+  --followers N               synthetic followers per author (default 1000)
+  --online N                  real followers with live sockets; online user i follows
+                              author i % authors (default 20)
+  --rate N                    tweets per second, constant arrival rate (default 50)
+  --duration S                seconds of posting (default 30)
+  --drain-timeout S           seconds to wait afterwards for outstanding posts and
+                              fanout:done (default 60)
+  --celebrity-followers N     add one celebrity author with N synthetic followers, measured
+                              apart under "celebrity"; 0 = none (default 0)
+  --celebrity-posts K         tweets the celebrity posts, spread evenly from t = 0 (default 1)
+  --max-tries N               tries per tweet on 429/503/network errors before it counts as
+                              failed (default 8)
+  --out PATH                  report path without extension; writes PATH.json and PATH.html
+                              (default loadtest-results/<timestamp>)
+  -h, --help                  show this help
+
+Measures (ms): accept = intended send → 202; firstDelivery = intended send → first
+timeline:new at any online follower; onlineDelivery = intended send → timeline:new at each
+online follower of the author; complete = intended send → fanout:done.`;
+
+/** A whole number within [min, max], or an OptionsError naming the flag. */
+function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
+    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `between ${min} and ${max}`;
+    throw new OptionsError(`--${flag} must be a whole number ${range}, got "${raw}"`);
+  }
+  return n;
+}
+
+/** A positive (possibly fractional) number, or an OptionsError naming the flag. */
+function positive(flag: string, raw: string): number {
+  const n = Number(raw);
+  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) {
+    throw new OptionsError(`--${flag} must be a number > 0, got "${raw}"`);
+  }
+  return n;
+}
+
+function baseUrl(raw: string): string {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    throw new OptionsError(`--url must be an http(s) URL, got "${raw}"`);
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new OptionsError(`--url must be an http(s) URL, got "${raw}"`);
+  return url.origin;
+}
+
+/**
+ * Parses the command line. Returns `'help'` when help was asked for; throws an OptionsError
+ * (one printable line) for anything it cannot run.
+ */
+export function parseOptions(argv: string[], now: Date = new Date()): LoadTestOptions | 'help' {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      strict: true,
+      allowPositionals: false,
+      options: {
+        url: { type: 'string', default: DEFAULT_URL },
+        authors: { type: 'string', default: '10' },
+        followers: { type: 'string', default: '1000' },
+        online: { type: 'string', default: '20' },
+        rate: { type: 'string', default: '50' },
+        duration: { type: 'string', default: '30' },
+        'drain-timeout': { type: 'string', default: '60' },
+        'celebrity-followers': { type: 'string', default: '0' },
+        'celebrity-posts': { type: 'string', default: '1' },
+        'max-tries': { type: 'string', default: '8' },
+        out: { type: 'string' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    }));
+  } catch (error) {
+    throw new OptionsError(`${(error as Error).message} (see --help)`);
+  }
+  if (values.help) return 'help';
+
+  const options: LoadTestOptions = {
+    url: baseUrl(values.url),
+    authors: integer('authors', values.authors, 1, 100_000),
+    // Synthetic followers are added 1 000 000 at a time; more per author is allowed, in several calls.
+    followers: integer('followers', values.followers, 0),
+    online: integer('online', values.online, 0, 100_000),
+    rate: positive('rate', values.rate),
+    durationS: positive('duration', values.duration),
+    drainTimeoutS: integer('drain-timeout', values['drain-timeout'], 0),
+    celebrityFollowers: integer('celebrity-followers', values['celebrity-followers'], 0),
+    celebrityPosts: integer('celebrity-posts', values['celebrity-posts'], 1),
+    maxTries: integer('max-tries', values['max-tries'], 1, 100),
+    out: values.out ?? `loadtest-results/${timestampForFileName(now)}`,
+  };
+  if (options.out.trim() === '') throw new OptionsError('--out must not be empty');
+  return options;
+}

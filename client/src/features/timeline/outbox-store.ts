@@ -1,0 +1,82 @@
+import { z } from 'zod';
+
+const pendingPostSchema = z.object({
+  localId: z.string().min(1),
+  text: z.string(),
+  idempotencyKey: z.string().min(1),
+  createdAt: z.string(),
+});
+
+/** A post the server has not accepted yet: enough to show it again and resend it under the same key. */
+export type PendingPost = z.infer<typeof pendingPostSchema>;
+
+/**
+ * The posts of one user that are not accepted yet, kept across reloads and outages. A post
+ * goes in when its send starts and comes out when the server answers 202, when it is
+ * discarded, or when the server refuses it for good.
+ */
+export interface OutboxStore {
+  /** Oldest first. */
+  load(): PendingPost[];
+  /** Adds the post, or replaces the one with the same `localId` (a retry under a new key). */
+  put(post: PendingPost): void;
+  remove(localId: string): void;
+}
+
+/** One entry per user, so one user's unsent posts are never sent under another's session. */
+export const outboxStorageKey = (userId: string): string => `ripple.outbox.${userId}`;
+
+/**
+ * Keeps a user's outbox in Web Storage as one JSON array. What is read back is validated
+ * entry by entry: a corrupt entry is dropped, not the whole outbox. A full or unavailable
+ * storage only costs the survival of a reload, never the post itself.
+ */
+export function createOutboxStore(storage: Storage, userId: string): OutboxStore {
+  const key = outboxStorageKey(userId);
+
+  const load = (): PendingPost[] => {
+    try {
+      const raw = storage.getItem(key);
+      if (raw === null) return [];
+      const parsed: unknown = JSON.parse(raw);
+      if (!Array.isArray(parsed)) return [];
+      return parsed.flatMap((entry) => {
+        const post = pendingPostSchema.safeParse(entry);
+        return post.success ? [post.data] : [];
+      });
+    } catch {
+      return [];
+    }
+  };
+
+  const save = (posts: PendingPost[]): void => {
+    try {
+      if (posts.length === 0) storage.removeItem(key);
+      else storage.setItem(key, JSON.stringify(posts));
+    } catch {
+      // Quota exceeded or storage disabled: the post still sends, it just won't outlive a reload.
+    }
+  };
+
+  return {
+    load,
+    put(post) {
+      const posts = load();
+      const at = posts.findIndex((p) => p.localId === post.localId);
+      const entry: PendingPost = {
+        localId: post.localId,
+        text: post.text,
+        idempotencyKey: post.idempotencyKey,
+        createdAt: post.createdAt,
+      };
+      if (at === -1) posts.push(entry);
+      else posts[at] = entry;
+      save(posts);
+    },
+    remove(localId) {
+      const posts = load();
+      const kept = posts.filter((p) => p.localId !== localId);
+      if (kept.length !== posts.length) save(kept);
+    },
+  };
+}
