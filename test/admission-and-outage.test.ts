@@ -160,9 +160,14 @@ describe('Redis outage', () => {
 
       await own.restart();
       await expect.poll(async () => (await request(app).get('/healthz')).status, { timeout: 10_000, interval: 100 }).toBe(200);
-      // Redis restarted empty (no AOF here), so the user is gone: the token is now refused, not a 500.
-      expect((await request(app).get('/api/me').set(a.auth)).status).toBe(401);
-      await signUp(app, 'after_outage');
+      // Redis restarted empty (no AOF here): a new user gets the old user's id, and the old token
+      // must not open the new account.
+      const newcomer = await signUp(app, 'after_outage');
+      expect(newcomer.user.id).toBe(a.user.id);
+      await expect.poll(async () => (await request(app).get('/api/me').set(a.auth)).status).toBe(401);
+      const session = await request(app).post('/api/sessions').send({ handle: 'after_outage', password: 'correct horse' }).expect(200);
+      const me = await request(app).get('/api/me').set('Authorization', `Bearer ${session.body.token}`).expect(200);
+      expect(me.body.user.handle).toBe('after_outage');
     } finally {
       await close();
       await own.stop();

@@ -50,6 +50,7 @@ describe('sign-up and sign-in', () => {
 
   it.each([
     [{ handle: 'ab', password: 'password1' }, 'handle'],
+    [{ handle: '\u212Aelvin', password: 'password1' }, 'handle'],
     [{ handle: 'has space', password: 'password1' }, 'handle'],
     [{ handle: 'x'.repeat(21), password: 'password1' }, 'handle'],
     [{ handle: 'valid_one', password: 'short' }, 'password'],
@@ -77,7 +78,7 @@ describe('authentication', () => {
     ['no header', undefined],
     ['not bearer', 'Basic abc'],
     ['garbage', 'Bearer not-a-token'],
-    ['forged signature', 'Bearer v1.1.99999999999999.AAAA'],
+    ['forged signature', 'Bearer v1.1.epoch.99999999999999.AAAA'],
   ])('answers 401 for %s', async (_label, header) => {
     const req = request(app).get('/api/me');
     if (header) req.set('Authorization', header);
@@ -86,10 +87,15 @@ describe('authentication', () => {
 
   it('answers 401 for an expired token and for one signed with another key', async () => {
     const { user } = await signUp(app, 'expiring');
-    const expired = createTokens('test-secret', -1000).issue(user.id);
+    const epoch = (await redis.get(keys.tokenEpoch))!;
+    const expired = createTokens(() => ({ secret: 'test-secret', epoch }), -1000).issue(user.id);
     expectError(await request(app).get('/api/me').set('Authorization', `Bearer ${expired}`), 401, 'unauthorized');
-    const foreign = createTokens('another-secret', 60_000).issue(user.id);
+    const foreign = createTokens(() => ({ secret: 'another-secret', epoch }), 60_000).issue(user.id);
     expectError(await request(app).get('/api/me').set('Authorization', `Bearer ${foreign}`), 401, 'unauthorized');
+    const otherDataSet = createTokens(() => ({ secret: 'test-secret', epoch: 'another-epoch' }), 60_000).issue(user.id);
+    expectError(await request(app).get('/api/me').set('Authorization', `Bearer ${otherDataSet}`), 401, 'unauthorized');
+    const valid = createTokens(() => ({ secret: 'test-secret', epoch }), 60_000).issue(user.id);
+    await request(app).get('/api/me').set('Authorization', `Bearer ${valid}`).expect(200);
   });
 });
 

@@ -80,6 +80,8 @@ describe('events across server nodes', () => {
     // The fan-out of the previous test finished within the last minute.
     expect(live.fanoutP50Ms).toEqual(expect.any(Number));
     expect(live.fanoutP99Ms).toBeGreaterThanOrEqual(live.fanoutP50Ms!);
-    expect(history.some((s) => s.deliveriesPerSecond > 0 && s.acceptedPerSecond > 0)).toBe(true);
+    const seen = [...history, live];
+    expect(seen.some((s) => s.deliveriesPerSecond > 0)).toBe(true);
+    expect(seen.some((s) => s.acceptedPerSecond > 0)).toBe(true);
   });
 });

@@ -161,7 +161,7 @@ export function parseOptions(argv: string[], now: Date = new Date()): LoadTestOp
   const options: LoadTestOptions = {
     url: baseUrl(values.url),
     authors: integer('authors', values.authors, 1, 100_000),
-    // Synthetic followers are added 1 000 000 at a time; more per author is allowed, in several calls.
+    // More than the API's 1 000 000 per call is fine: the crowd adds them in several calls.
     followers: integer('followers', values.followers, 0),
     online: integer('online', values.online, 0, 100_000),
     rate: positive('rate', values.rate),

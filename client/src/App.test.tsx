@@ -4,7 +4,8 @@ import userEvent from '@testing-library/user-event';
 import type { RippleSocket } from './api/socket';
 import { App } from './App';
 import { createSessionStore, SESSION_STORAGE_KEY } from './features/auth/session-store';
-import { fakeFetch, fakeSocket } from './test/fakes';
+import { outboxStorageKey } from './features/timeline/outbox-store';
+import { fakeFetch, fakeSocket, makeJob, makeTweet } from './test/fakes';
 
 const alice = { id: 'u1', handle: 'alice', followers: 2, following: 1 };
 
@@ -55,5 +56,39 @@ describe('App', () => {
     const { server } = renderApp();
     server.answer('GET', '/api/me', 200, { user: { ...alice, followers: 1_000_002 } });
     await screen.findByText('1,000,002');
+  });
+
+  it('resends the signed-in user\'s unsent posts after a reload, riding out a busy server', async () => {
+    createSessionStore(localStorage).save({ user: alice, token: 'tok' });
+    const pending = { localId: 'local-1', text: 'still here', idempotencyKey: 'key-1', createdAt: '2025-01-01T12:00:00.000Z' };
+    localStorage.setItem(outboxStorageKey(alice.id), JSON.stringify([pending]));
+    const { server } = renderApp();
+
+    await screen.findByText('still here');
+    server.answer(
+      'POST',
+      '/api/tweets',
+      503,
+      { error: { code: 'overloaded', message: 'busy' } },
+      { 'Retry-After': '1' },
+    );
+    await screen.findByText('server busy, retrying in 1 s');
+    await waitFor(() => expect(server.callsTo('POST', '/api/tweets')).toHaveLength(2), { timeout: 3000 });
+    expect(server.callsTo('POST', '/api/tweets').map((c) => c.headers['Idempotency-Key'])).toEqual(['key-1', 'key-1']);
+
+    server.answer('POST', '/api/tweets', 202, { tweet: makeTweet('000000000011', 'alice', 'still here'), job: makeJob() });
+    await waitFor(() => expect(document.querySelector('[data-tweet-id="000000000011"]')?.getAttribute('data-status')).toBe('queued'));
+    expect(localStorage.getItem(outboxStorageKey(alice.id))).toBeNull();
+  });
+
+  it('does not retry a sign-in the server turns away', async () => {
+    const { server, user } = renderApp();
+    await user.type(screen.getByLabelText('Handle'), 'alice');
+    await user.type(screen.getByLabelText('Password'), 'password123');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    server.answer('POST', '/api/sessions', 503, { error: { code: 'unavailable', message: 'Try again shortly.' } }, { 'Retry-After': '0' });
+    await screen.findByText(/Try again shortly/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(server.callsTo('POST', '/api/sessions')).toHaveLength(1);
   });
 });

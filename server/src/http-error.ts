@@ -18,8 +18,12 @@ export class HttpError extends Error {
 
 const body = (code: ErrorCode, message: string): ErrorBody => ({ error: { code, message } });
 
-/** body-parser reports its failures with a `type`; each maps to one contract code. */
-function fromBodyParser(err: { type?: unknown }): HttpError | null {
+/**
+ * Errors from Express and body-parser: they carry a `type` or a 4xx `status`, each mapping to
+ * one contract code. Anything else with a 4xx status (a URL that does not decode, a body that
+ * does not decompress) is the client's mistake, never a 500.
+ */
+function fromFramework(err: { type?: unknown; status?: unknown; statusCode?: unknown; code?: unknown }): HttpError | null {
   switch (err.type) {
     case 'entity.too.large':
       return new HttpError('payload_too_large', 'request body is over 16 KiB');
@@ -32,9 +36,15 @@ function fromBodyParser(err: { type?: unknown }): HttpError | null {
     case 'request.size.invalid':
     case 'stream.encoding.set':
       return new HttpError('invalid_request', 'request body could not be read');
-    default:
-      return null;
   }
+  if (typeof err.code === 'string' && err.code.startsWith('Z_')) {
+    return new HttpError('invalid_request', 'request body could not be decompressed');
+  }
+  const status = Number(err.status ?? err.statusCode);
+  if (status === 413) return new HttpError('payload_too_large', 'request body is over 16 KiB');
+  if (status === 415) return new HttpError('unsupported_media_type', 'request body must be JSON');
+  if (status >= 400 && status < 500) return new HttpError('invalid_request', 'the request could not be read (malformed URL or body)');
+  return null;
 }
 
 export const notFound: RequestHandler = (req) => {
@@ -49,7 +59,7 @@ export const notFound: RequestHandler = (req) => {
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
     if (res.headersSent) return next(err);
-    let known = err instanceof HttpError ? err : fromBodyParser(err ?? {});
+    let known = err instanceof HttpError ? err : fromFramework(err ?? {});
     if (!known && isRedisUnavailable(err)) {
       known = new HttpError('unavailable', 'storage is unreachable right now; try again shortly', { 'Retry-After': '2' });
     }

@@ -9,7 +9,8 @@ import { createMetrics } from './metrics.js';
 import { attachRealtime, type RippleIo } from './realtime.js';
 import { startStatsSampler } from './stats-sampler.js';
 import { attachDashboard } from './dashboard.js';
-import { createTokens, resolveTokenSecret } from './tokens.js';
+import { startPresence } from './presence.js';
+import { createTokens, loadTokenKeys } from './tokens.js';
 
 export interface RippleServerDeps {
   /** Connection for commands. */
@@ -31,12 +32,21 @@ export interface RippleServer {
 
 /** One server node: HTTP API, Socket.IO and the event relay, built from connected Redis clients. */
 export async function createRippleServer({ redis, reader, config, log }: RippleServerDeps): Promise<RippleServer> {
-  const tokens = createTokens(await resolveTokenSecret(redis, config.tokenSecret), config.tokenTtlMs);
+  let tokenKeys = await loadTokenKeys(redis, config.tokenSecret);
+  // After every reconnect: a Redis that came back without its data has a new epoch (and secret).
+  const refreshTokenKeys = () => {
+    loadTokenKeys(redis, config.tokenSecret)
+      .then((fresh) => (tokenKeys = fresh))
+      .catch((err: unknown) => log.error({ err }, 'could not reload token keys'));
+  };
+  redis.on('ready', refreshTokenKeys);
+  const tokens = createTokens(() => tokenKeys, config.tokenTtlMs);
   const stats = startStatsSampler(redis);
   const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), stats, log });
   const httpServer = createServer(app);
   const io: RippleIo = new Server(httpServer, { serveClient: false });
-  attachRealtime(io, { redis, tokens, log });
+  const presence = startPresence(redis, log);
+  attachRealtime(io, { tokens, presence });
   attachDashboard(io, stats);
   const relay = startEventRelay({ reader, io, log });
 
@@ -57,6 +67,8 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
       });
       clearInterval(closeIdle);
       stats.stop();
+      presence.stop();
+      redis.off('ready', refreshTokenKeys);
       await relay.stop();
     },
   };

@@ -47,10 +47,18 @@ export const keys = {
   workers: `${P}workers`,
   /** Counter of one user's requests of one kind in one fixed window. */
   rateLimit: (name: string, userKey: string, window: number) => `${P}rate:${name}:${userKey}:${window}`,
-  /** Hash: user id → number of live sockets, across all server nodes. */
+  /**
+   * Sorted set: user id → until when (ms) they count as online. Server nodes keep re-asserting
+   * the users whose sockets they hold, so a crashed node's users simply expire.
+   */
   online: `${P}online`,
   /** Secret that signs tokens when RIPPLE_TOKEN_SECRET is not set; shared by every process. */
   tokenSecret: `${P}token-secret`,
+  /**
+   * Random value made once per data set and carried in every token: if Redis loses its data,
+   * user ids start again from 1, and the new epoch keeps old tokens from naming new users.
+   */
+  tokenEpoch: `${P}token-epoch`,
   /** Stream of fan-out work, read by the worker consumer group. */
   fanoutStream: `${P}fanout`,
   fanoutGroup: 'fanout-workers',

@@ -4,8 +4,10 @@ import { z } from 'zod';
 export const handleSchema = z
   .string({ error: 'handle must be a string' })
   .trim()
-  .toLowerCase()
-  .regex(/^[a-z0-9_]{3,20}$/, 'handle must be 3–20 characters of a–z, 0–9 or _');
+  // Checked before lower-casing: Unicode case mapping turns some non-ASCII letters (the Kelvin
+  // sign, for one) into ASCII ones.
+  .regex(/^[A-Za-z0-9_]{3,20}$/, 'handle must be 3–20 characters of a–z, 0–9 or _')
+  .toLowerCase();
 
 export const passwordSchema = z
   .string({ error: 'password must be a string' })
@@ -48,6 +50,8 @@ export const syntheticFollowersBodySchema = z.object({
 /** Tweet ids are zero-padded sequence numbers, so they sort in creation order as strings. */
 export const TWEET_ID_DIGITS = 12;
 export const tweetIdSchema = z.string().regex(/^[0-9]{1,16}$/, 'must be a tweet id');
+/** Job ids are plain sequence numbers. */
+export const jobIdSchema = z.string().regex(/^[0-9]{1,16}$/, 'must be a job id');
 export const tweetIdFromSeq = (seq: number | string): string => String(seq).padStart(TWEET_ID_DIGITS, '0');
 export const seqFromTweetId = (id: string): number => Number(id);
 

@@ -7,7 +7,7 @@ import { readServerConfig, type ServerConfig } from '../../server/src/config.js'
 import { createMetrics } from '../../server/src/metrics.js';
 import { createRippleServer, type RippleServer } from '../../server/src/server.js';
 import { startStatsSampler } from '../../server/src/stats-sampler.js';
-import { createTokens, resolveTokenSecret } from '../../server/src/tokens.js';
+import { createTokens, loadTokenKeys } from '../../server/src/tokens.js';
 import { readWorkerConfig, type WorkerConfig } from '../../worker/src/config.js';
 import { startConsumer, type FanoutConsumer } from '../../worker/src/consumer.js';
 
@@ -24,7 +24,9 @@ export async function connectedClient(url: string, commandTimeoutMs?: number): P
 export async function createTestApp(redisUrl: string, overrides: Partial<ServerConfig> = {}) {
   const redis = await connectedClient(redisUrl);
   const config = { ...readServerConfig({}), redisUrl, ...overrides };
-  const tokens = createTokens(await resolveTokenSecret(redis, config.tokenSecret), config.tokenTtlMs);
+  let tokenKeys = await loadTokenKeys(redis, config.tokenSecret);
+  redis.on('ready', () => void loadTokenKeys(redis, config.tokenSecret).then((fresh) => (tokenKeys = fresh)));
+  const tokens = createTokens(() => tokenKeys, config.tokenTtlMs);
   const stats = startStatsSampler(redis);
   const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), stats, log });
   return {

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
-import { fakeFetch, jsonResponse } from '../test/fakes';
+import { fakeFetch, jsonResponse, makeJob } from '../test/fakes';
 import { ApiError, createHttp, parseRetryAfter, type FetchFn } from './http';
 import { createRippleApi } from './ripple-api';
 
@@ -83,6 +83,15 @@ describe('createRippleApi', () => {
     const [call] = server.callsTo('POST', '/api/tweets');
     expect(call?.headers['Idempotency-Key']).toBe('key-123');
     expect(call?.body).toEqual({ text: 'hi' });
+  });
+
+  it('reads one job by id', async () => {
+    const server = fakeFetch();
+    const api = createRippleApi(createHttp({ fetch: server.fetch, getToken: () => 'tok' }));
+    const job = api.job('job-1');
+    await Promise.resolve();
+    server.answer('GET', '/api/jobs/job-1', 200, { job: makeJob({ status: 'done', delivered: 10 }) });
+    await expect(job).resolves.toMatchObject({ id: 'job-1', status: 'done', delivered: 10 });
   });
 
   it('escapes the handle in the unfollow path', async () => {

@@ -3,7 +3,7 @@
 
   Why Lua: as in follow-user, the block of follow sequence numbers and the followers that
   carry them must appear together, or a tweet posted meanwhile would count an audience that
-  is not there yet. One call handles one batch; callers pipeline batches.
+  is not there yet; and the whole request is one step, so a failure leaves nothing half-added.
 
   Synthetic users are only ids: they have no handle, password or following set, since no
   one can sign in as them. They exist to receive fan-out.
@@ -11,9 +11,9 @@
   KEYS[1] followee's followers (sorted set scored by follow sequence)
   KEYS[2] user id sequence counter
   KEYS[3] global follow sequence counter
-  ARGV[1] count (at most 10 000 per call, to keep Redis responsive)
+  ARGV[1] count (at most 1 000 000)
 
-  Returns the follower count after the batch.
+  Returns the follower count after the addition.
 ]]
 
 local count = tonumber(ARGV[1])
@@ -21,7 +21,7 @@ local firstUser = redis.call('INCRBY', KEYS[2], count) - count + 1
 local firstSeq = redis.call('INCRBY', KEYS[3], count) - count + 1
 
 -- ZADD takes its pairs as call arguments; Lua's stack limits how many, so add in slices.
-local SLICE = 500
+local SLICE = 2000
 local args = {}
 for i = 0, count - 1 do
   args[#args + 1] = firstSeq + i

@@ -1,4 +1,5 @@
 import { Router } from 'express';
+import { jobIdSchema } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { HttpError } from '../http-error.js';
@@ -9,7 +10,8 @@ export function jobsRouter({ redis }: { redis: RedisClient }): Router {
 
   router.get('/api/jobs/:id', async (req, res) => {
     const id = req.params.id;
-    const found = /^[0-9]{1,16}$/.test(id) ? await getJob(redis, id) : null;
+    // A malformed id names no job: 404, like any unknown one.
+    const found = jobIdSchema.safeParse(id).success ? await getJob(redis, id) : null;
     if (!found) throw new HttpError('not_found', `no job ${id}`);
     if (found.authorId !== callerId(res)) throw new HttpError('forbidden', 'only the author may read this job');
     res.json({ job: found.job });

@@ -19,7 +19,7 @@
 
   KEYS[1] job hash
   KEYS[2] author's followers (sorted set scored by follow sequence)
-  KEYS[3] online users (hash user id → live socket count)
+  KEYS[3] online users (sorted set: user id → online until, ms)
   KEYS[4] backlog counter
   KEYS[5] events stream
   KEYS[6] stats counters
@@ -74,7 +74,7 @@ local page = redis.call('ZRANGE', KEYS[2], '(' .. (job[7] or ARGV[2]), ARGV[3],
 local count = #page / 2
 
 local timelineMax = tonumber(ARGV[5])
-local checkOnline = redis.call('HLEN', KEYS[3]) > 0
+local checkOnline = redis.call('ZCARD', KEYS[3]) > 0
 local online = {}
 for i = 1, #page, 2 do
   local follower = page[i]
@@ -83,8 +83,11 @@ for i = 1, #page, 2 do
   if redis.call('ZCARD', timeline) > timelineMax then
     redis.call('ZREMRANGEBYRANK', timeline, 0, -(timelineMax + 1))
   end
-  if checkOnline and redis.call('HEXISTS', KEYS[3], follower) == 1 then
-    online[#online + 1] = follower
+  if checkOnline then
+    local onlineUntil = redis.call('ZSCORE', KEYS[3], follower)
+    if onlineUntil and tonumber(onlineUntil) > nowMs then
+      online[#online + 1] = follower
+    end
   end
 end
 

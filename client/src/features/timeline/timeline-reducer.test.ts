@@ -5,6 +5,7 @@ import {
   entryKey,
   initialTimelineState,
   timelineReducer,
+  unfinishedJobIds,
   type TimelineAction,
   type TimelineState,
 } from './timeline-reducer';
@@ -163,5 +164,49 @@ describe('timelineReducer', () => {
     ]);
     expect(state.entries.map(entryKey)).toEqual(['000000000008', '000000000006', '000000000005', '000000000003', '000000000001']);
     expect(state.nextBefore).toBeNull();
+  });
+
+  it('marks a send waiting between tries retrying, and back to sending when the next try goes out', () => {
+    const waiting: TimelineAction = { type: 'post-waiting', localId: 'local-1', retry: { cause: 'busy', at: 4000 } };
+    const retrying = run([started, waiting]);
+    expect(onlyOwnDelivery(retrying)).toMatchObject({ status: 'retrying', retry: { cause: 'busy', at: 4000 } });
+    const again = run([{ type: 'post-sending', localId: 'local-1' }], retrying);
+    expect(onlyOwnDelivery(again)).toMatchObject({ status: 'sending', retry: null });
+    expect(onlyOwnDelivery(run([waiting, accepted()], again))).toMatchObject({ status: 'queued', retry: null });
+  });
+
+  it('ignores a wait reported for a post that is no longer sending', () => {
+    const waiting: TimelineAction = { type: 'post-waiting', localId: 'local-1', retry: { cause: 'offline', at: null } };
+    expect(onlyOwnDelivery(run([started, accepted(), waiting])).status).toBe('queued');
+    const rejected: TimelineAction = { type: 'post-rejected', localId: 'local-1', message: 'gave up' };
+    expect(onlyOwnDelivery(run([started, waiting, rejected])).status).toBe('failed');
+  });
+
+  it('restores unsent posts at the top, newest first, and only once', () => {
+    const restored: TimelineAction = {
+      type: 'posts-restored',
+      posts: [
+        { localId: 'local-a', text: 'a', idempotencyKey: 'key-a', createdAt: '2025-01-01T00:00:01.000Z' },
+        { localId: 'local-b', text: 'b', idempotencyKey: 'key-b', createdAt: '2025-01-01T00:00:02.000Z' },
+      ],
+    };
+    const page: TimelineAction = {
+      type: 'page-loaded',
+      page: { tweets: [tweet('000000000005')], nextBefore: null },
+      position: 'newest',
+    };
+    const state = run([restored, page, restored]);
+    expect(state.entries.map(entryKey)).toEqual(['local-b', 'local-a', '000000000005']);
+    expect(state.entries[0]).toMatchObject({ kind: 'own', post: { idempotencyKey: 'key-b', send: 'sending' } });
+  });
+
+  it('merges a re-read job monotonically and lists only unfinished own jobs', () => {
+    const queued = run([started, accepted()]);
+    expect(unfinishedJobIds(queued)).toEqual(['j1']);
+    const doneState = run([{ type: 'job-loaded', job: job({ status: 'done', delivered: 10 }) }], queued);
+    expect(onlyOwnDelivery(doneState)).toMatchObject({ status: 'delivered', delivered: 10 });
+    expect(unfinishedJobIds(doneState)).toEqual([]);
+    const stale = run([{ type: 'job-loaded', job: job({ status: 'running', delivered: 2 }) }], doneState);
+    expect(onlyOwnDelivery(stale)).toMatchObject({ status: 'delivered', delivered: 10 });
   });
 });

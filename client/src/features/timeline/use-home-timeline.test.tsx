@@ -143,9 +143,9 @@ describe('useHomeTimeline under back pressure', () => {
   });
 
   it('waits for the browser to come back online before sending, without spending tries', async () => {
+    const { server, postTweet } = await setup();
     let online = false;
     vi.spyOn(navigator, 'onLine', 'get').mockImplementation(() => online);
-    const { server, postTweet } = await setup();
     await postTweet();
     expect(status()).toBe('retrying');
     expect(statusText()).toContain('offline, sending when back online');

@@ -1,0 +1,162 @@
+import { MEASURES, type MeasureName } from './delivery-tracker.js';
+import type { LatencySummary, SpectrumPoint } from './latency.js';
+import { SPECTRUM_MAX_NINES } from './latency.js';
+import type { LoadTestReport, ReportSpectra } from './report.js';
+import { escapeXml, lineChart, type AxisTick, type ChartSeries } from './svg-chart.js';
+
+/** One colour per measure, from the Okabe–Ito palette: distinct for colour-blind readers too. */
+const MEASURE_COLORS: Record<MeasureName, string> = {
+  accept: '#0072B2',
+  firstDelivery: '#E69F00',
+  onlineDelivery: '#009E73',
+  complete: '#CC79A7',
+};
+
+/** Ticks of the "nines" axis: 0 %, 90 %, 99 %, 99.9 %, 99.99 %. */
+const NINES_TICKS: AxisTick[] = Array.from({ length: SPECTRUM_MAX_NINES + 1 }, (_, nines) => ({
+  value: nines,
+  label: nines === 0 ? '0%' : `${(100 * (1 - 10 ** -nines)).toFixed(nines - 2 > 0 ? nines - 2 : 0)}%`,
+}));
+
+const STYLE = `
+  :root { color-scheme: light; }
+  body { font: 15px/1.5 system-ui, -apple-system, "Segoe UI", Roboto, sans-serif; color: #1d2330; background: #f6f7f9; margin: 0; }
+  main { max-width: 860px; margin: 0 auto; padding: 28px 20px 48px; }
+  h1 { font-size: 24px; margin: 0 0 4px; }
+  h2 { font-size: 18px; margin: 32px 0 10px; }
+  .subtitle { color: #5b6475; margin: 0 0 20px; }
+  section { background: #fff; border: 1px solid #e2e5ea; border-radius: 8px; padding: 16px 20px; margin-bottom: 18px; }
+  table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
+  th, td { padding: 6px 10px; border-bottom: 1px solid #eceef2; text-align: right; }
+  th:first-child, td:first-child { text-align: left; }
+  thead th { color: #5b6475; font-weight: 600; font-size: 13px; }
+  .config td, .config th { text-align: left; }
+  .config th { color: #5b6475; font-weight: 500; width: 40%; }
+  .swatch { display: inline-block; width: 10px; height: 10px; border-radius: 2px; margin-right: 8px; }
+  .totals { display: flex; gap: 28px; margin-top: 12px; flex-wrap: wrap; }
+  .totals div { font-size: 13px; color: #5b6475; }
+  .totals strong { display: block; font-size: 20px; color: #1d2330; }
+  .note { color: #5b6475; font-size: 13px; margin: 8px 0 0; }
+  svg.chart { max-width: 100%; height: auto; display: block; margin: 8px 0 4px; }
+  svg .chart-title { font-size: 14px; font-weight: 600; fill: #1d2330; }
+  svg .grid { stroke: #eceef2; stroke-width: 1; }
+  svg .frame { fill: none; stroke: #b8bec9; stroke-width: 1; }
+  svg .tick { font-size: 11px; fill: #5b6475; }
+  svg .axis-label { font-size: 12px; fill: #3b4352; }
+  svg .legend { font-size: 11px; fill: #3b4352; }
+  svg .empty { font-size: 13px; fill: #8a93a3; }
+`;
+
+function latencyTable(measures: Record<MeasureName, LatencySummary>): string {
+  const rows = MEASURES.map(({ name, label, meaning }) => {
+    const s = measures[name];
+    const ms = [s.p50, s.p90, s.p99, s.p999, s.max].map((v) => `<td>${v.toFixed(1)}</td>`).join('');
+    return `<tr><td title="${escapeXml(meaning)}"><span class="swatch" style="background:${MEASURE_COLORS[name]}"></span>${escapeXml(label)}</td><td>${s.count}</td>${ms}</tr>`;
+  });
+  return `<table>
+<thead><tr><th>measure</th><th>count</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>p99.9 ms</th><th>max ms</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>`;
+}
+
+function spectrumChart(title: string, spectra: Record<MeasureName, SpectrumPoint[]>): string {
+  const series: ChartSeries[] = MEASURES.map(({ name, label }) => ({
+    name: label,
+    color: MEASURE_COLORS[name],
+    points: spectra[name].map((p) => [p.nines, p.ms] as const),
+  }));
+  return lineChart({ title, xLabel: 'percentile', yLabel: 'latency (ms)', series, xTicks: NINES_TICKS, xMin: 0, xMax: SPECTRUM_MAX_NINES });
+}
+
+function configTable(report: LoadTestReport): string {
+  const c = report.config;
+  const rows: Array<[string, string]> = [
+    ['Ripple', c.url],
+    ['started', c.startedAt],
+    ['run id (handles lt<id>_…)', c.runId],
+    ['arrival rate', `${c.rate} tweets/s (open loop)`],
+    ['duration', `${c.durationS} s, then up to ${c.drainTimeoutS} s of drain`],
+    ['authors', `${c.authors}, ${c.followers.toLocaleString('en-US')} synthetic followers each`],
+    ['online followers', `${c.online} (online user i follows author i % ${c.authors})`],
+    ['celebrity', c.celebrityFollowers > 0 ? `${c.celebrityFollowers.toLocaleString('en-US')} followers, ${c.celebrityPosts} post(s)` : 'none'],
+    ['tries per tweet', String(c.maxTries)],
+  ];
+  return `<table class="config"><tbody>
+${rows.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr>`).join('\n')}
+</tbody></table>`;
+}
+
+const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+
+/**
+ * The report as one self-contained HTML page: configuration, latency table, and inline SVG
+ * plots of the latency percentile spectrum, deliveries/s and backlog over time. No script, no
+ * external resource.
+ */
+export function renderHtmlReport(report: LoadTestReport, spectra: ReportSpectra): string {
+  const c = report.config;
+  const title = `Ripple load test ${c.runId}`;
+  const throughput = lineChart({
+    title: 'Deliveries per second',
+    xLabel: 'time since start (s)',
+    yLabel: 'deliveries / s',
+    series: [{ name: 'deliveries/s (ripple_deliveries_total)', color: '#0072B2', points: report.series.map((p) => [p.t, p.deliveriesPerSecond] as const) }],
+  });
+  const backlog = lineChart({
+    title: 'Fan-out backlog',
+    xLabel: 'time since start (s)',
+    yLabel: 'outstanding deliveries',
+    series: [{ name: 'backlog (/healthz)', color: '#D55E00', points: report.series.map((p) => [p.t, p.backlog] as const) }],
+  });
+
+  const celebrity = report.celebrity && spectra.celebrity
+    ? `<h2>Celebrity</h2>
+<section>
+<p class="subtitle">${report.celebrity.posts} post(s) to ${report.celebrity.followers.toLocaleString('en-US')} followers, measured apart from the other authors.</p>
+${latencyTable(report.celebrity)}
+<div class="totals"><div><strong>${report.celebrity.refused}</strong>refused</div><div><strong>${report.celebrity.failed}</strong>failed</div></div>
+${spectrumChart('Celebrity latency by percentile', spectra.celebrity)}
+</section>`
+    : '';
+
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>${escapeXml(title)}</title>
+<style>${STYLE}</style>
+</head>
+<body>
+<main>
+<h1>${escapeXml(title)}</h1>
+<p class="subtitle">${escapeXml(`${c.rate} tweets/s for ${c.durationS} s against ${c.url}, started ${c.startedAt}`)}</p>
+
+<h2>Configuration</h2>
+<section>${configTable(report)}</section>
+
+<h2>Latency</h2>
+<section>
+${latencyTable(report)}
+<div class="totals">
+<div><strong>${fmt(report.deliveriesPerSecond)}</strong>deliveries/s overall</div>
+<div><strong>${report.refused}</strong>refused (429/503 answers)</div>
+<div><strong>${report.failed}</strong>failed tweets</div>
+</div>
+<p class="note">Every latency is measured from the tweet's intended send time in the constant-arrival schedule, so time a request spent waiting behind a slow server counts.</p>
+${spectrumChart('Latency by percentile', spectra.main)}
+</section>
+
+<h2>Over time</h2>
+<section>
+${throughput}
+${backlog}
+</section>
+${celebrity}
+</main>
+</body>
+</html>
+`;
+}

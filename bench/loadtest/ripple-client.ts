@@ -1,0 +1,328 @@
+import { z } from 'zod';
+import {
+  authResponseSchema,
+  postTweetResponseSchema,
+  userSchema,
+  type AuthResponse,
+  type PostTweetResponse,
+  type User,
+} from '@ripple/shared';
+
+/** An answer other than success, with the contract's error code when the body had one. */
+export class RippleHttpError extends Error {
+  override name = 'RippleHttpError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+    /** `Retry-After` in seconds, when the answer had one. */
+    readonly retryAfterS: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+/** No answer at all: refused connection, reset, DNS failure, or the per-try timeout. */
+export class RippleNetworkError extends Error {
+  override name = 'RippleNetworkError';
+}
+
+/** Ripple cannot be driven at the given URL; the message is the one line the CLI prints. */
+export class RippleUnreachableError extends Error {
+  override name = 'RippleUnreachableError';
+}
+
+export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
+
+export interface RetryPolicy {
+  /**
+   * Tries of one request, the first included.
+   * @defaultValue 8
+   */
+  maxTries?: number;
+  /**
+   * Bound of the first backoff wait; doubles each wait up to `maxDelayMs`.
+   * @defaultValue 500
+   */
+  baseDelayMs?: number;
+  /**
+   * Largest backoff bound. A server's `Retry-After` is honoured as given, even when longer.
+   * @defaultValue 30_000
+   */
+  maxDelayMs?: number;
+}
+
+export interface RippleClientOptions {
+  /** Origin of the Ripple, e.g. `http://127.0.0.1:3000`. */
+  baseUrl: string;
+  /** @defaultValue the global `fetch` */
+  fetch?: FetchFn;
+  /**
+   * Waits `ms`; rejects with the signal's reason when it aborts first.
+   * @defaultValue {@link sleep} on the global timers
+   */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  /**
+   * A number in [0, 1) for backoff jitter; tests pass a fixed one.
+   * @defaultValue `Math.random`
+   */
+  random?: () => number;
+  /**
+   * A try with no answer after this long is abandoned and counts as a network error.
+   * @defaultValue 30_000
+   */
+  timeoutMs?: number;
+}
+
+export interface PostTweetOptions extends RetryPolicy {
+  /** Sent with every try, unchanged, so that a retry can never create a second tweet. */
+  idempotencyKey: string;
+  /** Aborting gives up on the tweet, whatever try or wait it is in. */
+  signal?: AbortSignal;
+  /** Told of every refusal (429 or 503), the one that ends the retries included. */
+  onRefused?: (error: RippleHttpError) => void;
+}
+
+export const DEFAULT_MAX_TRIES = 8;
+export const DEFAULT_BASE_DELAY_MS = 500;
+export const DEFAULT_MAX_DELAY_MS = 30_000;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
+const healthSchema = z.object({ status: z.string(), redis: z.string().optional(), backlog: z.number().nullable() });
+export type Health = z.infer<typeof healthSchema>;
+
+/** 429 and 503 are Ripple's back pressure: "not now", and nothing was written. */
+export const isRefusal = (error: unknown): error is RippleHttpError =>
+  error instanceof RippleHttpError && (error.status === 429 || error.status === 503);
+
+/** Failures after which the same request may succeed: refusals, no answer, a restarting proxy. */
+const isRetryable = (error: unknown): boolean =>
+  isRefusal(error) || error instanceof RippleNetworkError || (error instanceof RippleHttpError && (error.status === 502 || error.status === 504));
+
+/** Reads `Retry-After` as seconds; it may be delta-seconds or an HTTP date. */
+export function parseRetryAfter(header: string | null, now: number = Date.now()): number | null {
+  if (header === null) return null;
+  const value = header.trim();
+  if (/^\d+$/.test(value)) return Number(value);
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+/**
+ * Exponential backoff with full jitter: uniform in [0, min(max, base · 2^retry)), `retry`
+ * counting waits from 0. Jitter keeps the clients a busy server turned away from coming back
+ * in step.
+ */
+export function backoffDelayMs(retry: number, random: () => number, policy: RetryPolicy = {}): number {
+  const base = policy.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
+  const max = policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
+  return random() * Math.min(max, base * 2 ** retry);
+}
+
+const abortReason = (signal: AbortSignal): unknown => signal.reason ?? new DOMException('Aborted', 'AbortError');
+
+/** Waits `ms` on the global timers; rejects with the signal's reason when it aborts first. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(abortReason(signal));
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(abortReason(signal!));
+    };
+    const timer = setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/** The `ripple_deliveries_total` counter from Prometheus text, or null when it is absent. */
+export function parseDeliveriesTotal(prometheusText: string): number | null {
+  const match = /^ripple_deliveries_total(?:\{[^}]*\})?\s+(\S+)/m.exec(prometheusText);
+  if (!match) return null;
+  const value = Number(match[1]);
+  return Number.isFinite(value) ? value : null;
+}
+
+/** Why a fetch got no answer, in a few words: the system error code when there is one. */
+function describeNetworkFailure(error: unknown): string {
+  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
+}
+
+interface RequestSpec<T> {
+  method?: 'GET' | 'POST';
+  path: string;
+  token?: string;
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** Validates the success body. */
+  schema: z.ZodType<T>;
+  timeoutMs?: number;
+  signal?: AbortSignal;
+  /** The success body is text (Prometheus), not JSON. */
+  text?: boolean;
+}
+
+/**
+ * Ripple's public HTTP API as the load tester uses it. Only POST /api/tweets retries on its own
+ * (it carries an Idempotency-Key); setup calls retry refusals only, because 429 and 503 promise
+ * that nothing was written, while a lost answer to a sign-up might have been a success.
+ */
+export class RippleClient {
+  readonly baseUrl: string;
+  readonly #fetch: FetchFn;
+  readonly #sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly #random: () => number;
+  readonly #timeoutMs: number;
+
+  constructor(options: RippleClientOptions) {
+    this.baseUrl = options.baseUrl.replace(/\/+$/, '');
+    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#sleep = options.sleep ?? sleep;
+    this.#random = options.random ?? Math.random;
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  /** One try: a parsed success body, or a RippleHttpError / RippleNetworkError. */
+  async #try<T>(spec: RequestSpec<T>): Promise<T> {
+    const headers: Record<string, string> = { Accept: 'application/json', ...spec.headers };
+    if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
+    if (spec.token) headers.Authorization = `Bearer ${spec.token}`;
+    const timeout = AbortSignal.timeout(spec.timeoutMs ?? this.#timeoutMs);
+    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
+
+    let response: Response;
+    let text: string;
+    try {
+      response = await this.#fetch(`${this.baseUrl}${spec.path}`, {
+        method: spec.method ?? (spec.body === undefined ? 'GET' : 'POST'),
+        headers,
+        body: spec.body === undefined ? null : JSON.stringify(spec.body),
+        signal,
+      });
+      text = await response.text();
+    } catch (error) {
+      if (spec.signal?.aborted) throw abortReason(spec.signal);
+      if (timeout.aborted) throw new RippleNetworkError(`${spec.path}: no answer in ${spec.timeoutMs ?? this.#timeoutMs} ms`);
+      throw new RippleNetworkError(`${spec.path}: ${describeNetworkFailure(error)}`, { cause: error });
+    }
+
+    let body: unknown;
+    try {
+      body = spec.text && response.ok ? text : text === '' ? undefined : JSON.parse(text);
+    } catch {
+      body = undefined;
+    }
+    if (!response.ok) {
+      const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+      const parsed = errorBodySchema.safeParse(body);
+      const code = parsed.success ? parsed.data.error.code : 'bad_response';
+      const message = parsed.success ? parsed.data.error.message : `answered ${response.status}`;
+      throw new RippleHttpError(response.status, code, `${spec.method ?? 'GET'} ${spec.path}: ${response.status} ${message}`, retryAfter);
+    }
+    const parsed = spec.schema.safeParse(body);
+    if (!parsed.success) {
+      throw new RippleHttpError(response.status, 'bad_response', `${spec.path}: an answer that is not Ripple's (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    }
+    return parsed.data;
+  }
+
+  /** Tries `spec` until it succeeds, fails for good, or `maxTries` is spent. */
+  async #withRetries<T>(
+    spec: RequestSpec<T>,
+    policy: RetryPolicy & { retryable: (error: unknown) => boolean; onRefused?: (error: RippleHttpError) => void },
+  ): Promise<T> {
+    const maxTries = Math.max(1, policy.maxTries ?? DEFAULT_MAX_TRIES);
+    for (let tries = 1; ; tries++) {
+      try {
+        return await this.#try(spec);
+      } catch (error) {
+        if (isRefusal(error)) policy.onRefused?.(error);
+        if (!policy.retryable(error) || tries >= maxTries) throw error;
+        const retryAfterS = error instanceof RippleHttpError ? error.retryAfterS : null;
+        const delayMs = retryAfterS !== null ? retryAfterS * 1000 : backoffDelayMs(tries - 1, this.#random, policy);
+        await this.#sleep(delayMs, spec.signal);
+      }
+    }
+  }
+
+  /**
+   * `GET /healthz`. Throws a RippleUnreachableError with one printable line when there is no
+   * Ripple answering at the URL, or it cannot reach its Redis.
+   */
+  async health(timeoutMs = 5000): Promise<Health> {
+    try {
+      return await this.#try({ path: '/healthz', schema: healthSchema, timeoutMs });
+    } catch (error) {
+      if (error instanceof RippleNetworkError) {
+        throw new RippleUnreachableError(`Ripple is not reachable at ${this.baseUrl} (${error.message.replace(/^\/healthz: /, '')}); start it with \`npm start\` or pass --url`);
+      }
+      if (error instanceof RippleHttpError && error.status === 503) {
+        throw new RippleUnreachableError(`Ripple at ${this.baseUrl} is up but cannot reach its Redis (/healthz answered 503)`);
+      }
+      throw new RippleUnreachableError(`${this.baseUrl} does not answer like Ripple: GET /healthz ${(error as Error).message.replace(/^.*?\/healthz:? ?/, '')}`);
+    }
+  }
+
+  /** `GET /metrics` → `ripple_deliveries_total`, or null when the counter is not there. */
+  async deliveriesTotal(timeoutMs = 5000): Promise<number | null> {
+    const text = await this.#try({ path: '/metrics', schema: z.string(), timeoutMs, headers: { Accept: 'text/plain' }, text: true });
+    return parseDeliveriesTotal(text);
+  }
+
+  signUp(handle: string, password: string): Promise<AuthResponse> {
+    return this.#withRetries(
+      { method: 'POST', path: '/api/users', body: { handle, password }, schema: authResponseSchema },
+      { retryable: isRefusal },
+    );
+  }
+
+  /** Following twice is not an error, so this one may be repeated after a lost answer. */
+  async follow(token: string, handle: string): Promise<void> {
+    await this.#withRetries(
+      { method: 'POST', path: '/api/follows', token, body: { handle }, schema: z.object({ following: z.literal(true) }) },
+      { retryable: isRetryable },
+    );
+  }
+
+  /** `count` (1–1 000 000) new synthetic users follow the caller; a demo-only endpoint. */
+  async addSyntheticFollowers(token: string, count: number): Promise<User> {
+    const { user } = await this.#withRetries(
+      {
+        method: 'POST',
+        path: '/api/me/followers/synthetic',
+        token,
+        body: { count },
+        schema: z.object({ user: userSchema }),
+        // A million followers is a few seconds of Redis work; leave ample room on a busy box.
+        timeoutMs: Math.max(this.#timeoutMs, 120_000),
+      },
+      { retryable: isRefusal },
+    );
+    return user;
+  }
+
+  /**
+   * `POST /api/tweets` as the real client sends it: on 429/503 it waits `Retry-After` (or a
+   * jittered backoff when there is none), on no answer it backs off, and either way tries again
+   * with the same Idempotency-Key, up to `maxTries`. Throws the last error when it gives up.
+   */
+  postTweet(token: string, text: string, options: PostTweetOptions): Promise<PostTweetResponse> {
+    const { idempotencyKey, signal, onRefused, ...policy } = options;
+    return this.#withRetries(
+      {
+        method: 'POST',
+        path: '/api/tweets',
+        token,
+        body: { text },
+        headers: { 'Idempotency-Key': idempotencyKey },
+        schema: postTweetResponseSchema,
+        ...(signal ? { signal } : {}),
+      },
+      { ...policy, retryable: isRetryable, ...(onRefused ? { onRefused } : {}) },
+    );
+  }
+}

@@ -1,0 +1,48 @@
+import { describe, expect, it } from 'vitest';
+import { createOutboxStore, outboxStorageKey, type PendingPost } from './outbox-store';
+
+const post = (n: number): PendingPost => ({
+  localId: `local-${n}`,
+  text: `text ${n}`,
+  idempotencyKey: `key-${n}`,
+  createdAt: `2025-01-01T00:00:0${n}.000Z`,
+});
+
+describe('createOutboxStore', () => {
+  it('keeps posts per user under ripple.outbox.<userId>, in the order they were put', () => {
+    const alice = createOutboxStore(localStorage, 'u-alice');
+    alice.put(post(1));
+    alice.put(post(2));
+    expect(outboxStorageKey('u-alice')).toBe('ripple.outbox.u-alice');
+    expect(JSON.parse(localStorage.getItem('ripple.outbox.u-alice')!)).toEqual([post(1), post(2)]);
+    expect(createOutboxStore(localStorage, 'u-bob').load()).toEqual([]);
+  });
+
+  it('replaces a post put again under the same localId, and removes the entry when empty', () => {
+    const store = createOutboxStore(localStorage, 'u1');
+    store.put(post(1));
+    store.put({ ...post(1), idempotencyKey: 'key-new' });
+    expect(store.load()).toEqual([{ ...post(1), idempotencyKey: 'key-new' }]);
+    store.remove('local-1');
+    expect(localStorage.getItem(outboxStorageKey('u1'))).toBeNull();
+  });
+
+  it('drops corrupt entries, and reads a corrupt outbox as empty', () => {
+    localStorage.setItem(outboxStorageKey('u1'), JSON.stringify([post(1), { localId: 3 }, 'junk']));
+    expect(createOutboxStore(localStorage, 'u1').load()).toEqual([post(1)]);
+    localStorage.setItem(outboxStorageKey('u1'), '{not json');
+    expect(createOutboxStore(localStorage, 'u1').load()).toEqual([]);
+  });
+
+  it('does not throw when the storage refuses to write', () => {
+    const full = {
+      ...localStorage,
+      getItem: () => null,
+      setItem: () => {
+        throw new DOMException('quota', 'QuotaExceededError');
+      },
+      removeItem: () => undefined,
+    } as unknown as Storage;
+    expect(() => createOutboxStore(full, 'u1').put(post(1))).not.toThrow();
+  });
+});
