@@ -33,6 +33,25 @@ export interface AppDeps {
 /** The contract's body limit. */
 const BODY_LIMIT = '16kb';
 
+/**
+ * A request still unanswered after this long is answered 503 unavailable. Redis that is frozen
+ * rather than gone (a stopped process, a full network buffer) leaves commands waiting forever;
+ * the client deserves an answer it can retry on (with the same Idempotency-Key).
+ */
+const REQUEST_DEADLINE_MS = 10_000;
+
+const deadline: RequestHandler = (_req, res, next) => {
+  const timer = setTimeout(() => {
+    if (res.headersSent) return;
+    res
+      .status(503)
+      .set('Retry-After', '2')
+      .json({ error: { code: 'unavailable', message: 'storage is not answering right now; try again shortly' } });
+  }, REQUEST_DEADLINE_MS);
+  res.once('close', () => clearTimeout(timer));
+  next();
+};
+
 /** A body that is there must be JSON; a POST without a body is left to validation. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -48,6 +67,7 @@ export function createApp(deps: AppDeps): Express {
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  app.use(deadline);
   app.use(healthRouter(deps));
   app.use('/api', requireJsonBody, express.json({ limit: BODY_LIMIT }));
   app.use(publicUsersRouter(deps));

@@ -24,7 +24,14 @@ const isEventName = (name: string | undefined): name is ServerEventName => !!nam
  */
 export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay {
   let stopping = false;
-  let lastId = '$';
+  // The id of the last entry seen. '$' would mean "whatever is newest when the next XREAD
+  // arrives", which silently skips entries added between two reads or during an outage.
+  let lastId: string | null = null;
+
+  async function currentEnd(): Promise<string> {
+    const [newest] = (await reader.xRevRange(keys.eventsStream, '+', '-', { COUNT: 1 })) ?? [];
+    return newest?.id ?? '0-0';
+  }
 
   function relay(fields: Record<string, string>): void {
     const { event, to, payload } = fields;
@@ -42,6 +49,7 @@ export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay
     let failures = 0;
     while (!stopping) {
       try {
+        lastId ??= await currentEnd();
         const reply = (await reader.xRead({ key: keys.eventsStream, id: lastId }, { BLOCK: 1000, COUNT: 500 })) as
           | { messages: { id: string; message: Record<string, string> }[] }[]
           | null;

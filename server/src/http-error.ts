@@ -58,7 +58,12 @@ export const notFound: RequestHandler = (req) => {
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
   return (err, req, res, next) => {
-    if (res.headersSent) return next(err);
+    // Already answered (e.g. by the request deadline): nothing more to tell the client.
+    if (res.headersSent) {
+      log.debug({ err: String(err), path: req.path }, 'error after the response was sent');
+      if (!res.writableEnded) next(err);
+      return;
+    }
     let known = err instanceof HttpError ? err : fromFramework(err ?? {});
     if (!known && isRedisUnavailable(err)) {
       known = new HttpError('unavailable', 'storage is unreachable right now; try again shortly', { 'Retry-After': '2' });

@@ -37,12 +37,22 @@ export function createMetrics(redis: RedisClient): Metrics {
   collectDefaultMetrics({ register: registry });
   let stats: Record<string, number> = {};
 
+  let redisUp = true;
+  new Gauge({
+    name: 'ripple_redis_up',
+    help: '1 when this node could read from Redis at the last scrape, else 0',
+    registers: [registry],
+    collect() {
+      this.set(redisUp ? 1 : 0);
+    },
+  });
   new Gauge({
     name: 'ripple_fanout_backlog',
-    help: 'Outstanding follower deliveries: accepted, not yet delivered',
+    help: 'Outstanding follower deliveries: accepted, not yet delivered (NaN when Redis is unreachable)',
     registers: [registry],
     async collect() {
-      this.set(Number((await redis.get(keys.backlog).catch(() => null)) ?? 0));
+      const backlog = await redis.get(keys.backlog).catch(() => undefined);
+      this.set(backlog === undefined ? Number.NaN : Number(backlog ?? 0));
     },
   });
   new Counter({
@@ -86,10 +96,14 @@ export function createMetrics(redis: RedisClient): Metrics {
 
   return {
     async render() {
-      const [counters, durations] = await Promise.all([
-        redis.hGetAll(keys.stats).catch(() => ({})),
-        redis.hGetAll(keys.fanoutDurations).catch(() => ({})),
-      ]);
+      let counters: Record<string, string> = {};
+      let durations: Record<string, string> = {};
+      try {
+        [counters, durations] = await Promise.all([redis.hGetAll(keys.stats), redis.hGetAll(keys.fanoutDurations)]);
+        redisUp = true;
+      } catch {
+        redisUp = false;
+      }
       stats = Object.fromEntries(Object.entries(counters).map(([k, v]) => [k, Number(v)]));
       return { contentType: registry.contentType, body: (await registry.metrics()) + durationHistogram(durations) };
     },

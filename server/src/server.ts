@@ -44,6 +44,13 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   const stats = startStatsSampler(redis);
   const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), stats, log });
   const httpServer = createServer(app);
+  // Requests too malformed for Express to see (bad framing, oversized headers) still get the
+  // contract's error shape.
+  httpServer.on('clientError', (_err, socket) => {
+    if (!socket.writable) return void socket.destroy();
+    const body = JSON.stringify({ error: { code: 'invalid_request', message: 'malformed HTTP request' } });
+    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  });
   const io: RippleIo = new Server(httpServer, { serveClient: false });
   const presence = startPresence(redis, log);
   attachRealtime(io, { tokens, presence });

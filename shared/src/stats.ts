@@ -9,3 +9,6 @@ export const RECENT_FANOUTS_KEPT = 2000;
 
 /** A worker whose last heartbeat is older than this is counted as gone. */
 export const WORKER_ALIVE_MS = 5000;
+
+/** The events stream is a live feed, not a log: it is trimmed to roughly this many entries. */
+export const EVENTS_MAX_LEN = 100_000;

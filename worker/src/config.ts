@@ -31,8 +31,6 @@ export interface WorkerConfig {
   blockMs: number;
   /** Unique name of this consumer in the group. */
   consumerName: string;
-  /** Approximate length the events stream is trimmed to; events are live notifications only. @defaultValue 100000 */
-  eventsMaxLen: number;
   /** Minimum gap between progress events of one job, in ms. @defaultValue 250 */
   progressIntervalMs: number;
 }
@@ -57,7 +55,6 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     retryCapMs: 30_000,
     blockMs: Math.min(500, claimIdleMs),
     consumerName: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
-    eventsMaxLen: 100_000,
     progressIntervalMs: 250,
   };
 }

@@ -121,7 +121,6 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
       entry,
       attempts: attempt,
       error: `delivery failed after ${attempt} attempts: ${error}`,
-      eventsMaxLen: config.eventsMaxLen,
     });
   }
 

@@ -1,4 +1,4 @@
-import { FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, keys, RECENT_FANOUTS_KEPT } from '@ripple/shared';
+import { EVENTS_MAX_LEN, FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, keys, RECENT_FANOUTS_KEPT } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('./lua/deliver-page.lua', import.meta.url));
@@ -22,7 +22,6 @@ export interface DeliverPageArgs {
   hi: string;
   pageSize: number;
   timelineMax: number;
-  eventsMaxLen: number;
   progressIntervalMs: number;
 }
 
@@ -43,7 +42,7 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
       a.jobId,
       a.tweetId,
       a.authorId,
-      a.eventsMaxLen,
+      EVENTS_MAX_LEN,
       a.progressIntervalMs,
       JOB_RETENTION_S,
       FANOUT_DURATION_BUCKETS_MS.join(','),

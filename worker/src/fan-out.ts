@@ -42,7 +42,6 @@ export async function fanOutChunk(redis: RedisClient, config: WorkerConfig, entr
       hi: entry.hi,
       pageSize: config.pageSize,
       timelineMax: config.timelineMax,
-      eventsMaxLen: config.eventsMaxLen,
       progressIntervalMs: config.progressIntervalMs,
     });
     if (page.state !== 'more') return 'complete';

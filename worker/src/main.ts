@@ -19,6 +19,8 @@ async function shutdown(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
   log.info({ signal }, 'stopping: finishing the current page and handing back the chunk');
+  // A Redis that hangs must not keep the worker alive: its chunk stays pending and is claimed.
+  setTimeout(() => process.exit(1), 8000).unref();
   await consumer.stop();
   await Promise.allSettled([redis.close(), reader.close()]);
   log.info('worker stopped');

@@ -1,4 +1,4 @@
-import { JOB_RETENTION_S, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
+import { EVENTS_MAX_LEN, JOB_RETENTION_S, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const promoteScript = loadLuaScript(new URL('./lua/promote-retries.lua', import.meta.url));
@@ -38,7 +38,6 @@ export interface GiveUpArgs {
   entry: FanoutEntry;
   attempts: number;
   error: string;
-  eventsMaxLen: number;
 }
 
 /** Dead-letters a chunk that ran out of attempts and fails its job; true when this call failed the job. */
@@ -58,7 +57,7 @@ export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<bo
       a.error,
       tweetIdFromSeq(tweetSeq ?? '0'),
       authorId ?? '',
-      a.eventsMaxLen,
+      EVENTS_MAX_LEN,
       DEAD_LETTERS_MAX_LEN,
       JOB_RETENTION_S,
     ],

@@ -3,12 +3,22 @@ import { keys } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import type { Metrics } from '../metrics.js';
 
+/** Health must answer quickly even when Redis hangs instead of failing. */
+const HEALTH_TIMEOUT_MS = 2000;
+
+function within<T>(ms: number, work: Promise<T>): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('timed out')), ms);
+    work.then(resolve, reject).finally(() => clearTimeout(timer));
+  });
+}
+
 export function healthRouter({ redis, metrics }: { redis: RedisClient; metrics: Metrics }): Router {
   const router = Router();
 
   router.get('/healthz', async (_req, res) => {
     try {
-      const [, backlog] = await Promise.all([redis.ping(), redis.get(keys.backlog)]);
+      const [, backlog] = await within(HEALTH_TIMEOUT_MS, Promise.all([redis.ping(), redis.get(keys.backlog)]));
       res.json({ status: 'ok', redis: 'ok', backlog: Number(backlog ?? 0) });
     } catch {
       res

@@ -1,10 +1,8 @@
-import { IDEMPOTENCY_TTL_S, JOB_RETENTION_S, keys, TWEET_ID_DIGITS } from '@ripple/shared';
+import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, keys, TWEET_ID_DIGITS } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url));
 
-/** The events stream is a live feed, not a log: keep it roughly this long. */
-export const EVENTS_MAX_LEN = 100_000;
 
 export interface AdmitTweetArgs {
   authorId: string;
