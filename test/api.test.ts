@@ -116,6 +116,17 @@ describe('request bodies', () => {
     expectError(await request(app).post('/api/tweets').set(auth).set('Content-Type', 'application/json').send('{"text":'), 400, 'invalid_request');
   });
 
+  it.each(['/api/users/%ZZ', '/api/tweets/%E0%A4%A', '/api/jobs/%ZZ', '/api/users/%ZZ/tweets'])('answers 400, not 500, for the undecodable URL %s', async (path) => {
+    const { auth } = await signUp(app, `url_${path.length}_${path.charCodeAt(6)}`);
+    expectError(await request(app).get(path).set(auth), 400, 'invalid_request');
+  });
+
+  it('answers 400, not 500, for a body that claims a compression it does not have', async () => {
+    const { auth } = await signUp(app, 'fake_gzip');
+    const res = await request(app).post('/api/tweets').set(auth).set('Content-Type', 'application/json').set('Content-Encoding', 'gzip').send('{"text":"hi"}');
+    expectError(res, 400, 'invalid_request');
+  });
+
   it('answers 404 not_found for an unknown route', async () => {
     const { auth } = await signUp(app, 'lost');
     expectError(await request(app).get('/api/nowhere').set(auth), 404, 'not_found');
