@@ -45,16 +45,37 @@ function buildClientIfNeeded(): void {
   if (result.status !== 0) fail('the client build failed (see above)');
 }
 
-async function redisAnswers(url: string): Promise<boolean> {
+/** 'loading': a Redis is there but still reading its append-only file; it will answer soon. */
+async function redisState(url: string): Promise<'ready' | 'loading' | 'down'> {
   const client = createClient({ url, socket: { connectTimeout: 1000, reconnectStrategy: false } });
   client.on('error', () => {});
   try {
     await client.connect();
-    await client.ping();
-    await client.close();
-    return true;
   } catch {
-    return false;
+    return 'down';
+  }
+  try {
+    await client.ping();
+    return 'ready';
+  } catch (err) {
+    return err instanceof Error && err.message.startsWith('LOADING') ? 'loading' : 'down';
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Waits while Redis loads its data (a big append-only file takes a while); false if it never answers. */
+async function waitUntilReady(url: string, child?: ChildProcess): Promise<boolean> {
+  let told = false;
+  for (let waited = 0; ; waited += 100) {
+    const state = await redisState(url);
+    if (state === 'ready') return true;
+    if (state === 'down' && (waited > 10_000 || child?.exitCode !== null)) return false;
+    if (state === 'loading' && !told) {
+      say('Redis is loading its data…');
+      told = true;
+    }
+    await delay(100);
   }
 }
 
@@ -97,10 +118,7 @@ async function startRedis(): Promise<ChildProcess> {
     {},
     true,
   );
-  for (let i = 0; i < 100 && !(await redisAnswers(redisUrl)); i++) {
-    if (redis.exitCode !== null) fail('redis-server exited at start (is the port in use?)');
-    await delay(100);
-  }
+  if (!(await waitUntilReady(redisUrl, redis))) fail('redis-server did not start (is the port in use? see .data/redis.log)');
   return redis;
 }
 
@@ -115,20 +133,32 @@ function runWorker(index: number): void {
   });
 }
 
+/** Asks a child to stop; one that has not exited after `graceMs` is killed. */
+function stopChild(child: ChildProcess, graceMs: number): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const kill = setTimeout(() => child.kill('SIGKILL'), graceMs);
+    child.once('exit', () => {
+      clearTimeout(kill);
+      resolve();
+    });
+    child.kill('SIGTERM');
+  });
+}
+
 async function stopAll(redis: ChildProcess | undefined, code: number): Promise<never> {
   stopping = true;
   const apps = [...children].filter((c) => c !== redis);
-  await Promise.all(apps.map((c) => new Promise((resolve) => (c.exitCode !== null ? resolve(null) : (c.once('exit', resolve), c.kill('SIGTERM'))))));
-  if (redis && redis.exitCode === null) {
-    // redis-server's SIGTERM handler flushes the append-only file before it exits.
-    await new Promise((resolve) => (redis.once('exit', resolve), redis.kill('SIGTERM')));
-  }
+  await Promise.all(apps.map((c) => stopChild(c, 10_000)));
+  // redis-server's SIGTERM handler flushes the append-only file before it exits.
+  if (redis) await stopChild(redis, 30_000);
   say('stopped');
   process.exit(code);
 }
 
 buildClientIfNeeded();
-const ownRedis = (await redisAnswers(redisUrl)) ? undefined : await startRedis();
+const ownRedis = (await redisState(redisUrl)) === 'down' ? await startRedis() : undefined;
+if (!ownRedis && !(await waitUntilReady(redisUrl))) fail(`the Redis at ${redisUrl} stopped answering`);
 if (!ownRedis) say(`using the Redis at ${redisUrl}`);
 
 const server = run('server', tsEntry('server/src/main.ts'), { PORT: String(port) });
