@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Browser } from 'playwright-core';
+import type { Tweet } from '@ripple/shared';
+import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
+import { buildClient, launchChromium } from '../support/browser.js';
+import { addFollowers, api, postTweet, signUpVia } from '../support/http-api.js';
+
+let redisServer: TestRedis;
+let server: RippleProcess & { url: string };
+let worker: RippleProcess | undefined;
+let browser: Browser;
+
+beforeAll(async () => {
+  buildClient();
+  redisServer = await startRedis();
+  // A backlog limit of 0: once one job waits and no worker runs, every new tweet is refused.
+  [server, browser] = await Promise.all([spawnServer(redisServer.url, { FANOUT_MAX_BACKLOG: '0' }), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([server?.stop(), worker?.stop()]);
+  await redisServer?.stop();
+});
+
+describe('riding out back pressure in the browser', () => {
+  it('counts down while the server is busy, survives a reload, and sends the tweet exactly once', async () => {
+    const carol = await signUpVia(server.url, 'carol');
+    await addFollowers(server.url, carol.token, 1_000);
+    await postTweet(server.url, carol.token, 'fills the backlog');
+
+    const context = await browser.newContext();
+    await context.addInitScript(
+      ([token, user]) => {
+        if (!sessionStorage.getItem('seeded')) {
+          localStorage.setItem('ripple.session', JSON.stringify({ token, user }));
+          sessionStorage.setItem('seeded', '1');
+        }
+      },
+      [carol.token, carol.user] as const,
+    );
+    const page = await context.newPage();
+    await page.goto(server.url);
+    await page.getByLabel("What's happening?").waitFor();
+
+    const text = 'Posted while the queue was full';
+    await page.getByLabel("What's happening?").fill(text);
+    await page.getByRole('button', { name: 'Post' }).click();
+    const mine = page.locator('article', { hasText: text });
+    await expect.poll(() => mine.getAttribute('data-status'), { timeout: 10_000 }).toBe('retrying');
+    await expect.poll(async () => (await mine.textContent()) ?? '').toMatch(/server busy, retrying in \d+ s/);
+    const first = Number(/retrying in (\d+) s/.exec((await mine.textContent()) ?? '')?.[1]);
+    await expect.poll(async () => Number(/retrying in (\d+) s/.exec((await mine.textContent()) ?? '')?.[1]), { timeout: 5_000 }).toBeLessThan(first);
+
+    // A reload in the middle of the countdown keeps the unsent tweet and tries again.
+    await page.reload();
+    await expect.poll(() => page.locator('article', { hasText: text }).count(), { timeout: 10_000 }).toBe(1);
+    await expect.poll(() => page.locator('article', { hasText: text }).getAttribute('data-status'), { timeout: 10_000 }).toBe('retrying');
+
+    worker = await spawnWorker(redisServer.url);
+    const again = page.locator('article', { hasText: text });
+    await expect.poll(() => again.getAttribute('data-status'), { timeout: 45_000 }).toBe('delivered');
+    await expect.poll(() => page.locator('article', { hasText: text }).count()).toBe(1);
+
+    const own = await api<{ tweets: Tweet[] }>(server.url, '/api/users/carol/tweets?limit=100', { token: carol.token });
+    expect(own.tweets.filter((t) => t.text === text)).toHaveLength(1);
+    await context.close();
+  });
+});
