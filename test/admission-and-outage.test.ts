@@ -29,7 +29,7 @@ describe('admission control', () => {
       expect(await redis.get(keys.seq.tweet)).toBe(tweetSeqBefore);
       expect(await redis.zCard(keys.userTweets(a.user.id))).toBe(1);
       expect(await redis.exists(keys.idempotency(a.user.id, 'later'))).toBe(0);
-      expect(await redis.xLen(keys.fanoutStream)).toBe(1);
+      expect(await redis.xLen(keys.fanoutLanes.small)).toBe(1);
 
       // Once the backlog drains, the same key is accepted as a new tweet.
       await redis.set(keys.backlog, 0);
@@ -62,7 +62,7 @@ describe('admission under concurrency', () => {
         expect(Number(r.headers['retry-after'])).toBeGreaterThanOrEqual(1);
       }
       expect(await redis.zCard(keys.userTweets(a.user.id))).toBe(11);
-      expect(await redis.zCard(keys.timeline(a.user.id))).toBe(11);
+      expect(await redis.lLen(keys.timeline(a.user.id))).toBe(11);
       const refusedKeys = results.map((r, i) => (r.status === 503 ? `k${i}` : null)).filter((k): k is string => k !== null);
       expect(await Promise.all(refusedKeys.map((k) => redis.exists(keys.idempotency(a.user.id, k))))).toEqual(refusedKeys.map(() => 0));
 

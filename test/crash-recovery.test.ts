@@ -88,16 +88,18 @@ describe('a worker that dies', () => {
 
 describe('workers racing', () => {
   it.each([2, 3])('%i workers stealing chunks from each other still deliver exactly once, with one done', async (count) => {
-    // Chunks of 50 000 written 5 000 at a time, claimable after 5 ms idle: workers take chunks
-    // from live workers all the time, so chunks run twice and concurrently.
-    const { server, redis, worker } = await stack({ server: { FANOUT_CHUNK_SIZE: '50000' } });
+    // One chunk fewer than workers, so a worker is always idle and looking for stalled entries;
+    // pages of 25 000 with entries claimable after 2 ms idle: chunks are taken from live
+    // workers all the time, and run twice and concurrently.
+    const chunkSize = String(200_000 / (count - 1));
+    const { server, redis, worker } = await stack({ server: { FANOUT_CHUNK_SIZE: chunkSize } });
     const author = await signUpVia(server.url, `racing_${count}`);
     await addFollowers(server.url, author.token, 200_000);
     const socket = await openSocket(server.url, author.token);
     started.sockets.push(socket);
     const events = recordEvents(socket);
     await Promise.all(
-      Array.from({ length: count }, () => worker({ FANOUT_CLAIM_IDLE_MS: '5', FANOUT_PAGE_SIZE: '5000', FANOUT_MAX_ATTEMPTS: '1000' })),
+      Array.from({ length: count }, () => worker({ FANOUT_CLAIM_IDLE_MS: '2', FANOUT_PAGE_SIZE: '25000', FANOUT_MAX_ATTEMPTS: '1000' })),
     );
     const { tweet, job } = await postTweet(server.url, author.token, `raced by ${count}`);
     const done = await waitForStatus(server.url, author.token, job.id, 'done');
@@ -177,7 +179,8 @@ describe('a poison chunk', () => {
     await expect.poll(() => events.filter((e) => e.event === 'fanout:failed').length).toBe(1);
     expect(events.find((e) => e.event === 'fanout:failed')!.payload as FanoutFailed).toEqual({ jobId: bad.job.id, tweetId: bad.tweet.id, error: failed.error });
     expect(Number(await redis.get(keys.backlog))).toBe(0);
-    expect(await redis.xLen(keys.fanoutStream)).toBe(0);
+    expect(await redis.xLen(keys.fanoutLanes.small)).toBe(0);
+    expect(await redis.xLen(keys.fanoutLanes.bulk)).toBe(0);
     expect(await redis.zCard(keys.retrySchedule)).toBe(0);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { Express } from 'express';
-import { keys, seqFromTweetId, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
+import { keys, seqFromTweetId, timelineTrimAt, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { createTestApp, signUp, startTestWorker } from './support/ripple.js';
@@ -57,11 +57,11 @@ describe('fan-out', () => {
 
       const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
       expect(followers).toHaveLength(10_000);
-      const seq = seqFromTweetId(tweet.id);
+      const seq = String(seqFromTweetId(tweet.id));
       const pipeline = redis.multi();
-      for (const id of followers) pipeline.zRangeWithScores(keys.timeline(id), 0, -1);
-      const timelines = (await pipeline.execAsPipeline()) as unknown as { value: string; score: number }[][];
-      for (const entries of timelines) expect(entries).toEqual([{ value: String(seq), score: seq }]);
+      for (const id of followers) pipeline.lRange(keys.timeline(id), 0, -1);
+      const timelines = (await pipeline.execAsPipeline()) as unknown as string[][];
+      expect(timelines.filter((entries) => entries.length !== 1 || entries[0] !== seq)).toEqual([]);
       expect(Number(await redis.get(keys.backlog))).toBe(0);
 
       const events = (await publishedEvents()).filter((e) => e.payload.jobId === job.id);
@@ -90,8 +90,8 @@ describe('fan-out', () => {
       await workers[0]!.consumer.stop();
       await workers[1]!.consumer.stop();
       const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'dup?' }).expect(202)).body;
-      const [entry] = (await redis.xRange(keys.fanoutStream, '-', '+')) ?? [];
-      await redis.xAdd(keys.fanoutStream, '*', entry!.message);
+      const [entry] = (await redis.xRange(keys.fanoutLanes.small, '-', '+')) ?? [];
+      await redis.xAdd(keys.fanoutLanes.small, '*', entry!.message);
       const racing = await Promise.all([
         startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
         startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
@@ -102,10 +102,10 @@ describe('fan-out', () => {
       const seq = String(seqFromTweetId(tweet.id));
       const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
       const pipeline = redis.multi();
-      for (const id of followers) pipeline.zRange(keys.timeline(id), 0, -1);
+      for (const id of followers) pipeline.lRange(keys.timeline(id), 0, -1);
       const timelines = (await pipeline.execAsPipeline()) as unknown as string[][];
       expect(timelines.every((t) => t.length === 1 && t[0] === seq)).toBe(true);
-      await expect.poll(async () => redis.xLen(keys.fanoutStream), { timeout: 10_000 }).toBe(0);
+      await expect.poll(async () => redis.xLen(keys.fanoutLanes.small), { timeout: 10_000 }).toBe(0);
       const done = (await publishedEvents()).filter((e) => e.event === 'fanout:done' && e.payload.jobId === job.id);
       expect(done).toHaveLength(1);
       expect(Number(await redis.get(keys.backlog))).toBe(0);
@@ -131,8 +131,9 @@ describe('fan-out', () => {
       await expect.poll(async () => (await request(app).get('/api/timeline').set(reader.auth)).body.tweets.length, { timeout: 10_000 }).toBe(5);
       const timeline = (await request(app).get('/api/timeline').set(reader.auth)).body.tweets as Tweet[];
       expect(timeline.map((t) => t.id)).toEqual(ids.slice(3).reverse());
-      expect(await redis.zCard(keys.timeline(reader.user.id))).toBe(5);
-      expect(await redis.zCard(keys.timeline(author.user.id))).toBe(5);
+      // Trimmed lazily: never past the trim point, and readers see exactly TIMELINE_MAX.
+      expect(await redis.lLen(keys.timeline(reader.user.id))).toBeLessThanOrEqual(timelineTrimAt(5));
+      expect(await redis.lLen(keys.timeline(author.user.id))).toBeLessThanOrEqual(timelineTrimAt(5));
     } finally {
       await worker.close();
     }
@@ -141,7 +142,7 @@ describe('fan-out', () => {
   it('moves a malformed stream entry to dead letters without blocking the next job', async () => {
     const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
     try {
-      await redis.xAdd(keys.fanoutStream, '*', { job: 'not-a-number' });
+      await redis.xAdd(keys.fanoutLanes.bulk, '*', { job: 'not-a-number' });
       const author = await signUp(app, 'after_poison');
       await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 10 }).expect(200);
       const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'still flows' }).expect(202)).body;

@@ -12,3 +12,10 @@ export const WORKER_ALIVE_MS = 5000;
 
 /** The events stream is a live feed, not a log: it is trimmed to roughly this many entries. */
 export const EVENTS_MAX_LEN = 100_000;
+
+/**
+ * Timelines are trimmed lazily: a timeline may grow to this length before it is cut back to
+ * TIMELINE_MAX in one LTRIM, instead of trimming on every insert. Readers never show more than
+ * TIMELINE_MAX entries.
+ */
+export const timelineTrimAt = (timelineMax: number): number => timelineMax + Math.ceil(timelineMax / 8);

@@ -15,7 +15,7 @@ export async function expectEveryFollowerHasEachOnce(redis: RedisClient, authorI
   for (let i = 0; i < followers.length; i += BATCH) {
     const pipeline = redis.multi();
     const slice = followers.slice(i, i + BATCH);
-    for (const id of slice) pipeline.zRange(keys.timeline(id), 0, -1);
+    for (const id of slice) pipeline.lRange(keys.timeline(id), 0, -1);
     const timelines = (await pipeline.execAsPipeline()) as unknown as string[][];
     timelines.forEach((entries, j) => {
       if (entries.length !== expected.length || [...entries].sort().some((e, k) => e !== expected[k])) {

@@ -3,15 +3,16 @@ import { fanoutEntrySchema, keys, WORKER_ALIVE_MS, type FanoutEntry } from '@rip
 import { isRedisUnavailable, type Logger, type RedisClient } from '@ripple/shared/node';
 import type { WorkerConfig } from './config.js';
 import { fanOutChunk } from './fan-out.js';
-import { giveUpChunk, promoteDueRetries, retryDelayMs, scheduleRetry } from './retries.js';
+import { giveUpChunk, promoteDueRetries, retryDelayMs, scheduleRetry, type Lane } from './retries.js';
 
 interface StreamEntry {
   id: string;
   message: Record<string, string>;
 }
 
-/** An entry this worker holds, and how many times the group has handed it out. */
+/** An entry this worker holds, the lane it came from, and how many times the group has handed it out. */
 interface HeldEntry extends StreamEntry {
+  lane: Lane;
   deliveries: number;
 }
 
@@ -31,8 +32,10 @@ export interface FanoutConsumer {
   readonly finished: Promise<void>;
 }
 
-const stream = keys.fanoutStream;
 const group = keys.fanoutGroup;
+/** Lanes in the order they are served: small jobs always first. */
+const LANES: readonly Lane[] = ['small', 'bulk'];
+const laneOf = (stream: string): Lane => (stream === keys.fanoutLanes.bulk ? 'bulk' : 'small');
 /** Due retries are looked for at most this often. */
 const PROMOTE_INTERVAL_MS = 250;
 /** How often a worker says it is alive (for the dashboard) and tidies up after dead ones. */
@@ -55,24 +58,32 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
 
   async function ensureGroup(): Promise<void> {
     if (groupReady) return;
-    try {
-      // From the start of the stream: entries added before any worker ever ran are work too.
-      await redis.xGroupCreate(stream, group, '0', { MKSTREAM: true });
-    } catch (err) {
-      if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
+    for (const lane of LANES) {
+      try {
+        // From the start of the stream: entries added before any worker ever ran are work too.
+        await redis.xGroupCreate(keys.fanoutLanes[lane], group, '0', { MKSTREAM: true });
+      } catch (err) {
+        if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
+      }
     }
     groupReady = true;
   }
 
+  /** One entry left pending too long by another (presumably dead) consumer, small lane first. */
   async function claimStalled(): Promise<HeldEntry[]> {
-    const claimed = await redis.xAutoClaim(stream, group, config.consumerName, config.claimIdleMs, '0-0', { COUNT: 1 });
-    const entries = claimed.messages.filter((m): m is StreamEntry => m !== null);
-    return Promise.all(
-      entries.map(async (entry) => {
-        const [pending] = await redis.xPendingRange(stream, group, entry.id, entry.id, 1);
-        return { ...entry, deliveries: pending?.deliveriesCounter ?? 2 };
-      }),
-    );
+    for (const lane of LANES) {
+      const stream = keys.fanoutLanes[lane];
+      const claimed = await redis.xAutoClaim(stream, group, config.consumerName, config.claimIdleMs, '0-0', { COUNT: 1 });
+      const entries = claimed.messages.filter((m): m is StreamEntry => m !== null);
+      if (entries.length === 0) continue;
+      return Promise.all(
+        entries.map(async (entry) => {
+          const [pending] = await redis.xPendingRange(stream, group, entry.id, entry.id, 1);
+          return { ...entry, lane, deliveries: pending?.deliveriesCounter ?? 2 };
+        }),
+      );
+    }
+    return [];
   }
 
   /**
@@ -84,21 +95,37 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     await redis.zAdd(keys.workers, { score: now, value: config.consumerName });
     await redis.zRemRangeByScore(keys.workers, '-inf', now - 60_000);
     const alive = new Set(await redis.zRangeByScore(keys.workers, now - WORKER_ALIVE_MS, '+inf'));
-    for (const consumer of await redis.xInfoConsumers(stream, group)) {
-      if (!alive.has(consumer.name) && consumer.pending === 0 && consumer.idle > 60_000) {
-        await redis.xGroupDelConsumer(stream, group, consumer.name);
+    for (const lane of LANES) {
+      const stream = keys.fanoutLanes[lane];
+      for (const consumer of await redis.xInfoConsumers(stream, group)) {
+        if (!alive.has(consumer.name) && consumer.pending === 0 && consumer.idle > 60_000) {
+          await redis.xGroupDelConsumer(stream, group, consumer.name);
+        }
       }
     }
   }
 
+  /**
+   * Waits for new work in both lanes at once, at most one entry from each. The small lane's
+   * entry comes first; the bulk one is a single short chunk, so a small job read a moment later
+   * waits for at most one chunk.
+   */
   async function readNew(): Promise<HeldEntry[]> {
-    const reply = await reader.xReadGroup(group, config.consumerName, { key: stream, id: '>' }, { COUNT: 1, BLOCK: config.blockMs });
-    const messages = (reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? [];
-    return messages.map((m) => ({ ...m, deliveries: 1 }));
+    const reply = await reader.xReadGroup(
+      group,
+      config.consumerName,
+      LANES.map((lane) => ({ key: keys.fanoutLanes[lane], id: '>' })),
+      { COUNT: 1, BLOCK: config.blockMs },
+    );
+    const streams = (reply as { name: string; messages: StreamEntry[] }[] | null) ?? [];
+    return streams
+      .flatMap(({ name, messages }) => messages.map((m) => ({ ...m, lane: laneOf(name), deliveries: 1 })))
+      .sort((a, b) => LANES.indexOf(a.lane) - LANES.indexOf(b.lane));
   }
 
   async function deadLetterMalformed(held: HeldEntry, reason: string): Promise<void> {
     log.warn({ entryId: held.id, reason }, 'malformed fan-out entry moved to dead letters');
+    const stream = keys.fanoutLanes[held.lane];
     await redis
       .multi()
       .xAdd(keys.deadLetterStream, '*', { ...held.message, sourceId: held.id, reason })
@@ -112,11 +139,12 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     if (attempt < config.maxAttempts) {
       const wait = retryDelayMs(attempt, config.retryBaseMs, config.retryCapMs);
       log.warn({ job: entry.job, lo: entry.lo, attempt, wait, error }, 'chunk failed; retrying later');
-      await scheduleRetry(redis, held.id, entry, attempt + 1, wait);
+      await scheduleRetry(redis, held.lane, held.id, entry, attempt + 1, wait);
       return;
     }
     log.error({ job: entry.job, lo: entry.lo, attempt, error }, 'chunk failed on its last attempt; dead-lettered');
     await giveUpChunk(redis, {
+      lane: held.lane,
       entryId: held.id,
       entry,
       attempts: attempt,
@@ -137,6 +165,7 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
       return;
     }
 
+    const stream = keys.fanoutLanes[held.lane];
     let lastHeartbeat = Date.now();
     let outcome;
     try {

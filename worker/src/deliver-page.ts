@@ -1,4 +1,4 @@
-import { EVENTS_MAX_LEN, FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, keys, RECENT_FANOUTS_KEPT } from '@ripple/shared';
+import { EVENTS_MAX_LEN, FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, keys, RECENT_FANOUTS_KEPT, timelineTrimAt } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('./lua/deliver-page.lua', import.meta.url));
@@ -47,6 +47,7 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
       JOB_RETENTION_S,
       FANOUT_DURATION_BUCKETS_MS.join(','),
       RECENT_FANOUTS_KEPT,
+      timelineTrimAt(a.timelineMax),
     ],
   )) as [PageState, number, number];
   return { state: reply[0], delivered: Number(reply[1]), total: Number(reply[2]) };

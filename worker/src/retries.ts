@@ -17,23 +17,27 @@ export function retryDelayMs(attempt: number, baseMs: number, capMs: number, ran
   return ceiling / 2 + random() * (ceiling / 2);
 }
 
-/** Acks the failed entry and schedules its next try, in one MULTI. */
-export async function scheduleRetry(redis: RedisClient, entryId: string, entry: FanoutEntry, nextAttempt: number, delayMs: number): Promise<void> {
-  const member = JSON.stringify({ job: entry.job, lo: entry.lo, hi: entry.hi, attempt: String(nextAttempt), id: entryId });
+export type Lane = keyof typeof keys.fanoutLanes;
+
+/** Acks the failed entry and schedules its next try, in its own lane, in one MULTI. */
+export async function scheduleRetry(redis: RedisClient, lane: Lane, entryId: string, entry: FanoutEntry, nextAttempt: number, delayMs: number): Promise<void> {
+  const member = JSON.stringify({ lane, job: entry.job, lo: entry.lo, hi: entry.hi, attempt: String(nextAttempt), id: entryId });
+  const stream = keys.fanoutLanes[lane];
   await redis
     .multi()
     .zAdd(keys.retrySchedule, { score: Date.now() + delayMs, value: member })
-    .xAck(keys.fanoutStream, keys.fanoutGroup, entryId)
-    .xDel(keys.fanoutStream, entryId)
+    .xAck(stream, keys.fanoutGroup, entryId)
+    .xDel(stream, entryId)
     .exec();
 }
 
-/** Moves retries that are due back onto the fan-out stream; returns how many. */
+/** Moves retries that are due back onto their lanes; returns how many. */
 export async function promoteDueRetries(redis: RedisClient, now = Date.now()): Promise<number> {
-  return Number(await promoteScript.run(redis, [keys.retrySchedule, keys.fanoutStream], [now, 100]));
+  return Number(await promoteScript.run(redis, [keys.retrySchedule, keys.fanoutLanes.small, keys.fanoutLanes.bulk], [now, 100]));
 }
 
 export interface GiveUpArgs {
+  lane: Lane;
   entryId: string;
   entry: FanoutEntry;
   attempts: number;
@@ -45,7 +49,7 @@ export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<bo
   const [tweetSeq, authorId] = await redis.hmGet(keys.job(a.entry.job), ['tweetSeq', 'authorId']);
   const failedNow = await giveUpScript.run(
     redis,
-    [keys.job(a.entry.job), keys.fanoutStream, keys.deadLetterStream, keys.eventsStream, keys.backlog, keys.stats],
+    [keys.job(a.entry.job), keys.fanoutLanes[a.lane], keys.deadLetterStream, keys.eventsStream, keys.backlog, keys.stats],
     [
       keys.fanoutGroup,
       a.entryId,

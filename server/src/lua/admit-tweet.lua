@@ -12,11 +12,12 @@
   KEYS[4] global follow sequence counter
   KEYS[5] author's followers (sorted set scored by follow sequence)
   KEYS[6] backlog counter (outstanding follower deliveries)
-  KEYS[7] fan-out stream
+  KEYS[7] fan-out stream, small lane (jobs of one chunk)
   KEYS[8] author's own tweets (sorted set)
-  KEYS[9] author's home timeline (sorted set)
+  KEYS[9] author's home timeline (list, newest first)
   KEYS[10] events stream (for the immediate fanout:done of a tweet nobody follows)
   KEYS[11] stats counters
+  KEYS[12] fan-out stream, bulk lane (chunks of bigger jobs)
 
   ARGV[1] author id
   ARGV[2] author handle
@@ -30,6 +31,7 @@
   ARGV[10] digits of a tweet id (ids are zero-padded so they sort as strings)
   ARGV[11] FANOUT_CHUNK_SIZE: followers per stream entry
   ARGV[12] seconds a finished job record is kept
+  ARGV[13] timeline length at which it is trimmed back to TIMELINE_MAX
 
   Returns one of
     {"new", tweetSeq, jobId}
@@ -68,8 +70,9 @@ local hi = redis.call('GET', KEYS[4]) or '0'
 redis.call('HSET', ARGV[7] .. tweetSeq,
   'id', tweetSeq, 'text', ARGV[3], 'authorId', ARGV[1], 'authorHandle', ARGV[2], 'createdAt', nowMs)
 redis.call('ZADD', KEYS[8], tweetSeq, tweetSeq)
-redis.call('ZADD', KEYS[9], tweetSeq, tweetSeq)
-redis.call('ZREMRANGEBYRANK', KEYS[9], 0, -(tonumber(ARGV[6]) + 1))
+if redis.call('LPUSH', KEYS[9], tweetSeq) > tonumber(ARGV[13]) then
+  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[6]) - 1)
+end
 
 local jobKey = ARGV[8] .. jobId
 local chunkSize = tonumber(ARGV[11])
@@ -91,13 +94,17 @@ else
   -- One stream entry per chunk, so every running worker can share one big fan-out. Followers
   -- scored up to `hi` are exactly ranks 0 .. total-1, so chunk k ends at the score of rank
   -- k * chunkSize - 1: chunks of equal size, however sparse the scores are.
+  local lane = KEYS[7]
+  if chunks > 1 then
+    lane = KEYS[12]
+  end
   local lo = '0'
   for k = 1, chunks do
     local chunkHi = hi
     if k < chunks then
       chunkHi = redis.call('ZRANGE', KEYS[5], k * chunkSize - 1, k * chunkSize - 1, 'WITHSCORES')[2]
     end
-    redis.call('XADD', KEYS[7], '*', 'job', jobId, 'lo', lo, 'hi', chunkHi)
+    redis.call('XADD', lane, '*', 'job', jobId, 'lo', lo, 'hi', chunkHi)
     lo = chunkHi
   end
 end

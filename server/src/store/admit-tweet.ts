@@ -1,4 +1,4 @@
-import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, keys, TWEET_ID_DIGITS } from '@ripple/shared';
+import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, keys, timelineTrimAt, TWEET_ID_DIGITS } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url));
@@ -33,11 +33,12 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       keys.seq.follow,
       keys.followers(a.authorId),
       keys.backlog,
-      keys.fanoutStream,
+      keys.fanoutLanes.small,
       keys.userTweets(a.authorId),
       keys.timeline(a.authorId),
       keys.eventsStream,
       keys.stats,
+      keys.fanoutLanes.bulk,
     ],
     [
       a.authorId,
@@ -52,6 +53,7 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       TWEET_ID_DIGITS,
       a.chunkSize,
       JOB_RETENTION_S,
+      timelineTrimAt(a.timelineMax),
     ],
   )) as [string, string | number, string?];
   if (reply[0] === 'overloaded') return { outcome: 'overloaded', backlog: Number(reply[1]) };

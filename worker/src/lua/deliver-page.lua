@@ -7,7 +7,7 @@
   redelivered chunk resumes exactly where the last completed page ended: no timeline gets the
   tweet twice, no delivery is counted twice, and fanout:done is published exactly once (by
   the call that finishes the last chunk). Reading follower ids here also keeps them from
-  travelling to Node and back.
+  travelling to Node and back: one redis.call per follower is the whole cost of a delivery.
 
   Job hash fields used: status, total, delivered, chunksLeft, enqueuedAt, startedAt,
   finishedAt, lastProgressAt, lastProgressDelivered, and the chunk's cursor field
@@ -32,7 +32,7 @@
   ARGV[4] page size
   ARGV[5] TIMELINE_MAX
   ARGV[6] timeline key prefix
-  ARGV[7] tweet sequence (timeline score and member)
+  ARGV[7] tweet sequence (the timeline entry)
   ARGV[8] timeline:new payload (JSON)
   ARGV[9] job id
   ARGV[10] tweet id
@@ -42,6 +42,7 @@
   ARGV[14] seconds a finished job record is kept
   ARGV[15] histogram bucket upper bounds in ms, comma-separated, ascending
   ARGV[16] recent fan-out durations kept
+  ARGV[17] timeline length at which it is trimmed back to TIMELINE_MAX
 
   Returns {state, delivered, total}, state being
     "more"        the chunk has more followers to deliver
@@ -74,19 +75,32 @@ local page = redis.call('ZRANGE', KEYS[2], '(' .. (job[7] or ARGV[2]), ARGV[3],
 local count = #page / 2
 
 local timelineMax = tonumber(ARGV[5])
-local checkOnline = redis.call('ZCARD', KEYS[3]) > 0
-local online = {}
+local trimAt = tonumber(ARGV[17])
 for i = 1, #page, 2 do
-  local follower = page[i]
-  local timeline = ARGV[6] .. follower
-  redis.call('ZADD', timeline, ARGV[7], ARGV[7])
-  if redis.call('ZCARD', timeline) > timelineMax then
-    redis.call('ZREMRANGEBYRANK', timeline, 0, -(timelineMax + 1))
+  local timeline = ARGV[6] .. page[i]
+  -- Lazy trim: LPUSH answers the new length, so trimming costs nothing until it is due.
+  if redis.call('LPUSH', timeline, ARGV[7]) > trimAt then
+    redis.call('LTRIM', timeline, 0, timelineMax - 1)
   end
-  if checkOnline then
-    local onlineUntil = redis.call('ZSCORE', KEYS[3], follower)
+end
+
+-- Which of these followers are online? Look from whichever side is smaller: usually a few
+-- online users against a page of a thousand followers.
+local online = {}
+local onlineCount = count > 0 and redis.call('ZCARD', KEYS[3]) or 0
+if onlineCount > 0 and onlineCount < count then
+  local first, last = tonumber(page[2]), tonumber(page[#page])
+  for _, user in ipairs(redis.call('ZRANGE', KEYS[3], '(' .. nowMs, '+inf', 'BYSCORE')) do
+    local followedAt = redis.call('ZSCORE', KEYS[2], user)
+    if followedAt and tonumber(followedAt) >= first and tonumber(followedAt) <= last then
+      online[#online + 1] = user
+    end
+  end
+elseif onlineCount > 0 then
+  for i = 1, #page, 2 do
+    local onlineUntil = redis.call('ZSCORE', KEYS[3], page[i])
     if onlineUntil and tonumber(onlineUntil) > nowMs then
-      online[#online + 1] = follower
+      online[#online + 1] = page[i]
     end
   end
 end

@@ -9,7 +9,7 @@
   ends, the backlog of deliveries that will never happen is released (here or in deliver-page).
 
   KEYS[1] job hash
-  KEYS[2] fan-out stream
+  KEYS[2] the fan-out lane (stream) the entry is in
   KEYS[3] dead-letter stream
   KEYS[4] events stream
   KEYS[5] backlog counter

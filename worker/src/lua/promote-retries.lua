@@ -4,8 +4,9 @@
   Why Lua: moving an entry from the schedule to the stream must be one step, or two workers
   promoting at once could both enqueue it, or a crash between the two could drop it.
 
-  KEYS[1] retry schedule (sorted set: JSON {job, lo, hi, attempt, id} scored by due time in ms)
-  KEYS[2] fan-out stream
+  KEYS[1] retry schedule (sorted set: JSON {lane, job, lo, hi, attempt, id} scored by due time in ms)
+  KEYS[2] fan-out stream, small lane
+  KEYS[3] fan-out stream, bulk lane
   ARGV[1] now, ms
   ARGV[2] most entries to move in one call
 
@@ -15,7 +16,11 @@
 local due = redis.call('ZRANGE', KEYS[1], '-inf', ARGV[1], 'BYSCORE', 'LIMIT', 0, ARGV[2])
 for _, member in ipairs(due) do
   local entry = cjson.decode(member)
-  redis.call('XADD', KEYS[2], '*', 'job', entry.job, 'lo', entry.lo, 'hi', entry.hi, 'attempt', entry.attempt)
+  local lane = KEYS[2]
+  if entry.lane == 'bulk' then
+    lane = KEYS[3]
+  end
+  redis.call('XADD', lane, '*', 'job', entry.job, 'lo', entry.lo, 'hi', entry.hi, 'attempt', entry.attempt)
   redis.call('ZREM', KEYS[1], member)
 end
 return #due
