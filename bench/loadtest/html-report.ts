@@ -12,6 +12,9 @@ const MEASURE_COLORS: Record<MeasureName, string> = {
   complete: '#CC79A7',
 };
 
+/** Delivery measures often coincide (a small fan-out lands all at once): dashes keep each visible. */
+const MEASURE_DASHES: Partial<Record<MeasureName, string>> = { onlineDelivery: '7 4', complete: '2 4' };
+
 /** Ticks of the "nines" axis: 0 %, 90 %, 99 %, 99.9 %, 99.99 %. */
 const NINES_TICKS: AxisTick[] = Array.from({ length: SPECTRUM_MAX_NINES + 1 }, (_, nines) => ({
   value: nines,
@@ -65,6 +68,7 @@ function spectrumChart(title: string, spectra: Record<MeasureName, SpectrumPoint
   const series: ChartSeries[] = MEASURES.map(({ name, label }) => ({
     name: label,
     color: MEASURE_COLORS[name],
+    ...(MEASURE_DASHES[name] ? { dash: MEASURE_DASHES[name] } : {}),
     points: spectra[name].map((p) => [p.nines, p.ms] as const),
   }));
   return lineChart({ title, xLabel: 'percentile', yLabel: 'latency (ms)', series, xTicks: NINES_TICKS, xMin: 0, xMax: SPECTRUM_MAX_NINES });

@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { setTimeout as delay } from 'node:timers/promises';
 import { fanoutDoneSchema, fanoutFailedSchema, timelineNewSchema } from '@ripple/shared';
 import { mapWithLimit, setUpCrowd, type Crowd, type Member } from './crowd.js';
@@ -85,6 +86,8 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
     followers: options.followers,
     online: options.online,
     celebrityFollowers: options.celebrityFollowers,
+  }).catch((error: unknown) => {
+    throw new Error(`setting up the crowd failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
 
   const main: PostingGroup = { tracker: new DeliveryTracker(), authors: crowd.authors, name: 'crowd' };
@@ -127,6 +130,9 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
   }
 
   const giveUp = new AbortController();
+  // Every tweet waiting out a Retry-After listens on this one signal: thousands at a time is
+  // the design, not a leak.
+  setMaxListeners(0, giveUp.signal);
   const inFlight = new Set<Promise<void>>();
   const failures = new Map<string, number>();
   const refusals = new Map<number, number>();
@@ -147,6 +153,8 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
       const socket = await connect(client.baseUrl, member.token);
       sockets.push(socket);
       listen(member, socket);
+    }).catch((error: unknown) => {
+      throw new Error(`connecting the crowd's sockets failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
     });
 
     /** Fires one tweet and lets it run its course; never awaited by the schedule. */

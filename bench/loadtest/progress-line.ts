@@ -47,6 +47,8 @@ export class ProgressLine {
   readonly #logEveryMs: number;
   #shown = false;
   #lastLoggedAt = -Infinity;
+  /** The latest progress not written out yet (off a TTY), so `end` can show the final state. */
+  #unlogged: string | null = null;
 
   constructor(stream: ProgressStream = process.stderr, logEveryMs = 5000) {
     this.#stream = stream;
@@ -56,12 +58,16 @@ export class ProgressLine {
   /** Shows `text` as the current progress. */
   update(text: string, now: number = performance.now()): void {
     if (this.#stream.isTTY) {
-      const width = Math.max(20, (this.#stream.columns ?? 120) - 1);
+      // A pseudo-terminal may report 0 columns: treat that as unknown.
+      const width = Math.max(20, (this.#stream.columns || 120) - 1);
       this.#stream.write(`\r\x1b[2K${text.length > width ? text.slice(0, width - 1) + '…' : text}`);
       this.#shown = true;
     } else if (now - this.#lastLoggedAt >= this.#logEveryMs) {
       this.#lastLoggedAt = now;
+      this.#unlogged = null;
       this.#stream.write(`${text}\n`);
+    } else {
+      this.#unlogged = text;
     }
   }
 
@@ -73,6 +79,8 @@ export class ProgressLine {
 
   /** Leaves the last progress on screen and moves to a fresh line. */
   end(): void {
+    if (this.#unlogged !== null) this.#stream.write(`${this.#unlogged}\n`);
+    this.#unlogged = null;
     if (this.#shown) this.#stream.write('\n');
     this.#shown = false;
   }

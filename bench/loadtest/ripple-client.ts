@@ -149,6 +149,8 @@ export function parseDeliveriesTotal(prometheusText: string): number | null {
 /** Why a fetch got no answer, in a few words: the system error code when there is one. */
 function describeNetworkFailure(error: unknown): string {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
+  // fetch refuses a few ports outright (1, 25, 6000, …) and says only "bad port".
+  if (cause?.message === 'bad port') return 'fetch does not allow that port';
   return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
 }
 
@@ -220,8 +222,8 @@ export class RippleClient {
       const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
       const parsed = errorBodySchema.safeParse(body);
       const code = parsed.success ? parsed.data.error.code : 'bad_response';
-      const message = parsed.success ? parsed.data.error.message : `answered ${response.status}`;
-      throw new RippleHttpError(response.status, code, `${spec.method ?? 'GET'} ${spec.path}: ${response.status} ${message}`, retryAfter);
+      const detail = parsed.success ? `${code}: ${parsed.data.error.message}` : 'without a Ripple error body';
+      throw new RippleHttpError(response.status, code, `${spec.method ?? 'GET'} ${spec.path}: ${response.status} ${detail}`, retryAfter);
     }
     const parsed = spec.schema.safeParse(body);
     if (!parsed.success) {

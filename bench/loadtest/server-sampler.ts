@@ -106,6 +106,9 @@ export class ServerSampler {
     const points: SeriesPoint[] = [];
     let previous: Sample | null = null;
     for (const sample of this.#samples) {
+      // The last reading (taken at stop) may follow a regular one by a few ms: a rate over so
+      // short a span is noise, so such a reading adds no point of its own.
+      if (previous && sample.at - previous.at < this.#intervalMs / 4) continue;
       let rate = 0;
       if (sample.deliveriesTotal !== null && previous && previous.deliveriesTotal !== null && sample.at > previous.at) {
         rate = ((sample.deliveriesTotal - previous.deliveriesTotal) * 1000) / (sample.at - previous.at);

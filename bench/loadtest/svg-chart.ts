@@ -7,6 +7,8 @@
 export interface ChartSeries {
   name: string;
   color: string;
+  /** SVG `stroke-dasharray`, so lines that coincide stay told apart; solid when absent. */
+  dash?: string;
   /** [x, y] in data units, x ascending. */
   points: ReadonlyArray<readonly [number, number]>;
 }
@@ -106,7 +108,10 @@ export function lineChart(spec: LineChartSpec): string {
   }
   for (const series of drawn) {
     const d = series.points.map(([x, y], i) => `${i === 0 ? 'M' : 'L'}${f(px(x))},${f(py(y))}`).join(' ');
-    parts.push(`<path d="${d}" fill="none" stroke="${series.color}" stroke-width="2" stroke-linejoin="round"><title>${escapeXml(series.name)}</title></path>`);
+    const dash = series.dash ? ` stroke-dasharray="${series.dash}"` : '';
+    parts.push(
+      `<path d="${d}" fill="none" stroke="${series.color}" stroke-width="2" stroke-linejoin="round"${dash}><title>${escapeXml(series.name)}</title></path>`,
+    );
     if (series.points.length === 1) {
       const [x, y] = series.points[0]!;
       parts.push(`<circle cx="${f(px(x))}" cy="${f(py(y))}" r="3" fill="${series.color}"/>`);
@@ -118,7 +123,8 @@ export function lineChart(spec: LineChartSpec): string {
   for (const series of [...spec.series].reverse()) {
     const textWidth = series.name.length * 6.6;
     legendX -= textWidth + 26;
-    parts.push(`<rect x="${f(legendX)}" y="26" width="14" height="4" fill="${series.color}"/>`);
+    const dash = series.dash ? ` stroke-dasharray="${series.dash}"` : '';
+    parts.push(`<line x1="${f(legendX)}" x2="${f(legendX + 14)}" y1="28" y2="28" stroke="${series.color}" stroke-width="3"${dash}/>`);
     parts.push(`<text x="${f(legendX + 18)}" y="32" class="legend">${escapeXml(series.name)}</text>`);
   }
 

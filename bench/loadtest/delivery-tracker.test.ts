@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { DeliveryTracker } from './delivery-tracker.js';
+
+const audience = new Set(['f1', 'f2', 'f3']);
+
+describe('DeliveryTracker', () => {
+  it('measures every stage from the intended send time, not from when the answer came', () => {
+    const tracker = new DeliveryTracker();
+    const ticket = tracker.sending(1000, audience);
+    tracker.accepted(ticket, 't1', 1250);
+    tracker.timelineNew('t1', 'f2', 1300);
+    tracker.timelineNew('t1', 'f1', 1400);
+    tracker.timelineNew('t1', 'f3', 1500);
+    tracker.fanoutDone('t1', 1600);
+    const s = tracker.summaries();
+    expect(s.accept).toMatchObject({ count: 1, max: 250 });
+    expect(s.firstDelivery).toMatchObject({ count: 1, max: 300 });
+    expect(s.onlineDelivery).toMatchObject({ count: 3, max: 500 });
+    // HdrHistogram answers the top of the value's bucket: within 0.1 % at 3 significant digits.
+    expect(Math.abs(s.onlineDelivery.p50 - 400)).toBeLessThanOrEqual(0.4);
+    expect(s.complete).toMatchObject({ count: 1, max: 600 });
+    expect(tracker.counts).toEqual({ sent: 1, accepted: 1, refused: 0, failed: 0, done: 1 });
+    expect([tracker.posting, tracker.running, tracker.awaitingDeliveries]).toEqual([0, 0, 0]);
+  });
+
+  it('counts socket events that overtook the 202 once the 202 names their tweet', () => {
+    const tracker = new DeliveryTracker();
+    const ticket = tracker.sending(0, audience);
+    tracker.timelineNew('t1', 'f3', 30);
+    tracker.timelineNew('t1', 'f1', 20);
+    tracker.fanoutDone('t1', 40);
+    expect(tracker.summaries().complete.count).toBe(0);
+    tracker.accepted(ticket, 't1', 50);
+    const s = tracker.summaries();
+    expect(s.firstDelivery).toMatchObject({ count: 1, max: 20 });
+    expect(s.onlineDelivery.count).toBe(2);
+    expect(s.complete).toMatchObject({ count: 1, max: 40 });
+    expect(tracker.running).toBe(0);
+    expect(tracker.awaitingDeliveries).toBe(1);
+  });
+
+  it('counts each online follower once per tweet, and only the author\'s own followers', () => {
+    const tracker = new DeliveryTracker();
+    tracker.accepted(tracker.sending(0, audience), 't1', 5);
+    tracker.timelineNew('t1', 'f1', 10);
+    tracker.timelineNew('t1', 'f1', 11);
+    tracker.timelineNew('t1', 'stranger', 12);
+    tracker.fanoutDone('t1', 20);
+    tracker.fanoutDone('t1', 30);
+    const s = tracker.summaries();
+    expect(s.onlineDelivery.count).toBe(1);
+    expect(s.complete.count).toBe(1);
+    expect(tracker.counts.done).toBe(1);
+  });
+
+  it('counts refusals, tweets given up on and failed jobs', () => {
+    const tracker = new DeliveryTracker();
+    const gaveUp = tracker.sending(0, audience);
+    tracker.refusal();
+    tracker.refusal();
+    tracker.gaveUp(gaveUp);
+    tracker.accepted(tracker.sending(10, audience), 't2', 20);
+    tracker.fanoutFailed('t2');
+    expect(tracker.counts).toEqual({ sent: 2, accepted: 1, refused: 2, failed: 2, done: 0 });
+    expect([tracker.posting, tracker.running, tracker.awaitingDeliveries]).toEqual([0, 0, 0]);
+  });
+});

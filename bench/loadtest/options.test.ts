@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { HELP, OptionsError, parseOptions } from './options.js';
+
+describe('parseOptions', () => {
+  it('fills in the documented defaults', () => {
+    expect(parseOptions([], new Date('2026-11-28T01:02:03.456Z'))).toEqual({
+      url: 'http://127.0.0.1:3000',
+      authors: 10,
+      followers: 1000,
+      online: 20,
+      rate: 50,
+      durationS: 30,
+      drainTimeoutS: 60,
+      celebrityFollowers: 0,
+      celebrityPosts: 1,
+      maxTries: 8,
+      out: 'loadtest-results/2026-11-28T01-02-03',
+    });
+  });
+
+  it('reads every option', () => {
+    const options = parseOptions(
+      ['--url', 'http://127.0.0.1:3477/', '--authors', '5', '--followers', '2000', '--online', '10', '--rate', '12.5', '--duration', '10',
+        '--drain-timeout', '5', '--celebrity-followers', '100000', '--celebrity-posts', '3', '--max-tries', '4', '--out', 'x/y'],
+    );
+    expect(options).toEqual({
+      url: 'http://127.0.0.1:3477', authors: 5, followers: 2000, online: 10, rate: 12.5, durationS: 10, drainTimeoutS: 5,
+      celebrityFollowers: 100000, celebrityPosts: 3, maxTries: 4, out: 'x/y',
+    });
+  });
+
+  it('refuses nonsense with one line naming the flag', () => {
+    expect(() => parseOptions(['--rate', '0'])).toThrow(new OptionsError('--rate must be a number > 0, got "0"'));
+    expect(() => parseOptions(['--authors', '1.5'])).toThrow(/--authors must be a whole number/);
+    expect(() => parseOptions(['--url', 'ftp://x'])).toThrow(/--url must be an http\(s\) URL/);
+    expect(() => parseOptions(['--bogus'])).toThrow(OptionsError);
+  });
+
+  it('answers help, and the help names every option with its default', () => {
+    expect(parseOptions(['--help'])).toBe('help');
+    for (const flag of ['--url', '--authors', '--followers', '--online', '--rate', '--duration', '--drain-timeout', '--celebrity-followers', '--celebrity-posts', '--max-tries', '--out']) {
+      expect(HELP).toMatch(new RegExp(`${flag} [\\s\\S]*?\\(default [^)]+\\)`));
+    }
+  });
+});
