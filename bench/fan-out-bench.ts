@@ -1,26 +1,31 @@
 /**
- * `npm run bench`: fan-out of one tweet to N followers with 1, 2 and 4 worker processes,
- * measured from outside like a user would: HTTP post sent → `fanout:done` on the author's
- * socket. With `--kill`, also the recovery scenario: the only worker is SIGKILLed mid-way,
- * a new one is started at once, and the time from the kill to `fanout:done` is measured.
+ * `npm run bench`: how fast one tweet reaches N followers, against Redis's own speed.
  *
- * Starts its own redis-server (append-only file on, as `npm start` runs it) on a free port,
- * one server process and the workers; prints a table and saves JSON under bench/results/.
+ * For each audience size, with empty and with full (TIMELINE_MAX entries) home timelines, and
+ * with 1, 2 and 4 worker processes, it posts tweets and measures from outside, like a user:
+ * HTTP post sent → `fanout:done` on the author's socket. In the same run it measures the
+ * yardstick `redis-benchmark -t zadd -P 128 -r 1000000` on the same Redis and reports Ripple's
+ * deliveries/s as a ratio to it, and the memory of a full home timeline. `--kill` adds the
+ * recovery scenario: the only worker is SIGKILLed after 10 % of a fan-out.
  *
- *   npm run bench -- --followers 100000 --workers 1,2,4 --runs 3 --kill
+ * Starts its own redis-server (append-only file on, as `npm start` runs it) on a free port and
+ * one server process; prints a table and saves JSON under bench/results/.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
+import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import type { FanoutDone } from '@ripple/shared';
+import { keys, type FanoutDone } from '@ripple/shared';
+import { connectedClient } from '../test/support/ripple.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from '../test/support/processes.js';
 import { addFollowers, openSocket, postTweet, readJob, signUpVia, type ClientSocket } from '../test/support/http-api.js';
+import { redisZaddOpsPerSecond } from './redis-yardstick.js';
 
 const { values } = parseArgs({
   options: {
-    followers: { type: 'string', default: '100000' },
+    followers: { type: 'string', default: '100000,1000000' },
     workers: { type: 'string', default: '1,2,4' },
+    timelines: { type: 'string', default: 'empty,full' },
     runs: { type: 'string', default: '3' },
     kill: { type: 'boolean', default: false },
     help: { type: 'boolean', default: false },
@@ -28,15 +33,18 @@ const { values } = parseArgs({
 });
 if (values.help) {
   console.log(`npm run bench -- [options]
-  --followers N[,N…]  audience sizes to fan out to (default 100000)
-  --workers N[,N…]    worker process counts to compare (default 1,2,4)
-  --runs N            tweets per combination; the median is reported (default 3)
-  --kill              also measure recovery: SIGKILL the only worker mid-way, start another`);
+  --followers N[,N…]     audience sizes (default 100000,1000000)
+  --workers N[,N…]       worker process counts to compare (default 1,2,4)
+  --timelines empty,full home timelines empty, or already holding TIMELINE_MAX entries (default both)
+  --runs N               tweets per combination; the median is reported (default 3)
+  --kill                 also measure recovery: SIGKILL the only worker mid-way, start another`);
   process.exit(0);
 }
 const followerCounts = values.followers.split(',').map(Number);
 const workerCounts = values.workers.split(',').map(Number);
+const timelineModes = values.timelines.split(',') as ('empty' | 'full')[];
 const runs = Number(values.runs);
+const TIMELINE_MAX = 800;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 
 function doneOf(socket: ClientSocket, jobId: string): Promise<FanoutDone> {
@@ -50,66 +58,98 @@ function doneOf(socket: ClientSocket, jobId: string): Promise<FanoutDone> {
   });
 }
 
-const redis = await startRedis({ appendOnly: true });
-const server = await spawnServer(redis.url);
-const workerEnv = { FANOUT_CLAIM_IDLE_MS: '3000' };
+const redisServer = await startRedis({ appendOnly: true });
+const redis = await connectedClient(redisServer.url, 0);
+const server = await spawnServer(redisServer.url);
+const workerEnv = { TIMELINE_MAX: String(TIMELINE_MAX) };
 
-async function author(followers: number) {
-  const user = await signUpVia(server.url, `bench_${Date.now().toString(36)}`);
-  await addFollowers(server.url, user.token, followers);
-  return { ...user, socket: await openSocket(server.url, user.token) };
+/** Fills every follower's home timeline to TIMELINE_MAX by copying one template list. */
+async function fillTimelines(authorId: string): Promise<void> {
+  const template = 'ripple:bench:template';
+  await redis.del(template);
+  await redis.rPush(template, Array.from({ length: TIMELINE_MAX }, (_, i) => String(i + 1)));
+  const total = await redis.zCard(keys.followers(authorId));
+  for (let start = 0; start < total; start += 10_000) {
+    const ids = await redis.zRange(keys.followers(authorId), start, start + 9_999);
+    const pipeline = redis.multi();
+    for (const id of ids) pipeline.copy(template, keys.timeline(id), { REPLACE: true });
+    await pipeline.execAsPipeline();
+  }
 }
 
-const throughput: { followers: number; workers: number; postToDoneMs: number[]; medianMs: number; deliveriesPerSecond: number }[] = [];
-const recovery: { followers: number; claimIdleMs: number; killedAtDelivered: number; killToDoneMs: number; postToDoneMs: number }[] = [];
+async function timelineBytes(authorId: string): Promise<{ mean: number; max: number }> {
+  const ids = await redis.zRange(keys.followers(authorId), 0, 99);
+  const sizes = await Promise.all(ids.map(async (id) => Number(await redis.memoryUsage(keys.timeline(id), { SAMPLES: 0 }))));
+  return { mean: Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length), max: Math.max(...sizes) };
+}
+
+console.log('measuring the yardstick: redis-benchmark -t zadd -P 128 -r 1000000 …');
+const yardstick = redisZaddOpsPerSecond(redisServer.port);
+console.log(`yardstick: ${yardstick.toLocaleString('en-US')} ZADD/s\n`);
+
+const throughput: { followers: number; timelines: string; workers: number; postToDoneMs: number[]; medianMs: number; deliveriesPerSecond: number; ratioToYardstick: number }[] = [];
+const memory: { followers: number; timelines: string; bytesPerTimeline: { mean: number; max: number } }[] = [];
+const recovery: { followers: number; killedAtDelivered: number; killToDoneMs: number }[] = [];
 try {
   for (const followers of followerCounts) {
-    for (const workerCount of workerCounts) {
-      const workers: RippleProcess[] = await Promise.all(Array.from({ length: workerCount }, () => spawnWorker(redis.url, workerEnv)));
-      const poster = await author(followers);
-      const times: number[] = [];
-      for (let run = 0; run < runs; run++) {
-        const started = performance.now();
-        const { job } = await postTweet(server.url, poster.token, `bench ${run}`);
-        await doneOf(poster.socket, job.id);
-        times.push(performance.now() - started);
+    const author = await signUpVia(server.url, `bench_${Date.now().toString(36)}`);
+    await addFollowers(server.url, author.token, followers);
+    const socket = await openSocket(server.url, author.token);
+    for (const mode of timelineModes) {
+      if (mode === 'full') await fillTimelines(author.user.id);
+      for (const workerCount of workerCounts) {
+        const workers: RippleProcess[] = await Promise.all(Array.from({ length: workerCount }, () => spawnWorker(redisServer.url, workerEnv)));
+        const times: number[] = [];
+        for (let run = 0; run < runs; run++) {
+          const started = performance.now();
+          const { job } = await postTweet(server.url, author.token, `bench ${mode} ${workerCount} ${run}`);
+          await doneOf(socket, job.id);
+          times.push(performance.now() - started);
+        }
+        await Promise.all(workers.map((w) => w.stop()));
+        const medianMs = median(times);
+        const deliveriesPerSecond = Math.round(followers / (medianMs / 1000));
+        const row = { followers, timelines: mode, workers: workerCount, postToDoneMs: times.map(Math.round), medianMs: Math.round(medianMs), deliveriesPerSecond, ratioToYardstick: Number((deliveriesPerSecond / yardstick).toFixed(2)) };
+        throughput.push(row);
+        console.log(
+          `${String(followers).padStart(9)} followers  ${mode.padEnd(5)} timelines  ${workerCount} worker(s)  post→done ${String(row.medianMs).padStart(5)} ms  ` +
+            `${deliveriesPerSecond.toLocaleString('en-US').padStart(9)} deliveries/s  ${row.ratioToYardstick.toFixed(2)}× yardstick  (runs: ${row.postToDoneMs.join(', ')} ms)`,
+        );
       }
-      poster.socket.close();
-      await Promise.all(workers.map((w) => w.stop()));
-      const medianMs = median(times);
-      const row = { followers, workers: workerCount, postToDoneMs: times.map(Math.round), medianMs: Math.round(medianMs), deliveriesPerSecond: Math.round(followers / (medianMs / 1000)) };
-      throughput.push(row);
-      console.log(
-        `${String(followers).padStart(9)} followers  ${workerCount} worker(s)  post→done median ${String(row.medianMs).padStart(6)} ms  ` +
-          `${row.deliveriesPerSecond.toLocaleString('en-US').padStart(9)} deliveries/s  (runs: ${row.postToDoneMs.join(', ')} ms)`,
-      );
+      const bytes = await timelineBytes(author.user.id);
+      memory.push({ followers, timelines: mode, bytesPerTimeline: bytes });
+      console.log(`${String(followers).padStart(9)} followers  ${mode.padEnd(5)} timelines  memory per home timeline: mean ${bytes.mean} B, max ${bytes.max} B`);
     }
+    socket.close();
 
     if (values.kill) {
-      const poster = await author(followers);
-      const victim = await spawnWorker(redis.url, workerEnv);
-      const started = performance.now();
+      const poster = await signUpVia(server.url, `benchk_${Date.now().toString(36)}`);
+      await addFollowers(server.url, poster.token, followers);
+      const posterSocket = await openSocket(server.url, poster.token);
+      const victim = await spawnWorker(redisServer.url, workerEnv);
       const { job } = await postTweet(server.url, poster.token, 'bench: worker killed');
-      const done = doneOf(poster.socket, job.id);
+      const done = doneOf(posterSocket, job.id);
       let delivered = 0;
       while ((delivered = (await readJob(server.url, poster.token, job.id))?.delivered ?? 0) < followers / 10) await new Promise((r) => setTimeout(r, 2));
       await victim.stop('SIGKILL');
       const killedAt = performance.now();
-      const rescuer = await spawnWorker(redis.url, workerEnv);
+      const rescuer = await spawnWorker(redisServer.url, workerEnv);
       await done;
-      const row = { followers, claimIdleMs: 3000, killedAtDelivered: delivered, killToDoneMs: Math.round(performance.now() - killedAt), postToDoneMs: Math.round(performance.now() - started) };
+      const row = { followers, killedAtDelivered: delivered, killToDoneMs: Math.round(performance.now() - killedAt) };
       recovery.push(row);
-      console.log(`${String(followers).padStart(9)} followers  worker SIGKILLed at ${delivered} delivered; kill→done ${row.killToDoneMs} ms (claim idle ${row.claimIdleMs} ms)`);
-      poster.socket.close();
+      console.log(`${String(followers).padStart(9)} followers  worker SIGKILLed at ${delivered} delivered; kill→done ${row.killToDoneMs} ms (claim idle 3000 ms)`);
+      posterSocket.close();
       await rescuer.stop();
     }
   }
 } finally {
   await server.stop();
-  await redis.stop();
+  await redis.close();
+  await redisServer.stop();
 }
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const out = new URL(`./results/fan-out-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-writeFileSync(out, JSON.stringify({ machine: { cpus: cpus().length, node: process.version }, runs, throughput, recovery }, null, 2));
+const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
+writeFileSync(out, JSON.stringify({ machine, timelineMax: TIMELINE_MAX, runs, yardstickZaddPerSecond: yardstick, throughput, memory, recovery }, null, 2));
 console.log(`saved ${out.pathname}`);
