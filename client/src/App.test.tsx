@@ -1,24 +1,68 @@
-import { describe, expect, it } from 'vitest';
-import { render, screen, waitFor } from '@testing-library/react';
+import { afterEach, describe, expect, it } from 'vitest';
+import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { RippleSocket } from './api/socket';
 import { App } from './App';
 import { createSessionStore, SESSION_STORAGE_KEY } from './features/auth/session-store';
+import type { DashboardSocket } from './features/dashboard/use-dashboard-feed';
 import { outboxStorageKey } from './features/timeline/outbox-store';
-import { fakeFetch, fakeSocket, makeJob, makeTweet } from './test/fakes';
+import { fakeFetch, fakeSocket, makeJob, makeSnapshot, makeTweet } from './test/fakes';
 
 const alice = { id: 'u1', handle: 'alice', followers: 2, following: 1 };
 
 function renderApp() {
   const server = fakeFetch();
   const socket = fakeSocket();
+  const dashboardSocket = fakeSocket();
   const { unmount } = render(
-    <App storage={localStorage} fetch={server.fetch} createSocket={() => socket as unknown as RippleSocket} />,
+    <App
+      storage={localStorage}
+      fetch={server.fetch}
+      createSocket={() => socket as unknown as RippleSocket}
+      createDashboardSocket={() => dashboardSocket as unknown as DashboardSocket}
+    />,
   );
-  return { server, socket, unmount, user: userEvent.setup() };
+  return { server, socket, dashboardSocket, unmount, user: userEvent.setup() };
 }
 
+afterEach(() => window.history.replaceState(null, '', '/'));
+
 describe('App', () => {
+  it('shows the live dashboard at /dashboard to anyone, without signing in', () => {
+    window.history.replaceState(null, '', '/dashboard');
+    const { server, socket, dashboardSocket } = renderApp();
+    expect(screen.getByRole('heading', { level: 1, name: 'Live dashboard' })).toBeTruthy();
+    expect(screen.queryByRole('button', { name: 'Sign in' })).toBeNull();
+    expect(server.calls).toHaveLength(0);
+    expect(socket.connected).toBe(false);
+    expect(dashboardSocket.connected).toBe(true);
+
+    act(() => dashboardSocket.serverEmit('dashboard:stats', makeSnapshot(1, { backlog: 12_345 })));
+    expect(document.querySelector('[data-metric="backlog"]')?.textContent).toContain('12,345');
+  });
+
+  it('shows the dashboard, not the home page, even to a signed-in user', () => {
+    createSessionStore(localStorage).save({ user: alice, token: 'tok' });
+    window.history.replaceState(null, '', '/dashboard/');
+    const { socket } = renderApp();
+    expect(screen.getByRole('heading', { level: 1, name: 'Live dashboard' })).toBeTruthy();
+    expect(screen.queryByText('@alice')).toBeNull();
+    expect(socket.connected).toBe(false);
+  });
+
+  it('links to the live dashboard from the sign-in screen and from the signed-in header', () => {
+    const signedOut = renderApp();
+    expect(screen.getByRole('link', { name: 'Live dashboard' }).getAttribute('href')).toBe('/dashboard');
+    expect(document.querySelector('[data-connection]')).toBeNull();
+    signedOut.unmount();
+
+    createSessionStore(localStorage).save({ user: alice, token: 'tok' });
+    renderApp();
+    const header = screen.getByRole('banner');
+    expect(within(header).getByText('@alice')).toBeTruthy();
+    expect(within(header).getByRole('link', { name: 'Live dashboard' }).getAttribute('href')).toBe('/dashboard');
+  });
+
   it('signs in, remembers the session across a reload, and signs out', async () => {
     const first = renderApp();
     await first.user.type(screen.getByLabelText('Handle'), 'alice');

@@ -1,4 +1,4 @@
-import type { Job, Tweet } from '@ripple/shared';
+import type { DashboardSnapshot, Job, Tweet } from '@ripple/shared';
 import type { FetchFn } from '../api/http';
 import type { Realtime, RealtimeEventName, RealtimeEvents } from '../api/socket';
 
@@ -116,8 +116,25 @@ export const makeJob = (overrides: Partial<Job> = {}): Job => ({
   ...overrides,
 });
 
+/** When second 0 of `makeSnapshot` falls. */
+export const SNAPSHOT_T0 = Date.UTC(2025, 0, 1, 12);
+
+/** The dashboard snapshot of `second` seconds after `SNAPSHOT_T0`; its backlog is `second`. */
+export const makeSnapshot = (second: number, overrides: Partial<DashboardSnapshot> = {}): DashboardSnapshot => ({
+  t: SNAPSHOT_T0 + second * 1000,
+  backlog: second,
+  deliveriesPerSecond: 100,
+  acceptedPerSecond: 10,
+  refusedPerSecond: 0,
+  fanoutP50Ms: 12,
+  fanoutP99Ms: 80,
+  workersAlive: 3,
+  deadLetters: 0,
+  ...overrides,
+});
+
 /**
- * Stands in for a socket.io-client Socket where `createRealtime` is concerned: `on`,
+ * Stands in for a socket.io-client Socket where `createRealtime` and the dashboard feed are concerned: `on`,
  * `connect`, `disconnect`, and `serverEmit` to play what the server or the transport would do.
  */
 export function fakeSocket() {
