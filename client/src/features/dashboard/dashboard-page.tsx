@@ -25,7 +25,7 @@ const CHARTS: readonly ChartSpec[] = [
   },
   {
     name: 'backlog',
-    title: 'Backlog (jobs waiting)',
+    title: 'Backlog (deliveries waiting)',
     series: [{ label: 'backlog', color: '--warning', value: (s) => s.backlog }],
   },
   {

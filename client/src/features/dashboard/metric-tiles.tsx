@@ -14,7 +14,7 @@ interface TileSpec {
 }
 
 const TILES: TileSpec[] = [
-  { metric: 'backlog', label: 'Backlog', unit: 'jobs waiting' },
+  { metric: 'backlog', label: 'Backlog', unit: 'deliveries waiting' },
   { metric: 'deliveriesPerSecond', label: 'Deliveries', unit: 'per second' },
   { metric: 'acceptedPerSecond', label: 'Accepted', unit: 'tweets per second' },
   { metric: 'refusedPerSecond', label: 'Refused', unit: 'tweets per second', tone: (n) => (n > 0 ? 'warning' : 'normal') },

@@ -1,0 +1,94 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import type { Browser, Page } from 'playwright-core';
+import { startRedis, type TestRedis } from '../support/redis-server.js';
+import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
+import { buildClient, launchChromium } from '../support/browser.js';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const docs = (name: string) => path.join(root, 'docs', name);
+
+let redisServer: TestRedis;
+let server: RippleProcess & { url: string };
+let worker: RippleProcess;
+let browser: Browser;
+let out: string;
+
+beforeAll(async () => {
+  buildClient();
+  out = mkdtempSync(path.join(tmpdir(), 'ripple-loadtest-'));
+  redisServer = await startRedis();
+  [server, worker, browser] = await Promise.all([spawnServer(redisServer.url), spawnWorker(redisServer.url), launchChromium()]);
+});
+afterAll(async () => {
+  await browser?.close();
+  await Promise.all([server?.stop(), worker?.stop()]);
+  await redisServer?.stop();
+  rmSync(out, { recursive: true, force: true });
+});
+
+interface Latency {
+  count: number;
+  p50: number;
+  p90: number;
+  p99: number;
+  p999: number;
+  max: number;
+}
+
+const tile = (page: Page, metric: string) => page.locator(`[data-metric="${metric}"] .tile__value`);
+
+describe('a short load test against a real Ripple, watched on the dashboard', () => {
+  it('reports complete, consistent numbers, and the dashboard shows them live', async () => {
+    const dashboard = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
+    await dashboard.goto(`${server.url}/dashboard`);
+    await dashboard.locator('[data-connection="live"]').waitFor();
+
+    const run = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'bench/loadtest/main.ts', '--url', server.url, '--authors', '3', '--followers', '2000', '--online', '6',
+        '--rate', '20', '--duration', '4', '--drain-timeout', '20', '--out', path.join(out, 'run')],
+      { cwd: root, encoding: 'utf8', timeout: 90_000 },
+    );
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout).toMatch(/accept/);
+
+    const report = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as Record<string, unknown> & {
+      accept: Latency; firstDelivery: Latency; onlineDelivery: Latency; complete: Latency;
+      deliveriesPerSecond: number; refused: number; failed: number; series: { t: number; backlog: number; deliveriesPerSecond: number }[];
+    };
+    expect(Object.keys(report)).toEqual(expect.arrayContaining(['config', 'accept', 'firstDelivery', 'onlineDelivery', 'complete', 'deliveriesPerSecond', 'refused', 'failed', 'series']));
+    // 20 tweets/s for 4 s, all accepted and all completed; every author has 2 of the 6 online followers.
+    expect(report.accept.count).toBe(80);
+    expect(report.complete.count).toBe(80);
+    expect(report.firstDelivery.count).toBe(80);
+    expect(report.onlineDelivery.count).toBe(160);
+    expect(report.refused).toBe(0);
+    expect(report.failed).toBe(0);
+    for (const m of [report.accept, report.firstDelivery, report.onlineDelivery, report.complete]) {
+      expect(m.p50).toBeLessThanOrEqual(m.p90);
+      expect(m.p90).toBeLessThanOrEqual(m.p99);
+      expect(m.p99).toBeLessThanOrEqual(m.max + 0.5);
+    }
+    // A tweet is accepted before it reaches anyone, and done only once everyone has it.
+    expect(report.firstDelivery.p50).toBeGreaterThanOrEqual(report.accept.p50 - 1);
+    expect(report.complete.max).toBeGreaterThanOrEqual(report.firstDelivery.p50);
+    expect(report.deliveriesPerSecond).toBeGreaterThan(0);
+    expect(report.series.length).toBeGreaterThanOrEqual(3);
+
+    // The dashboard saw the same run: workers, deliveries and fan-out latency of the last minute.
+    await expect.poll(async () => tile(dashboard, 'workersAlive').textContent()).toBe('1');
+    await expect.poll(async () => tile(dashboard, 'fanoutP50Ms').textContent(), { timeout: 5_000 }).toMatch(/^\d/);
+    expect(await dashboard.locator('[data-chart] canvas').count()).toBeGreaterThanOrEqual(4);
+    await dashboard.screenshot({ path: docs('dashboard.png') });
+
+    const html = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
+    await html.goto(pathToFileURL(path.join(out, 'run.html')).href);
+    expect(await html.locator('svg').count()).toBeGreaterThanOrEqual(2);
+    await html.screenshot({ path: docs('loadtest-report.png'), fullPage: true });
+  });
+});
