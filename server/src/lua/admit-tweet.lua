@@ -18,41 +18,53 @@
   KEYS[10] events stream (for the immediate fanout:done of a tweet nobody follows)
   KEYS[11] stats counters
   KEYS[12] fan-out stream, bulk lane (chunks of bigger jobs)
+  KEYS[13] author's user record (hash; the handle is read here)
 
   ARGV[1] author id
-  ARGV[2] author handle
-  ARGV[3] tweet text
-  ARGV[4] idempotency TTL in seconds; "0" when the request has no Idempotency-Key
-  ARGV[5] FANOUT_MAX_BACKLOG
-  ARGV[6] TIMELINE_MAX
-  ARGV[7] tweet key prefix (the tweet hash is prefix .. seq)
-  ARGV[8] job key prefix (the job hash is prefix .. id)
-  ARGV[9] events stream approximate max length
-  ARGV[10] digits of a tweet id (ids are zero-padded so they sort as strings)
-  ARGV[11] FANOUT_CHUNK_SIZE: followers per stream entry
-  ARGV[12] seconds a finished job record is kept
-  ARGV[13] timeline length at which it is trimmed back to TIMELINE_MAX
+  ARGV[2] tweet text
+  ARGV[3] idempotency TTL in seconds; "0" when the request has no Idempotency-Key
+  ARGV[4] FANOUT_MAX_BACKLOG
+  ARGV[5] TIMELINE_MAX
+  ARGV[6] tweet key prefix (the tweet hash is prefix .. seq)
+  ARGV[7] job key prefix (the job hash is prefix .. id)
+  ARGV[8] events stream approximate max length
+  ARGV[9] digits of a tweet id (ids are zero-padded so they sort as strings)
+  ARGV[10] FANOUT_CHUNK_SIZE: followers per stream entry
+  ARGV[11] seconds a finished job record is kept
+  ARGV[12] timeline length at which it is trimmed back to TIMELINE_MAX
 
   Returns one of
-    {"new", tweetSeq, jobId}
-    {"dup", tweetSeq, jobId}        same key seen before: nothing written
-    {"overloaded", backlog}         backlog above the limit: nothing written
+    {"new", tweetSeq, jobId, tweet, job}   tweet and job as flat HGETALL field lists, so the
+    {"dup", tweetSeq, jobId, tweet, job}   answer needs no further round trip; "dup": the same
+                                           key was seen before and nothing was written
+    {"overloaded", backlog}                backlog above the limit: nothing written
+    {"no-user"}                            the author's record is gone: nothing written
 ]]
 
-local useIdempotency = ARGV[4] ~= '0'
+local function answer(outcome, tweetSeq, jobId)
+  return {outcome, tostring(tweetSeq), jobId,
+    redis.call('HGETALL', ARGV[6] .. tweetSeq), redis.call('HGETALL', ARGV[7] .. jobId)}
+end
+
+local useIdempotency = ARGV[3] ~= '0'
 if useIdempotency then
   local seen = redis.call('GET', KEYS[1])
   if seen then
     local sep = string.find(seen, ':', 1, true)
-    return {'dup', string.sub(seen, 1, sep - 1), string.sub(seen, sep + 1)}
+    return answer('dup', string.sub(seen, 1, sep - 1), string.sub(seen, sep + 1))
   end
+end
+
+local handle = redis.call('HGET', KEYS[13], 'handle')
+if not handle then
+  return {'no-user'}
 end
 
 -- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
 -- units of work. Admitting while the backlog is at or under the limit means the backlog can
 -- pass it by at most one job.
 local backlog = tonumber(redis.call('GET', KEYS[6]) or '0')
-if backlog > tonumber(ARGV[5]) then
+if backlog > tonumber(ARGV[4]) then
   redis.call('HINCRBY', KEYS[11], 'refused:overloaded', 1)
   return {'overloaded', backlog}
 end
@@ -67,15 +79,15 @@ local total = redis.call('ZCARD', KEYS[5])
 -- followers at this moment are exactly those scored up to the current sequence.
 local hi = redis.call('GET', KEYS[4]) or '0'
 
-redis.call('HSET', ARGV[7] .. tweetSeq,
-  'id', tweetSeq, 'text', ARGV[3], 'authorId', ARGV[1], 'authorHandle', ARGV[2], 'createdAt', nowMs)
+redis.call('HSET', ARGV[6] .. tweetSeq,
+  'id', tweetSeq, 'text', ARGV[2], 'authorId', ARGV[1], 'authorHandle', handle, 'createdAt', nowMs)
 redis.call('ZADD', KEYS[8], tweetSeq, tweetSeq)
-if redis.call('LPUSH', KEYS[9], tweetSeq) > tonumber(ARGV[13]) then
-  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[6]) - 1)
+if redis.call('LPUSH', KEYS[9], tweetSeq) > tonumber(ARGV[12]) then
+  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[5]) - 1)
 end
 
-local jobKey = ARGV[8] .. jobId
-local chunkSize = tonumber(ARGV[11])
+local jobKey = ARGV[7] .. jobId
+local chunkSize = tonumber(ARGV[10])
 local chunks = math.max(1, math.ceil(total / chunkSize))
 redis.call('HSET', jobKey,
   'id', jobId, 'tweetSeq', tweetSeq, 'authorId', ARGV[1], 'status', 'queued',
@@ -85,9 +97,9 @@ redis.call('HSET', jobKey,
 if total == 0 then
   -- Nobody to deliver to: the job is done the moment it exists.
   redis.call('HSET', jobKey, 'status', 'done', 'chunksLeft', 0, 'startedAt', nowMs, 'finishedAt', nowMs)
-  redis.call('EXPIRE', jobKey, ARGV[12])
-  redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[9], '*', 'event', 'fanout:done', 'to', ARGV[1],
-    'payload', cjson.encode({jobId = jobId, tweetId = string.format('%0' .. ARGV[10] .. 'd', tweetSeq),
+  redis.call('EXPIRE', jobKey, ARGV[11])
+  redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[8], '*', 'event', 'fanout:done', 'to', ARGV[1],
+    'payload', cjson.encode({jobId = jobId, tweetId = string.format('%0' .. ARGV[9] .. 'd', tweetSeq),
       delivered = 0, total = 0, durationMs = 0}))
 else
   redis.call('INCRBY', KEYS[6], total)
@@ -110,8 +122,8 @@ else
 end
 
 if useIdempotency then
-  redis.call('SET', KEYS[1], tweetSeq .. ':' .. jobId, 'EX', ARGV[4])
+  redis.call('SET', KEYS[1], tweetSeq .. ':' .. jobId, 'EX', ARGV[3])
 end
 redis.call('HINCRBY', KEYS[11], 'accepted', 1)
 
-return {'new', tostring(tweetSeq), jobId}
+return answer('new', tweetSeq, jobId)

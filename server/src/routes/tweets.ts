@@ -7,8 +7,7 @@ import { HttpError } from '../http-error.js';
 import { rateLimit } from '../rate-limit.js';
 import type { StatsSampler } from '../stats-sampler.js';
 import { admitTweet } from '../store/admit-tweet.js';
-import { getJob, getTweet } from '../store/tweets.js';
-import { getUser } from '../store/users.js';
+import { getTweet } from '../store/tweets.js';
 import { validate } from '../validate.js';
 
 export interface TweetsDeps {
@@ -34,12 +33,8 @@ export function tweetsRouter({ redis, stats, fanoutMaxBacklog, timelineMax, fano
     const { text } = validate(postTweetBodySchema, req.body);
     const rawKey = req.get('idempotency-key');
     const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key');
-    const author = await getUser(redis, callerId(res));
-    if (!author) throw new HttpError('unauthorized', 'this account no longer exists');
-
     const admitted = await admitTweet(redis, {
-      authorId: author.id,
-      authorHandle: author.handle,
+      authorId: callerId(res),
       text,
       idempotencyKey,
       maxBacklog: fanoutMaxBacklog,
@@ -50,9 +45,8 @@ export function tweetsRouter({ redis, stats, fanoutMaxBacklog, timelineMax, fano
       const wait = retryAfterSeconds(admitted.backlog, fanoutMaxBacklog, stats.rate('delivered'));
       throw new HttpError('overloaded', `fan-out backlog is full; try again in ${wait} s`, { 'Retry-After': String(wait) });
     }
-    const [tweet, found] = await Promise.all([getTweet(redis, admitted.tweetSeq), getJob(redis, admitted.jobId)]);
-    if (!tweet || !found) throw new Error(`admitted tweet ${admitted.tweetSeq} / job ${admitted.jobId} not readable`);
-    res.status(202).json({ tweet, job: found.job });
+    if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
+    res.status(202).json({ tweet: admitted.tweet, job: admitted.job });
   });
 
   router.get('/api/tweets/:id', async (req, res) => {

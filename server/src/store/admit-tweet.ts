@@ -1,4 +1,4 @@
-import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, keys, timelineTrimAt, TWEET_ID_DIGITS } from '@ripple/shared';
+import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, jobView, keys, timelineTrimAt, tweetView, TWEET_ID_DIGITS, type Job, type Tweet } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url));
@@ -6,7 +6,6 @@ const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url))
 
 export interface AdmitTweetArgs {
   authorId: string;
-  authorHandle: string;
   text: string;
   idempotencyKey: string | undefined;
   maxBacklog: number;
@@ -15,13 +14,23 @@ export interface AdmitTweetArgs {
 }
 
 export type AdmitResult =
-  | { outcome: 'new' | 'dup'; tweetSeq: string; jobId: string }
-  | { outcome: 'overloaded'; backlog: number };
+  | { outcome: 'new' | 'dup'; tweet: Tweet; job: Job }
+  | { outcome: 'overloaded'; backlog: number }
+  | { outcome: 'no-user' };
+
+/** A flat HGETALL reply from Lua ([field, value, …]) as an object. */
+function fields(flat: unknown): Record<string, string> {
+  const list = flat as string[];
+  const out: Record<string, string> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) out[list[i]!] = list[i + 1]!;
+  return out;
+}
 
 /**
  * Stores the tweet, puts it in the author's timeline and enqueues its fan-out job in one atomic
  * step; or answers the earlier tweet for a repeated Idempotency-Key; or refuses, writing nothing,
- * when the fan-out backlog is over the limit. The only caller of admit-tweet.lua.
+ * when the fan-out backlog is over the limit. One round trip either way: the script returns the
+ * stored tweet and job. The only caller of admit-tweet.lua.
  */
 export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise<AdmitResult> {
   const reply = (await script.run(
@@ -39,10 +48,10 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       keys.eventsStream,
       keys.stats,
       keys.fanoutLanes.bulk,
+      keys.user(a.authorId),
     ],
     [
       a.authorId,
-      a.authorHandle,
       a.text,
       a.idempotencyKey ? IDEMPOTENCY_TTL_S : 0,
       a.maxBacklog,
@@ -55,7 +64,11 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       JOB_RETENTION_S,
       timelineTrimAt(a.timelineMax),
     ],
-  )) as [string, string | number, string?];
+  )) as [string, ...unknown[]];
   if (reply[0] === 'overloaded') return { outcome: 'overloaded', backlog: Number(reply[1]) };
-  return { outcome: reply[0] as 'new' | 'dup', tweetSeq: String(reply[1]), jobId: String(reply[2]) };
+  if (reply[0] === 'no-user') return { outcome: 'no-user' };
+  const tweet = tweetView(fields(reply[3]));
+  const job = jobView(fields(reply[4]));
+  if (!tweet || !job) throw new Error(`admitted tweet ${String(reply[1])} / job ${String(reply[2])} not readable`);
+  return { outcome: reply[0] as 'new' | 'dup', tweet, job };
 }
