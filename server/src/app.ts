@@ -68,6 +68,15 @@ export function createApp(deps: AppDeps): Express {
   app.set('trust proxy', 'loopback');
 
   app.use(deadline);
+  app.use((req, res, next) => {
+    const started = process.hrtime.bigint();
+    res.once('finish', () => {
+      // The matched route pattern, not the raw path: ids would make every path its own series.
+      const route = (req.route as { path?: string } | undefined)?.path ?? (req.path.startsWith('/api/') ? 'unmatched' : 'static');
+      deps.metrics.observeRequest(req.method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
+    });
+    next();
+  });
   app.use(healthRouter(deps));
   app.use('/api', requireJsonBody, express.json({ limit: BODY_LIMIT }));
   app.use(publicUsersRouter(deps));

@@ -1,10 +1,12 @@
-import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { FANOUT_DURATION_BUCKETS_MS, keys } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 
 export interface Metrics {
   /** Prometheus text: this process's metrics and the cluster-wide ones read from Redis. */
   render(): Promise<{ contentType: string; body: string }>;
+  /** Records how long this node took to answer one request, by route pattern. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
 }
 
 /** Reads a counter kept in the shared stats hash, setting a prom-client counter to its value. */
@@ -94,7 +96,18 @@ export function createMetrics(redis: RedisClient): Metrics {
     },
   });
 
+  const requestDuration = new Histogram({
+    name: 'ripple_http_request_duration_seconds',
+    help: 'Time this node took to answer a request, from arrival to the last byte',
+    labelNames: ['method', 'route', 'status'],
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10],
+    registers: [registry],
+  });
+
   return {
+    observeRequest(method, route, status, seconds) {
+      requestDuration.observe({ method, route, status: String(status) }, seconds);
+    },
     async render() {
       let counters: Record<string, string> = {};
       let durations: Record<string, string> = {};
