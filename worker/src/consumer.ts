@@ -38,6 +38,8 @@ const LANES: readonly Lane[] = ['small', 'bulk'];
 const laneOf = (stream: string): Lane => (stream === keys.fanoutLanes.bulk ? 'bulk' : 'small');
 /** Due retries are looked for at most this often. */
 const PROMOTE_INTERVAL_MS = 250;
+/** Small jobs taken at once; each is one short page, so a handful stays quick to finish. */
+const SMALL_BATCH = 10;
 /** How often a worker says it is alive (for the dashboard) and tidies up after dead ones. */
 const HEARTBEAT_INTERVAL_MS = 1000;
 
@@ -106,11 +108,15 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   }
 
   /**
-   * Waits for new work in both lanes at once, at most one entry from each. The small lane's
-   * entry comes first; the bulk one is a single short chunk, so a small job read a moment later
-   * waits for at most one chunk.
+   * Small jobs first, and all of them: a bulk chunk is taken only when no small job waits, so a
+   * tweet to a hundred followers waits for at most the one chunk a worker is already writing.
+   * When both lanes are empty, waits on both at once.
    */
   async function readNew(): Promise<HeldEntry[]> {
+    const small = await redis.xReadGroup(group, config.consumerName, { key: keys.fanoutLanes.small, id: '>' }, { COUNT: SMALL_BATCH });
+    const waiting = (small as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? [];
+    if (waiting.length > 0) return waiting.map((m) => ({ ...m, lane: 'small' as const, deliveries: 1 }));
+
     const reply = await reader.xReadGroup(
       group,
       config.consumerName,
