@@ -3,7 +3,7 @@ import type { Browser } from 'playwright-core';
 import type { Tweet } from '@ripple/shared';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
-import { buildClient, launchChromium } from '../support/browser.js';
+import { launchChromium } from '../support/browser.js';
 import { addFollowers, api, postTweet, signUpVia } from '../support/http-api.js';
 
 let redisServer: TestRedis;
@@ -12,7 +12,6 @@ let worker: RippleProcess | undefined;
 let browser: Browser;
 
 beforeAll(async () => {
-  buildClient();
   redisServer = await startRedis();
   // A backlog limit of 0: once one job waits and no worker runs, every new tweet is refused.
   [server, browser] = await Promise.all([spawnServer(redisServer.url, { FANOUT_MAX_BACKLOG: '0' }), launchChromium()]);

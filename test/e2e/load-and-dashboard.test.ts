@@ -7,7 +7,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
-import { buildClient, launchChromium } from '../support/browser.js';
+import { launchChromium } from '../support/browser.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const docs = (name: string) => path.join(root, 'docs', name);
@@ -19,7 +19,6 @@ let browser: Browser;
 let out: string;
 
 beforeAll(async () => {
-  buildClient();
   out = mkdtempSync(path.join(tmpdir(), 'ripple-loadtest-'));
   redisServer = await startRedis();
   [server, worker, browser] = await Promise.all([spawnServer(redisServer.url), spawnWorker(redisServer.url), launchChromium()]);

@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Browser, Page, Route } from 'playwright-core';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
-import { buildClient, launchChromium } from '../support/browser.js';
+import { launchChromium } from '../support/browser.js';
 
 const screenshotPath = fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url));
 
@@ -13,7 +13,6 @@ let worker: RippleProcess;
 let browser: Browser;
 
 beforeAll(async () => {
-  buildClient();
   redisServer = await startRedis();
   [server, worker, browser] = await Promise.all([spawnServer(redisServer.url), spawnWorker(redisServer.url), launchChromium()]);
 });
