@@ -1,5 +1,11 @@
 import { z } from 'zod';
 import {
+  abortableSleep,
+  abortReason,
+  BACKOFF_BASE_MS,
+  BACKOFF_CAP_MS,
+  fullJitterDelayMs,
+  parseRetryAfter,
   authResponseSchema,
   postTweetResponseSchema,
   userSchema,
@@ -59,7 +65,7 @@ export interface RippleClientOptions {
   fetch?: FetchFn;
   /**
    * Waits `ms`; rejects with the signal's reason when it aborts first.
-   * @defaultValue {@link sleep} on the global timers
+   * @defaultValue {@link abortableSleep} on the global timers
    */
   sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
   /**
@@ -84,8 +90,8 @@ export interface PostTweetOptions extends RetryPolicy {
 }
 
 export const DEFAULT_MAX_TRIES = 8;
-export const DEFAULT_BASE_DELAY_MS = 500;
-export const DEFAULT_MAX_DELAY_MS = 30_000;
+export const DEFAULT_BASE_DELAY_MS = BACKOFF_BASE_MS;
+export const DEFAULT_MAX_DELAY_MS = BACKOFF_CAP_MS;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
 const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
@@ -100,43 +106,11 @@ export const isRefusal = (error: unknown): error is RippleHttpError =>
 const isRetryable = (error: unknown): boolean =>
   isRefusal(error) || error instanceof RippleNetworkError || (error instanceof RippleHttpError && (error.status === 502 || error.status === 504));
 
-/** Reads `Retry-After` as seconds; it may be delta-seconds or an HTTP date. */
-export function parseRetryAfter(header: string | null, now: number = Date.now()): number | null {
-  if (header === null) return null;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
-}
-
-/**
- * Exponential backoff with full jitter: uniform in [0, min(max, base · 2^retry)), `retry`
- * counting waits from 0. Jitter keeps the clients a busy server turned away from coming back
- * in step.
- */
+/** The same backoff as the browser client's (full jitter, see `fullJitterDelayMs`). */
 export function backoffDelayMs(retry: number, random: () => number, policy: RetryPolicy = {}): number {
-  const base = policy.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
-  const max = policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
-  return random() * Math.min(max, base * 2 ** retry);
+  return fullJitterDelayMs(retry, random, policy.baseDelayMs ?? DEFAULT_BASE_DELAY_MS, policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
 }
 
-const abortReason = (signal: AbortSignal): unknown => signal.reason ?? new DOMException('Aborted', 'AbortError');
-
-/** Waits `ms` on the global timers; rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** The `ripple_deliveries_total` counter from Prometheus text, or null when it is absent. */
 export function parseDeliveriesTotal(prometheusText: string): number | null {
@@ -183,7 +157,7 @@ export class RippleClient {
   constructor(options: RippleClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
     this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
-    this.#sleep = options.sleep ?? sleep;
+    this.#sleep = options.sleep ?? abortableSleep;
     this.#random = options.random ?? Math.random;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   }

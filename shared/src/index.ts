@@ -5,3 +5,4 @@ export { keys } from './keys.js';
 export * from './views.js';
 export * from './retention.js';
 export * from './stats.js';
+export * from './backoff.js';

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ERROR_STATUS, type ErrorCode } from '@ripple/shared';
+import { ERROR_STATUS, parseRetryAfter, type ErrorCode } from '@ripple/shared';
 import { ApiError } from './api-error';
 import type { RetryEvent } from './retry';
 
@@ -52,14 +52,7 @@ const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: 
 
 const isErrorCode = (code: string): code is ErrorCode => Object.hasOwn(ERROR_STATUS, code);
 
-/** Reads `Retry-After` as seconds; it may be delta-seconds or an HTTP date. */
-export function parseRetryAfter(header: string | null, now: number = Date.now()): number | null {
-  if (header === null) return null;
-  const value = header.trim();
-  if (/^\d+$/.test(value)) return Number(value);
-  const date = Date.parse(value);
-  return Number.isNaN(date) ? null : Math.max(0, Math.ceil((date - now) / 1000));
-}
+export { parseRetryAfter };
 
 function parseJson(text: string): unknown {
   if (text === '') return undefined;

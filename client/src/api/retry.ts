@@ -1,3 +1,4 @@
+import { abortableSleep, abortReason, BACKOFF_BASE_MS, BACKOFF_CAP_MS, fullJitterDelayMs } from '@ripple/shared';
 import { ApiError } from './api-error';
 import type { Http, RequestOptions } from './http';
 
@@ -57,9 +58,12 @@ export type RetryEvent =
   /** The browser is offline: try number `attempt` waits for the `online` event. */
   | { kind: 'offline'; attempt: number };
 
+/** Waits `ms`; rejects with the signal's reason when it aborts first. */
+export const sleep = abortableSleep;
+
 export const DEFAULT_MAX_ATTEMPTS = 8;
-export const DEFAULT_BASE_DELAY_MS = 500;
-export const DEFAULT_MAX_DELAY_MS = 30_000;
+export const DEFAULT_BASE_DELAY_MS = BACKOFF_BASE_MS;
+export const DEFAULT_MAX_DELAY_MS = BACKOFF_CAP_MS;
 export const DEFAULT_TIMEOUT_MS = 15_000;
 
 /**
@@ -85,16 +89,9 @@ export function isSafeToRepeat(req: Pick<RequestOptions<unknown>, 'method' | 'he
   return Object.keys(req.headers ?? {}).some((name) => name.toLowerCase() === 'idempotency-key');
 }
 
-/**
- * Exponential backoff with full jitter: a uniform wait in [0, min(max, base · 2^retry)), where
- * `retry` counts waits from 0. Full jitter spreads the clients a busy server turned away, so
- * they do not come back in step.
- */
+/** The policy's backoff (full jitter, see `fullJitterDelayMs`) before wait number `retry`, from 0. */
 export function backoffDelayMs(retry: number, policy: RetryPolicy = {}): number {
-  const base = policy.baseDelayMs ?? DEFAULT_BASE_DELAY_MS;
-  const max = policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS;
-  const random = policy.random ?? Math.random;
-  return random() * Math.min(max, base * 2 ** retry);
+  return fullJitterDelayMs(retry, policy.random ?? Math.random, policy.baseDelayMs ?? DEFAULT_BASE_DELAY_MS, policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
 }
 
 /** The wait before another try: the server's `Retry-After` when it gave one, backoff otherwise. */
@@ -102,23 +99,6 @@ export function retryDelayMs(error: ApiError, retry: number, policy: RetryPolicy
   return error.retryAfter !== null ? error.retryAfter * 1000 : backoffDelayMs(retry, policy);
 }
 
-const abortReason = (signal: AbortSignal): unknown => signal.reason ?? new DOMException('Aborted', 'AbortError');
-
-/** Waits `ms` on the global timers; rejects with the signal's reason when it aborts first. */
-export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortReason(signal));
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(abortReason(signal!));
-    };
-    const timer = setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
-      resolve();
-    }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
 
 /** Resolves at the window's next `online` event (at once where there is no window). */
 export function waitUntilOnline(signal?: AbortSignal): Promise<void> {
