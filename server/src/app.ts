@@ -4,6 +4,7 @@ import path from 'node:path';
 import type { Logger, RedisClient } from '@ripple/shared/node';
 import { requireAuth } from './auth.js';
 import { HttpError, errorHandler, notFound } from './http-error.js';
+import type { ServerConfig } from './config.js';
 import type { Metrics } from './metrics.js';
 import type { StatsSampler } from './stats-sampler.js';
 import { followsRouter } from './routes/follows.js';
@@ -14,18 +15,12 @@ import { tweetsRouter } from './routes/tweets.js';
 import { publicUsersRouter, usersRouter } from './routes/users.js';
 import type { Tokens } from './tokens.js';
 
-export interface AppDeps {
+export interface AppDeps extends Pick<ServerConfig, 'fanoutMaxBacklog' | 'timelineMax' | 'fanoutChunkSize' | 'tweetsPerMinute' | 'signInsPerMinute' | 'demo'> {
   redis: RedisClient;
   tokens: Tokens;
   metrics: Metrics;
   stats: StatsSampler;
   log: Logger;
-  fanoutMaxBacklog: number;
-  timelineMax: number;
-  fanoutChunkSize: number;
-  tweetsPerMinute: number;
-  signInsPerMinute: number;
-  demo: boolean;
   /** Directory of the built client to serve at `/`; omitted in API-only tests. */
   clientDir?: string | undefined;
 }

@@ -8,6 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
 import { launchChromium } from '../support/browser.js';
+import type { LatencySummary as Latency } from '../../bench/loadtest/latency.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const docs = (name: string) => path.join(root, 'docs', name);
@@ -29,15 +30,6 @@ afterAll(async () => {
   await redisServer?.stop();
   rmSync(out, { recursive: true, force: true });
 });
-
-interface Latency {
-  count: number;
-  p50: number;
-  p90: number;
-  p99: number;
-  p999: number;
-  max: number;
-}
 
 const tile = (page: Page, metric: string) => page.locator(`[data-metric="${metric}"] .tile__value`);
 
