@@ -153,4 +153,22 @@ describe('fan-out', () => {
       await worker.close();
     }
   });
+
+  it("counts taking over a dead worker's chunk as an attempt", async () => {
+    const author = await signUp(app, 'ghosted');
+    await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 100 }).expect(200);
+    const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'left behind' }).expect(202)).body;
+    // A consumer that read the entry and died: it never sent a heartbeat.
+    await redis.xGroupCreate(keys.fanoutLanes.small, keys.fanoutGroup, '0', { MKSTREAM: true }).catch(() => {});
+    const read = await redis.xReadGroup(keys.fanoutGroup, 'ghost', { key: keys.fanoutLanes.small, id: '>' }, { COUNT: 100 });
+    expect(JSON.stringify(read)).toContain(`"job":"${job.id}"`);
+
+    const worker = await startTestWorker(redisServer.url, { timelineMax: 5, claimIdleMs: 100 });
+    try {
+      const finished = await waitForJob(author.auth, job.id);
+      expect(finished).toMatchObject({ delivered: 100, attempts: 2 });
+    } finally {
+      await worker.close();
+    }
+  });
 });

@@ -10,10 +10,9 @@ interface StreamEntry {
   message: Record<string, string>;
 }
 
-/** An entry this worker holds, the lane it came from, and how many times the group has handed it out. */
+/** An entry this worker holds, and the lane it came from. */
 interface HeldEntry extends StreamEntry {
   lane: Lane;
-  deliveries: number;
 }
 
 export interface ConsumerDeps {
@@ -33,30 +32,47 @@ export interface FanoutConsumer {
 }
 
 const group = keys.fanoutGroup;
-/** Lanes in the order they are served: small jobs always first. */
 const LANES: readonly Lane[] = ['small', 'bulk'];
 const laneOf = (stream: string): Lane => (stream === keys.fanoutLanes.bulk ? 'bulk' : 'small');
 /** Due retries are looked for at most this often. */
 const PROMOTE_INTERVAL_MS = 250;
-/** Small jobs taken at once; each is one short page, so a handful stays quick to finish. */
-const SMALL_BATCH = 10;
-/** How often a worker says it is alive (for the dashboard) and tidies up after dead ones. */
+/** How often a worker records that it is alive, for the dashboard and for claim decisions. */
 const HEARTBEAT_INTERVAL_MS = 1000;
+/**
+ * A worker that missed two heartbeats is taken for dead when its entries are claimed. Tighter
+ * than the dashboard's WORKER_ALIVE_MS, so that with the default claim time a dead worker's
+ * chunk is always counted as an attempt.
+ */
+const CLAIM_ALIVE_MS = 2 * HEARTBEAT_INTERVAL_MS;
+/**
+ * Small entries a worker takes in a row before it serves a waiting bulk chunk: small tweets
+ * come first, but a flood of them cannot starve a celebrity's fan-out.
+ */
+const SMALL_PER_BULK = 8;
+
+const attemptOf = (message: Record<string, string>): number => {
+  const attempt = Number(message.attempt);
+  return Number.isInteger(attempt) && attempt >= 1 ? attempt : 1;
+};
 
 /**
  * The worker's loop: read fan-out entries through the consumer group, deliver them, ack them.
  *
- * - Entries left pending by a dead consumer are claimed after `claimIdleMs`; being handed out
- *   again counts as another attempt, so a chunk that kills its workers cannot loop forever.
+ * - Entries pending longer than `claimIdleMs` are claimed. If their worker is dead (no recent
+ *   heartbeat), that was an attempt: the entry goes back on its lane with the attempt counted,
+ *   so a chunk that kills every worker ends in dead letters. If their worker is alive but
+ *   stalled, the chunk runs alongside it (each page is safe to race) and costs no attempt.
  * - A chunk that fails is retried with backoff (through the retry schedule, so other work
  *   flows meanwhile) until `maxAttempts`, then dead-lettered and its job failed.
  * - While Redis is unreachable the entry in hand is kept and retried until Redis is back;
- *   that is an outage, not a failure of the chunk, and costs no attempt.
+ *   that is an outage, not a failure of the chunk.
  */
 export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   const { reader, redis, config, log } = deps;
   let stopping = false;
   let groupReady = false;
+  let smallStreak = 0;
+  let lastAlive = 0;
 
   async function ensureGroup(): Promise<void> {
     if (groupReady) return;
@@ -71,30 +87,23 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     groupReady = true;
   }
 
-  /** One entry left pending too long by another (presumably dead) consumer, small lane first. */
-  async function claimStalled(): Promise<HeldEntry[]> {
-    for (const lane of LANES) {
-      const stream = keys.fanoutLanes[lane];
-      const claimed = await redis.xAutoClaim(stream, group, config.consumerName, config.claimIdleMs, '0-0', { COUNT: 1 });
-      const entries = claimed.messages.filter((m): m is StreamEntry => m !== null);
-      if (entries.length === 0) continue;
-      return Promise.all(
-        entries.map(async (entry) => {
-          const [pending] = await redis.xPendingRange(stream, group, entry.id, entry.id, 1);
-          return { ...entry, lane, deliveries: pending?.deliveriesCounter ?? 2 };
-        }),
-      );
-    }
-    return [];
+  async function markAlive(): Promise<void> {
+    if (Date.now() - lastAlive < HEARTBEAT_INTERVAL_MS) return;
+    lastAlive = Date.now();
+    await redis.zAdd(keys.workers, { score: lastAlive, value: config.consumerName });
+  }
+
+  async function isAlive(consumer: string): Promise<boolean> {
+    const seen = await redis.zScore(keys.workers, consumer);
+    return seen !== null && seen >= Date.now() - CLAIM_ALIVE_MS;
   }
 
   /**
-   * Records this worker as alive, and forgets consumers of dead workers once they hold nothing:
-   * every worker start is a new consumer name, and the group would otherwise grow forever.
+   * Forgets consumers of dead workers once they hold nothing: every worker start is a new
+   * consumer name, and the group would otherwise grow forever.
    */
-  async function heartbeat(): Promise<void> {
+  async function forgetDeadConsumers(): Promise<void> {
     const now = Date.now();
-    await redis.zAdd(keys.workers, { score: now, value: config.consumerName });
     await redis.zRemRangeByScore(keys.workers, '-inf', now - 60_000);
     const alive = new Set(await redis.zRangeByScore(keys.workers, now - WORKER_ALIVE_MS, '+inf'));
     for (const lane of LANES) {
@@ -107,16 +116,48 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     }
   }
 
+  /** Claims one entry left pending too long, small lane first; see the loop's description. */
+  async function claimStalled(): Promise<HeldEntry[]> {
+    for (const lane of LANES) {
+      const stream = keys.fanoutLanes[lane];
+      const [candidate] = await redis.xPendingRange(stream, group, '-', '+', 1, { IDLE: config.claimIdleMs });
+      if (!candidate) continue;
+      const [claimed] = (await redis.xClaim(stream, group, config.consumerName, config.claimIdleMs, candidate.id)).filter(
+        (m): m is StreamEntry => m !== null,
+      );
+      if (!claimed) continue; // another worker was quicker
+      await redis.hIncrBy(keys.stats, 'claims', 1);
+      if (await isAlive(candidate.consumer)) return [{ ...claimed, lane }];
+      const attempt = attemptOf(claimed.message) + 1;
+      log.warn({ entryId: claimed.id, lane, attempt, from: candidate.consumer }, 'took over the chunk of a dead worker');
+      await redis
+        .multi()
+        .xAdd(stream, '*', { ...claimed.message, attempt: String(attempt) })
+        .xAck(stream, group, claimed.id)
+        .xDel(stream, claimed.id)
+        .exec();
+      return [];
+    }
+    return [];
+  }
+
+  async function readOne(lane: Lane): Promise<HeldEntry | null> {
+    const reply = await redis.xReadGroup(group, config.consumerName, { key: keys.fanoutLanes[lane], id: '>' }, { COUNT: 1 });
+    const message = (reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages[0];
+    return message ? { ...message, lane } : null;
+  }
+
   /**
-   * Small jobs first, and all of them: a bulk chunk is taken only when no small job waits, so a
-   * tweet to a hundred followers waits for at most the one chunk a worker is already writing.
-   * When both lanes are empty, waits on both at once.
+   * One entry at a time, small lane first (a small tweet then waits for at most the one chunk
+   * a worker is already writing), except that after SMALL_PER_BULK small entries in a row a
+   * waiting bulk chunk goes first. When both lanes are empty, waits on both at once.
    */
   async function readNew(): Promise<HeldEntry[]> {
-    const small = await redis.xReadGroup(group, config.consumerName, { key: keys.fanoutLanes.small, id: '>' }, { COUNT: SMALL_BATCH });
-    const waiting = (small as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? [];
-    if (waiting.length > 0) return waiting.map((m) => ({ ...m, lane: 'small' as const, deliveries: 1 }));
-
+    const order: readonly Lane[] = smallStreak >= SMALL_PER_BULK ? ['bulk', 'small'] : LANES;
+    for (const lane of order) {
+      const entry = await readOne(lane);
+      if (entry) return [entry];
+    }
     const reply = await reader.xReadGroup(
       group,
       config.consumerName,
@@ -125,7 +166,7 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     );
     const streams = (reply as { name: string; messages: StreamEntry[] }[] | null) ?? [];
     return streams
-      .flatMap(({ name, messages }) => messages.map((m) => ({ ...m, lane: laneOf(name), deliveries: 1 })))
+      .flatMap(({ name, messages }) => messages.map((m) => ({ ...m, lane: laneOf(name) })))
       .sort((a, b) => LANES.indexOf(a.lane) - LANES.indexOf(b.lane));
   }
 
@@ -165,23 +206,24 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
       return;
     }
     const entry = parsed.data;
-    const attempt = Number(entry.attempt ?? 1) + held.deliveries - 1;
+    const attempt = attemptOf(held.message);
     if (attempt > config.maxAttempts) {
-      await onChunkFailed(held, entry, attempt - 1, new Error('its worker stopped or died on every attempt'));
+      await onChunkFailed(held, entry, attempt - 1, new Error('its worker died on every attempt'));
       return;
     }
 
     const stream = keys.fanoutLanes[held.lane];
-    let lastHeartbeat = Date.now();
+    let lastClaim = Date.now();
     let outcome;
     try {
       outcome = await fanOutChunk(redis, config, entry, {
         attempt,
         shouldStop: () => stopping,
         afterPage: async () => {
+          await markAlive();
           // Claiming our own entry resets its idle time, so a long chunk is not taken from a live worker.
-          if (Date.now() - lastHeartbeat < config.claimIdleMs / 3) return;
-          lastHeartbeat = Date.now();
+          if (Date.now() - lastClaim < config.claimIdleMs / 3) return;
+          lastClaim = Date.now();
           await redis.xClaimJustId(stream, group, config.consumerName, 0, held.id);
         },
       });
@@ -194,7 +236,7 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     const done = redis.multi();
     // A stopped chunk goes back on the stream at once rather than waiting to be claimed; its
     // cursor lives in the job record, so whoever takes it resumes where this worker stopped.
-    if (outcome === 'stopped') done.xAdd(stream, '*', { ...held.message, attempt: String(attempt) });
+    if (outcome === 'stopped') done.xAdd(stream, '*', held.message);
     // Acknowledged entries are deleted, so the stream holds only outstanding work.
     await done.xAck(stream, group, held.id).xDel(stream, held.id).exec();
   }
@@ -202,16 +244,17 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   async function run(): Promise<void> {
     let lastClaimCheck = 0;
     let lastPromote = 0;
-    let lastHeartbeat = 0;
+    let lastTidy = 0;
     let failures = 0;
     let inHand: HeldEntry[] = [];
     while (!stopping) {
       try {
         if (inHand.length === 0) {
           await ensureGroup();
-          if (Date.now() - lastHeartbeat >= HEARTBEAT_INTERVAL_MS) {
-            lastHeartbeat = Date.now();
-            await heartbeat();
+          await markAlive();
+          if (Date.now() - lastTidy >= 60_000) {
+            lastTidy = Date.now();
+            await forgetDeadConsumers();
           }
           if (Date.now() - lastPromote >= PROMOTE_INTERVAL_MS) {
             lastPromote = Date.now();
@@ -225,8 +268,10 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
           if (inHand.length === 0) inHand = await readNew();
         }
         while (inHand.length > 0) {
-          await deliver(inHand[0]!);
+          const held = inHand[0]!;
+          await deliver(held);
           inHand.shift();
+          smallStreak = held.lane === 'small' ? smallStreak + 1 : 0;
         }
         failures = 0;
       } catch (err) {
