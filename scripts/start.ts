@@ -70,7 +70,7 @@ async function waitUntilReady(url: string, child?: ChildProcess): Promise<boolea
   for (let waited = 0; ; waited += 100) {
     const state = await redisState(url);
     if (state === 'ready') return true;
-    if (state === 'down' && (waited > 10_000 || child?.exitCode !== null)) return false;
+    if (state === 'down' && (waited > 10_000 || (child !== undefined && child.exitCode !== null))) return false;
     if (state === 'loading' && !told) {
       say('Redis is loading its data…');
       told = true;

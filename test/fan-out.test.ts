@@ -171,4 +171,23 @@ describe('fan-out', () => {
       await worker.close();
     }
   });
+
+  it('skips a follower whose timeline is damaged, and still delivers to everyone else exactly once', async () => {
+    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
+    try {
+      const author = await signUp(app, 'damaged_one');
+      await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 50 }).expect(200);
+      const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
+      await redis.set(keys.timeline(followers[10]!), 'not a list');
+      const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'mostly delivered' }).expect(202)).body;
+      expect(await waitForJob(author.auth, job.id)).toMatchObject({ delivered: 49, total: 50 });
+      const seq = String(seqFromTweetId(tweet.id));
+      for (const [i, id] of followers.entries()) {
+        if (i !== 10) expect(await redis.lRange(keys.timeline(id), 0, -1)).toEqual([seq]);
+      }
+      expect(Number(await redis.get(keys.backlog))).toBe(0);
+    } finally {
+      await worker.close();
+    }
+  });
 });

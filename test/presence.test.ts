@@ -41,4 +41,22 @@ describe('presence', () => {
       await server.close();
     }
   });
+
+  it('drops sockets when Redis comes back without its data, so an old session cannot receive a new user\'s events', async () => {
+    const own = await startRedis();
+    const server = await startTestServer(own.url);
+    let socket: ClientSocket | undefined;
+    try {
+      const alice = await signUpVia(server.url, 'old_session');
+      socket = await openSocket(server.url, alice.token);
+      const dropped = new Promise<string>((resolve) => socket!.once('disconnect', resolve));
+      await own.kill();
+      await own.restart();
+      expect(await dropped).toBe('io server disconnect');
+    } finally {
+      socket?.close();
+      await server.close();
+      await own.stop();
+    }
+  });
 });

@@ -35,13 +35,16 @@ const BODY_LIMIT = '16kb';
  */
 const REQUEST_DEADLINE_MS = 10_000;
 
-const deadline: RequestHandler = (_req, res, next) => {
+const deadline: RequestHandler = (req, res, next) => {
   const timer = setTimeout(() => {
     if (res.headersSent) return;
-    res
-      .status(503)
-      .set('Retry-After', '2')
-      .json({ error: { code: 'unavailable', message: 'storage is not answering right now; try again shortly' } });
+    // A command already sent to a frozen Redis may still run when it wakes up: a write cannot
+    // be promised undone, so the answer says so, and the Idempotency-Key makes a retry safe.
+    const message =
+      req.method === 'GET'
+        ? 'storage is not answering right now; try again shortly'
+        : 'storage is not answering right now; the change may still be applied, so retry with the same Idempotency-Key';
+    res.status(503).set('Retry-After', '2').json({ error: { code: 'unavailable', message } });
   }, REQUEST_DEADLINE_MS);
   res.once('close', () => clearTimeout(timer));
   next();
@@ -67,7 +70,8 @@ export function createApp(deps: AppDeps): Express {
     const started = process.hrtime.bigint();
     res.once('finish', () => {
       // The matched route pattern, not the raw path: ids would make every path its own series.
-      const route = (req.route as { path?: string } | undefined)?.path ?? (req.path.startsWith('/api/') ? 'unmatched' : 'static');
+      const path = (req.route as { path?: unknown } | undefined)?.path;
+      const route = typeof path === 'string' ? path : req.path.startsWith('/api/') ? 'unmatched' : 'static';
       deps.metrics.observeRequest(req.method, route, res.statusCode, Number(process.hrtime.bigint() - started) / 1e9);
     });
     next();

@@ -22,18 +22,27 @@ export interface Presence {
 export function startPresence(redis: RedisClient, log: Logger): Presence {
   const sockets = new Map<string, number>();
 
+  // Workers compare expiries with Redis's clock, so they are written in Redis's clock too: this
+  // node's offset from it is measured at every refresh.
+  let clockOffsetMs = 0;
+  const redisNow = () => Date.now() + clockOffsetMs;
+
   const assert = (userIds: string[]) => {
     if (userIds.length === 0) return;
-    const until = Date.now() + ONLINE_TTL_MS;
+    const until = redisNow() + ONLINE_TTL_MS;
     redis
       .zAdd(keys.online, userIds.map((value) => ({ score: until, value })), { comparison: 'GT' })
       .catch((err: unknown) => log.warn({ err: String(err) }, 'could not record presence; the next refresh retries'));
   };
 
-  const timer = setInterval(() => {
+  const refresh = async () => {
+    const sentAt = Date.now();
+    const [seconds, microseconds] = await redis.time();
+    clockOffsetMs = Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000) - (sentAt + Date.now()) / 2;
     assert([...sockets.keys()]);
-    redis.zRemRangeByScore(keys.online, '-inf', Date.now()).catch(() => {});
-  }, REFRESH_MS);
+    await redis.zRemRangeByScore(keys.online, '-inf', redisNow());
+  };
+  const timer = setInterval(() => void refresh().catch(() => {}), REFRESH_MS);
   timer.unref();
 
   return {

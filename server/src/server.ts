@@ -36,7 +36,13 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   // After every reconnect: a Redis that came back without its data has a new epoch (and secret).
   const refreshTokenKeys = () => {
     loadTokenKeys(redis, config.tokenSecret)
-      .then((fresh) => (tokenKeys = fresh))
+      .then((fresh) => {
+        const newDataSet = fresh.epoch !== tokenKeys.epoch;
+        tokenKeys = fresh;
+        // Sockets authenticated against the lost data set could receive the events of whoever
+        // gets their user id next: drop them all; clients reconnect and authenticate afresh.
+        if (newDataSet) io.disconnectSockets(true);
+      })
       .catch((err: unknown) => log.error({ err }, 'could not reload token keys'));
   };
   redis.on('ready', refreshTokenKeys);

@@ -82,8 +82,15 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
     for (const listener of listeners) listener(snapshot);
   }
 
-  void sample();
-  const timer = setInterval(() => void sample(), intervalMs);
+  // One reading at a time: while Redis hangs, readings must not pile up and land out of order.
+  let inFlight = false;
+  const tick = () => {
+    if (inFlight) return;
+    inFlight = true;
+    void sample().finally(() => (inFlight = false));
+  };
+  tick();
+  const timer = setInterval(tick, intervalMs);
   timer.unref();
 
   return {

@@ -15,7 +15,7 @@ export const keys = {
   following: (id: string) => `${P}following:${id}`,
   /**
    * List of tweet sequence numbers, most recently delivered first: the user's home timeline.
-   * A list of integers takes ~9 KB at 800 entries where a sorted set takes ~96 KB; order and
+   * A list of integers takes ~5 KB at 800 entries where a sorted set takes ~96 KB; order and
    * exactly-once come from elsewhere (readers sort by id; deliveries are cursor-guarded).
    */
   timeline: (id: string) => `${P}timeline:${id}`,

@@ -122,10 +122,10 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
       const stream = keys.fanoutLanes[lane];
       const [candidate] = await redis.xPendingRange(stream, group, '-', '+', 1, { IDLE: config.claimIdleMs });
       if (!candidate) continue;
-      const [claimed] = (await redis.xClaim(stream, group, config.consumerName, config.claimIdleMs, candidate.id)).filter(
-        (m): m is StreamEntry => m !== null,
-      );
-      if (!claimed) continue; // another worker was quicker
+      // It was idle long enough when XPENDING looked; a heartbeat its owner sends in between does
+      // not undo that (the owner made no progress for claimIdleMs), hence no min-idle here.
+      const [claimed] = (await redis.xClaim(stream, group, config.consumerName, 0, candidate.id)).filter((m): m is StreamEntry => m !== null);
+      if (!claimed) continue; // acknowledged and deleted meanwhile
       await redis.hIncrBy(keys.stats, 'claims', 1);
       if (await isAlive(candidate.consumer)) return [{ ...claimed, lane }];
       const attempt = attemptOf(claimed.message) + 1;

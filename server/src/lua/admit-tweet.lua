@@ -73,6 +73,11 @@ local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
 
 local tweetSeq = redis.call('INCR', KEYS[2])
+-- The one write that can fail on damaged data (a timeline key of another type) comes first:
+-- Redis does not undo a script's writes when it fails, and a skipped sequence number is harmless.
+if redis.call('LPUSH', KEYS[9], tweetSeq) > tonumber(ARGV[12]) then
+  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[5]) - 1)
+end
 local jobId = tostring(redis.call('INCR', KEYS[3]))
 local total = redis.call('ZCARD', KEYS[5])
 -- Every follow takes its sequence number and joins the set in one atomic step, so the
@@ -82,9 +87,6 @@ local hi = redis.call('GET', KEYS[4]) or '0'
 redis.call('HSET', ARGV[6] .. tweetSeq,
   'id', tweetSeq, 'text', ARGV[2], 'authorId', ARGV[1], 'authorHandle', handle, 'createdAt', nowMs)
 redis.call('ZADD', KEYS[8], tweetSeq, tweetSeq)
-if redis.call('LPUSH', KEYS[9], tweetSeq) > tonumber(ARGV[12]) then
-  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[5]) - 1)
-end
 
 local jobKey = ARGV[7] .. jobId
 local chunkSize = tonumber(ARGV[10])

@@ -76,10 +76,17 @@ local count = #page / 2
 
 local timelineMax = tonumber(ARGV[5])
 local trimAt = tonumber(ARGV[17])
+local skipped = 0
 for i = 1, #page, 2 do
   local timeline = ARGV[6] .. page[i]
-  -- Lazy trim: LPUSH answers the new length, so trimming costs nothing until it is due.
-  if redis.call('LPUSH', timeline, ARGV[7]) > trimAt then
+  -- pcall: Redis does not undo a script's writes when it fails half-way, so a timeline key of
+  -- the wrong type (damaged data) must not abort the page after other timelines were written.
+  -- That follower is skipped and the page stays whole.
+  local length = redis.pcall('LPUSH', timeline, ARGV[7])
+  if type(length) ~= 'number' then
+    skipped = skipped + 1
+  elseif length > trimAt then
+    -- Lazy trim: LPUSH answers the new length, so trimming costs nothing until it is due.
     redis.call('LTRIM', timeline, 0, timelineMax - 1)
   end
 end
@@ -106,10 +113,11 @@ elseif onlineCount > 0 then
 end
 
 if count > 0 then
-  delivered = redis.call('HINCRBY', KEYS[1], 'delivered', count)
+  -- Skipped followers are not delivered; their share of the backlog is released when the job ends.
+  delivered = redis.call('HINCRBY', KEYS[1], 'delivered', count - skipped)
   redis.call('HSET', KEYS[1], ARGV[1], page[#page])
-  redis.call('DECRBY', KEYS[4], count)
-  redis.call('HINCRBY', KEYS[6], 'delivered', count)
+  redis.call('DECRBY', KEYS[4], count - skipped)
+  redis.call('HINCRBY', KEYS[6], 'delivered', count - skipped)
 end
 if #online > 0 then
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[12], '*',

@@ -32,13 +32,17 @@
   Returns 1 when this call failed the job (and published fanout:failed), else 0.
 ]]
 
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[12], '*', 'job', ARGV[4], 'lo', ARGV[5], 'hi', ARGV[6],
-  'attempt', ARGV[7], 'sourceId', ARGV[2], 'reason', ARGV[8])
 redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[2], ARGV[2])
 
+-- A chunk some other worker finished meanwhile was not given up on: no dead letter for it.
 local job = redis.call('HMGET', KEYS[1], 'status', 'total', 'delivered', ARGV[3])
-if not job[1] or job[4] == 'done' then
+if job[4] == 'done' then
+  return 0
+end
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[12], '*', 'job', ARGV[4], 'lo', ARGV[5], 'hi', ARGV[6],
+  'attempt', ARGV[7], 'sourceId', ARGV[2], 'reason', ARGV[8])
+if not job[1] then
   return 0
 end
 redis.call('HSET', KEYS[1], ARGV[3], 'done')
