@@ -49,6 +49,8 @@ const CLAIM_ALIVE_MS = 2 * HEARTBEAT_INTERVAL_MS;
  * come first, but a flood of them cannot starve a celebrity's fan-out.
  */
 const SMALL_PER_BULK = 8;
+/** Small entries read at once. */
+const SMALL_BATCH = 4;
 
 const attemptOf = (message: Record<string, string>): number => {
   const attempt = Number(message.attempt);
@@ -141,22 +143,23 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     return [];
   }
 
-  async function readOne(lane: Lane): Promise<HeldEntry | null> {
-    const reply = await redis.xReadGroup(group, config.consumerName, { key: keys.fanoutLanes[lane], id: '>' }, { COUNT: 1 });
-    const message = (reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages[0];
-    return message ? { ...message, lane } : null;
+  async function readSome(lane: Lane, count: number): Promise<HeldEntry[]> {
+    const reply = await redis.xReadGroup(group, config.consumerName, { key: keys.fanoutLanes[lane], id: '>' }, { COUNT: count });
+    return ((reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? []).map((m) => ({ ...m, lane }));
   }
 
   /**
-   * One entry at a time, small lane first (a small tweet then waits for at most the one chunk
-   * a worker is already writing), except that after SMALL_PER_BULK small entries in a row a
-   * waiting bulk chunk goes first. When both lanes are empty, waits on both at once.
+   * Small lane first (a small tweet then waits for at most the one chunk a worker is already
+   * writing), a few small entries at a time to spread the per-read cost; but after
+   * SMALL_PER_BULK small entries in a row a waiting bulk chunk goes first. When both lanes are
+   * empty, waits on both at once. An entry waiting in hand behind another is safe: should this
+   * worker stall, another may run it, which costs no attempt while this worker is alive.
    */
   async function readNew(): Promise<HeldEntry[]> {
     const order: readonly Lane[] = smallStreak >= SMALL_PER_BULK ? ['bulk', 'small'] : LANES;
     for (const lane of order) {
-      const entry = await readOne(lane);
-      if (entry) return [entry];
+      const entries = await readSome(lane, lane === 'small' ? SMALL_BATCH : 1);
+      if (entries.length > 0) return entries;
     }
     const reply = await reader.xReadGroup(
       group,

@@ -21,12 +21,14 @@ export type ChunkOutcome = 'complete' | 'stopped';
  * Throws when the chunk cannot be delivered; the caller decides whether to retry.
  */
 export async function fanOutChunk(redis: RedisClient, config: WorkerConfig, entry: FanoutEntry, options: FanOutOptions): Promise<ChunkOutcome> {
-  const [tweetSeq, authorId] = await redis.hmGet(keys.job(entry.job), ['tweetSeq', 'authorId']);
-  // A job that expired or never existed has nothing left to deliver.
-  if (!tweetSeq || !authorId) return 'complete';
-  // Recorded per chunk, before anything can fail; a job's attempts are its chunks' highest.
-  await redis.hSet(keys.job(entry.job), `attempt:${entry.lo}`, options.attempt);
-  const tweet = tweetView(await redis.hGetAll(keys.tweet(tweetSeq)));
+  const { tweet: tweetSeq, author: authorId } = entry;
+  // The attempt is recorded per chunk before anything can fail (a job's attempts are its
+  // chunks' highest); a job that expired or never existed is found missing by the first page.
+  const [, stored] = await Promise.all([
+    redis.hSet(keys.job(entry.job), `attempt:${entry.lo}`, options.attempt),
+    redis.hGetAll(keys.tweet(tweetSeq)),
+  ]);
+  const tweet = tweetView(stored);
   if (!tweet) throw new Error(`the tweet of job ${entry.job} no longer exists`);
 
   const timelineNewPayload = JSON.stringify({ tweet });

@@ -21,7 +21,7 @@ export type Lane = keyof typeof keys.fanoutLanes;
 
 /** Acks the failed entry and schedules its next try, in its own lane, in one MULTI. */
 export async function scheduleRetry(redis: RedisClient, lane: Lane, entryId: string, entry: FanoutEntry, nextAttempt: number, delayMs: number): Promise<void> {
-  const member = JSON.stringify({ lane, job: entry.job, lo: entry.lo, hi: entry.hi, attempt: String(nextAttempt), id: entryId });
+  const member = JSON.stringify({ ...entry, lane, attempt: String(nextAttempt), id: entryId });
   const stream = keys.fanoutLanes[lane];
   await redis
     .multi()
@@ -46,7 +46,6 @@ export interface GiveUpArgs {
 
 /** Dead-letters a chunk that ran out of attempts and fails its job; true when this call failed the job. */
 export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<boolean> {
-  const [tweetSeq, authorId] = await redis.hmGet(keys.job(a.entry.job), ['tweetSeq', 'authorId']);
   const failedNow = await giveUpScript.run(
     redis,
     [keys.job(a.entry.job), keys.fanoutLanes[a.lane], keys.deadLetterStream, keys.eventsStream, keys.backlog, keys.stats],
@@ -59,8 +58,8 @@ export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<bo
       a.entry.hi,
       a.attempts,
       a.error,
-      tweetIdFromSeq(tweetSeq ?? '0'),
-      authorId ?? '',
+      tweetIdFromSeq(a.entry.tweet),
+      a.entry.author,
       EVENTS_MAX_LEN,
       DEAD_LETTERS_MAX_LEN,
       JOB_RETENTION_S,

@@ -118,7 +118,7 @@ else
     if k < chunks then
       chunkHi = redis.call('ZRANGE', KEYS[5], k * chunkSize - 1, k * chunkSize - 1, 'WITHSCORES')[2]
     end
-    redis.call('XADD', lane, '*', 'job', jobId, 'lo', lo, 'hi', chunkHi)
+    redis.call('XADD', lane, '*', 'job', jobId, 'tweet', tweetSeq, 'author', ARGV[1], 'lo', lo, 'hi', chunkHi)
     lo = chunkHi
   end
 end

@@ -4,7 +4,7 @@
   Why Lua: moving an entry from the schedule to the stream must be one step, or two workers
   promoting at once could both enqueue it, or a crash between the two could drop it.
 
-  KEYS[1] retry schedule (sorted set: JSON {lane, job, lo, hi, attempt, id} scored by due time in ms)
+  KEYS[1] retry schedule (sorted set: JSON {lane, job, tweet, author, lo, hi, attempt, id} scored by due time in ms)
   KEYS[2] fan-out stream, small lane
   KEYS[3] fan-out stream, bulk lane
   ARGV[1] now, ms
@@ -20,7 +20,8 @@ for _, member in ipairs(due) do
   if entry.lane == 'bulk' then
     lane = KEYS[3]
   end
-  redis.call('XADD', lane, '*', 'job', entry.job, 'lo', entry.lo, 'hi', entry.hi, 'attempt', entry.attempt)
+  redis.call('XADD', lane, '*', 'job', entry.job, 'tweet', entry.tweet, 'author', entry.author,
+    'lo', entry.lo, 'hi', entry.hi, 'attempt', entry.attempt)
   redis.call('ZREM', KEYS[1], member)
 end
 return #due
