@@ -190,4 +190,21 @@ describe('fan-out', () => {
       await worker.close();
     }
   });
+
+  it('still delivers entries written before they named their tweet and author', async () => {
+    const author = await signUp(app, 'old_format');
+    await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 20 }).expect(200);
+    const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'from an older version' }).expect(202)).body;
+    const entries = (await redis.xRange(keys.fanoutLanes.small, '-', '+')) ?? [];
+    const mine = entries.find((e) => e.message.job === job.id)!;
+    await redis.xDel(keys.fanoutLanes.small, mine.id);
+    await redis.xAdd(keys.fanoutLanes.small, '*', { job: job.id, lo: mine.message.lo!, hi: mine.message.hi! });
+
+    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
+    try {
+      expect(await waitForJob(author.auth, job.id)).toMatchObject({ delivered: 20, total: 20 });
+    } finally {
+      await worker.close();
+    }
+  });
 });

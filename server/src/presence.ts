@@ -42,6 +42,7 @@ export function startPresence(redis: RedisClient, log: Logger): Presence {
     assert([...sockets.keys()]);
     await redis.zRemRangeByScore(keys.online, '-inf', redisNow());
   };
+  void refresh().catch(() => {});
   const timer = setInterval(() => void refresh().catch(() => {}), REFRESH_MS);
   timer.unref();
 

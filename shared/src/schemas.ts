@@ -109,12 +109,13 @@ export type TweetPage = z.infer<typeof tweetPageSchema>;
 /**
  * One entry of the fan-out stream: deliver tweet `tweet` of job `job` to the followers of
  * `author` whose follow sequence lies in (`lo`, `hi`]. `attempt` counts tries of this chunk so
- * far, when it has been retried. Workers validate entries with this before any work.
+ * far, when it has been retried. Entries written before `tweet` and `author` existed lack them;
+ * workers then read them from the job. Workers validate entries with this before any work.
  */
 export const fanoutEntrySchema = z.object({
   job: z.string().regex(/^[0-9]+$/),
-  tweet: z.string().regex(/^[0-9]+$/),
-  author: z.string().regex(/^[0-9]+$/),
+  tweet: z.string().regex(/^[0-9]+$/).optional(),
+  author: z.string().regex(/^[0-9]+$/).optional(),
   lo: z.string().regex(/^[0-9]+$/),
   hi: z.string().regex(/^[0-9]+$/),
   attempt: z.string().regex(/^[1-9][0-9]*$/).optional(),

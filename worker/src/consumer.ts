@@ -3,7 +3,7 @@ import { fanoutEntrySchema, keys, WORKER_ALIVE_MS, type FanoutEntry } from '@rip
 import { isRedisUnavailable, type Logger, type RedisClient } from '@ripple/shared/node';
 import type { WorkerConfig } from './config.js';
 import { fanOutChunk } from './fan-out.js';
-import { giveUpChunk, promoteDueRetries, retryDelayMs, scheduleRetry, type Lane } from './retries.js';
+import { claimStalledEntry, giveUpChunk, promoteDueRetries, retryDelayMs, scheduleRetry, type Lane } from './retries.js';
 
 interface StreamEntry {
   id: string;
@@ -36,14 +36,12 @@ const LANES: readonly Lane[] = ['small', 'bulk'];
 const laneOf = (stream: string): Lane => (stream === keys.fanoutLanes.bulk ? 'bulk' : 'small');
 /** Due retries are looked for at most this often. */
 const PROMOTE_INTERVAL_MS = 250;
-/** How often a worker records that it is alive, for the dashboard and for claim decisions. */
-const HEARTBEAT_INTERVAL_MS = 1000;
 /**
- * A worker that missed two heartbeats is taken for dead when its entries are claimed. Tighter
- * than the dashboard's WORKER_ALIVE_MS, so that with the default claim time a dead worker's
- * chunk is always counted as an attempt.
+ * How often a worker records that it is alive (for the dashboard and for claim decisions): at
+ * least four times per claim time, so that by the time a dead worker's entry can be claimed
+ * its heartbeat is at least two intervals old and it is judged dead.
  */
-const CLAIM_ALIVE_MS = 2 * HEARTBEAT_INTERVAL_MS;
+const heartbeatIntervalMs = (claimIdleMs: number) => Math.min(1000, claimIdleMs / 4);
 /**
  * Small entries a worker takes in a row before it serves a waiting bulk chunk: small tweets
  * come first, but a flood of them cannot starve a celebrity's fan-out.
@@ -75,6 +73,9 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   let groupReady = false;
   let smallStreak = 0;
   let lastAlive = 0;
+  const heartbeatMs = heartbeatIntervalMs(config.claimIdleMs);
+  /** A worker that missed two heartbeats is taken for dead when its entries are claimed. */
+  const aliveWindowMs = 2 * heartbeatMs;
 
   async function ensureGroup(): Promise<void> {
     if (groupReady) return;
@@ -90,14 +91,9 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   }
 
   async function markAlive(): Promise<void> {
-    if (Date.now() - lastAlive < HEARTBEAT_INTERVAL_MS) return;
+    if (Date.now() - lastAlive < heartbeatMs) return;
     lastAlive = Date.now();
     await redis.zAdd(keys.workers, { score: lastAlive, value: config.consumerName });
-  }
-
-  async function isAlive(consumer: string): Promise<boolean> {
-    const seen = await redis.zScore(keys.workers, consumer);
-    return seen !== null && seen >= Date.now() - CLAIM_ALIVE_MS;
   }
 
   /**
@@ -118,29 +114,20 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     }
   }
 
-  /** Claims one entry left pending too long, small lane first; see the loop's description. */
-  async function claimStalled(): Promise<HeldEntry[]> {
+  /**
+   * Takes over one entry left pending too long, small lane first (see the loop's description).
+   * Returns what to run now (nothing when the entry was requeued) and whether anything was taken.
+   */
+  async function claimStalled(): Promise<{ took: boolean; entries: HeldEntry[] }> {
     for (const lane of LANES) {
-      const stream = keys.fanoutLanes[lane];
-      const [candidate] = await redis.xPendingRange(stream, group, '-', '+', 1, { IDLE: config.claimIdleMs });
-      if (!candidate) continue;
-      // It was idle long enough when XPENDING looked; a heartbeat its owner sends in between does
-      // not undo that (the owner made no progress for claimIdleMs), hence no min-idle here.
-      const [claimed] = (await redis.xClaim(stream, group, config.consumerName, 0, candidate.id)).filter((m): m is StreamEntry => m !== null);
-      if (!claimed) continue; // acknowledged and deleted meanwhile
-      await redis.hIncrBy(keys.stats, 'claims', 1);
-      if (await isAlive(candidate.consumer)) return [{ ...claimed, lane }];
-      const attempt = attemptOf(claimed.message) + 1;
-      log.warn({ entryId: claimed.id, lane, attempt, from: candidate.consumer }, 'took over the chunk of a dead worker');
-      await redis
-        .multi()
-        .xAdd(stream, '*', { ...claimed.message, attempt: String(attempt) })
-        .xAck(stream, group, claimed.id)
-        .xDel(stream, claimed.id)
-        .exec();
-      return [];
+      const claim = await claimStalledEntry(redis, lane, config.consumerName, config.claimIdleMs, aliveWindowMs);
+      if (claim.outcome === 'alive') return { took: true, entries: [{ id: claim.id, message: claim.message, lane }] };
+      if (claim.outcome === 'requeued') {
+        log.warn({ entryId: claim.id, lane, attempt: claim.attempt }, 'took over the chunk of a dead worker');
+        return { took: true, entries: [] };
+      }
     }
-    return [];
+    return { took: false, entries: [] };
   }
 
   async function readSome(lane: Lane, count: number): Promise<HeldEntry[]> {
@@ -264,14 +251,18 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
             await promoteDueRetries(redis);
           }
           if (Date.now() - lastClaimCheck >= config.claimIdleMs / 2) {
-            inHand = await claimStalled();
+            const claimed = await claimStalled();
+            inHand = claimed.entries;
             // A dead worker may have left several entries: keep claiming until none is left.
-            lastClaimCheck = inHand.length > 0 ? 0 : Date.now();
+            lastClaimCheck = claimed.took ? 0 : Date.now();
           }
           if (inHand.length === 0) inHand = await readNew();
         }
         while (inHand.length > 0) {
           const held = inHand[0]!;
+          // Also after an outage, before going back to the entries in hand: a stale heartbeat
+          // would let another worker count them as an attempt.
+          await markAlive();
           await deliver(held);
           inHand.shift();
           smallStreak = held.lane === 'small' ? smallStreak + 1 : 0;
@@ -281,6 +272,9 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
         failures++;
         // A Redis that restarted without its data has lost the group too; make it again.
         if (err instanceof Error && err.message.startsWith('NOGROUP')) groupReady = false;
+        // Entries in hand are kept through an outage; after any other error they are let go
+        // (still pending), so the claim path counts attempts and ends in dead letters if need be.
+        if (!isRedisUnavailable(err)) inHand = [];
         const wait = Math.min(100 * 2 ** Math.min(failures, 5), 3000) * (0.5 + Math.random() / 2);
         if (isRedisUnavailable(err)) log.warn({ err: String(err), wait }, 'redis unavailable; retrying');
         else log.error({ err }, 'fan-out loop failed; retrying');

@@ -20,6 +20,8 @@ export interface DeliverPageArgs {
   timelineNewPayload: string;
   lo: string;
   hi: string;
+  /** Which try of this chunk this is, from 1. */
+  attempt: number;
   pageSize: number;
   timelineMax: number;
   progressIntervalMs: number;
@@ -48,6 +50,7 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
       FANOUT_DURATION_BUCKETS_MS.join(','),
       RECENT_FANOUTS_KEPT,
       timelineTrimAt(a.timelineMax),
+      a.attempt,
     ],
   )) as [PageState, number, number];
   return { state: reply[0], delivered: Number(reply[1]), total: Number(reply[2]) };

@@ -21,14 +21,14 @@ export type ChunkOutcome = 'complete' | 'stopped';
  * Throws when the chunk cannot be delivered; the caller decides whether to retry.
  */
 export async function fanOutChunk(redis: RedisClient, config: WorkerConfig, entry: FanoutEntry, options: FanOutOptions): Promise<ChunkOutcome> {
-  const { tweet: tweetSeq, author: authorId } = entry;
-  // The attempt is recorded per chunk before anything can fail (a job's attempts are its
-  // chunks' highest); a job that expired or never existed is found missing by the first page.
-  const [, stored] = await Promise.all([
-    redis.hSet(keys.job(entry.job), `attempt:${entry.lo}`, options.attempt),
-    redis.hGetAll(keys.tweet(tweetSeq)),
-  ]);
-  const tweet = tweetView(stored);
+  // Entries name their tweet and author; those written before they did are looked up in the job.
+  let { tweet: tweetSeq, author: authorId } = entry;
+  if (!tweetSeq || !authorId) {
+    [tweetSeq, authorId] = (await redis.hmGet(keys.job(entry.job), ['tweetSeq', 'authorId'])) as [string | undefined, string | undefined];
+    // A job that expired or never existed has nothing left to deliver.
+    if (!tweetSeq || !authorId) return 'complete';
+  }
+  const tweet = tweetView(await redis.hGetAll(keys.tweet(tweetSeq)));
   if (!tweet) throw new Error(`the tweet of job ${entry.job} no longer exists`);
 
   const timelineNewPayload = JSON.stringify({ tweet });
@@ -42,6 +42,7 @@ export async function fanOutChunk(redis: RedisClient, config: WorkerConfig, entr
       timelineNewPayload,
       lo: entry.lo,
       hi: entry.hi,
+      attempt: options.attempt,
       pageSize: config.pageSize,
       timelineMax: config.timelineMax,
       progressIntervalMs: config.progressIntervalMs,

@@ -2,6 +2,7 @@ import { EVENTS_MAX_LEN, JOB_RETENTION_S, keys, tweetIdFromSeq, type FanoutEntry
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const promoteScript = loadLuaScript(new URL('./lua/promote-retries.lua', import.meta.url));
+const claimScript = loadLuaScript(new URL('./lua/claim-stalled.lua', import.meta.url));
 const giveUpScript = loadLuaScript(new URL('./lua/give-up-chunk.lua', import.meta.url));
 
 /** Dead letters are for a person to read; the stream keeps roughly this many. */
@@ -36,6 +37,28 @@ export async function promoteDueRetries(redis: RedisClient, now = Date.now()): P
   return Number(await promoteScript.run(redis, [keys.retrySchedule, keys.fanoutLanes.small, keys.fanoutLanes.bulk], [now, 100]));
 }
 
+export type ClaimResult =
+  | { outcome: 'none' }
+  | { outcome: 'alive'; id: string; message: Record<string, string> }
+  | { outcome: 'requeued'; id: string; attempt: number };
+
+/** Takes over one entry pending longer than `minIdleMs` in `lane`; the only caller of claim-stalled.lua. */
+export async function claimStalledEntry(redis: RedisClient, lane: Lane, consumer: string, minIdleMs: number, aliveWindowMs: number): Promise<ClaimResult> {
+  const reply = (await claimScript.run(
+    redis,
+    [keys.fanoutLanes[lane], keys.workers, keys.stats],
+    [keys.fanoutGroup, consumer, minIdleMs, Date.now(), aliveWindowMs],
+  )) as [string, string?, unknown?];
+  if (reply[0] === 'alive') {
+    const flat = reply[2] as string[];
+    const message: Record<string, string> = {};
+    for (let i = 0; i + 1 < flat.length; i += 2) message[flat[i]!] = flat[i + 1]!;
+    return { outcome: 'alive', id: String(reply[1]), message };
+  }
+  if (reply[0] === 'requeued') return { outcome: 'requeued', id: String(reply[1]), attempt: Number(reply[2]) };
+  return { outcome: 'none' };
+}
+
 export interface GiveUpArgs {
   lane: Lane;
   entryId: string;
@@ -58,8 +81,8 @@ export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<bo
       a.entry.hi,
       a.attempts,
       a.error,
-      tweetIdFromSeq(a.entry.tweet),
-      a.entry.author,
+      tweetIdFromSeq(a.entry.tweet ?? (await redis.hGet(keys.job(a.entry.job), 'tweetSeq')) ?? '0'),
+      a.entry.author ?? (await redis.hGet(keys.job(a.entry.job), 'authorId')) ?? '',
       EVENTS_MAX_LEN,
       DEAD_LETTERS_MAX_LEN,
       JOB_RETENTION_S,

@@ -43,18 +43,24 @@
   ARGV[15] histogram bucket upper bounds in ms, comma-separated, ascending
   ARGV[16] recent fan-out durations kept
   ARGV[17] timeline length at which it is trimmed back to TIMELINE_MAX
+  ARGV[18] attempt number of this chunk, recorded as the job's attempt:<chunk start>
 
   Returns {state, delivered, total}, state being
     "more"        the chunk has more followers to deliver
     "chunk-done"  this chunk is complete (now or earlier); other chunks may remain
     "job-done"    this call completed the whole job
-    "missing"     no such job (expired or never existed)
+    "missing"     no such job (expired, never existed, or an entry from a data set Redis lost:
+                  a job of that id for another tweet is not this entry's job)
 ]]
 
+local attemptField = 'attempt:' .. ARGV[2]
 local job = redis.call('HMGET', KEYS[1], 'status', 'total', 'delivered', 'enqueuedAt',
-  'lastProgressAt', 'lastProgressDelivered', ARGV[1])
-if not job[1] then
+  'lastProgressAt', 'lastProgressDelivered', ARGV[1], 'tweetSeq', attemptField)
+if not job[1] or job[8] ~= ARGV[7] then
   return {'missing', 0, 0}
+end
+if job[9] ~= ARGV[18] then
+  redis.call('HSET', KEYS[1], attemptField, ARGV[18])
 end
 local total = tonumber(job[2])
 local delivered = tonumber(job[3])

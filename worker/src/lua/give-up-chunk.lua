@@ -45,7 +45,7 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[12], '*', 'job', ARGV[4], 'lo', 
 if not job[1] then
   return 0
 end
-redis.call('HSET', KEYS[1], ARGV[3], 'done')
+redis.call('HSET', KEYS[1], ARGV[3], 'done', 'attempt:' .. ARGV[5], ARGV[7])
 
 local time = redis.call('TIME')
 local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)

@@ -20,8 +20,15 @@ for _, member in ipairs(due) do
   if entry.lane == 'bulk' then
     lane = KEYS[3]
   end
-  redis.call('XADD', lane, '*', 'job', entry.job, 'tweet', entry.tweet, 'author', entry.author,
-    'lo', entry.lo, 'hi', entry.hi, 'attempt', entry.attempt)
+  -- Only the fields the entry has: older entries lack tweet and author, and XADD takes no nil.
+  local fields = {}
+  for _, name in ipairs({'job', 'tweet', 'author', 'lo', 'hi', 'attempt'}) do
+    if type(entry[name]) == 'string' then
+      fields[#fields + 1] = name
+      fields[#fields + 1] = entry[name]
+    end
+  end
+  redis.call('XADD', lane, '*', unpack(fields))
   redis.call('ZREM', KEYS[1], member)
 end
 return #due

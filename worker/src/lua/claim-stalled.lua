@@ -1,0 +1,59 @@
+--[[
+  claim-stalled: take over one entry that has waited in another consumer's hands for too long.
+
+  Why Lua: finding the entry, claiming it, judging whether its worker is alive and, if not,
+  requeueing it with the attempt counted must be one step. Done apart, several workers could
+  claim the same entry and each requeue a copy, or a crash between claim and requeue could
+  lose the count.
+
+  A worker is alive when its heartbeat (ripple:workers, ms on the workers' clocks, which are
+  assumed to agree to within a fraction of the alive window) is recent. Taking an entry from a
+  live but stalled worker just runs it (each page is safe to race) and costs no attempt; taking
+  it from a dead one requeues it with attempt + 1, so a chunk that kills every worker that runs
+  it ends in dead letters.
+
+  KEYS[1] fan-out lane (stream)
+  KEYS[2] worker heartbeats (sorted set: consumer name → last heartbeat, ms)
+  KEYS[3] stats counters (claims)
+  ARGV[1] consumer group
+  ARGV[2] this consumer's name
+  ARGV[3] minimum idle time, ms
+  ARGV[4] now, ms
+  ARGV[5] alive window, ms
+
+  Returns {"none"} | {"alive", id, fields} (claimed; run it) | {"requeued", newId, attempt}
+]]
+
+local pending = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', '+', 1)
+if #pending == 0 then
+  return {'none'}
+end
+local id, owner = pending[1][1], pending[1][2]
+local claimed = redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[2], ARGV[3], id)
+if #claimed == 0 or not claimed[1] then
+  return {'none'}
+end
+local fields = claimed[1][2]
+redis.call('HINCRBY', KEYS[3], 'claims', 1)
+
+local seen = redis.call('ZSCORE', KEYS[2], owner)
+if seen and tonumber(seen) >= tonumber(ARGV[4]) - tonumber(ARGV[5]) then
+  return {'alive', id, fields}
+end
+
+local attempt = 1
+local args = {}
+for i = 1, #fields, 2 do
+  if fields[i] == 'attempt' then
+    attempt = tonumber(fields[i + 1]) or 1
+  else
+    args[#args + 1] = fields[i]
+    args[#args + 1] = fields[i + 1]
+  end
+end
+args[#args + 1] = 'attempt'
+args[#args + 1] = tostring(attempt + 1)
+local newId = redis.call('XADD', KEYS[1], '*', unpack(args))
+redis.call('XACK', KEYS[1], ARGV[1], id)
+redis.call('XDEL', KEYS[1], id)
+return {'requeued', newId, attempt + 1}
