@@ -31,6 +31,7 @@
  * Every latency is measured from the tweet's intended send time of the open-loop schedule,
  * never from when it happened to be sent, so a server stall cannot hide (coordinated omission).
  */
+import type { LoadTestOptions } from './options.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MEASURES, type MeasureName } from './delivery-tracker.js';
@@ -39,17 +40,7 @@ import type { SeriesPoint } from './server-sampler.js';
 import { renderHtmlReport } from './html-report.js';
 
 /** The run's settings as the report records them. */
-export interface ReportConfig {
-  url: string;
-  authors: number;
-  followers: number;
-  online: number;
-  rate: number;
-  durationS: number;
-  drainTimeoutS: number;
-  celebrityFollowers: number;
-  celebrityPosts: number;
-  maxTries: number;
+export interface ReportConfig extends Omit<LoadTestOptions, 'out'> {
   runId: string;
   startedAt: string;
 }
