@@ -281,6 +281,18 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
         await delay(wait);
       }
     }
+    // Stopped while entries were in hand (during an outage): hand them back if Redis allows, so
+    // they need not wait to be claimed; if it does not, they stay pending and are claimed later.
+    for (const held of inHand) {
+      const stream = keys.fanoutLanes[held.lane];
+      await redis
+        .multi()
+        .xAdd(stream, '*', held.message)
+        .xAck(stream, group, held.id)
+        .xDel(stream, held.id)
+        .exec()
+        .catch(() => {});
+    }
   }
 
   const finished = run().finally(() => redis.zRem(keys.workers, config.consumerName).catch(() => {}));
