@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { connectRedis, createLogger, createRedisClient } from '@ripple/shared/node';
+import { connectRedis, createLogger, createRedisClient, stopOnSignals } from '@ripple/shared/node';
 import { readServerConfig } from './config.js';
 import { createRippleServer } from './server.js';
 
@@ -15,17 +15,13 @@ const server = await createRippleServer({ redis, reader, config, log });
 const url = await server.listen(config.port);
 log.info({ url, redis: config.redisUrl }, `Ripple listening on http://localhost:${config.port}`);
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'stopping: closing sockets and finishing in-flight requests');
+stopOnSignals({
+  log,
+  stopping: 'stopping: closing sockets and finishing in-flight requests',
   // In-flight requests get a few seconds; then the process goes anyway.
-  setTimeout(() => process.exit(1), 5000).unref();
-  await server.close();
-  await Promise.allSettled([redis.close(), reader.close()]);
-  log.info('server stopped');
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+  graceMs: 5000,
+  async stop() {
+    await server.close();
+    await Promise.allSettled([redis.close(), reader.close()]);
+  },
+});

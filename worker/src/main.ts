@@ -1,4 +1,4 @@
-import { connectRedis, createLogger, createRedisClient } from '@ripple/shared/node';
+import { connectRedis, createLogger, createRedisClient, stopOnSignals } from '@ripple/shared/node';
 import { readWorkerConfig } from './config.js';
 import { startConsumer } from './consumer.js';
 
@@ -14,17 +14,13 @@ await Promise.all([connectRedis(redis, onRedisError), connectRedis(reader, onRed
 const consumer = startConsumer({ reader, redis, config, log });
 log.info({ consumer: config.consumerName, redis: config.redisUrl }, 'worker started');
 
-let stopping = false;
-async function shutdown(signal: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  log.info({ signal }, 'stopping: finishing the current page and handing back the chunk');
+stopOnSignals({
+  log,
+  stopping: 'stopping: finishing the current page and handing back the chunk',
   // A Redis that hangs must not keep the worker alive: its chunk stays pending and is claimed.
-  setTimeout(() => process.exit(1), 8000).unref();
-  await consumer.stop();
-  await Promise.allSettled([redis.close(), reader.close()]);
-  log.info('worker stopped');
-  process.exit(0);
-}
-process.on('SIGTERM', () => void shutdown('SIGTERM'));
-process.on('SIGINT', () => void shutdown('SIGINT'));
+  graceMs: 8000,
+  async stop() {
+    await consumer.stop();
+    await Promise.allSettled([redis.close(), reader.close()]);
+  },
+});

@@ -1,3 +1,4 @@
 export * from './redis-client.js';
 export * from './lua-script.js';
 export * from './logger.js';
+export * from './shutdown.js';
