@@ -1,5 +1,5 @@
 import { EVENTS_MAX_LEN, JOB_RETENTION_S, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
-import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { hashFromFlat, loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const promoteScript = loadLuaScript(new URL('./lua/promote-retries.lua', import.meta.url));
 const claimScript = loadLuaScript(new URL('./lua/claim-stalled.lua', import.meta.url));
@@ -50,10 +50,7 @@ export async function claimStalledEntry(redis: RedisClient, lane: Lane, consumer
     [keys.fanoutGroup, consumer, minIdleMs, Date.now(), aliveWindowMs],
   )) as [string, string?, unknown?];
   if (reply[0] === 'alive') {
-    const flat = reply[2] as string[];
-    const message: Record<string, string> = {};
-    for (let i = 0; i + 1 < flat.length; i += 2) message[flat[i]!] = flat[i + 1]!;
-    return { outcome: 'alive', id: String(reply[1]), message };
+    return { outcome: 'alive', id: String(reply[1]), message: hashFromFlat(reply[2]) };
   }
   if (reply[0] === 'requeued') return { outcome: 'requeued', id: String(reply[1]), attempt: Number(reply[2]) };
   return { outcome: 'none' };

@@ -1,5 +1,5 @@
 import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, jobView, keys, timelineTrimAt, tweetView, TWEET_ID_DIGITS, type Job, type Tweet } from '@ripple/shared';
-import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { hashFromFlat, loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url));
 
@@ -18,13 +18,6 @@ export type AdmitResult =
   | { outcome: 'overloaded'; backlog: number }
   | { outcome: 'no-user' };
 
-/** A flat HGETALL reply from Lua ([field, value, …]) as an object. */
-function fields(flat: unknown): Record<string, string> {
-  const list = flat as string[];
-  const out: Record<string, string> = {};
-  for (let i = 0; i + 1 < list.length; i += 2) out[list[i]!] = list[i + 1]!;
-  return out;
-}
 
 /**
  * Stores the tweet, puts it in the author's timeline and enqueues its fan-out job in one atomic
@@ -67,8 +60,8 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
   )) as [string, ...unknown[]];
   if (reply[0] === 'overloaded') return { outcome: 'overloaded', backlog: Number(reply[1]) };
   if (reply[0] === 'no-user') return { outcome: 'no-user' };
-  const tweet = tweetView(fields(reply[3]));
-  const job = jobView(fields(reply[4]));
+  const tweet = tweetView(hashFromFlat(reply[3]));
+  const job = jobView(hashFromFlat(reply[4]));
   if (!tweet || !job) throw new Error(`admitted tweet ${String(reply[1])} / job ${String(reply[2])} not readable`);
   return { outcome: reply[0] as 'new' | 'dup', tweet, job };
 }

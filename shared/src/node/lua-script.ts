@@ -8,6 +8,14 @@ export interface LuaScript {
   run(client: RedisClient, keys: readonly string[], args: readonly (string | number)[]): Promise<unknown>;
 }
 
+/** A Redis hash as a Lua script returns it (flat: field, value, field, value, …) as an object. */
+export function hashFromFlat(flat: unknown): Record<string, string> {
+  const list = flat as string[];
+  const hash: Record<string, string> = {};
+  for (let i = 0; i + 1 < list.length; i += 2) hash[list[i]!] = list[i + 1]!;
+  return hash;
+}
+
 export function loadLuaScript(url: URL): LuaScript {
   const source = readFileSync(url, 'utf8');
   const sha = createHash('sha1').update(source).digest('hex');
