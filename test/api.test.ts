@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { Server } from 'node:http';
 import { keys, type Job, type Tweet } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
@@ -8,7 +8,7 @@ import { createTestApp, signUp } from './support/ripple.js';
 import { createTokens } from '../server/src/tokens.js';
 
 let redisServer: TestRedis;
-let app: Express;
+let app: Server;
 let redis: RedisClient;
 let close: () => Promise<unknown>;
 

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import type { Express } from 'express';
+import type { Server } from 'node:http';
 import { keys, seqFromTweetId, timelineTrimAt, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { createTestApp, signUp, startTestWorker } from './support/ripple.js';
 
 let redisServer: TestRedis;
-let app: Express;
+let app: Server;
 let redis: RedisClient;
 let closeApp: () => Promise<unknown>;
 

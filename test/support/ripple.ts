@@ -1,13 +1,9 @@
 import request from 'supertest';
-import type { Express } from 'express';
+import type { Server } from 'node:http';
 import { createLogger, createRedisClient, type RedisClient } from '@ripple/shared/node';
 import type { AuthResponse } from '@ripple/shared';
-import { createApp } from '../../server/src/app.js';
 import { readServerConfig, type ServerConfig } from '../../server/src/config.js';
-import { createMetrics } from '../../server/src/metrics.js';
 import { createRippleServer, type RippleServer } from '../../server/src/server.js';
-import { startStatsSampler } from '../../server/src/stats-sampler.js';
-import { createTokens, loadTokenKeys } from '../../server/src/tokens.js';
 import { readWorkerConfig, type WorkerConfig } from '../../worker/src/config.js';
 import { startConsumer, type FanoutConsumer } from '../../worker/src/consumer.js';
 
@@ -20,22 +16,20 @@ export async function connectedClient(url: string, commandTimeoutMs?: number): P
   return client;
 }
 
-/** The Express app alone, for Supertest, wired to a real Redis. */
+/**
+ * A server node built exactly as `npm run server` builds it, not listening: Supertest starts it
+ * on a free port per request. `redis` is a spare connection for the test's own checks.
+ */
 export async function createTestApp(redisUrl: string, overrides: Partial<ServerConfig> = {}) {
-  const redis = await connectedClient(redisUrl);
+  const [redis, serverRedis, reader] = await Promise.all([connectedClient(redisUrl), connectedClient(redisUrl), connectedClient(redisUrl)]);
   const config = { ...readServerConfig({}), redisUrl, ...overrides };
-  let tokenKeys = await loadTokenKeys(redis, config.tokenSecret);
-  redis.on('ready', () => void loadTokenKeys(redis, config.tokenSecret).then((fresh) => (tokenKeys = fresh)));
-  const tokens = createTokens(() => tokenKeys, config.tokenTtlMs);
-  const stats = startStatsSampler(redis);
-  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), stats, log });
+  const server = await createRippleServer({ redis: serverRedis, reader, config, log });
   return {
-    app,
+    app: server.httpServer,
     redis,
-    tokens,
-    close: () => {
-      stats.stop();
-      return redis.close();
+    async close() {
+      await server.close();
+      await Promise.allSettled([redis.close(), serverRedis.close(), reader.close()]);
     },
   };
 }
@@ -73,7 +67,7 @@ export async function startTestWorker(redisUrl: string, overrides: Partial<Worke
 }
 
 /** Signs up a user through the API; returns the user and a bearer header. */
-export async function signUp(app: Express | string, handle: string, password = 'correct horse') {
+export async function signUp(app: Server | string, handle: string, password = 'correct horse') {
   const res = await request(app).post('/api/users').send({ handle, password }).expect(201);
   const body = res.body as AuthResponse;
   return { ...body, auth: { Authorization: `Bearer ${body.token}` } };
