@@ -18,7 +18,9 @@ import { keys, type FanoutDone } from '@ripple/shared';
 import { connectedClient } from '../test/support/ripple.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from '../test/support/processes.js';
-import { addFollowers, openSocket, postTweet, readJob, signUpVia, type ClientSocket } from '../test/support/http-api.js';
+import { addFollowers, openSocket, postTweet, type ClientSocket } from '../test/support/http-api.js';
+import { waitForDelivered } from '../test/support/jobs.js';
+import { signUp } from '../test/support/users.js';
 import { redisZaddOpsPerSecond } from './redis-yardstick.js';
 
 const { values } = parseArgs({
@@ -104,7 +106,7 @@ const memory: { followers: number; timelines: string; bytesPerTimeline: { mean: 
 const recovery: { followers: number; killedAtDelivered: number; killToDoneMs: number }[] = [];
 try {
   for (const followers of followerCounts) {
-    const author = await signUpVia(server.url, `bench_${Date.now().toString(36)}`);
+    const author = await signUp(server.url, `bench_${Date.now().toString(36)}`);
     await addFollowers(server.url, author.token, followers);
     const socket = await openSocket(server.url, author.token);
     for (const mode of timelineModes) {
@@ -135,14 +137,13 @@ try {
     socket.close();
 
     if (values.kill) {
-      const poster = await signUpVia(server.url, `benchk_${Date.now().toString(36)}`);
+      const poster = await signUp(server.url, `benchk_${Date.now().toString(36)}`);
       await addFollowers(server.url, poster.token, followers);
       const posterSocket = await openSocket(server.url, poster.token);
       const victim = await spawnWorker(redisServer.url, workerEnv);
       const { job } = await postTweet(server.url, poster.token, 'bench: worker killed');
       const done = doneOf(posterSocket, job.id);
-      let delivered = 0;
-      while ((delivered = (await readJob(server.url, poster.token, job.id))?.delivered ?? 0) < followers / 10) await new Promise((r) => setTimeout(r, 2));
+      const { delivered } = await waitForDelivered(server.url, poster.token, job.id, followers / 10, { intervalMs: 2, timeoutMs: 60_000 });
       await victim.stop('SIGKILL');
       const killedAt = performance.now();
       const rescuer = await spawnWorker(redisServer.url, workerEnv);

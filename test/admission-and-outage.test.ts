@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { keys } from '@ripple/shared';
 import { startRedis, type TestRedis } from './support/redis-server.js';
-import { createTestApp, signUp, startTestWorker } from './support/ripple.js';
+import { createTestApp, startTestWorker } from './support/ripple.js';
+import { signUp } from './support/users.js';
 
 let redisServer: TestRedis;
 beforeAll(async () => {

@@ -4,7 +4,8 @@ import type { Server } from 'node:http';
 import { keys, type Job, type Tweet } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
-import { createTestApp, signUp } from './support/ripple.js';
+import { createTestApp } from './support/ripple.js';
+import { signUp } from './support/users.js';
 import { createTokens } from '../server/src/tokens.js';
 
 let redisServer: TestRedis;

@@ -1,9 +1,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { keys, seqFromTweetId, type FanoutDone, type FanoutFailed, type FanoutProgress, type Job } from '@ripple/shared';
+import { keys, seqFromTweetId, type FanoutDone, type FanoutFailed, type FanoutProgress } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
-import { addFollowers, openSocket, postTweet, readJob, recordEvents, signUpVia, type ClientSocket } from './support/http-api.js';
+import { addFollowers, openSocket, postTweet, recordEvents, type ClientSocket } from './support/http-api.js';
+import { readJob, waitForDelivered, waitForJob } from './support/jobs.js';
+import { signUp } from './support/users.js';
 import { connectedClient } from './support/ripple.js';
 import { expectEveryFollowerHasEachOnce } from './support/timelines.js';
 
@@ -36,22 +38,10 @@ async function stack(options: { appendOnly?: boolean; server?: Record<string, st
   return { redisServer, server, redis, worker };
 }
 
-async function waitForStatus(base: string, token: string, jobId: string, status: Job['status'], timeout = 60_000): Promise<Job> {
-  let job: Job | null = null;
-  await expect
-    .poll(async () => (job = await readJob(base, token, jobId))?.status, { timeout, interval: 50 })
-    .toBe(status);
-  return job!;
-}
-
-async function waitForDelivered(base: string, token: string, jobId: string, atLeast: number): Promise<void> {
-  await expect.poll(async () => (await readJob(base, token, jobId))?.delivered ?? 0, { timeout: 30_000, interval: 5 }).toBeGreaterThanOrEqual(atLeast);
-}
-
 describe('a worker that dies', () => {
   it('SIGKILLed mid-way through a 200 000-follower fan-out: another worker finishes it, every follower once', async () => {
     const { server, redis, worker } = await stack();
-    const author = await signUpVia(server.url, 'killed_mid_way');
+    const author = await signUp(server.url, 'killed_mid_way');
     await addFollowers(server.url, author.token, 200_000);
     const victim = await worker({ FANOUT_PAGE_SIZE: '200' });
     const { tweet, job } = await postTweet(server.url, author.token, 'survives a SIGKILL');
@@ -62,7 +52,7 @@ describe('a worker that dies', () => {
     expect(stoppedAt.delivered).toBeLessThan(200_000);
 
     await worker();
-    const done = await waitForStatus(server.url, author.token, job.id, 'done');
+    const done = await waitForJob(server.url, author.token, job.id, 'done');
     expect(done).toMatchObject({ delivered: 200_000, total: 200_000, error: null });
     expect(await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(tweet.id)])).toBe(200_000);
     expect(Number(await redis.get(keys.backlog))).toBe(0);
@@ -70,7 +60,7 @@ describe('a worker that dies', () => {
 
   it('SIGTERMed mid-way: exits 0 within a few seconds, and nothing is lost', async () => {
     const { server, redis, worker } = await stack();
-    const author = await signUpVia(server.url, 'terminated');
+    const author = await signUp(server.url, 'terminated');
     await addFollowers(server.url, author.token, 200_000);
     const leaving = await worker({ FANOUT_PAGE_SIZE: '200' });
     const { tweet, job } = await postTweet(server.url, author.token, 'survives a SIGTERM');
@@ -81,7 +71,7 @@ describe('a worker that dies', () => {
     expect((await readJob(server.url, author.token, job.id))!.delivered).toBeLessThan(200_000);
 
     await worker();
-    expect((await waitForStatus(server.url, author.token, job.id, 'done')).delivered).toBe(200_000);
+    expect((await waitForJob(server.url, author.token, job.id, 'done')).delivered).toBe(200_000);
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(tweet.id)]);
   });
 });
@@ -93,7 +83,7 @@ describe('workers racing', () => {
     // workers all the time, and run twice and concurrently.
     const chunkSize = String(200_000 / (count - 1));
     const { server, redis, worker } = await stack({ server: { FANOUT_CHUNK_SIZE: chunkSize } });
-    const author = await signUpVia(server.url, `racing_${count}`);
+    const author = await signUp(server.url, `racing_${count}`);
     await addFollowers(server.url, author.token, 200_000);
     const socket = await openSocket(server.url, author.token);
     started.sockets.push(socket);
@@ -102,7 +92,7 @@ describe('workers racing', () => {
       Array.from({ length: count }, () => worker({ FANOUT_CLAIM_IDLE_MS: '2', FANOUT_PAGE_SIZE: '25000', FANOUT_MAX_ATTEMPTS: '1000' })),
     );
     const { tweet, job } = await postTweet(server.url, author.token, `raced by ${count}`);
-    const done = await waitForStatus(server.url, author.token, job.id, 'done');
+    const done = await waitForJob(server.url, author.token, job.id, 'done');
     expect(done.delivered).toBe(200_000);
     expect(Number(await redis.hGet(keys.stats, 'claims')), 'chunks were taken over and run again').toBeGreaterThan(0);
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(tweet.id)]);
@@ -121,7 +111,7 @@ describe('workers racing', () => {
 describe('Redis dying', () => {
   it('SIGKILLed with jobs queued and a fan-out running: after a restart from its AOF, every accepted tweet is delivered', async () => {
     const { redisServer, server, redis, worker } = await stack({ appendOnly: true });
-    const authors = await Promise.all([1, 2, 3].map((i) => signUpVia(server.url, `aof_author_${i}`)));
+    const authors = await Promise.all([1, 2, 3].map((i) => signUp(server.url, `aof_author_${i}`)));
     for (const a of authors) await addFollowers(server.url, a.token, 40_000);
     await Promise.all([worker({ FANOUT_PAGE_SIZE: '200' }), worker({ FANOUT_PAGE_SIZE: '200' })]);
 
@@ -138,7 +128,7 @@ describe('Redis dying', () => {
     await redisServer.restart();
 
     for (const { author, jobId } of accepted) {
-      expect((await waitForStatus(server.url, author.token, jobId, 'done')).delivered).toBe(40_000);
+      expect((await waitForJob(server.url, author.token, jobId, 'done')).delivered).toBe(40_000);
     }
     await redis.close().catch(() => {});
     const fresh = await connectedClient(redisServer.url);
@@ -154,8 +144,8 @@ describe('Redis dying', () => {
 describe('a poison chunk', () => {
   it('is retried with backoff, then dead-lettered and its job failed, while other jobs flow', async () => {
     const { server, redis, worker } = await stack();
-    const poisoned = await signUpVia(server.url, 'poisoned');
-    const healthy = await signUpVia(server.url, 'healthy');
+    const poisoned = await signUp(server.url, 'poisoned');
+    const healthy = await signUp(server.url, 'healthy');
     await addFollowers(server.url, poisoned.token, 100);
     await addFollowers(server.url, healthy.token, 100);
     const socket = await openSocket(server.url, poisoned.token);
@@ -168,10 +158,10 @@ describe('a poison chunk', () => {
     await worker({ FANOUT_MAX_ATTEMPTS: '3', FANOUT_RETRY_BASE_MS: '200' });
     const good = await postTweet(server.url, healthy.token, 'this one flows');
 
-    expect((await waitForStatus(server.url, healthy.token, good.job.id, 'done', 5_000)).delivered).toBe(100);
+    expect((await waitForJob(server.url, healthy.token, good.job.id, 'done', { timeoutMs: 5_000 })).delivered).toBe(100);
     expect((await readJob(server.url, poisoned.token, bad.job.id))!.status).not.toBe('failed');
 
-    const failed = await waitForStatus(server.url, poisoned.token, bad.job.id, 'failed', 20_000);
+    const failed = await waitForJob(server.url, poisoned.token, bad.job.id, 'failed', { timeoutMs: 20_000 });
     expect(failed.attempts).toBe(3);
     expect(failed.error).toMatch(/after 3 attempts.*no longer exists/);
     const dead = (await redis.xRange(keys.deadLetterStream, '-', '+')) ?? [];
@@ -188,7 +178,7 @@ describe('a poison chunk', () => {
 describe('a server that is told to stop', () => {
   it('answers the request in flight, then exits 0', async () => {
     const { server } = await stack();
-    const author = await signUpVia(server.url, 'last_request');
+    const author = await signUp(server.url, 'last_request');
     const inFlight = fetch(`${server.url}/api/me/followers/synthetic`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${author.token}` },

@@ -4,7 +4,9 @@ import type { Server } from 'node:http';
 import { keys, seqFromTweetId, timelineTrimAt, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
-import { createTestApp, signUp, startTestWorker } from './support/ripple.js';
+import { createTestApp, startTestWorker } from './support/ripple.js';
+import { signUp } from './support/users.js';
+import { waitForJob } from './support/jobs.js';
 
 let redisServer: TestRedis;
 let app: Server;
@@ -19,20 +21,6 @@ afterAll(async () => {
   await closeApp();
   await redisServer.stop();
 });
-
-async function waitForJob(auth: Record<string, string>, jobId: string): Promise<Job> {
-  let job: Job | undefined;
-  await expect
-    .poll(
-      async () => {
-        job = (await request(app).get(`/api/jobs/${jobId}`).set(auth)).body.job as Job;
-        return job.status;
-      },
-      { timeout: 30_000, interval: 50 },
-    )
-    .toBe('done');
-  return job!;
-}
 
 /** Every event the workers published, in order, as [event, to, payload]. */
 async function publishedEvents(): Promise<{ event: string; to: string; payload: Record<string, unknown> }[]> {
@@ -50,7 +38,7 @@ describe('fan-out', () => {
         tweet: Tweet;
         job: Job;
       };
-      const finished = await waitForJob(author.auth, job.id);
+      const finished = await waitForJob(app, author.token, job.id);
       expect(finished).toMatchObject({ delivered: 10_000, total: 10_000, attempts: 1, error: null });
       expect(finished.startedAt).not.toBeNull();
       expect(finished.finishedAt).not.toBeNull();
@@ -97,7 +85,7 @@ describe('fan-out', () => {
         startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
       ]);
       workers.push(...racing);
-      const finished = await waitForJob(author.auth, job.id);
+      const finished = await waitForJob(app, author.token, job.id);
       expect(finished.delivered).toBe(3_000);
       const seq = String(seqFromTweetId(tweet.id));
       const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
@@ -127,7 +115,7 @@ describe('fan-out', () => {
         ids.push(body.tweet.id);
         lastJob = body.job.id;
       }
-      await waitForJob(author.auth, lastJob);
+      await waitForJob(app, author.token, lastJob);
       await expect.poll(async () => (await request(app).get('/api/timeline').set(reader.auth)).body.tweets.length, { timeout: 10_000 }).toBe(5);
       const timeline = (await request(app).get('/api/timeline').set(reader.auth)).body.tweets as Tweet[];
       expect(timeline.map((t) => t.id)).toEqual(ids.slice(3).reverse());
@@ -146,7 +134,7 @@ describe('fan-out', () => {
       const author = await signUp(app, 'after_poison');
       await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 10 }).expect(200);
       const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'still flows' }).expect(202)).body;
-      expect((await waitForJob(author.auth, job.id)).delivered).toBe(10);
+      expect((await waitForJob(app, author.token, job.id)).delivered).toBe(10);
       const dead = (await redis.xRange(keys.deadLetterStream, '-', '+')) ?? [];
       expect(dead.map((d) => d.message.job)).toContain('not-a-number');
     } finally {
@@ -165,7 +153,7 @@ describe('fan-out', () => {
 
     const worker = await startTestWorker(redisServer.url, { timelineMax: 5, claimIdleMs: 100 });
     try {
-      const finished = await waitForJob(author.auth, job.id);
+      const finished = await waitForJob(app, author.token, job.id);
       expect(finished).toMatchObject({ delivered: 100, attempts: 2 });
     } finally {
       await worker.close();
@@ -180,7 +168,7 @@ describe('fan-out', () => {
       const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
       await redis.set(keys.timeline(followers[10]!), 'not a list');
       const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'mostly delivered' }).expect(202)).body;
-      expect(await waitForJob(author.auth, job.id)).toMatchObject({ delivered: 49, total: 50 });
+      expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: 49, total: 50 });
       const seq = String(seqFromTweetId(tweet.id));
       for (const [i, id] of followers.entries()) {
         if (i !== 10) expect(await redis.lRange(keys.timeline(id), 0, -1)).toEqual([seq]);
@@ -202,7 +190,7 @@ describe('fan-out', () => {
 
     const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
     try {
-      expect(await waitForJob(author.auth, job.id)).toMatchObject({ delivered: 20, total: 20 });
+      expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: 20, total: 20 });
     } finally {
       await worker.close();
     }

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TimelineNew } from '@ripple/shared';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { startTestServer, startTestWorker } from './support/ripple.js';
-import { api, openSocket, postTweet, signUpVia, type ClientSocket } from './support/http-api.js';
+import { api, openSocket, postTweet, type ClientSocket } from './support/http-api.js';
+import { signUp } from './support/users.js';
 
 let redisServer: TestRedis;
 beforeAll(async () => {
@@ -18,8 +19,8 @@ describe('presence', () => {
     const worker = await startTestWorker(redisServer.url);
     let socket: ClientSocket | undefined;
     try {
-      const author = await signUpVia(server.url, 'outage_author');
-      const follower = await signUpVia(server.url, 'outage_follower');
+      const author = await signUp(server.url, 'outage_author');
+      const follower = await signUp(server.url, 'outage_follower');
       await api(server.url, '/api/follows', { token: follower.token, body: { handle: 'outage_author' } });
 
       await redisServer.kill();
@@ -47,7 +48,7 @@ describe('presence', () => {
     const server = await startTestServer(own.url);
     let socket: ClientSocket | undefined;
     try {
-      const alice = await signUpVia(server.url, 'old_session');
+      const alice = await signUp(server.url, 'old_session');
       socket = await openSocket(server.url, alice.token);
       const dropped = new Promise<string>((resolve) => socket!.once('disconnect', resolve));
       await own.kill();

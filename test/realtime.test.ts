@@ -3,7 +3,8 @@ import { io as connect } from 'socket.io-client';
 import { DASHBOARD_NAMESPACE, type DashboardSnapshot, type FanoutDone, type FanoutProgress, type TimelineNew } from '@ripple/shared';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
-import { api, openSocket as open, recordEvents as record, signUpVia as signUp, type ClientSocket } from './support/http-api.js';
+import { api, openSocket as open, recordEvents as record, type ClientSocket } from './support/http-api.js';
+import { signUp } from './support/users.js';
 
 let redisServer: TestRedis;
 let nodes: (RippleProcess & { url: string })[];

@@ -4,7 +4,8 @@ import type { Tweet } from '@ripple/shared';
 import { startRedis, type TestRedis } from '../support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
 import { launchChromium } from '../support/browser.js';
-import { addFollowers, api, postTweet, signUpVia } from '../support/http-api.js';
+import { addFollowers, api, postTweet } from '../support/http-api.js';
+import { signUp } from '../support/users.js';
 
 let redisServer: TestRedis;
 let server: RippleProcess & { url: string };
@@ -24,7 +25,7 @@ afterAll(async () => {
 
 describe('riding out back pressure in the browser', () => {
   it('counts down while the server is busy, survives a reload, and sends the tweet exactly once', async () => {
-    const carol = await signUpVia(server.url, 'carol');
+    const carol = await signUp(server.url, 'carol');
     await addFollowers(server.url, carol.token, 1_000);
     await postTweet(server.url, carol.token, 'fills the backlog');
 

@@ -1,5 +1,5 @@
 import { io as connect, type Socket } from 'socket.io-client';
-import type { AuthResponse, ClientToServerEvents, Job, PostTweetResponse, ServerToClientEvents } from '@ripple/shared';
+import type { ClientToServerEvents, PostTweetResponse, ServerToClientEvents } from '@ripple/shared';
 
 export type ClientSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 
@@ -14,8 +14,6 @@ export async function api<T>(base: string, path: string, init: { method?: string
   return (await res.json()) as T;
 }
 
-export const signUpVia = (base: string, handle: string) => api<AuthResponse>(base, '/api/users', { body: { handle, password: 'password123' } });
-
 export async function addFollowers(base: string, token: string, count: number): Promise<void> {
   for (let left = count; left > 0; left -= 1_000_000) {
     await api(base, '/api/me/followers/synthetic', { token, body: { count: Math.min(left, 1_000_000) } });
@@ -23,12 +21,6 @@ export async function addFollowers(base: string, token: string, count: number): 
 }
 
 export const postTweet = (base: string, token: string, text: string) => api<PostTweetResponse>(base, '/api/tweets', { token, body: { text } });
-
-/** The job as its author sees it, or null while the server answers with an error (e.g. Redis down). */
-export async function readJob(base: string, token: string, jobId: string): Promise<Job | null> {
-  const res = await fetch(`${base}/api/jobs/${jobId}`, { headers: { Authorization: `Bearer ${token}` } }).catch(() => null);
-  return res?.ok ? ((await res.json()) as { job: Job }).job : null;
-}
 
 export function openSocket(base: string, token: string): Promise<ClientSocket> {
   const socket: ClientSocket = connect(base, { auth: { token }, transports: ['websocket'], reconnection: false });

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from './free-port.js';
+import { rememberProcess } from './process-logs.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -24,6 +25,7 @@ function spawnEntry(entry: string, env: Record<string, string>): RippleProcess {
   child.stdout!.on('data', (d) => (out += d));
   child.stderr!.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  rememberProcess(`${entry} (pid ${child.pid})`, () => out, () => child.exitCode !== null || child.signalCode !== null);
   return {
     child,
     output: () => out,

@@ -1,7 +1,4 @@
-import request from 'supertest';
-import type { Server } from 'node:http';
 import { createLogger, createRedisClient, type RedisClient } from '@ripple/shared/node';
-import type { AuthResponse } from '@ripple/shared';
 import { readServerConfig, type ServerConfig } from '../../server/src/config.js';
 import { createRippleServer, type RippleServer } from '../../server/src/server.js';
 import { readWorkerConfig, type WorkerConfig } from '../../worker/src/config.js';
@@ -64,11 +61,4 @@ export async function startTestWorker(redisUrl: string, overrides: Partial<Worke
       await Promise.allSettled([redis.close(), reader.close()]);
     },
   };
-}
-
-/** Signs up a user through the API; returns the user and a bearer header. */
-export async function signUp(app: Server | string, handle: string, password = 'correct horse') {
-  const res = await request(app).post('/api/users').send({ handle, password }).expect(201);
-  const body = res.body as AuthResponse;
-  return { ...body, auth: { Authorization: `Bearer ${body.token}` } };
 }

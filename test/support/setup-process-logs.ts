@@ -1,0 +1,3 @@
+import { printProcessLogsOnFailure } from './process-logs.js';
+
+printProcessLogsOnFailure();
