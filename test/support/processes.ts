@@ -46,9 +46,22 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, pr
   throw new Error(`${what}: timed out\n${proc.output()}`);
 }
 
-/** `npm run server` as a child process on a free port; resolves once /healthz answers. */
-export async function spawnServer(redisUrl: string, env: Record<string, string> = {}): Promise<RippleProcess & { url: string }> {
-  const port = await freePort();
+export interface SpawnServerOptions {
+  /**
+   * Port to listen on, e.g. the port of a node that was killed, so that its clients find the
+   * restarted node where the old one was.
+   * @defaultValue a free port
+   */
+  port?: number;
+}
+
+/** `npm run server` as a child process on a free port (or `options.port`); resolves once /healthz answers. */
+export async function spawnServer(
+  redisUrl: string,
+  env: Record<string, string> = {},
+  options: SpawnServerOptions = {},
+): Promise<RippleProcess & { url: string }> {
+  const port = options.port ?? (await freePort());
   const proc = spawnEntry('server/src/main.ts', { REDIS_URL: redisUrl, PORT: String(port), ...env });
   const url = `http://127.0.0.1:${port}`;
   await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true, 'server start', proc);
