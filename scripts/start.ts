@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from 'redis';
+import { localRedisArgs } from './local-redis.js';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const redisUrl = process.env.REDIS_URL || 'redis://127.0.0.1:6379';
@@ -112,12 +113,7 @@ async function startRedis(): Promise<ChildProcess> {
   say(`starting redis-server on port ${redisPort || 6379} (append-only file in .data/)`);
   // Its own process group, so Ctrl-C reaches it only through stopAll, after the workers have
   // handed back their chunks.
-  const redis = run(
-    'redis-server',
-    ['redis-server', '--port', redisPort || '6379', '--bind', '127.0.0.1', '--dir', dataDir, '--logfile', 'redis.log', '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', ''],
-    {},
-    true,
-  );
+  const redis = run('redis-server', ['redis-server', ...localRedisArgs({ port: redisPort || '6379', dataDir })], {}, true);
   if (!(await waitUntilReady(redisUrl, redis))) fail('redis-server did not start (is the port in use? see .data/redis.log)');
   return redis;
 }

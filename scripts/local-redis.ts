@@ -1,0 +1,32 @@
+/**
+ * The command line of the redis-server that `npm start` runs when no Redis answers at REDIS_URL.
+ * Kept apart from scripts/start.ts, which runs on import, so that a test can start a redis-server
+ * with exactly these arguments and read back what they set.
+ */
+
+/**
+ * Every write goes to an append-only file that is fsynced once a second: a crash of the Redis
+ * process loses nothing, a crash of the machine at most about a second of writes (README,
+ * "Durability"). docker-compose.yml gives its Redis the same two settings.
+ */
+export const DURABILITY_ARGS = ['--appendonly', 'yes', '--appendfsync', 'everysec'] as const;
+
+export interface LocalRedisOptions {
+  /** Port from REDIS_URL. */
+  port: string;
+  /** Where the append-only file and redis.log live (`.data/` for `npm start`). */
+  dataDir: string;
+}
+
+/** Arguments for `redis-server` (the binary's name not included). */
+export function localRedisArgs({ port, dataDir }: LocalRedisOptions): string[] {
+  return [
+    '--port', port,
+    '--bind', '127.0.0.1',
+    '--dir', dataDir,
+    '--logfile', 'redis.log',
+    ...DURABILITY_ARGS,
+    // No RDB snapshots: the append-only file is the one copy of the data.
+    '--save', '',
+  ];
+}
