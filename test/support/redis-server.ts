@@ -58,7 +58,8 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
   };
 }
 
-async function waitForPing(port: number): Promise<void> {
+/** Resolves once a redis-server on `port` answers PING (not LOADING); throws after about 10 s. */
+export async function waitForPing(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
     const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
     client.on('error', () => {});
