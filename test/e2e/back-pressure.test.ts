@@ -1,30 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Browser } from 'playwright-core';
 import type { Tweet } from '@ripple/shared';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
-import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
-import { launchChromium } from '../support/browser.js';
+import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
 import { addFollowers, api, postTweet } from '../support/http-api.js';
 import { signUp } from '../support/users.js';
 
-let redisServer: TestRedis;
-let server: RippleProcess & { url: string };
-let worker: RippleProcess | undefined;
-let browser: Browser;
+let stack: BrowserStack;
 
 beforeAll(async () => {
-  redisServer = await startRedis();
-  // A backlog limit of 0: once one job waits and no worker runs, every new tweet is refused.
-  [server, browser] = await Promise.all([spawnServer(redisServer.url, { FANOUT_MAX_BACKLOG: '0' }), launchChromium()]);
+  // A backlog limit of 0 and no worker yet: once one job waits, every new tweet is refused.
+  stack = await startBrowserStack({ serverEnv: { FANOUT_MAX_BACKLOG: '0' }, workerEnv: false });
 });
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all([server?.stop(), worker?.stop()]);
-  await redisServer?.stop();
+  await stack?.stop();
 });
 
 describe('riding out back pressure in the browser', () => {
   it('counts down while the server is busy, survives a reload, and sends the tweet exactly once', async () => {
+    const { server, browser } = stack;
     const carol = await signUp(server.url, 'carol');
     await addFollowers(server.url, carol.token, 1_000);
     await postTweet(server.url, carol.token, 'fills the backlog');
@@ -57,7 +49,7 @@ describe('riding out back pressure in the browser', () => {
     await expect.poll(() => page.locator('article', { hasText: text }).count(), { timeout: 10_000 }).toBe(1);
     await expect.poll(() => page.locator('article', { hasText: text }).getAttribute('data-status'), { timeout: 10_000 }).toBe('retrying');
 
-    worker = await spawnWorker(redisServer.url);
+    await stack.addWorker();
     const again = page.locator('article', { hasText: text });
     await expect.poll(() => again.getAttribute('data-status'), { timeout: 45_000 }).toBe('delivered');
     await expect.poll(() => page.locator('article', { hasText: text }).count()).toBe(1);

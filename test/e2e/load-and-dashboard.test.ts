@@ -4,30 +4,22 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { Browser, Page } from 'playwright-core';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
-import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
-import { launchChromium } from '../support/browser.js';
+import type { Page } from 'playwright-core';
+import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
 import type { LatencySummary as Latency } from '../../bench/loadtest/latency.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const docs = (name: string) => path.join(root, 'docs', name);
 
-let redisServer: TestRedis;
-let server: RippleProcess & { url: string };
-let worker: RippleProcess;
-let browser: Browser;
+let stack: BrowserStack;
 let out: string;
 
 beforeAll(async () => {
   out = mkdtempSync(path.join(tmpdir(), 'ripple-loadtest-'));
-  redisServer = await startRedis();
-  [server, worker, browser] = await Promise.all([spawnServer(redisServer.url), spawnWorker(redisServer.url), launchChromium()]);
+  stack = await startBrowserStack();
 });
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all([server?.stop(), worker?.stop()]);
-  await redisServer?.stop();
+  await stack?.stop();
   rmSync(out, { recursive: true, force: true });
 });
 
@@ -35,6 +27,7 @@ const tile = (page: Page, metric: string) => page.locator(`[data-metric="${metri
 
 describe('a short load test against a real Ripple, watched on the dashboard', () => {
   it('reports complete, consistent numbers, and the dashboard shows them live', async () => {
+    const { server, browser } = stack;
     const dashboard = await (await browser.newContext({ viewport: { width: 1200, height: 900 } })).newPage();
     await dashboard.goto(`${server.url}/dashboard`);
     await dashboard.locator('[data-connection="live"]').waitFor();

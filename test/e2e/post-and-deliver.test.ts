@@ -1,29 +1,21 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import type { Browser, Page, Route } from 'playwright-core';
-import { startRedis, type TestRedis } from '../support/redis-server.js';
-import { spawnServer, spawnWorker, type RippleProcess } from '../support/processes.js';
-import { launchChromium } from '../support/browser.js';
+import type { Page, Route } from 'playwright-core';
+import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
 
 const screenshotPath = fileURLToPath(new URL('../../docs/screenshot.png', import.meta.url));
 
-let redisServer: TestRedis;
-let server: RippleProcess & { url: string };
-let worker: RippleProcess;
-let browser: Browser;
+let stack: BrowserStack;
 
 beforeAll(async () => {
-  redisServer = await startRedis();
-  [server, worker, browser] = await Promise.all([spawnServer(redisServer.url), spawnWorker(redisServer.url), launchChromium()]);
+  stack = await startBrowserStack();
 });
 afterAll(async () => {
-  await browser?.close();
-  await Promise.all([server?.stop(), worker?.stop()]);
-  await redisServer?.stop();
+  await stack?.stop();
 });
 
 async function signUpInPage(page: Page, handle: string): Promise<void> {
-  await page.goto(server.url);
+  await page.goto(stack.server.url);
   await page.getByLabel('Handle', { exact: true }).fill(handle);
   await page.getByLabel('Password', { exact: true }).fill('password123');
   await page.getByRole('button', { name: 'Sign up' }).click();
@@ -32,8 +24,8 @@ async function signUpInPage(page: Page, handle: string): Promise<void> {
 
 describe('posting in the browser', () => {
   it('shows the tweet before the 202, fills the delivery bar, and slides it into a follower’s page', async () => {
-    const alice = await (await browser.newContext({ viewport: { width: 900, height: 900 } })).newPage();
-    const bob = await (await browser.newContext()).newPage();
+    const alice = await (await stack.browser.newContext({ viewport: { width: 900, height: 900 } })).newPage();
+    const bob = await (await stack.browser.newContext()).newPage();
     await signUpInPage(alice, 'alice');
     await signUpInPage(bob, 'bob');
 

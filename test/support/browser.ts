@@ -8,7 +8,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 /** Debian's Chromium; nothing downloads a browser. */
 export const CHROMIUM_PATH = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
-export function launchChromium(): Promise<Browser> {
+/**
+ * Async, so that a missing browser rejects like any other failed launch, instead of throwing
+ * while its caller is still starting other parts beside it.
+ */
+export async function launchChromium(): Promise<Browser> {
   if (!existsSync(CHROMIUM_PATH)) throw new Error(`no Chromium at ${CHROMIUM_PATH}: apt-get install chromium (or set CHROMIUM_PATH)`);
   return chromium.launch({
     executablePath: CHROMIUM_PATH,
