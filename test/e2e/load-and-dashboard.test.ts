@@ -23,6 +23,14 @@ afterAll(async () => {
   rmSync(out, { recursive: true, force: true });
 });
 
+/** The server's `ripple_deliveries_total`: tweets written into follower timelines so far. */
+async function deliveriesTotal(url: string): Promise<number> {
+  const metrics = await (await fetch(`${url}/metrics`)).text();
+  const value = /^ripple_deliveries_total (\d+)$/m.exec(metrics)?.[1];
+  if (value === undefined) throw new Error(`no ripple_deliveries_total in /metrics:\n${metrics}`);
+  return Number(value);
+}
+
 const tile = (page: Page, metric: string) => page.locator(`[data-metric="${metric}"] .tile__value`);
 
 describe('a short load test against a real Ripple, watched on the dashboard', () => {
@@ -32,6 +40,7 @@ describe('a short load test against a real Ripple, watched on the dashboard', ()
     await dashboard.goto(`${server.url}/dashboard`);
     await dashboard.locator('[data-connection="live"]').waitFor();
 
+    const deliveriesBefore = await deliveriesTotal(server.url);
     const run = spawnSync(
       process.execPath,
       ['--import', 'tsx', 'bench/loadtest/main.ts', '--url', server.url, '--authors', '3', '--followers', '2000', '--online', '6',
@@ -61,18 +70,25 @@ describe('a short load test against a real Ripple, watched on the dashboard', ()
     // A tweet is accepted before it reaches anyone, and done only once everyone has it.
     expect(report.firstDelivery.p50).toBeGreaterThanOrEqual(report.accept.p50 - 1);
     expect(report.complete.max).toBeGreaterThanOrEqual(report.firstDelivery.p50);
+    // Every tweet reached its author's 2000 synthetic followers and 2 online ones, once each;
+    // the report's rate is that rise over no less than the 4 s of posting.
+    const delivered = (await deliveriesTotal(server.url)) - deliveriesBefore;
+    expect(delivered).toBe(80 * 2002);
     expect(report.deliveriesPerSecond).toBeGreaterThan(0);
+    expect(report.deliveriesPerSecond).toBeLessThanOrEqual(delivered / 4);
     expect(report.series.length).toBeGreaterThanOrEqual(3);
 
     // The dashboard saw the same run: workers, deliveries and fan-out latency of the last minute.
     await expect.poll(async () => tile(dashboard, 'workersAlive').textContent()).toBe('1');
     await expect.poll(async () => tile(dashboard, 'fanoutP50Ms').textContent(), { timeout: 5_000 }).toMatch(/^\d/);
-    expect(await dashboard.locator('[data-chart] canvas').count()).toBeGreaterThanOrEqual(4);
+    // Four charts (deliveries, backlog, admission, latency), one canvas each once uPlot has loaded.
+    await expect.poll(() => dashboard.locator('[data-chart] canvas').count()).toBe(4);
     await dashboard.screenshot({ path: docs('dashboard.png') });
 
     const html = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
     await html.goto(pathToFileURL(path.join(out, 'run.html')).href);
-    expect(await html.locator('svg').count()).toBeGreaterThanOrEqual(2);
+    // Without a celebrity: the latency spectrum, deliveries per second and the backlog.
+    expect(await html.locator('svg.chart').count()).toBe(3);
     await html.screenshot({ path: docs('loadtest-report.png'), fullPage: true });
   });
 });
