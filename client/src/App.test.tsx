@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { act, render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import type { RippleSocket } from './api/socket';
@@ -25,7 +25,16 @@ function renderApp() {
   return { server, socket, dashboardSocket, unmount, user: userEvent.setup() };
 }
 
-afterEach(() => window.history.replaceState(null, '', '/'));
+/** Advances fake time (0 just lets pending promises and renders settle). */
+const elapse = (ms = 0) =>
+  act(async () => {
+    await vi.advanceTimersByTimeAsync(ms);
+  });
+
+afterEach(() => {
+  vi.useRealTimers();
+  window.history.replaceState(null, '', '/');
+});
 
 describe('App', () => {
   it('shows the live dashboard at /dashboard to anyone, without signing in', () => {
@@ -103,12 +112,17 @@ describe('App', () => {
   });
 
   it('resends the signed-in user\'s unsent posts after a reload, riding out a busy server', async () => {
+    // The clock is driven by hand, so the test waits no real second and a loaded machine cannot
+    // make it miss the retry. waitFor polls on timers, which are fake here, so each step
+    // advances the clock and then looks at the page directly.
+    vi.useFakeTimers();
     createSessionStore(localStorage).save({ user: alice, token: 'tok' });
     const pending = { localId: 'local-1', text: 'still here', idempotencyKey: 'key-1', createdAt: '2025-01-01T12:00:00.000Z' };
     localStorage.setItem(outboxStorageKey(alice.id), JSON.stringify([pending]));
     const { server } = renderApp();
+    await elapse();
 
-    await screen.findByText('still here');
+    expect(screen.getByText('still here')).toBeTruthy();
     server.answer(
       'POST',
       '/api/tweets',
@@ -116,12 +130,17 @@ describe('App', () => {
       { error: { code: 'overloaded', message: 'busy' } },
       { 'Retry-After': '1' },
     );
-    await screen.findByText('server busy, retrying in 1 s');
-    await waitFor(() => expect(server.callsTo('POST', '/api/tweets')).toHaveLength(2), { timeout: 3000 });
+    await elapse();
+    expect(screen.getByText('server busy, retrying in 1 s')).toBeTruthy();
+    // The wait is the server's Retry-After, to the millisecond.
+    await elapse(999);
+    expect(server.callsTo('POST', '/api/tweets')).toHaveLength(1);
+    await elapse(1);
     expect(server.callsTo('POST', '/api/tweets').map((c) => c.headers['Idempotency-Key'])).toEqual(['key-1', 'key-1']);
 
     server.answer('POST', '/api/tweets', 202, { tweet: makeTweet('000000000011', 'alice', 'still here'), job: makeJob() });
-    await waitFor(() => expect(document.querySelector('[data-tweet-id="000000000011"]')?.getAttribute('data-status')).toBe('queued'));
+    await elapse();
+    expect(document.querySelector('[data-tweet-id="000000000011"]')?.getAttribute('data-status')).toBe('queued');
     expect(localStorage.getItem(outboxStorageKey(alice.id))).toBeNull();
   });
 
