@@ -46,7 +46,26 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, pr
   throw new Error(`${what}: timed out\n${proc.output()}`);
 }
 
-export interface SpawnServerOptions {
+export interface SpawnOptions {
+  /**
+   * How long the process may take to become ready; a busy machine (a soak, a loaded CI box)
+   * may need longer.
+   * @defaultValue 20 000 ms
+   */
+  startTimeoutMs?: number;
+}
+
+/** Waits until `proc` is ready; a process that never gets there is killed, not left behind. */
+async function untilReady(proc: RippleProcess, what: string, check: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void> {
+  try {
+    await waitFor(check, what, proc, timeoutMs);
+  } catch (error) {
+    await proc.stop('SIGKILL');
+    throw error;
+  }
+}
+
+export interface SpawnServerOptions extends SpawnOptions {
   /**
    * Port to listen on, e.g. the port of a node that was killed, so that its clients find the
    * restarted node where the old one was.
@@ -64,13 +83,15 @@ export async function spawnServer(
   const port = options.port ?? (await freePort());
   const proc = spawnEntry('server/src/main.ts', { REDIS_URL: redisUrl, PORT: String(port), ...env });
   const url = `http://127.0.0.1:${port}`;
-  await waitFor(async () => (await fetch(`${url}/healthz`).catch(() => null))?.ok === true, 'server start', proc);
+  // Each probe is bounded, so that one hung request cannot carry the wait past its deadline.
+  const healthy = async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.ok === true;
+  await untilReady(proc, 'server start', healthy, options.startTimeoutMs);
   return { ...proc, url };
 }
 
 /** `npm run worker` as a child process; resolves once it has joined the consumer group. */
-export async function spawnWorker(redisUrl: string, env: Record<string, string> = {}): Promise<RippleProcess> {
+export async function spawnWorker(redisUrl: string, env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<RippleProcess> {
   const proc = spawnEntry('worker/src/main.ts', { REDIS_URL: redisUrl, ...env });
-  await waitFor(() => proc.output().includes('worker started'), 'worker start', proc);
+  await untilReady(proc, 'worker start', () => proc.output().includes('worker started'), options.startTimeoutMs);
   return proc;
 }
