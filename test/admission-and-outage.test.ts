@@ -1,8 +1,11 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import request from 'supertest';
 import { keys } from '@ripple/shared';
+import { watchDashboard, type DashboardWatch } from './support/dashboard.js';
+import { waitForJob } from './support/jobs.js';
+import { spawnWorker, type RippleProcess } from './support/processes.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
-import { createTestApp, startTestWorker } from './support/ripple.js';
+import { connectedClient, createTestApp, startTestServer, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 
 let redisServer: TestRedis;
@@ -38,6 +41,75 @@ describe('admission control', () => {
       expect(accepted.body.tweet.text).toBe('second');
     } finally {
       await close();
+    }
+  });
+
+  it('gives the same Retry-After on every node: the excess backlog over the deliveries of the last 10 s, from the shared counters', async () => {
+    const MAX_BACKLOG = 1_000_000;
+    const EXCESS = 6_000;
+    const own = await startRedis();
+    const redis = await connectedClient(own.url);
+    // A worker process runs on the real clock; the nodes below run on one the test turns.
+    const worker: RippleProcess = await spawnWorker(own.url);
+    // Each node reads the shared counters once a second (setInterval) and dates each reading
+    // with Date.now(). Turning both by hand, a second at a time, makes every window exact.
+    vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
+    const nodes: Awaited<ReturnType<typeof startTestServer>>[] = [];
+    const dashboards: DashboardWatch[] = [];
+    try {
+      for (let i = 0; i < 2; i++) nodes.push(await startTestServer(own.url, { fanoutMaxBacklog: MAX_BACKLOG }));
+      dashboards.push(...nodes.map((n) => watchDashboard(n.url)));
+      const source = await signUp(nodes[0]!.url, 'drain_source');
+      const asker = await signUp(nodes[1]!.url, 'drain_asker');
+      await request(nodes[0]!.url).post('/api/me/followers/synthetic').set(source.auth).send({ count: 10_000 }).expect(200);
+
+      /** Lets `seconds` pass on the nodes' clock, and waits until each node has taken its readings. */
+      const pass = async (seconds: number) => {
+        for (let i = 0; i < seconds; i++) {
+          vi.advanceTimersByTime(1000);
+          await Promise.all(dashboards.map((d) => d.reached(Date.now())));
+        }
+      };
+      /** Delivers 10 000 timelines per tweet, through the worker, and waits until they are all done. */
+      const deliver = async (tweets: number) => {
+        for (let i = 0; i < tweets; i++) {
+          const { job } = (await request(nodes[0]!.url).post('/api/tweets').set(source.auth).send({ text: `drain ${i}` }).expect(202)).body;
+          expect((await waitForJob(nodes[0]!.url, source.token, job.id, 'done')).delivered).toBe(10_000);
+        }
+      };
+      /** What each node answers a tweet while the backlog is EXCESS over the limit. */
+      const retryAfters = async () => {
+        await redis.set(keys.backlog, MAX_BACKLOG + EXCESS);
+        const refusals = await Promise.all(nodes.map((n) => request(n.url).post('/api/tweets').set(asker.auth).send({ text: 'may I?' })));
+        await redis.set(keys.backlog, 0);
+        expect(refusals.map((r) => [r.status, r.body.error?.code])).toEqual([[503, 'overloaded'], [503, 'overloaded']]);
+        return refusals.map((r) => Number(r.headers['retry-after']));
+      };
+
+      await Promise.all(dashboards.map((d) => d.reached(Date.now())));
+      // One reading is no rate yet: the 10 s of "nothing is draining".
+      expect(await retryAfters()).toEqual([10, 10]);
+
+      await deliver(1);
+      await pass(10);
+      // 10 000 deliveries in the last 10 s: 1 000/s, so 6 000 over the limit is 6 s away.
+      expect(await retryAfters()).toEqual([6, 6]);
+
+      await deliver(2);
+      await pass(10);
+      // Only the last 10 s count: 20 000 in them is 2 000/s (all 30 000 over 20 s would say 4 s).
+      expect(await retryAfters()).toEqual([3, 3]);
+
+      await pass(10);
+      // Nothing delivered in the last 10 s: nothing is draining.
+      expect(await retryAfters()).toEqual([10, 10]);
+    } finally {
+      vi.useRealTimers();
+      for (const d of dashboards) d.close();
+      await Promise.all(nodes.map((n) => n.close()));
+      await worker.stop();
+      await redis.close();
+      await own.stop();
     }
   });
 });
@@ -90,9 +162,17 @@ describe('admission under concurrency', () => {
 });
 
 describe('rate limits', () => {
-  it('answer 429 with Retry-After past the per-user posting limit, across server nodes', async () => {
-    const nodeA = await createTestApp(redisServer.url, { tweetsPerMinute: 3 });
-    const nodeB = await createTestApp(redisServer.url, { tweetsPerMinute: 3 });
+  // The limits count per clock minute. The nodes' clock stands still 20 s into a minute, so a
+  // test's requests all fall in one window however slow the machine, and the wait is exact.
+  const FROZEN_AT = Date.parse('2031-03-04T05:06:20.000Z');
+  beforeEach(() => void vi.useFakeTimers({ toFake: ['Date'], now: FROZEN_AT }));
+  afterEach(() => void vi.useRealTimers());
+
+  it('answer 429 with Retry-After past the per-user posting limit, across server nodes, counted as rate_limited', async () => {
+    // A Redis of its own: the refusal counters in /metrics are this test's alone.
+    const own = await startRedis();
+    const nodeA = await createTestApp(own.url, { tweetsPerMinute: 3 });
+    const nodeB = await createTestApp(own.url, { tweetsPerMinute: 3 });
     try {
       const a = await signUp(nodeA.app, 'limited_poster');
       await request(nodeA.app).post('/api/tweets').set(a.auth).send({ text: '1' }).expect(202);
@@ -101,16 +181,24 @@ describe('rate limits', () => {
       const limited = await request(nodeB.app).post('/api/tweets').set(a.auth).send({ text: '4' });
       expect(limited.status).toBe(429);
       expect(limited.body.error.code).toBe('rate_limited');
-      const wait = Number(limited.headers['retry-after']);
-      expect(wait).toBeGreaterThanOrEqual(1);
-      expect(wait).toBeLessThanOrEqual(60);
+      // The window ends 40 s from now.
+      expect(limited.headers['retry-after']).toBe('40');
       expect(await nodeA.redis.zCard(keys.userTweets(a.user.id))).toBe(3);
+      for (const node of [nodeA, nodeB]) {
+        const metrics = (await request(node.app).get('/metrics').expect(200)).text;
+        expect(metrics).toMatch(/^ripple_tweets_refused_total\{reason="rate_limited"\} 1$/m);
+        expect(metrics).toMatch(/^ripple_tweets_refused_total\{reason="overloaded"\} 0$/m);
+        expect(metrics).toMatch(/^ripple_tweets_accepted_total 3$/m);
+      }
       // Another user's budget is their own.
       const b = await signUp(nodeB.app, 'other_poster');
       await request(nodeB.app).post('/api/tweets').set(b.auth).send({ text: 'mine' }).expect(202);
+      // After the Retry-After, a new window: the same user may post again.
+      vi.setSystemTime(FROZEN_AT + 40_000);
+      await request(nodeA.app).post('/api/tweets').set(a.auth).send({ text: '5' }).expect(202);
     } finally {
-      await nodeA.close();
-      await nodeB.close();
+      await Promise.all([nodeA.close(), nodeB.close()]);
+      await own.stop();
     }
   });
 
@@ -123,7 +211,9 @@ describe('rate limits', () => {
       const limited = await request(app).post('/api/sessions').send({ handle: 'GUARDED', password: 'the-password' });
       expect(limited.status).toBe(429);
       expect(limited.body.error.code).toBe('rate_limited');
-      expect(Number(limited.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+      expect(limited.headers['retry-after']).toBe('40');
+      vi.setSystemTime(FROZEN_AT + 40_000);
+      await request(app).post('/api/sessions').send({ handle: 'guarded', password: 'the-password' }).expect(200);
     } finally {
       await close();
     }
@@ -150,7 +240,12 @@ describe('Redis outage', () => {
     const { app, close } = await createTestApp(own.url);
     try {
       const a = await signUp(app, 'survivor');
+      // /metrics answers while Redis is away; what it said is checked once Redis is back.
+      const redisUpSeen: (string | undefined)[] = [];
+      const scrapeRedisUp = async () => redisUpSeen.push(/^ripple_redis_up (\d+)$/m.exec((await request(app).get('/metrics').expect(200)).text)?.[1]);
+      await scrapeRedisUp();
       await own.kill();
+      await scrapeRedisUp();
       const down = await request(app).get('/api/me').set(a.auth);
       expect(down.status).toBe(503);
       expect(down.body).toEqual({ error: { code: 'unavailable', message: expect.any(String) } });
@@ -161,6 +256,8 @@ describe('Redis outage', () => {
 
       await own.restart();
       await expect.poll(async () => (await request(app).get('/healthz')).status, { timeout: 10_000, interval: 100 }).toBe(200);
+      await scrapeRedisUp();
+      expect(redisUpSeen).toEqual(['1', '0', '1']);
       // Redis restarted empty (no AOF here): a new user gets the old user's id, and the old token
       // must not open the new account.
       const newcomer = await signUp(app, 'after_outage');
