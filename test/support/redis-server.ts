@@ -21,6 +21,12 @@ export interface TestRedis {
 export interface TestRedisOptions {
   /** Append-only file with fsync every second, as `npm start` runs it. @defaultValue false */
   appendOnly?: boolean;
+  /**
+   * How long a (re)start may take to answer PING. A restart replays the append-only file first,
+   * which after a long soak can take longer than the default allows.
+   * @defaultValue about 10 s (200 tries 50 ms apart)
+   */
+  readyTimeoutMs?: number;
 }
 
 /** Starts a private redis-server on a free port with its data in a temporary directory. */
@@ -34,7 +40,7 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
   async function launch(): Promise<void> {
     child = spawn('redis-server', args, { stdio: 'ignore' });
     const exited = new Promise<never>((_, reject) => child!.once('exit', (code) => reject(new Error(`redis-server exited (${code})`))));
-    await Promise.race([exited, waitForPing(port)]);
+    await Promise.race([exited, waitForPing(port, options.readyTimeoutMs)]);
     exited.catch(() => {});
   }
   async function kill(): Promise<void> {
@@ -58,9 +64,10 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
   };
 }
 
-/** Resolves once a redis-server on `port` answers PING (not LOADING); throws after about 10 s. */
-export async function waitForPing(port: number): Promise<void> {
-  for (let i = 0; i < 200; i++) {
+/** Resolves once a redis-server on `port` answers PING (not LOADING); throws after about 10 s, or `timeoutMs`. */
+export async function waitForPing(port: number, timeoutMs?: number): Promise<void> {
+  const deadline = timeoutMs === undefined ? null : Date.now() + timeoutMs;
+  for (let i = 0; deadline === null ? i < 200 : Date.now() < deadline; i++) {
     const client = createClient({ url: `redis://127.0.0.1:${port}`, socket: { reconnectStrategy: false } });
     client.on('error', () => {});
     try {
