@@ -43,6 +43,8 @@ async function waitFor(check: () => boolean | Promise<boolean>, what: string, pr
     if (proc.child.exitCode !== null) throw new Error(`${what}: process exited early\n${proc.output()}`);
     await delay(50);
   }
+  // A process that never came up is nobody's to stop: kill it here, or it outlives the test run.
+  await proc.stop('SIGKILL');
   throw new Error(`${what}: timed out\n${proc.output()}`);
 }
 
