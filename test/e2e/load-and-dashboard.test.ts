@@ -62,11 +62,6 @@ describe('a short load test against a real Ripple, watched on the dashboard', ()
     expect(report.onlineDelivery.count).toBe(160);
     expect(report.refused).toBe(0);
     expect(report.failed).toBe(0);
-    for (const m of [report.accept, report.firstDelivery, report.onlineDelivery, report.complete]) {
-      expect(m.p50).toBeLessThanOrEqual(m.p90);
-      expect(m.p90).toBeLessThanOrEqual(m.p99);
-      expect(m.p99).toBeLessThanOrEqual(m.max + 0.5);
-    }
     // A tweet is accepted before it reaches anyone, and done only once everyone has it.
     expect(report.firstDelivery.p50).toBeGreaterThanOrEqual(report.accept.p50 - 1);
     expect(report.complete.max).toBeGreaterThanOrEqual(report.firstDelivery.p50);
