@@ -278,6 +278,59 @@ describe('health and metrics', () => {
     expect(res.body).toEqual({ status: 'ok', redis: 'ok', backlog: expect.any(Number) });
   });
 
+  it('times every request by method, route pattern and status, on the node that answered it', async () => {
+    // A node of its own: its request histogram holds exactly the requests below.
+    const node = await createTestApp(redisServer.url, { tokenSecret: 'test-secret' });
+    try {
+      const { auth } = await signUp(node.app, 'timed');
+      await request(node.app).get('/api/me').set(auth).expect(200);
+      await request(node.app).get('/api/me').set(auth).expect(200);
+      await request(node.app).get('/api/users/timed').set(auth).expect(200);
+      await request(node.app).get('/api/users/nobody_timed').set(auth).expect(404);
+      await request(node.app).get('/api/nowhere').set(auth).expect(404);
+      await request(node.app).get('/healthz').expect(200);
+      const text = (await request(node.app).get('/metrics').expect(200)).text;
+
+      const name = 'ripple_http_request_duration_seconds';
+      const counts = Object.fromEntries([...text.matchAll(new RegExp(`^${name}_count\\{(.*)\\} (\\d+)$`, 'gm'))].map((m) => [m[1], Number(m[2])]));
+      expect(counts).toEqual({
+        'method="POST",route="/api/users",status="201"': 1,
+        'method="GET",route="/api/me",status="200"': 2,
+        // The pattern, not the path: a series per handle would grow without end.
+        'method="GET",route="/api/users/:handle",status="200"': 1,
+        'method="GET",route="/api/users/:handle",status="404"': 1,
+        'method="GET",route="unmatched",status="404"': 1,
+        'method="GET",route="/healthz",status="200"': 1,
+      });
+      for (const [labels, count] of Object.entries(counts)) {
+        expect(text).toContain(`${name}_bucket{le="+Inf",${labels}} ${count}\n`);
+      }
+    } finally {
+      await node.close();
+    }
+  });
+
+  it('times requests in seconds: one that Redis holds up for half a second lands between 0.25 s and 2.5 s', async () => {
+    const node = await createTestApp(redisServer.url, { tokenSecret: 'test-secret' });
+    try {
+      const { auth } = await signUp(node.app, 'held_up');
+      // A script that spins for 500 ms on Redis's own clock: every command behind it waits.
+      const stall = node.redis.eval(
+        "local t = redis.call('TIME') local start = t[1] * 1e6 + t[2] repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - start >= 500000",
+      );
+      // Let the script's command leave for Redis before the request's own command can.
+      await new Promise((resolve) => setImmediate(resolve));
+      await request(node.app).get('/api/me').set(auth).expect(200);
+      await stall;
+      const text = (await request(node.app).get('/metrics').expect(200)).text;
+      const bucket = (le: string) =>
+        Number(new RegExp(`^ripple_http_request_duration_seconds_bucket\\{le="${le.replace('+', '\\+')}",method="GET",route="/api/me",status="200"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+      expect([bucket('0.25'), bucket('2.5'), bucket('+Inf')]).toEqual([0, 1, 1]);
+    } finally {
+      await node.close();
+    }
+  });
+
   it('exports Prometheus text', async () => {
     const res = await request(app).get('/metrics').expect(200);
     expect(res.headers['content-type']).toMatch(/text\/plain/);
