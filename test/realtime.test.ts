@@ -1,15 +1,19 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { io as connect } from 'socket.io-client';
-import { DASHBOARD_NAMESPACE, type DashboardSnapshot, type FanoutDone, type FanoutProgress, type TimelineNew } from '@ripple/shared';
+import type { FanoutDone, FanoutProgress, TimelineNew } from '@ripple/shared';
+import { watchDashboard, type DashboardWatch } from './support/dashboard.js';
+import { waitForJob } from './support/jobs.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
-import { api, openSocket as open, recordEvents as record, type ClientSocket } from './support/http-api.js';
+import { api, openSocket as open, postTweet, recordEvents as record, type ClientSocket } from './support/http-api.js';
+import { connectedClient, startTestServer, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 
 let redisServer: TestRedis;
 let nodes: (RippleProcess & { url: string })[];
 let workers: RippleProcess[];
 const sockets: ClientSocket[] = [];
+const dashboards: DashboardWatch[] = [];
 
 async function openSocket(base: string, token: string): Promise<ClientSocket> {
   const socket = await open(base, token);
@@ -24,6 +28,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const s of sockets) s.close();
+  for (const d of dashboards) d.close();
   await Promise.all([...nodes, ...workers].map((p) => p.stop()));
   await redisServer.stop();
 });
@@ -71,18 +76,76 @@ describe('events across server nodes', () => {
   });
 
   it('feeds the dashboard namespace without sign-in: the last minute on connect, then a snapshot a second', async () => {
-    const dashboard = connect(`${nodes[1]!.url}${DASHBOARD_NAMESPACE}`, { transports: ['websocket'], reconnection: false });
-    sockets.push(dashboard as unknown as ClientSocket);
-    const history = await new Promise<DashboardSnapshot[]>((resolve) => dashboard.once('dashboard:history', resolve));
-    expect(history.length).toBeGreaterThan(0);
-    const live = await new Promise<DashboardSnapshot>((resolve) => dashboard.once('dashboard:stats', resolve));
-    expect(live.t).toBeGreaterThan(history[history.length - 1]!.t);
-    expect(live).toMatchObject({ backlog: 0, workersAlive: 2, deadLetters: 0 });
-    // The fan-out of the previous test finished within the last minute.
-    expect(live.fanoutP50Ms).toEqual(expect.any(Number));
-    expect(live.fanoutP99Ms).toBeGreaterThanOrEqual(live.fanoutP50Ms!);
-    const seen = [...history, live];
-    expect(seen.some((s) => s.deliveriesPerSecond > 0)).toBe(true);
-    expect(seen.some((s) => s.acceptedPerSecond > 0)).toBe(true);
+    // A Redis, node and worker of its own, so the numbers are this test's alone.
+    const own = await startRedis();
+    const server = await startTestServer(own.url);
+    const worker = await startTestWorker(own.url);
+    try {
+      const author = await signUp(server.url, 'dashboard_author');
+      await api(server.url, '/api/me/followers/synthetic', { token: author.token, body: { count: 2_000 } });
+      const durations: number[] = [];
+      for (const text of ['one', 'two', 'three']) {
+        const { job } = await postTweet(server.url, author.token, text);
+        const done = await waitForJob(server.url, author.token, job.id, 'done');
+        durations.push(Date.parse(done.finishedAt!) - Date.parse(done.enqueuedAt));
+      }
+      durations.sort((a, b) => a - b);
+
+      const dashboard = watchDashboard(server.url);
+      dashboards.push(dashboard);
+      const live = await dashboard.next();
+      const history = dashboard.snapshots.slice(0, dashboard.snapshots.indexOf(live));
+      expect(history.length).toBeGreaterThan(0);
+      expect(live.t).toBeGreaterThan(history.at(-1)!.t);
+      // p50 and p99 of the three fan-outs of the last minute, by nearest rank: the middle one and the slowest.
+      expect(live).toMatchObject({ backlog: 0, workersAlive: 1, deadLetters: 0, fanoutP50Ms: durations[1], fanoutP99Ms: durations[2] });
+      // The second that saw the posts and deliveries is on the dashboard, whether it came before
+      // the connection (history) or after it.
+      const seen = [...history, live];
+      expect(seen.some((s) => s.deliveriesPerSecond > 0)).toBe(true);
+      expect(seen.some((s) => s.acceptedPerSecond > 0)).toBe(true);
+    } finally {
+      await worker.close();
+      await server.close();
+      await own.stop();
+    }
+  });
+});
+
+describe('a server node told to stop', () => {
+  it('disconnects its Socket.IO clients first, while it is still stopping, and exits 0', async () => {
+    const own = await startRedis();
+    const node = await spawnServer(own.url);
+    const redis = await connectedClient(own.url);
+    try {
+      const user = await signUp(node.url, 'told_to_stop');
+      const socket = await openSocket(node.url, user.token);
+      const dashboard = watchDashboard(node.url);
+      dashboards.push(dashboard);
+      await dashboard.next();
+
+      const seen: string[] = [];
+      const userSocket = new Promise<string>((resolve) => socket.once('disconnect', resolve)).then((reason) => (seen.push('user socket'), reason));
+      const dashboardSocket = dashboard.disconnected().then((reason) => (seen.push('dashboard socket'), reason));
+      // Redis is held for 2 s by a script spinning on its clock. The node cannot finish stopping
+      // meanwhile (its event relay and Redis connections wait for answers), but closing its
+      // sockets needs no Redis: they must close while Redis is still held, not when the process ends.
+      const held = redis
+        .eval("local t = redis.call('TIME') local start = t[1] * 1e6 + t[2] repeat t = redis.call('TIME') until t[1] * 1e6 + t[2] - start >= 2000000")
+        .then(() => seen.push('Redis released'));
+      await new Promise((resolve) => setImmediate(resolve));
+      const exitCode = node.stop('SIGTERM');
+
+      expect(await userSocket).toBe('transport close');
+      expect(await dashboardSocket).toBe('transport close');
+      await held;
+      expect(seen.slice(0, 2).sort(), 'both sockets closed while Redis was still held').toEqual(['dashboard socket', 'user socket']);
+      expect(await exitCode).toBe(0);
+      expect(node.output()).toMatch(/"msg":"stopped"/);
+    } finally {
+      await node.stop('SIGKILL');
+      await redis.close();
+      await own.stop();
+    }
   });
 });

@@ -8,6 +8,8 @@ export interface DashboardWatch {
   reached(t: number): Promise<void>;
   /** Resolves with the first snapshot received after this call (never one from the history). */
   next(): Promise<DashboardSnapshot>;
+  /** Resolves with the reason once the connection is lost. */
+  disconnected(): Promise<string>;
   close(): void;
 }
 
@@ -26,6 +28,7 @@ export function watchDashboard(baseUrl: string): DashboardWatch {
   };
   socket.on('dashboard:history', (history) => history.forEach((s) => receive(s, false)));
   socket.on('dashboard:stats', (s) => receive(s, true));
+  const disconnected = new Promise<string>((resolve) => socket.once('disconnect', resolve));
 
   const waitFor = (wanted: (s: DashboardSnapshot, live: boolean) => boolean) =>
     new Promise<DashboardSnapshot>((resolve) => {
@@ -43,6 +46,7 @@ export function watchDashboard(baseUrl: string): DashboardWatch {
       if (!snapshots.some((s) => s.t === t)) await waitFor((s) => s.t === t);
     },
     next: () => waitFor((_s, live) => live),
+    disconnected: () => disconnected,
     close: () => void socket.close(),
   };
 }
