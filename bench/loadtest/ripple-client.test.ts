@@ -106,3 +106,22 @@ describe('backoffDelayMs', () => {
     ]);
   });
 });
+
+describe('RippleClient reads', () => {
+  it('reads a job as its author, retrying a read the server could not answer', async () => {
+    const { client, requests } = clientWith([refusal(503, '1'), json(200, { job })]);
+    expect(await client.job('tok', '1')).toEqual(job);
+    expect(requests.map((r) => r.url)).toEqual(['http://ripple.test/api/jobs/1', 'http://ripple.test/api/jobs/1']);
+    expect(new Headers(requests[0]!.init.headers).get('Authorization')).toBe('Bearer tok');
+  });
+
+  it('pages through timelines with limit and before', async () => {
+    const { client, requests } = clientWith([json(200, { tweets: [tweet], nextBefore: '000000000001' }), json(200, { tweets: [], nextBefore: null })]);
+    expect((await client.homeTimeline('tok', { limit: 100 })).nextBefore).toBe('000000000001');
+    expect((await client.userTweets('tok', 'abc', { limit: 100, before: '000000000001' })).tweets).toEqual([]);
+    expect(requests.map((r) => r.url)).toEqual([
+      'http://ripple.test/api/timeline?limit=100',
+      'http://ripple.test/api/users/abc/tweets?limit=100&before=000000000001',
+    ]);
+  });
+});

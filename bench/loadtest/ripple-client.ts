@@ -7,10 +7,14 @@ import {
   fullJitterDelayMs,
   parseRetryAfter,
   authResponseSchema,
+  jobSchema,
   postTweetResponseSchema,
+  tweetPageSchema,
   userSchema,
   type AuthResponse,
+  type Job,
   type PostTweetResponse,
+  type TweetPage,
   type User,
 } from '@ripple/shared';
 
@@ -118,6 +122,15 @@ export function parseDeliveriesTotal(prometheusText: string): number | null {
   if (!match) return null;
   const value = Number(match[1]);
   return Number.isFinite(value) ? value : null;
+}
+
+/** `?limit=…&before=…` for the paged reads, or nothing. */
+function pageQuery(page: { limit?: number; before?: string }): string {
+  const params = new URLSearchParams();
+  if (page.limit !== undefined) params.set('limit', String(page.limit));
+  if (page.before !== undefined) params.set('before', page.before);
+  const query = params.toString();
+  return query ? `?${query}` : '';
 }
 
 /** Why a fetch got no answer, in a few words: the system error code when there is one. */
@@ -279,6 +292,28 @@ export class RippleClient {
       { retryable: isRefusal },
     );
     return user;
+  }
+
+  /** `GET /api/jobs/:id` as the job's author. A read, so any retryable failure is tried again. */
+  async job(token: string, jobId: string): Promise<Job> {
+    const { job } = await this.#withRetries(
+      { path: `/api/jobs/${encodeURIComponent(jobId)}`, token, schema: z.object({ job: jobSchema }) },
+      { retryable: isRetryable },
+    );
+    return job;
+  }
+
+  /** One page of the caller's home timeline (`GET /api/timeline`), newest first. */
+  homeTimeline(token: string, page: { limit?: number; before?: string } = {}): Promise<TweetPage> {
+    return this.#withRetries({ path: `/api/timeline${pageQuery(page)}`, token, schema: tweetPageSchema }, { retryable: isRetryable });
+  }
+
+  /** One page of a user's own tweets (`GET /api/users/:handle/tweets`), newest first. */
+  userTweets(token: string, handle: string, page: { limit?: number; before?: string } = {}): Promise<TweetPage> {
+    return this.#withRetries(
+      { path: `/api/users/${encodeURIComponent(handle)}/tweets${pageQuery(page)}`, token, schema: tweetPageSchema },
+      { retryable: isRetryable },
+    );
   }
 
   /**
