@@ -1,4 +1,5 @@
 export * from './redis-client.js';
+export * from './redis-cluster-client.js';
 export * from './lua-script.js';
 export * from './logger.js';
 export * from './shutdown.js';
