@@ -7,6 +7,7 @@ import { startRedis, type TestRedis } from './support/redis-server.js';
 import { createTestApp, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 import { waitForJob } from './support/jobs.js';
+import { publishedEvents } from './support/streams.js';
 
 let redisServer: TestRedis;
 let app: Server;
@@ -21,12 +22,6 @@ afterAll(async () => {
   await closeApp();
   await redisServer.stop();
 });
-
-/** Every event the workers published, in order, as [event, to, payload]. */
-async function publishedEvents(): Promise<{ event: string; to: string; payload: Record<string, unknown> }[]> {
-  const entries = await redis.xRange(keys.eventsStream, '-', '+');
-  return (entries ?? []).map((e) => ({ event: e.message.event!, to: e.message.to!, payload: JSON.parse(e.message.payload!) }));
-}
 
 describe('fan-out', () => {
   it('delivers to 10 000 followers exactly once each, with monotonic progress and one done', async () => {
@@ -52,7 +47,7 @@ describe('fan-out', () => {
       expect(timelines.filter((entries) => entries.length !== 1 || entries[0] !== seq)).toEqual([]);
       expect(Number(await redis.get(keys.backlog))).toBe(0);
 
-      const events = (await publishedEvents()).filter((e) => e.payload.jobId === job.id);
+      const events = await publishedEvents(redis, job.id);
       const progress = events.filter((e) => e.event === 'fanout:progress').map((e) => e.payload as unknown as FanoutProgress);
       const done = events.filter((e) => e.event === 'fanout:done').map((e) => e.payload as unknown as FanoutDone);
       expect(done).toEqual([{ jobId: job.id, tweetId: tweet.id, delivered: 10_000, total: 10_000, durationMs: expect.any(Number) }]);
@@ -94,12 +89,39 @@ describe('fan-out', () => {
       const timelines = (await pipeline.execAsPipeline()) as unknown as string[][];
       expect(timelines.every((t) => t.length === 1 && t[0] === seq)).toBe(true);
       await expect.poll(async () => redis.xLen(keys.fanoutLanes.small), { timeout: 10_000 }).toBe(0);
-      const done = (await publishedEvents()).filter((e) => e.event === 'fanout:done' && e.payload.jobId === job.id);
+      const done = (await publishedEvents(redis, job.id)).filter((e) => e.event === 'fanout:done');
       expect(done).toHaveLength(1);
       expect(Number(await redis.get(keys.backlog))).toBe(0);
     } finally {
       await Promise.all(workers.map((w) => w.close()));
     }
+  });
+
+  it('delivers to the followers at the time of posting: someone who follows later neither gets the tweet nor counts', async () => {
+    const author = await signUp(app, 'punctual');
+    const early = await signUp(app, 'came_before');
+    const late = await signUp(app, 'came_after');
+    await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 5 }).expect(200);
+    await request(app).post('/api/follows').set(early.auth).send({ handle: 'punctual' }).expect(200);
+    // No worker runs yet: the tweet is accepted, and the late follower arrives before its fan-out.
+    const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'for those here now' }).expect(202)).body as {
+      tweet: Tweet;
+      job: Job;
+    };
+    expect(job).toMatchObject({ status: 'queued', total: 6 });
+    await request(app).post('/api/follows').set(late.auth).send({ handle: 'punctual' }).expect(200);
+
+    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
+    try {
+      expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: 6, total: 6 });
+    } finally {
+      await worker.close();
+    }
+    const timelineOf = async (user: { auth: Record<string, string> }) =>
+      ((await request(app).get('/api/timeline').set(user.auth).expect(200)).body.tweets as Tweet[]).map((t) => t.id);
+    expect(await timelineOf(early)).toEqual([tweet.id]);
+    expect(await timelineOf(late)).toEqual([]);
+    expect(Number(await redis.get(keys.backlog))).toBe(0);
   });
 
   it('keeps home timelines capped at TIMELINE_MAX, newest first', async () => {
