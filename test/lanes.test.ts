@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import type { Server } from 'node:http';
+import type { Job } from '@ripple/shared';
+import type { RedisClient } from '@ripple/shared/node';
+import { startRedis, type TestRedis } from './support/redis-server.js';
+import { createTestApp, startTestWorker } from './support/ripple.js';
+import { signUp } from './support/users.js';
+import { waitForJob } from './support/jobs.js';
+import { publishedEvents } from './support/streams.js';
+
+/** Followers per stream entry here: the bulk job below is four chunks of ten. */
+const CHUNK = 10;
+
+let redisServer: TestRedis;
+let app: Server;
+let redis: RedisClient;
+let closeApp: () => Promise<unknown>;
+
+beforeAll(async () => {
+  redisServer = await startRedis();
+  ({ app, redis, close: closeApp } = await createTestApp(redisServer.url, { fanoutChunkSize: CHUNK }));
+});
+afterAll(async () => {
+  await closeApp();
+  await redisServer.stop();
+});
+
+const post = async (auth: Record<string, string>, text: string) =>
+  ((await request(app).post('/api/tweets').set(auth).send({ text }).expect(202)).body as { job: Job }).job;
+
+describe('one worker facing both lanes', () => {
+  it('runs small jobs first, but one bulk chunk after every 8 small entries, so neither lane starves', async () => {
+    const celebrity = await signUp(app, 'lane_bulk');
+    const chatty = await signUp(app, 'lane_small');
+    await request(app).post('/api/me/followers/synthetic').set(celebrity.auth).send({ count: 4 * CHUNK }).expect(200);
+    await request(app).post('/api/me/followers/synthetic').set(chatty.auth).send({ count: 1 }).expect(200);
+
+    // Everything is queued before the worker starts, the bulk job first, so the order below is
+    // the worker's choice alone and not the order in which work arrived.
+    const bulk = await post(celebrity.auth, 'to forty followers, in four chunks');
+    const small: Job[] = [];
+    for (let i = 0; i < 20; i++) small.push(await post(chatty.auth, `small ${i}`));
+
+    // A page is a whole chunk, so each bulk chunk publishes exactly one progress event: with the
+    // small jobs' done events, the events stream is the order in which the worker ran entries.
+    // Nothing is ever stalled long enough to be claimed, which would reorder entries.
+    const worker = await startTestWorker(redisServer.url, { pageSize: CHUNK, claimIdleMs: 60_000 });
+    try {
+      await waitForJob(app, celebrity.token, bulk.id, 'done', { timeoutMs: 10_000 });
+      for (const job of small) await waitForJob(app, chatty.token, job.id, 'done', { timeoutMs: 10_000 });
+    } finally {
+      await worker.close();
+    }
+
+    const ran = (await publishedEvents(redis)).flatMap(({ event, payload }) => {
+      if (payload.jobId === bulk.id) return event === 'fanout:progress' ? ['B'] : [];
+      return event === 'fanout:done' ? ['s'] : [];
+    });
+    // 8 small, then the oldest bulk chunk; again; then the last 4 small; then the bulk lane alone.
+    expect(ran.join('')).toBe('ssssssssBssssssssBssssBB');
+    const smallDone = (await publishedEvents(redis)).filter((e) => e.event === 'fanout:done' && e.payload.jobId !== bulk.id);
+    expect(smallDone.map((e) => e.payload.jobId), 'small jobs run oldest first').toEqual(small.map((j) => j.id));
+  });
+});
