@@ -1,0 +1,76 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import request from 'supertest';
+import type { Server } from 'node:http';
+import { keys, seqFromTweetId, type PostTweetResponse } from '@ripple/shared';
+import type { RedisClient } from '@ripple/shared/node';
+import { startRedis, type TestRedis } from './support/redis-server.js';
+import { createTestApp, startTestWorker } from './support/ripple.js';
+import { signUp } from './support/users.js';
+import { readJob, waitForJob } from './support/jobs.js';
+import { expectEveryFollowerHasEachOnce } from './support/timelines.js';
+
+/**
+ * Long enough that a page of one follower is far below it, so a worker going page by page never
+ * lets its own entry reach it; short enough that the test waits seconds, not minutes.
+ */
+const CLAIM_IDLE_MS = 1_000;
+/** Followers of the long chunk: at one per page it runs for several claim times. */
+const LONG_AUDIENCE = 30_000;
+
+let redisServer: TestRedis;
+let app: Server;
+let redis: RedisClient;
+let closeApp: () => Promise<unknown>;
+
+beforeAll(async () => {
+  redisServer = await startRedis();
+  // One chunk per job, so both jobs below go to the small lane and one read takes both.
+  ({ app, redis, close: closeApp } = await createTestApp(redisServer.url, { fanoutChunkSize: LONG_AUDIENCE }));
+});
+afterAll(async () => {
+  await closeApp();
+  await redisServer.stop();
+});
+
+const post = async (auth: Record<string, string>, text: string) =>
+  (await request(app).post('/api/tweets').set(auth).send({ text }).expect(202)).body as PostTweetResponse;
+
+describe('claims between live workers', () => {
+  it('leave a long chunk with its busy worker, and run the entries waiting behind it elsewhere at no attempt', async () => {
+    const busy = await signUp(app, 'claims_long');
+    const waiting = await signUp(app, 'claims_short');
+    await request(app).post('/api/me/followers/synthetic').set(busy.auth).send({ count: LONG_AUDIENCE }).expect(200);
+    await request(app).post('/api/me/followers/synthetic').set(waiting.auth).send({ count: 10 }).expect(200);
+    const long = await post(busy.auth, 'a long chunk');
+    const short = await post(waiting.auth, 'waits behind it');
+
+    // The first worker reads both entries at once and works through the long one page by page:
+    // alive (it beats after every page) but, for the short entry in its hand, stalled.
+    const first = await startTestWorker(redisServer.url, { pageSize: 1, claimIdleMs: CLAIM_IDLE_MS });
+    const workers = [first];
+    try {
+      await expect.poll(async () => (await redis.xPending(keys.fanoutLanes.small, keys.fanoutGroup)).pending, { timeout: 5_000 }).toBe(2);
+      await waitForJob(app, busy.token, long.job.id, 'running', { timeoutMs: 5_000 });
+      const idle = await startTestWorker(redisServer.url, { pageSize: 1, claimIdleMs: CLAIM_IDLE_MS });
+      workers.push(idle);
+
+      const shortDone = await waitForJob(app, waiting.token, short.job.id, 'done', { timeoutMs: 10_000 });
+      // Both entries had been pending longer than the claim time, but only the short one was
+      // claimed: the busy worker keeps claiming the long one for itself between pages.
+      const claimed = async () => Number(await redis.hGet(keys.stats, 'claims'));
+      expect(await claimed(), 'entries taken from the busy worker').toBe(1);
+      expect((await readJob(app, busy.token, long.job.id))!.status, 'the long job, when the short one was done').toBe('running');
+      // Taken from a live worker: run as it was, not requeued with an attempt counted.
+      expect(shortDone).toMatchObject({ delivered: 10, total: 10, attempts: 1 });
+      expect(await redis.hGet(keys.job(short.job.id), 'attempt:0')).toBe('1');
+
+      const longDone = await waitForJob(app, busy.token, long.job.id, 'done', { timeoutMs: 30_000 });
+      expect(longDone).toMatchObject({ delivered: LONG_AUDIENCE, total: LONG_AUDIENCE, attempts: 1 });
+      expect(await claimed(), 'entries taken from the busy worker, in all').toBe(1);
+      await expectEveryFollowerHasEachOnce(redis, busy.user.id, [seqFromTweetId(long.tweet.id)]);
+      await expectEveryFollowerHasEachOnce(redis, waiting.user.id, [seqFromTweetId(short.tweet.id)]);
+    } finally {
+      await Promise.all(workers.map((w) => w.close()));
+    }
+  });
+});
