@@ -81,6 +81,32 @@ describe('a worker that dies', () => {
     expect(done).toMatchObject({ delivered: 20_000, total: 20_000, attempts: 1 });
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(tweet.id)]);
   });
+
+  it('SIGTERMed during a Redis outage: hands the chunk it holds back once Redis is back, and exits 0', async () => {
+    // As above; the worker keeps its chunk in hand through the outage, and is told to stop then.
+    const { redisServer, server, redis, worker } = await stack({ appendOnly: true, server: { FANOUT_CHUNK_SIZE: '20000' } });
+    const author = await signUp(server.url, 'terminated_in_outage');
+    await addFollowers(server.url, author.token, 20_000);
+    const leaving = await worker({ FANOUT_PAGE_SIZE: '10' });
+    const { tweet, job } = await postTweet(server.url, author.token, 'handed back after an outage');
+    await waitForDelivered(server.url, author.token, job.id, 1);
+    await redisServer.kill();
+    await expect.poll(() => leaving.output().includes('redis unavailable'), { timeout: 10_000 }).toBe(true);
+    const exited = leaving.stop('SIGTERM');
+    await expect.poll(() => leaving.output().includes('stopping'), { timeout: 10_000 }).toBe(true);
+    await redisServer.restart();
+    expect(await exited).toBe(0);
+
+    await redis.close().catch(() => {});
+    const fresh = await connectedClient(redisServer.url);
+    started.clients.push(fresh);
+    expect(await pendingEntries(fresh)).toBe(0);
+    expect(await queuedEntries(fresh)).toBe(1);
+    await worker({ FANOUT_CLAIM_IDLE_MS: '60000' });
+    const done = await waitForJob(server.url, author.token, job.id, 'done', { timeoutMs: 20_000 });
+    expect(done).toMatchObject({ delivered: 20_000, total: 20_000, attempts: 1 });
+    await expectEveryFollowerHasEachOnce(fresh, author.user.id, [seqFromTweetId(tweet.id)]);
+  });
 });
 
 describe('workers racing', () => {

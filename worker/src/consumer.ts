@@ -49,6 +49,13 @@ const heartbeatIntervalMs = (claimIdleMs: number) => Math.min(1000, claimIdleMs 
 const SMALL_PER_BULK = 8;
 /** Small entries read at once. */
 const SMALL_BATCH = 4;
+/**
+ * How long a worker that was stopped during an outage waits for Redis to come back so it can
+ * hand back the entries it holds. Longer than the loop's longest back-off and the client's
+ * longest reconnect delay, so a short outage is ridden out; short enough that, after the loop's
+ * last back-off (3 s at most), the process still exits within its 8 s grace (main.ts).
+ */
+const HAND_BACK_WAIT_MS = 4000;
 
 const attemptOf = (message: Record<string, string>): number => {
   const attempt = Number(message.attempt);
@@ -281,18 +288,30 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
         await delay(wait);
       }
     }
-    // Stopped while entries were in hand (during an outage): hand them back if Redis allows, so
-    // they need not wait to be claimed; if it does not, they stay pending and are claimed later.
+    // Stopped while entries were in hand (during an outage): hand them back once Redis is back,
+    // so they need not wait to be claimed, which would also count an attempt against them.
+    // Entries not handed back within HAND_BACK_WAIT_MS stay pending and are claimed later.
+    const giveUpAt = Date.now() + HAND_BACK_WAIT_MS;
     for (const held of inHand) {
-      const stream = keys.fanoutLanes[held.lane];
-      await redis
-        .multi()
-        .xAdd(stream, '*', held.message)
-        .xAck(stream, group, held.id)
-        .xDel(stream, held.id)
-        .exec()
-        .catch(() => {});
+      for (;;) {
+        try {
+          await handBack(held);
+          break;
+        } catch (err) {
+          if (!isRedisUnavailable(err) || Date.now() >= giveUpAt) {
+            log.warn({ entryId: held.id, err: String(err) }, 'could not hand back an entry; it stays pending until claimed');
+            break;
+          }
+          await delay(100);
+        }
+      }
     }
+  }
+
+  /** Puts an entry back on its lane for any worker to take; its cursor says where to resume. */
+  async function handBack(held: HeldEntry): Promise<void> {
+    const stream = keys.fanoutLanes[held.lane];
+    await redis.multi().xAdd(stream, '*', held.message).xAck(stream, group, held.id).xDel(stream, held.id).exec();
   }
 
   const finished = run().finally(() => redis.zRem(keys.workers, config.consumerName).catch(() => {}));
