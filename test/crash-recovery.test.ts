@@ -1,4 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { setTimeout as delay } from 'node:timers/promises';
 import { keys, seqFromTweetId, type FanoutDone, type FanoutFailed, type FanoutProgress } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
@@ -177,6 +178,32 @@ describe('Redis dying', () => {
       await expectEveryFollowerHasEachOnce(fresh, author.user.id, seqs);
     }
     expect(Number(await fresh.get(keys.backlog))).toBe(0);
+  });
+
+  it('down for longer than the claim time while a worker holds a chunk: that worker resumes it, and the outage costs no attempt', async () => {
+    // One chunk, so exactly one of the two workers holds it when Redis dies, and the other is
+    // idle, free to take it over should it judge its holder dead.
+    const { redisServer, server, worker } = await stack({ appendOnly: true, server: { FANOUT_CHUNK_SIZE: '20000' } });
+    const author = await signUp(server.url, 'outage_no_attempt');
+    await addFollowers(server.url, author.token, 20_000);
+    const workers = await Promise.all([worker({ FANOUT_PAGE_SIZE: '10' }), worker({ FANOUT_PAGE_SIZE: '10' })]);
+    const { tweet, job } = await postTweet(server.url, author.token, 'rides out an outage');
+    await waitForDelivered(server.url, author.token, job.id, 1);
+    await redisServer.kill();
+    await expect.poll(() => workers.every((w) => w.output().includes('redis unavailable')), { timeout: 10_000 }).toBe(true);
+    // Longer than the claim time (1 s): once Redis is back, the chunk has been pending too long
+    // and its holder's last heartbeat is old, though the holder never stopped.
+    await delay(1_500);
+    await redisServer.restart();
+
+    const done = await waitForJob(server.url, author.token, job.id, 'done', { timeoutMs: 20_000 });
+    expect(done).toMatchObject({ delivered: 20_000, total: 20_000, attempts: 1, error: null });
+    const fresh = await connectedClient(redisServer.url);
+    started.clients.push(fresh);
+    // Nobody took the chunk from its holder, let alone as a dead worker's (which would count).
+    expect(Number((await fresh.hGet(keys.stats, 'claims')) ?? 0)).toBe(0);
+    for (const w of workers) expect(w.output()).not.toContain('took over the chunk of a dead worker');
+    await expectEveryFollowerHasEachOnce(fresh, author.user.id, [seqFromTweetId(tweet.id)]);
   });
 });
 

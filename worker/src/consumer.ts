@@ -56,6 +56,14 @@ const SMALL_BATCH = 4;
  * last back-off (3 s at most), the process still exits within its 8 s grace (main.ts).
  */
 const HAND_BACK_WAIT_MS = 4000;
+/**
+ * After its connection comes back from an outage, a worker claims nothing for this long. Nobody
+ * could beat while Redis was away, so every heartbeat looks stale and every entry in hand looks
+ * stalled; the other workers need up to one reconnect delay (about 2 s, see createRedisClient)
+ * to come back, beat and claim their own entries again. Judging them before that would count an
+ * attempt against live workers, and an outage must cost no attempt.
+ */
+const NO_CLAIMS_AFTER_OUTAGE_MS = 3000;
 
 const attemptOf = (message: Record<string, string>): number => {
   const attempt = Number(message.attempt);
@@ -72,7 +80,8 @@ const attemptOf = (message: Record<string, string>): number => {
  * - A chunk that fails is retried with backoff (through the retry schedule, so other work
  *   flows meanwhile) until `maxAttempts`, then dead-lettered and its job failed.
  * - While Redis is unreachable the entry in hand is kept and retried until Redis is back;
- *   that is an outage, not a failure of the chunk.
+ *   that is an outage, not a failure of the chunk. Right after one, nothing is claimed until
+ *   the other workers have had time to come back and beat (see NO_CLAIMS_AFTER_OUTAGE_MS).
  */
 export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   const { reader, redis, config, log } = deps;
@@ -83,6 +92,16 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   const heartbeatMs = heartbeatIntervalMs(config.claimIdleMs);
   /** A worker that missed two heartbeats is taken for dead when its entries are claimed. */
   const aliveWindowMs = 2 * heartbeatMs;
+  let noClaimsUntil = 0;
+  /** Ends the loop's back-off early; set while it backs off. */
+  let wake: (() => void) | undefined;
+  // The first connection is made before the consumer starts, so every `ready` ends an outage.
+  const onReconnect = () => {
+    noClaimsUntil = Date.now() + NO_CLAIMS_AFTER_OUTAGE_MS;
+    // Back to the entries in hand at once, to beat and claim them again before anyone judges.
+    wake?.();
+  };
+  redis.on('ready', onReconnect);
 
   async function ensureGroup(): Promise<void> {
     if (groupReady) return;
@@ -257,7 +276,7 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
             lastPromote = Date.now();
             await promoteDueRetries(redis);
           }
-          if (Date.now() - lastClaimCheck >= config.claimIdleMs / 2) {
+          if (Date.now() >= noClaimsUntil && Date.now() - lastClaimCheck >= config.claimIdleMs / 2) {
             const claimed = await claimStalled();
             inHand = claimed.entries;
             // A dead worker may have left several entries: keep claiming until none is left.
@@ -285,7 +304,7 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
         const wait = Math.min(100 * 2 ** Math.min(failures, 5), 3000) * (0.5 + Math.random() / 2);
         if (isRedisUnavailable(err)) log.warn({ err: String(err), wait }, 'redis unavailable; retrying');
         else log.error({ err }, 'fan-out loop failed; retrying');
-        await delay(wait);
+        await backOff(wait);
       }
     }
     // Stopped while entries were in hand (during an outage): hand them back once Redis is back,
@@ -308,13 +327,29 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     }
   }
 
+  /** Waits `ms`, or until the connection to Redis comes back if that is sooner. */
+  function backOff(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        wake = undefined;
+        resolve();
+      };
+      const timer = setTimeout(done, ms);
+      wake = done;
+    });
+  }
+
   /** Puts an entry back on its lane for any worker to take; its cursor says where to resume. */
   async function handBack(held: HeldEntry): Promise<void> {
     const stream = keys.fanoutLanes[held.lane];
     await redis.multi().xAdd(stream, '*', held.message).xAck(stream, group, held.id).xDel(stream, held.id).exec();
   }
 
-  const finished = run().finally(() => redis.zRem(keys.workers, config.consumerName).catch(() => {}));
+  const finished = run().finally(() => {
+    redis.off('ready', onReconnect);
+    return redis.zRem(keys.workers, config.consumerName).catch(() => {});
+  });
   return {
     finished,
     async stop() {
