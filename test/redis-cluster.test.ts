@@ -318,8 +318,14 @@ describe('a 3+3 Redis Cluster through the loss of masters', () => {
 
 describe('a masters-only cluster, as the scale-out bench runs it', () => {
   it('forms with 1 or 2 masters and no replicas, and serves every slot', async () => {
-    const started = await Promise.all([1, 2].map((masters) => startRedisCluster({ masters, replicasPerMaster: 0 })));
-    clusters.push(...started);
+    const started = await Promise.all(
+      [1, 2].map(async (masters) => {
+        const cluster = await startRedisCluster({ masters, replicasPerMaster: 0 });
+        // Registered one by one: if the other fails to form, this one must still be stopped.
+        clusters.push(cluster);
+        return cluster;
+      }),
+    );
     for (const [i, cluster] of started.entries()) {
       const masters = await cluster.masters();
       expect(masters).toHaveLength(i + 1);
