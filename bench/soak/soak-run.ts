@@ -21,7 +21,7 @@ import type { SoakOptions } from './options.js';
 import { planPosting } from './post-plan.js';
 import { Poster } from './poster.js';
 import type { SoakReport } from './report.js';
-import { readBookkeeping, readRedisInfo, startSamplers, type BookkeepingReading } from './samplers.js';
+import { readBookkeeping, readRedisInfo, startSamplers, type BookkeepingReading, type Samplers } from './samplers.js';
 import { addSynthetic, setUpSoakCrowd, signUpMember, soakHandles, type SoakAuthor, type SoakFollower } from './soak-crowd.js';
 import { startSoakStack, type SoakStack } from './soak-stack.js';
 import { closeSocketLogs, openSocketLogs, stayedConnected, type SocketLog } from './socket-log.js';
@@ -112,7 +112,12 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
 
   log(`soak ${runId}: starting redis-server (AOF everysec), 2 server nodes and 3 workers`);
   const stack: SoakStack = await startSoakStack();
+  // Should this process die without reaching `finally` (an uncaught error elsewhere, a test
+  // runner tearing down), nothing it started may outlive it.
+  process.once('exit', stack.killNow);
   let redis: RedisClient | null = null;
+  let samplers: Samplers | null = null;
+  let progress: NodeJS.Timeout | undefined;
   const sockets: SocketLog[] = [];
   const giveUp = new AbortController();
   const stopPosting = () => giveUp.abort(signal.reason);
@@ -162,7 +167,7 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
     const schedule = planFaults(postingMs);
     const postingStarted = Date.now();
     const now = () => Date.now() - postingStarted;
-    const samplers = startSamplers(stack, redis, now);
+    samplers = startSamplers(stack, redis, now);
     log(`posting for ${seconds(postingMs)}; ${schedule.length} faults planned: ${schedule.map((f) => `${f.kind} at ${seconds(f.atMs)}`).join(', ')}`);
 
     const loops: OpenLoop[] = [];
@@ -178,9 +183,9 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
       claimIdleMs,
       onFault: (f) => log(`  ${seconds(f.startedAtMs)} ${f.kind}: ${f.error ? `FAILED: ${f.error}` : f.detail}`),
     });
-    const progress = setInterval(() => {
+    progress = setInterval(() => {
       const c = poster.counts();
-      const b = samplers.latest();
+      const b = samplers?.latest();
       log(`  ${seconds(now())}/${seconds(postingMs)} sent ${c.sent} accepted ${c.accepted} retrying ${c.sending} backlog ${b?.backlog ?? '?'} pending ${b?.pending ?? '?'}`);
     }, PROGRESS_EVERY_MS);
     await Promise.all(loops.map((loop) => loop.finished));
@@ -259,11 +264,14 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
       passed: checks.every((c) => c.passed),
     };
   } finally {
+    clearInterval(progress);
+    await samplers?.stop();
     signal.removeEventListener('abort', stopPosting);
     giveUp.abort(new Error('the soak is over'));
     closeSocketLogs(sockets);
     await redis?.close().catch(() => {});
     log('stopping redis-server, server nodes and workers');
     await stack.stop();
+    process.off('exit', stack.killNow);
   }
 }

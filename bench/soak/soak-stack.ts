@@ -44,7 +44,7 @@ export interface SoakStack {
   restart(slot: StackProcess, pauseMs?: number): Promise<void>;
   /** Stops everything, worker and server processes first, then Redis (its data removed). */
   stop(): Promise<void>;
-  /** SIGKILLs every node process at once, synchronously: the last resort on process exit. */
+  /** SIGKILLs every process of the stack at once, synchronously: the last resort on process exit. */
   killNow(): void;
 }
 
@@ -128,6 +128,8 @@ export async function startSoakStack(): Promise<SoakStack> {
       },
       killNow() {
         for (const { proc } of all()) if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+        // kill() sends its SIGKILL before its first await, so it takes effect even now.
+        void redis.kill();
       },
     };
   } catch (error) {
