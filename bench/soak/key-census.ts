@@ -97,6 +97,9 @@ export async function takeKeyCensus(redis: RedisClient): Promise<KeyCensus> {
   const census: KeyCensus = { totalKeys: 0, kinds: {}, unknown: { count: 0, examples: [] } };
   for (const k of KINDS) census.kinds[k.kind] = { count: 0, ttl: k.ttl, withoutTtl: 0, ttlMinS: null, ttlMaxS: null, example: null };
 
+  // SCAN may return a key twice (while Redis resizes its tables); the counts that are compared
+  // with the accepted tweets must not.
+  const seen = new Set<string>();
   let cursor = '0';
   do {
     const reply = await redis.scan(cursor, { COUNT: SCAN_COUNT });
@@ -111,8 +114,12 @@ export async function takeKeyCensus(redis: RedisClient): Promise<KeyCensus> {
         continue;
       }
       const kind = census.kinds[found.kind]!;
+      if (found.ttl === 'must-expire') {
+        if (seen.has(key)) continue;
+        seen.add(key);
+        expiring.push({ key, kind });
+      }
       kind.count += 1;
-      if (found.ttl === 'must-expire') expiring.push({ key, kind });
     }
     if (expiring.length === 0) continue;
     const pipeline = redis.multi();
