@@ -5,6 +5,7 @@ import type { CheckResult } from './checks.js';
 import type { FaultRecord } from './fault-injector.js';
 import type { KeyCensus } from './key-census.js';
 import type { MemoryRow } from './leak-checks.js';
+import { trendAfter } from './memory-trend.js';
 import type { SoakOptions } from './options.js';
 import type { PostPlan } from './post-plan.js';
 import type { PosterCounts } from './poster.js';
@@ -112,11 +113,22 @@ export function formatSummary(report: SoakReport): string {
   const final = report.bookkeeping[report.bookkeeping.length - 1];
   const job = report.census.kinds.job!;
   const idem = report.census.kinds.idempotency!;
+  // Readings while posting, after warm-up: their slope shows growth the faults cannot explain.
+  const steady = report.bookkeeping.filter((b) => b.t <= posting.seconds * 1000);
+  const slope = (field: keyof Omit<BookkeepingReading, 't'>) => {
+    const perMin = trendAfter(steady.map((b) => ({ t: b.t, value: b[field] })), report.memory.warmUpMs).slopePerMin;
+    return perMin === null ? '?' : perMin.toFixed(1);
+  };
   const bookkeeping = table([
-    ['redis bookkeeping', 'most during run', 'at end'],
-    ...BOOKKEEPING_ROWS.map(({ field, label }) => [label, n(Math.max(0, ...report.bookkeeping.map((b) => b[field]))), final ? n(final[field]) : '?']),
-    ['job records', '', `${n(job.count)} (${job.withoutTtl} without TTL, TTL ≤ ${job.ttlMaxS ?? '?'} s)`],
-    ['idempotency keys', '', `${n(idem.count)} (${idem.withoutTtl} without TTL, TTL ≤ ${idem.ttlMaxS ?? '?'} s)`],
+    ['redis bookkeeping', 'most during run', '/min after warm-up', 'at end'],
+    ...BOOKKEEPING_ROWS.map(({ field, label }) => [
+      label,
+      n(Math.max(0, ...report.bookkeeping.map((b) => b[field]))),
+      slope(field),
+      final ? n(final[field]) : '?',
+    ]),
+    ['job records', '', '', `${n(job.count)} (${job.withoutTtl} without TTL, TTL ≤ ${job.ttlMaxS ?? '?'} s)`],
+    ['idempotency keys', '', '', `${n(idem.count)} (${idem.withoutTtl} without TTL, TTL ≤ ${idem.ttlMaxS ?? '?'} s)`],
   ]);
 
   const notes: string[] = [];
