@@ -8,7 +8,7 @@ import { readWorkerConfig } from '../../worker/src/config.js';
 import { newRunId } from '../loadtest/crowd.js';
 import { startOpenLoop, type OpenLoop } from '../loadtest/open-loop.js';
 import { RippleClient } from '../loadtest/ripple-client.js';
-import { measureDrainRate } from './calibration.js';
+import { CALIBRATION_ROUNDS, measureDrainRate, tweetsPerRound } from './calibration.js';
 import { checkJobsDone, checkPostsAnswered, checkQueuesDrained, checkTweetsStoredOnce, type CheckResult } from './checks.js';
 import { checkCatchUp, checkFanoutDone, checkRealTimelines, checkSyntheticSample, checkTimelineEvents } from './delivery-checks.js';
 import { runFaults, type FaultRecord } from './fault-injector.js';
@@ -130,7 +130,10 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
     const poster = new Poster(clientOf, runId, giveUp.signal);
 
     log(`redis on port ${stack.redis.port}; servers ${stack.servers.map((s) => s.url).join(', ')}`);
-    log(`measuring the drain rate: ${options.calibrationFollowers.toLocaleString('en-US')} followers, 1 warm-up + 3 fan-outs`);
+    log(
+      `measuring the drain rate: an author with ${options.calibrationFollowers.toLocaleString('en-US')} followers posts 1 warm-up tweet, ` +
+        `then ${CALIBRATION_ROUNDS} rounds of ${tweetsPerRound(options.calibrationFollowers)} tweets`,
+    );
     const calibrationAuthor: SoakAuthor = {
       ...(await signUpMember(clients[1]!, soakHandles.calibration(runId), runId)),
       group: 'calibration',
@@ -189,10 +192,11 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
       log(`  ${seconds(now())}/${seconds(postingMs)} sent ${c.sent} accepted ${c.accepted} retrying ${c.sending} backlog ${b?.backlog ?? '?'} pending ${b?.pending ?? '?'}`);
     }, PROGRESS_EVERY_MS);
     await Promise.all(loops.map((loop) => loop.finished));
-    clearInterval(progress);
-    const faultRecords = await faults;
-    signal.throwIfAborted();
     const postingSeconds = now() / 1000;
+    // A fault that ran late (a slow restart) finishes before the drain is judged.
+    const faultRecords = await faults;
+    clearInterval(progress);
+    signal.throwIfAborted();
 
     log('posting stopped; waiting for answers still on their way');
     await poster.settled();
