@@ -1,13 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { Server } from 'node:http';
-import { keys, seqFromTweetId, timelineTrimAt, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
+import { keys, seqFromTweetId, timelineTrimAt, tweetIdFromSeq, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { createTestApp, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 import { waitForJob } from './support/jobs.js';
 import { publishedEvents } from './support/streams.js';
+import { deliverPage } from '../worker/src/deliver-page.js';
 
 let redisServer: TestRedis;
 let app: Server;
@@ -216,5 +217,24 @@ describe('fan-out', () => {
     } finally {
       await worker.close();
     }
+  });
+
+  it('records the most tries a chunk needed, even when a stale copy of it runs after a later try', async () => {
+    const author = await signUp(app, 'tried_twice');
+    await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 25 }).expect(200);
+    const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'raced by itself' }).expect(202)).body;
+    const entries = (await redis.xRange(keys.fanoutLanes.small, '-', '+')) ?? [];
+    const entry = entries.find((e) => e.message.job === job.id)!.message;
+    const tweetId = tweetIdFromSeq(entry.tweet!);
+    const page = (attempt: number) =>
+      deliverPage(redis, {
+        jobId: job.id, tweetSeq: entry.tweet!, tweetId, authorId: entry.author!, timelineNewPayload: '{}',
+        lo: entry.lo!, hi: entry.hi!, attempt, pageSize: 10, timelineMax: 5, progressIntervalMs: 250,
+      });
+    // The second try writes a page; then the first, which was only stalled, writes the rest.
+    expect((await page(2)).state).toBe('more');
+    expect((await page(1)).state).toBe('more');
+    expect((await page(1)).state).toBe('job-done');
+    expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: 25, attempts: 2 });
   });
 });

@@ -43,7 +43,7 @@
   ARGV[15] histogram bucket upper bounds in ms, comma-separated, ascending
   ARGV[16] recent fan-out durations kept
   ARGV[17] timeline length at which it is trimmed back to TIMELINE_MAX
-  ARGV[18] attempt number of this chunk, recorded as the job's attempt:<chunk start>
+  ARGV[18] attempt number of this chunk, recorded as the job's attempt:<chunk start> (the highest seen)
 
   Returns {state, delivered, total}, state being
     "more"        the chunk has more followers to deliver
@@ -59,7 +59,8 @@ local job = redis.call('HMGET', KEYS[1], 'status', 'total', 'delivered', 'enqueu
 if not job[1] or job[8] ~= ARGV[7] then
   return {'missing', 0, 0}
 end
-if job[9] ~= ARGV[18] then
+-- Only ever raised: a stale copy of the chunk racing a later attempt must not lower the count.
+if tonumber(job[9] or '0') < tonumber(ARGV[18]) then
   redis.call('HSET', KEYS[1], attemptField, ARGV[18])
 end
 local total = tonumber(job[2])
