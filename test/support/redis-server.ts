@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient } from 'redis';
+import { DURABILITY_ARGS } from '../../scripts/local-redis.js';
 import { freePort } from './free-port.js';
 
 export interface TestRedis {
@@ -34,7 +35,7 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
   const port = await freePort();
   const dir = mkdtempSync(path.join(tmpdir(), 'ripple-redis-'));
   const args = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', ''];
-  args.push(...(options.appendOnly ? ['--appendonly', 'yes', '--appendfsync', 'everysec'] : ['--appendonly', 'no']));
+  args.push(...(options.appendOnly ? DURABILITY_ARGS : ['--appendonly', 'no']));
   let child: ChildProcess | undefined;
 
   async function launch(): Promise<void> {
