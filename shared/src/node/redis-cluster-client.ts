@@ -1,8 +1,8 @@
 /**
  * A node-redis cluster client that follows a failover by itself.
  *
- * What the installed node-redis (6.3.x) does on its own, measured in test/redis-cluster.test.ts
- * against a 3+3 cluster with `cluster-node-timeout 1000`:
+ * What the installed node-redis (6.3.x) does on its own, measured against a 3+3 cluster with
+ * `cluster-node-timeout 1000` (test/redis-cluster.test.ts keeps measuring the first point):
  * - It re-reads the slot map on `MOVED`/`ASK`, and (since node-redis PR #3223) when a node it
  *   was connected to keeps failing to reconnect: `topologyRefreshOnReconnectionAttemptStrategy`,
  *   5 s after the first attempt by default. A SIGKILLed master is followed that way, but only
@@ -54,7 +54,8 @@ export interface RedisClusterClientOptions {
   /**
    * Period of the background slot-map refresh in ms; 0 turns it off. It bounds how long the
    * client can keep sending to a replaced master without being told. Each refresh is one short
-   * connection to a seed node and one CLUSTER SLOTS.
+   * connection to a seed node and one CLUSTER SLOTS; it asks only the seed nodes, so name
+   * several (all, ideally) in `REDIS_CLUSTER_NODES`.
    * @defaultValue 1000
    */
   topologyRefreshMs?: number;
@@ -141,7 +142,8 @@ function withTopologyRefresh(client: NodeRedisCluster, periodMs: number): NodeRe
     // the whole socket timeout of a command connection.
     client._slots
       .rediscover(undefined, new Set(client.nodeByAddress.keys()))
-      .catch((err: unknown) => client.emit('error', err))
+      // A refresh cut short by close() is no error worth reporting.
+      .catch((err: unknown) => client.isOpen && client.emit('error', err))
       .finally(() => (refreshing = false));
   };
   client.on('connect', () => {
