@@ -6,6 +6,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
+import { DURABILITY_ARGS } from '../../scripts/local-redis.js';
 
 const HOST = '127.0.0.1';
 const SLOTS = 16384;
@@ -114,8 +115,7 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
     '--dir', node.dir,
     '--logfile', 'redis.log',
     '--save', '',
-    '--appendonly', 'yes',
-    '--appendfsync', 'everysec',
+    ...DURABILITY_ARGS,
     '--cluster-enabled', 'yes',
     '--cluster-config-file', 'nodes.conf',
     '--cluster-node-timeout', String(nodeTimeoutMs),
