@@ -67,21 +67,36 @@ export async function checkSyntheticSample(redis: RedisClient, authors: readonly
   };
 }
 
+/** Events explained at most, per check: enough to see a pattern, few enough to read. */
+const EXPLAINED = 5;
+
 /**
  * Every real follower whose socket never dropped received each tweet's `timeline:new` exactly
  * once. Followers whose socket dropped (their node was killed) are checked by their timeline
  * instead (`checkCatchUp`). With no follower left connected the check proves nothing, and fails.
+ * `explain` says when a missed or repeated tweet was posted and delivered, and what fault came
+ * before: the first thing to know when an event goes astray.
  */
-export function checkTimelineEvents(logs: readonly SocketLog[], followers: ReadonlyMap<string, SoakFollower>, ledger: Ledger): CheckResult {
+export async function checkTimelineEvents(
+  logs: readonly SocketLog[],
+  followers: ReadonlyMap<string, SoakFollower>,
+  ledger: Ledger,
+  explain: (tweetId: string) => Promise<string>,
+): Promise<CheckResult> {
   const steady = logs.filter(stayedConnected);
   const tallies = new Map<string, OnceTally>();
   for (const log of steady) tallies.set(log.member.handle, tallyOnce(ledger.expectedFor(followers.get(log.member.id)!).map((t) => t.tweetId), log.timelineNew));
   const totals = totalTallies(tallies);
+  const astray = [...tallies].flatMap(([handle, t]) => [
+    ...t.missing.map((id) => ({ handle, id, what: 'missed' })),
+    ...t.doubled.map((d) => ({ handle, id: d.id, what: `got ×${d.times}` })),
+  ]);
+  const explained = await Promise.all(astray.slice(0, EXPLAINED).map(async (a) => `${a.handle} ${a.what} ${await explain(a.id)}`));
   return {
     name: 'connected followers: each timeline:new once',
     passed: steady.length > 0 && clean(totals),
     summary: `${steady.length} of ${logs.length} sockets never dropped; ${totals.expected} events expected: ${counted(totals)}`,
-    details: totals.example ? [totals.example] : steady.length === 0 ? ['no socket stayed connected: nothing was proved'] : [],
+    details: [...(totals.example ? [totals.example] : steady.length === 0 ? ['no socket stayed connected: nothing was proved'] : []), ...explained],
   };
 }
 

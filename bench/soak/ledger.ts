@@ -17,6 +17,7 @@ export interface AcceptedTweet {
 export interface Ledger {
   accepted: AcceptedTweet[];
   byAuthor: Map<string, AcceptedTweet[]>;
+  byTweetId: Map<string, AcceptedTweet>;
   /** Every tweet a follower should find, by follower id: those of the authors it follows. */
   expectedFor(follower: SoakFollower): AcceptedTweet[];
 }
@@ -35,6 +36,7 @@ export function buildLedger(records: readonly PostRecord[]): Ledger {
   return {
     accepted,
     byAuthor,
+    byTweetId: new Map(accepted.map((t) => [t.tweetId, t])),
     expectedFor: (follower) => follower.follows.flatMap((authorId) => byAuthor.get(authorId) ?? []),
   };
 }

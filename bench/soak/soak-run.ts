@@ -23,8 +23,15 @@ import { Poster } from './poster.js';
 import type { SoakReport } from './report.js';
 import { readBookkeeping, readRedisInfo, startSamplers, type BookkeepingReading, type Samplers } from './samplers.js';
 import { addSynthetic, setUpSoakCrowd, signUpMember, soakHandles, type SoakAuthor, type SoakFollower } from './soak-crowd.js';
-import { startSoakStack, type SoakStack } from './soak-stack.js';
+import { startSoakStack, type ProcessLog, type SoakStack } from './soak-stack.js';
 import { closeSocketLogs, openSocketLogs, stayedConnected, type SocketLog } from './socket-log.js';
+
+/** A finished run: the report (written as JSON) and what its processes printed. */
+export interface SoakRun {
+  report: SoakReport;
+  /** Logs of every server and worker process, restarted ones included, for a failed run. */
+  processLogs: ProcessLog[];
+}
 
 export interface SoakDeps {
   /** Progress, one line at a time (the CLI writes it to stderr). */
@@ -88,6 +95,25 @@ function deliveredPerSecond(readings: readonly BookkeepingReading[], postingMs: 
   return first && last && last.t > first.t ? ((last.delivered - first.delivered) / (last.t - first.t)) * 1000 : null;
 }
 
+/**
+ * When a tweet was posted and delivered (from its stored records, in seconds of posting) and
+ * the last fault that began before it: `tweet 000000007521 posted at 385.2 s, fanned out
+ * 385.3–386.0 s; after kill-redis 375.0–382.3 s`.
+ */
+async function explainTweet(redis: RedisClient, ledger: Ledger, tweetId: string, postingStarted: number, faults: readonly FaultRecord[]): Promise<string> {
+  const tweet = ledger.byTweetId.get(tweetId);
+  if (!tweet) return `tweet ${tweetId} (not in the ledger)`;
+  const at = (ms: string | null | undefined) => (ms ? `${((Number(ms) - postingStarted) / 1000).toFixed(1)} s` : '?');
+  const [[createdAt], [startedAt, finishedAt]] = await Promise.all([
+    redis.hmGet(keys.tweet(tweet.seq), ['createdAt']),
+    redis.hmGet(keys.job(tweet.jobId), ['startedAt', 'finishedAt']),
+  ]);
+  const postedAtMs = Number(createdAt) - postingStarted;
+  const before = faults.filter((f) => f.startedAtMs <= postedAtMs).at(-1);
+  const fault = before ? `; after ${before.kind} ${(before.startedAtMs / 1000).toFixed(1)}–${(before.endedAtMs / 1000).toFixed(1)} s` : '';
+  return `tweet ${tweetId} of ${tweet.author.handle} posted at ${at(createdAt)}, fanned out ${at(startedAt)}–${at(finishedAt)}${fault}`;
+}
+
 function redisVersion(): string {
   try {
     return /v=(\S+)/.exec(execFileSync('redis-server', ['--version'], { encoding: 'utf8' }))?.[1] ?? '?';
@@ -101,7 +127,7 @@ function redisVersion(): string {
  * post on schedule while faults are injected and memory is sampled, drain, check, report.
  * Everything it started is stopped before it returns or throws.
  */
-export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<SoakReport> {
+export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<SoakRun> {
   const { log } = deps;
   const signal = deps.signal ?? new AbortController().signal;
   const runStarted = Date.now();
@@ -234,7 +260,7 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
       await checkJobsDone(clientOf, ledger),
       await checkRealTimelines(redis, crowd.followers, ledger),
       await checkSyntheticSample(redis, [calibrationAuthor, ...authors], ledger, chunkSize, realIds),
-      checkTimelineEvents(followerLogs, followers, ledger),
+      await checkTimelineEvents(followerLogs, followers, ledger, (tweetId) => explainTweet(redis!, ledger, tweetId, postingStarted, faultRecords)),
       await checkCatchUp((node) => clients[node]!, followerLogs, followers, ledger),
       checkFanoutDone(authorLogs, ledger),
       checkQueuesDrained(final),
@@ -246,7 +272,7 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
       checkRss(rows, options.maxRssSlopeMbPerMin),
     ];
 
-    return {
+    const report: SoakReport = {
       runId,
       startedAt: new Date(runStarted).toISOString(),
       options,
@@ -267,6 +293,7 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
       runSeconds: (Date.now() - runStarted) / 1000,
       passed: checks.every((c) => c.passed),
     };
+    return { report, processLogs: stack.logs() };
   } finally {
     clearInterval(progress);
     await samplers?.stop();
