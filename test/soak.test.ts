@@ -29,7 +29,7 @@ describe('the soak', () => {
     'loses, doubles and leaks nothing through worker, server and Redis kills and a stalled worker',
     async () => {
       const log: string[] = [];
-      const report = await runSoak(options, { log: (line) => log.push(line) });
+      const { report } = await runSoak(options, { log: (line) => log.push(line) });
       const summary = `${formatSummary(report)}\n\nprogress:\n${log.join('\n')}`;
 
       expect(report.faults.map((f) => f.kind), summary).toEqual(expect.arrayContaining([...FAULT_KINDS]));

@@ -6,7 +6,7 @@
  * carried out, 2 for a bad command line, 130 when interrupted.
  */
 import { HELP, OptionsError, parseOptions } from './options.js';
-import { formatSummary, writeReport } from './report.js';
+import { formatSummary, writeProcessLogs, writeReport } from './report.js';
 import { runSoak } from './soak-run.js';
 
 const fail = (line: string, code = 1): never => {
@@ -38,10 +38,11 @@ process.on('SIGTERM', onSignal('SIGTERM'));
 
 const time = () => new Date().toISOString().slice(11, 19);
 try {
-  const report = await runSoak(options, { log: (line) => process.stderr.write(`${time()} ${line}\n`), signal: interrupt.signal });
+  const { report, processLogs } = await runSoak(options, { log: (line) => process.stderr.write(`${time()} ${line}\n`), signal: interrupt.signal });
   const file = writeReport(report, options.out);
   console.log(formatSummary(report));
   console.log(`\nwrote ${file}`);
+  if (!report.passed) console.log(`wrote the server and worker logs to ${writeProcessLogs(processLogs, file)}`);
   process.exit(report.passed ? 0 : 1);
 } catch (error) {
   if (interrupt.signal.aborted) fail('interrupted; everything it started is stopped', 130);

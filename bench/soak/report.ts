@@ -167,3 +167,15 @@ export function writeReport(report: SoakReport, file: string): string {
   writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
   return file;
 }
+
+/**
+ * Writes each process's log beside the report (`<report>.logs/<name>-<pid>.log`), for a run
+ * that failed: the node's or worker's own account of the same seconds is where diagnosis starts.
+ * Returns the directory.
+ */
+export function writeProcessLogs(logs: readonly { name: string; pid: number; output: string }[], reportFile: string): string {
+  const dir = `${reportFile.replace(/\.json$/, '')}.logs`;
+  mkdirSync(dir, { recursive: true });
+  for (const log of logs) writeFileSync(path.join(dir, `${log.name}-${log.pid}.log`), log.output);
+  return dir;
+}

@@ -46,6 +46,15 @@ export interface SoakStack {
   stop(): Promise<void>;
   /** SIGKILLs every process of the stack at once, synchronously: the last resort on process exit. */
   killNow(): void;
+  /** What every server and worker process ever started printed, restarted ones included. */
+  logs(): ProcessLog[];
+}
+
+/** Everything one process printed. */
+export interface ProcessLog {
+  name: string;
+  pid: number;
+  output: string;
 }
 
 /** Settings every process of the stack shares. */
@@ -75,15 +84,18 @@ export async function startSoakStack(): Promise<SoakStack> {
   const env = sharedEnv();
   const redis = await startRedis({ appendOnly: true, readyTimeoutMs: READY_TIMEOUT_MS });
   const started: RippleProcess[] = [];
+  const everStarted: { name: string; proc: RippleProcess }[] = [];
   try {
     const serverAt = async (name: string, role: ProcessRole): Promise<ServerSlot> => {
       const proc = await spawnServer(redis.url, env, { startTimeoutMs: READY_TIMEOUT_MS });
       started.push(proc);
+      everStarted.push({ name, proc });
       return { name, kind: 'server', role, proc, url: proc.url, incarnations: [incarnation(proc)] };
     };
     const workerAs = async (name: string, role: ProcessRole): Promise<StackProcess> => {
       const proc = await spawnWorker(redis.url, env, { startTimeoutMs: READY_TIMEOUT_MS });
       started.push(proc);
+      everStarted.push({ name, proc });
       return { name, kind: 'worker', role, proc, incarnations: [incarnation(proc)] };
     };
     const servers: [ServerSlot, ServerSlot] = [await serverAt('server-a', 'killed'), await serverAt('server-b', 'steady')];
@@ -111,6 +123,7 @@ export async function startSoakStack(): Promise<SoakStack> {
         if (stopping) await proc.stop('SIGKILL');
         slot.proc = proc;
         slot.incarnations.push(incarnation(proc));
+        everStarted.push({ name: slot.name, proc });
       },
       async stop() {
         stopping = true;
@@ -131,6 +144,7 @@ export async function startSoakStack(): Promise<SoakStack> {
         // kill() sends its SIGKILL before its first await, so it takes effect even now.
         void redis.kill();
       },
+      logs: () => everStarted.map(({ name, proc }) => ({ name, pid: proc.child.pid ?? -1, output: proc.output() })),
     };
   } catch (error) {
     await Promise.all(started.map((proc) => proc.stop('SIGKILL')));
