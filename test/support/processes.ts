@@ -57,16 +57,6 @@ export interface SpawnOptions {
   startTimeoutMs?: number;
 }
 
-/** Waits until `proc` is ready; a process that never gets there is killed, not left behind. */
-async function untilReady(proc: RippleProcess, what: string, check: () => boolean | Promise<boolean>, timeoutMs?: number): Promise<void> {
-  try {
-    await waitFor(check, what, proc, timeoutMs);
-  } catch (error) {
-    await proc.stop('SIGKILL');
-    throw error;
-  }
-}
-
 export interface SpawnServerOptions extends SpawnOptions {
   /**
    * Port to listen on, e.g. the port of a node that was killed, so that its clients find the
@@ -87,13 +77,13 @@ export async function spawnServer(
   const url = `http://127.0.0.1:${port}`;
   // Each probe is bounded, so that one hung request cannot carry the wait past its deadline.
   const healthy = async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.ok === true;
-  await untilReady(proc, 'server start', healthy, options.startTimeoutMs);
+  await waitFor(healthy, 'server start', proc, options.startTimeoutMs);
   return { ...proc, url };
 }
 
 /** `npm run worker` as a child process; resolves once it has joined the consumer group. */
 export async function spawnWorker(redisUrl: string, env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<RippleProcess> {
   const proc = spawnEntry('worker/src/main.ts', { REDIS_URL: redisUrl, ...env });
-  await untilReady(proc, 'worker start', () => proc.output().includes('worker started'), options.startTimeoutMs);
+  await waitFor(() => proc.output().includes('worker started'), 'worker start', proc, options.startTimeoutMs);
   return proc;
 }
