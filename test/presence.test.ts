@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { setTimeout as delay } from 'node:timers/promises';
 import { keys, type TimelineNew } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
@@ -13,6 +14,12 @@ beforeAll(async () => {
 afterAll(async () => {
   await redisServer.stop();
 });
+
+/** Whether the user counts as online for workers right now, in Redis's own clock. */
+async function onlineNow(redis: RedisClient, userId: string): Promise<boolean> {
+  const [until, [seconds, microseconds]] = await Promise.all([redis.zScore(keys.online, userId), redis.time()]);
+  return until !== null && until > Number(seconds) * 1000 + Number(microseconds) / 1000;
+}
 
 describe('presence', () => {
   it('heals after a Redis outage: a follower who connected meanwhile still gets timeline:new', async () => {
@@ -33,14 +40,42 @@ describe('presence', () => {
       // The node could not record the follower while Redis was down; its next refresh (within
       // one period) does. Wait for that, in Redis's own clock, then one tweet must reach them.
       redis = await connectedClient(redisServer.url);
-      await expect
-        .poll(async () => {
-          const [until, [seconds, microseconds]] = await Promise.all([redis!.zScore(keys.online, follower.user.id), redis!.time()]);
-          return until !== null && until > Number(seconds) * 1000 + Number(microseconds) / 1000;
-        }, { timeout: 20_000, interval: 100 })
-        .toBe(true);
+      await expect.poll(() => onlineNow(redis!, follower.user.id), { timeout: 20_000, interval: 100 }).toBe(true);
       const posted = await postTweet(server.url, author.token, 'are you there?');
       expect((await arrived).tweet).toMatchObject({ id: posted.tweet.id, text: 'are you there?' });
+    } finally {
+      socket?.close();
+      await redis?.close();
+      await worker.close();
+      await server.close();
+    }
+  });
+
+  it('re-asserts a connected follower as soon as Redis is back, not at the next refresh, so no timeline:new is skipped', async () => {
+    // A lifetime shorter than the outage and a period far longer than the test: only a node that
+    // asserts again on reconnect can have the follower online when the tweet is delivered.
+    const server = await startTestServer(redisServer.url, { presence: { ttlMs: 2_000, refreshMs: 600_000, retryMs: 250 } });
+    const worker = await startTestWorker(redisServer.url);
+    let socket: ClientSocket | undefined;
+    let redis: RedisClient | undefined;
+    try {
+      const author = await signUp(server.url, 'lapse_author');
+      const follower = await signUp(server.url, 'lapse_follower');
+      await api(server.url, '/api/follows', { token: follower.token, body: { handle: 'lapse_author' } });
+      socket = await openSocket(server.url, follower.token);
+      const arrived = new Promise<TimelineNew>((resolve) => socket!.once('timeline:new', resolve));
+
+      await redisServer.kill();
+      // Down for longer than the lifetime: the stored presence has lapsed in Redis's clock.
+      await delay(2_500);
+      await redisServer.restart();
+      const backAt = Date.now();
+      redis = await connectedClient(redisServer.url);
+      await expect.poll(() => onlineNow(redis!, follower.user.id), { timeout: 5_000, interval: 50 }).toBe(true);
+      // The worker is back too (it has beaten since), so it delivers well within the lifetime.
+      await expect.poll(async () => (await redis!.zRangeByScore(keys.workers, backAt, '+inf')).length, { timeout: 10_000, interval: 50 }).toBe(1);
+      const posted = await postTweet(server.url, author.token, 'still there?');
+      expect((await arrived).tweet).toMatchObject({ id: posted.tweet.id });
     } finally {
       socket?.close();
       await redis?.close();

@@ -1,3 +1,5 @@
+import { DEFAULT_PRESENCE_TIMING, type PresenceTiming } from './presence.js';
+
 export interface ServerConfig {
   /** HTTP + Socket.IO port. @defaultValue 3000 */
   port: number;
@@ -25,6 +27,8 @@ export interface ServerConfig {
   tokenTtlMs: number;
   /** Built client to serve, if present. */
   clientDir: string | undefined;
+  /** When a connected user counts as online for workers (not an environment setting). */
+  presence: PresenceTiming;
 }
 
 const intFrom = (value: string | undefined, fallback: number, name: string, min = 1): number => {
@@ -48,5 +52,6 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     tokenSecret: env.RIPPLE_TOKEN_SECRET || undefined,
     tokenTtlMs: 7 * 24 * 3600 * 1000,
     clientDir: undefined,
+    presence: DEFAULT_PRESENCE_TIMING,
   };
 }

@@ -1,10 +1,21 @@
 import { keys } from '@ripple/shared';
 import type { Logger, RedisClient } from '@ripple/shared/node';
 
-/** How long one assertion keeps a user online. */
-const ONLINE_TTL_MS = 15_000;
-/** How often a node re-asserts its users: well within the TTL, so a live user never lapses. */
-const REFRESH_MS = 5_000;
+export interface PresenceTiming {
+  /**
+   * How long one assertion keeps a user online, in Redis's clock. Longer than any Redis restart
+   * we expect (replaying a large append-only file takes tens of seconds), so a live user never
+   * lapses during an outage; the price of a long one is that a user who left stays "online" as
+   * long, which costs only events sent to a room nobody is in. @defaultValue 60 000
+   */
+  ttlMs: number;
+  /** How often a node re-asserts its users: well within the TTL. @defaultValue 5 000 */
+  refreshMs: number;
+  /** How soon a refresh that failed (Redis away or loading) is tried again. @defaultValue 250 */
+  retryMs: number;
+}
+
+export const DEFAULT_PRESENCE_TIMING: PresenceTiming = { ttlMs: 60_000, refreshMs: 5_000, retryMs: 250 };
 
 export interface Presence {
   connected(userId: string): void;
@@ -15,11 +26,12 @@ export interface Presence {
 /**
  * Who has a live socket, on any server node. Workers read it to publish timeline:new only for
  * followers who can see it. Each node counts its own sockets and keeps re-asserting its users
- * with an expiry, so presence heals by itself: after a Redis outage the next refresh writes it
- * again, and a node that crashed stops asserting and its users expire. A user who left stays
- * "online" for at most the TTL, which costs only a few events sent to an empty room.
+ * with an expiry, so presence heals by itself: a node that crashed stops asserting and its users
+ * expire, and after a Redis outage the node asserts again as soon as Redis answers (on
+ * reconnect, and by retrying a failed refresh within `retryMs`), not at its next period: a
+ * worker delivering in that gap would take a connected follower for offline and skip the event.
  */
-export function startPresence(redis: RedisClient, log: Logger): Presence {
+export function startPresence(redis: RedisClient, log: Logger, timing: PresenceTiming = DEFAULT_PRESENCE_TIMING): Presence {
   const sockets = new Map<string, number>();
 
   // Workers compare expiries with Redis's clock, so they are written in Redis's clock too: this
@@ -29,7 +41,7 @@ export function startPresence(redis: RedisClient, log: Logger): Presence {
 
   const assert = (userIds: string[]) => {
     if (userIds.length === 0) return;
-    const until = redisNow() + ONLINE_TTL_MS;
+    const until = redisNow() + timing.ttlMs;
     redis
       .zAdd(keys.online, userIds.map((value) => ({ score: until, value })), { comparison: 'GT' })
       .catch((err: unknown) => log.warn({ err: String(err) }, 'could not record presence; the next refresh retries'));
@@ -42,9 +54,25 @@ export function startPresence(redis: RedisClient, log: Logger): Presence {
     assert([...sockets.keys()]);
     await redis.zRemRangeByScore(keys.online, '-inf', redisNow());
   };
-  void refresh().catch(() => {});
-  const timer = setInterval(() => void refresh().catch(() => {}), REFRESH_MS);
-  timer.unref();
+
+  let stopped = false;
+  let timer: NodeJS.Timeout | undefined;
+  const refreshNow = () => {
+    clearTimeout(timer);
+    void refresh().then(
+      () => schedule(timing.refreshMs),
+      () => schedule(timing.retryMs),
+    );
+  };
+  const schedule = (ms: number) => {
+    if (stopped) return;
+    clearTimeout(timer);
+    timer = setTimeout(refreshNow, ms);
+    timer.unref();
+  };
+  // The first connection is made before this starts, so every `ready` ends an outage.
+  redis.on('ready', refreshNow);
+  refreshNow();
 
   return {
     connected(userId) {
@@ -56,6 +84,10 @@ export function startPresence(redis: RedisClient, log: Logger): Presence {
       if (left > 0) sockets.set(userId, left);
       else sockets.delete(userId);
     },
-    stop: () => clearInterval(timer),
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      redis.off('ready', refreshNow);
+    },
   };
 }

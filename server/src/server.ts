@@ -58,7 +58,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
   const io: RippleIo = new Server(httpServer, { serveClient: false });
-  const presence = startPresence(redis, log);
+  const presence = startPresence(redis, log, config.presence);
   attachRealtime(io, { tokens, presence });
   attachDashboard(io, stats);
   const relay = startEventRelay({ reader, io, log });
