@@ -35,9 +35,14 @@ export function createRedisClient(url: string, options: RedisClientOptions = {})
  */
 export async function connectRedis(client: RedisClient, onError: (err: unknown) => void): Promise<void> {
   client.on('error', onError);
+  await retryUntilConnected(() => client.connect(), onError);
+}
+
+/** Calls `connect` until it resolves, backing off exponentially up to 2 s between tries. */
+export async function retryUntilConnected(connect: () => Promise<unknown>, onError: (err: unknown) => void): Promise<void> {
   for (let attempt = 0; ; attempt++) {
     try {
-      await client.connect();
+      await connect();
       return;
     } catch (err) {
       onError(err);

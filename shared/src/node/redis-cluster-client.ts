@@ -39,8 +39,7 @@ import {
   RootNodesUnavailableError,
   TimeoutError,
 } from 'redis';
-import { setTimeout as delay } from 'node:timers/promises';
-import { isRedisUnavailable } from './redis-client.js';
+import { isRedisUnavailable, retryUntilConnected } from './redis-client.js';
 
 export type RedisClusterClient = ReturnType<typeof createNodeRedisCluster>;
 
@@ -168,15 +167,7 @@ function withTopologyRefresh(client: NodeRedisCluster, periodMs: number): NodeRe
 export async function connectRedisCluster(client: RedisClusterClient, onError: (err: unknown) => void): Promise<void> {
   client.on('error', onError);
   client.on('node-error', onError);
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await client.connect();
-      return;
-    } catch (err) {
-      onError(err);
-      await delay(Math.min(100 * 2 ** Math.min(attempt, 5), 2000));
-    }
-  }
+  await retryUntilConnected(() => client.connect(), onError);
 }
 
 /**
