@@ -1,0 +1,35 @@
+import type { LuaRecord } from './lua-record.js';
+
+const REFUSED_PREFIX = 'refused:';
+
+const fixed = {
+  /** Tweets accepted (not counting idempotent repeats). */
+  accepted: 'accepted',
+  /** Tweets written into follower timelines. */
+  delivered: 'delivered',
+  jobsDone: 'jobs:done',
+  jobsFailed: 'jobs:failed',
+  /** Fan-out entries taken over from another worker (claim-stalled.lua). */
+  claims: 'claims',
+} as const;
+
+/** Why a tweet is refused: each reason has its own counter. */
+export const REFUSAL_REASONS = ['overloaded', 'rate_limited'] as const;
+export type RefusalReason = (typeof REFUSAL_REASONS)[number];
+
+/**
+ * Field names of the cluster-wide counters hash (`keys.stats`), the one source for /metrics,
+ * the dashboard and the drain rate.
+ */
+export const statsField = {
+  ...fixed,
+  refused: (reason: RefusalReason) => `${REFUSED_PREFIX}${reason}`,
+} as const;
+
+/** The stats record for Lua: `STATS.<name>`, `statsRefusedField(reason)`. */
+export const statsRecordLua: LuaRecord = {
+  include: 'stats-record',
+  table: 'STATS',
+  fields: fixed,
+  prefixed: { statsRefusedField: REFUSED_PREFIX },
+};

@@ -1,0 +1,13 @@
+import type { LuaRecord } from './lua-record.js';
+
+/** Field names of the user hash (`keys.user(id)`); admit-tweet.lua reads the handle. */
+export const userField = {
+  id: 'id',
+  handle: 'handle',
+  /** The scrypt password hash. */
+  pass: 'pass',
+  createdAt: 'createdAt',
+} as const;
+
+/** The user record for Lua: `USER.<name>`. */
+export const userRecordLua: LuaRecord = { include: 'user-record', table: 'USER', fields: userField, prefixed: {} };
