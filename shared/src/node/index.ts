@@ -1,5 +1,6 @@
 export * from './redis-client.js';
 export * from './redis-cluster-client.js';
 export * from './lua-script.js';
+export * from './lua-includes.js';
 export * from './logger.js';
 export * from './shutdown.js';

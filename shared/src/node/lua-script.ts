@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { expandLuaIncludes } from './lua-includes.js';
 import type { RedisClient } from './redis-client.js';
 
 /** A Lua script read once from disk, run by SHA with a fallback to EVAL after a Redis restart. */
@@ -16,11 +17,16 @@ export function hashFromFlat(flat: unknown): Record<string, string> {
   return hash;
 }
 
+/**
+ * Reads a script, expands its `--- @include "<name>"` lines (see lua-includes.ts) and returns
+ * it ready to run. Throws at load, naming the script, when an include does not exist.
+ */
 export function loadLuaScript(url: URL): LuaScript {
-  const source = readFileSync(url, 'utf8');
+  const name = url.pathname.split('/').pop() ?? url.pathname;
+  const source = expandLuaIncludes(readFileSync(url, 'utf8'), name);
   const sha = createHash('sha1').update(source).digest('hex');
   return {
-    name: url.pathname.split('/').pop() ?? url.pathname,
+    name,
     async run(client, keys, args) {
       const tail = [String(keys.length), ...keys, ...args.map(String)];
       try {

@@ -1,0 +1,43 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fanoutDurationsField, jobField, luaRecords, statsField, tweetField, userField } from '@ripple/shared';
+import { expandLuaIncludes, type RedisClient } from '@ripple/shared/node';
+import { startRedis, type TestRedis } from './support/redis-server.js';
+import { connectedClient } from './support/ripple.js';
+
+let redisServer: TestRedis;
+let redis: RedisClient;
+
+beforeAll(async () => {
+  redisServer = await startRedis();
+  redis = await connectedClient(redisServer.url);
+});
+afterAll(async () => {
+  await redis?.close();
+  await redisServer?.stop();
+});
+
+/** Runs `body` after the include, in Redis's own Lua, and decodes what it returns as JSON. */
+async function inLua(include: string, body: string): Promise<unknown> {
+  const reply = await redis.eval(expandLuaIncludes(`--- @include "${include}"\n${body}`, 'lua-records.test'), { keys: [], arguments: [] });
+  return JSON.parse(String(reply));
+}
+
+describe('record includes, as Redis runs them', () => {
+  it('name every field exactly as the TypeScript records do', async () => {
+    const { cursor, attempt, ...jobFixed } = jobField;
+    const { refused, ...statsFixed } = statsField;
+    const { bucket, ...durationsFixed } = fanoutDurationsField;
+    expect(await inLua('job-record', 'return cjson.encode(JOB)')).toEqual(jobFixed);
+    expect(await inLua('stats-record', 'return cjson.encode(STATS)')).toEqual(statsFixed);
+    expect(await inLua('tweet-record', 'return cjson.encode(TWEET)')).toEqual(tweetField);
+    expect(await inLua('user-record', 'return cjson.encode(USER)')).toEqual(userField);
+    expect(await inLua('fanout-durations-record', 'return cjson.encode(DURATIONS)')).toEqual(durationsFixed);
+    expect(await inLua('job-record', "return cjson.encode({jobCursorField('17'), jobAttemptField('17')})")).toEqual([cursor('17'), attempt('17')]);
+    expect(await inLua('stats-record', "return cjson.encode({statsRefusedField('overloaded')})")).toEqual([refused('overloaded')]);
+    expect(await inLua('fanout-durations-record', "return cjson.encode({durationsBucketField('250')})")).toEqual([bucket(250)]);
+  });
+
+  it.each(luaRecords)('fail a script that names a field $table lacks, naming the record', async (record) => {
+    await expect(inLua(record.include, `return ${record.table}.noSuchField`)).rejects.toThrow(`${record.include} has no field noSuchField`);
+  });
+});
