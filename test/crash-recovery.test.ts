@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
-import { keys, seqFromTweetId, type FanoutDone, type FanoutFailed, type FanoutProgress } from '@ripple/shared';
+import { keys, seqFromTweetId, statsField, type FanoutDone, type FanoutFailed, type FanoutProgress } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
@@ -130,7 +130,7 @@ describe('workers racing', () => {
     const { tweet, job } = await postTweet(server.url, author.token, `raced by ${count}`);
     const done = await waitForJob(server.url, author.token, job.id, 'done');
     expect(done.delivered).toBe(200_000);
-    expect(Number(await redis.hGet(keys.stats, 'claims')), 'chunks were taken over and run again').toBeGreaterThan(0);
+    expect(Number(await redis.hGet(keys.stats, statsField.claims)), 'chunks were taken over and run again').toBeGreaterThan(0);
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(tweet.id)]);
 
     // With every worker gone nothing can publish any more, and every event published is in the
@@ -201,7 +201,7 @@ describe('Redis dying', () => {
     const fresh = await connectedClient(redisServer.url);
     started.clients.push(fresh);
     // Nobody took the chunk from its holder, let alone as a dead worker's (which would count).
-    expect(Number((await fresh.hGet(keys.stats, 'claims')) ?? 0)).toBe(0);
+    expect(Number((await fresh.hGet(keys.stats, statsField.claims)) ?? 0)).toBe(0);
     for (const w of workers) expect(w.output()).not.toContain('took over the chunk of a dead worker');
     await expectEveryFollowerHasEachOnce(fresh, author.user.id, [seqFromTweetId(tweet.id)]);
   });

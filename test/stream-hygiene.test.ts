@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
-import { keys, seqFromTweetId, type Job } from '@ripple/shared';
+import { jobField, keys, seqFromTweetId, type Job } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { waitForJob } from './support/jobs.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
@@ -59,7 +59,7 @@ describe('after thousands of jobs', () => {
 
       const ttls = await Promise.all(jobIds.map((id) => redis.ttl(keys.job(id))));
       expect(ttls.filter((t) => !isAbout(t, JOB_KEPT_S))).toEqual([]);
-      const statuses = await Promise.all(jobIds.map((id) => redis.hGet(keys.job(id), 'status')));
+      const statuses = await Promise.all(jobIds.map((id) => redis.hGet(keys.job(id), jobField.status)));
       expect(new Set(statuses)).toEqual(new Set(['done']));
     } finally {
       await worker.close();

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { Server } from 'node:http';
-import { keys, seqFromTweetId, type PostTweetResponse } from '@ripple/shared';
+import { jobField, keys, seqFromTweetId, statsField, type PostTweetResponse } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { createTestApp, startTestWorker } from './support/ripple.js';
@@ -57,12 +57,12 @@ describe('claims between live workers', () => {
       const shortDone = await waitForJob(app, waiting.token, short.job.id, 'done', { timeoutMs: 10_000 });
       // Both entries had been pending longer than the claim time, but only the short one was
       // claimed: the busy worker keeps claiming the long one for itself between pages.
-      const claimed = async () => Number(await redis.hGet(keys.stats, 'claims'));
+      const claimed = async () => Number(await redis.hGet(keys.stats, statsField.claims));
       expect(await claimed(), 'entries taken from the busy worker').toBe(1);
       expect((await readJob(app, busy.token, long.job.id))!.status, 'the long job, when the short one was done').toBe('running');
       // Taken from a live worker: run as it was, not requeued with an attempt counted.
       expect(shortDone).toMatchObject({ delivered: 10, total: 10, attempts: 1 });
-      expect(await redis.hGet(keys.job(short.job.id), 'attempt:0')).toBe('1');
+      expect(await redis.hGet(keys.job(short.job.id), jobField.attempt('0'))).toBe('1');
 
       const longDone = await waitForJob(app, busy.token, long.job.id, 'done', { timeoutMs: 30_000 });
       expect(longDone).toMatchObject({ delivered: LONG_AUDIENCE, total: LONG_AUDIENCE, attempts: 1 });

@@ -1,4 +1,4 @@
-import { keys } from '@ripple/shared';
+import { keys, tweetField } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { mapWithLimit } from '../loadtest/crowd.js';
 import type { RippleClient } from '../loadtest/ripple-client.js';
@@ -70,7 +70,7 @@ export async function checkTweetsStoredOnce(redis: RedisClient, clientOf: (autho
   });
 
   const pipeline = redis.multi();
-  for (const t of ledger.accepted) pipeline.hmGet(keys.tweet(t.seq), ['text', 'authorId']);
+  for (const t of ledger.accepted) pipeline.hmGet(keys.tweet(t.seq), [tweetField.text, tweetField.authorId]);
   const stored = (await pipeline.execAsPipeline()) as unknown as (string | null)[][];
   const wrongText = ledger.accepted.filter((t, i) => stored[i]?.[0] !== t.text || stored[i]?.[1] !== t.author.id);
   for (const t of wrongText.slice(0, 3)) details.push(`tweet ${t.tweetId} (${t.key}) is stored as ${JSON.stringify(stored[ledger.accepted.indexOf(t)])}`);

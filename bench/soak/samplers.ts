@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { keys } from '@ripple/shared';
+import { keys, statsField } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import type { Sample } from './memory-trend.js';
 import type { SoakStack, StackProcess } from './soak-stack.js';
@@ -70,7 +70,7 @@ export async function readBookkeeping(redis: RedisClient, t: number): Promise<Bo
     redis.xLen(keys.eventsStream),
     redis.zCard(keys.workers),
     redis.zCard(keys.online),
-    redis.hGet(keys.stats, 'delivered'),
+    redis.hGet(keys.stats, statsField.delivered),
   ]);
   return {
     t,

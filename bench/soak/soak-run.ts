@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { keys } from '@ripple/shared';
+import { jobField, keys, tweetField } from '@ripple/shared';
 import { connectRedis, createRedisClient, type RedisClient } from '@ripple/shared/node';
 import { readServerConfig } from '../../server/src/config.js';
 import { readWorkerConfig } from '../../worker/src/config.js';
@@ -60,7 +60,7 @@ async function waitForDrain(redis: RedisClient, ledger: Ledger, timeoutMs: numbe
     try {
       const b = await readBookkeeping(redis, 0);
       const pipeline = redis.multi();
-      for (const t of ledger.accepted) pipeline.hGet(keys.job(t.jobId), 'status');
+      for (const t of ledger.accepted) pipeline.hGet(keys.job(t.jobId), jobField.status);
       const statuses = (await pipeline.execAsPipeline()) as unknown as (string | null)[];
       jobsNotDone = statuses.filter((status) => status !== 'done').length;
       if (b.backlog === 0 && b.laneEntries === 0 && b.pending === 0 && b.retries === 0 && jobsNotDone === 0) {
@@ -105,8 +105,8 @@ async function explainTweet(redis: RedisClient, ledger: Ledger, tweetId: string,
   if (!tweet) return `tweet ${tweetId} (not in the ledger)`;
   const at = (ms: string | null | undefined) => (ms ? `${((Number(ms) - postingStarted) / 1000).toFixed(1)} s` : '?');
   const [[createdAt], [startedAt, finishedAt]] = await Promise.all([
-    redis.hmGet(keys.tweet(tweet.seq), ['createdAt']),
-    redis.hmGet(keys.job(tweet.jobId), ['startedAt', 'finishedAt']),
+    redis.hmGet(keys.tweet(tweet.seq), [tweetField.createdAt]),
+    redis.hmGet(keys.job(tweet.jobId), [jobField.startedAt, jobField.finishedAt]),
   ]);
   const postedAtMs = Number(createdAt) - postingStarted;
   const before = faults.filter((f) => f.startedAtMs <= postedAtMs).at(-1);

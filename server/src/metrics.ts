@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { FANOUT_DURATION_BUCKETS_MS, keys } from '@ripple/shared';
+import { FANOUT_DURATION_BUCKETS_MS, fanoutDurationsField, keys, REFUSAL_REASONS, statsField } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 
 export interface Metrics {
@@ -21,12 +21,15 @@ function durationHistogram(stored: Record<string, string>): string {
   const lines = [`# HELP ${name} Time from post to fanout:done, across all workers`, `# TYPE ${name} histogram`];
   let cumulative = 0;
   for (const bound of FANOUT_DURATION_BUCKETS_MS) {
-    cumulative += Number(stored[`le:${bound}`] ?? 0);
+    cumulative += Number(stored[fanoutDurationsField.bucket(bound)] ?? 0);
     lines.push(`${name}_bucket{le="${bound / 1000}"} ${cumulative}`);
   }
-  cumulative += Number(stored['le:+Inf'] ?? 0);
+  cumulative += Number(stored[fanoutDurationsField.bucket('+Inf')] ?? 0);
   lines.push(`${name}_bucket{le="+Inf"} ${cumulative}`);
-  lines.push(`${name}_sum ${Number(stored.sum ?? 0) / 1000}`, `${name}_count ${Number(stored.count ?? 0)}`);
+  lines.push(
+    `${name}_sum ${Number(stored[fanoutDurationsField.sum] ?? 0) / 1000}`,
+    `${name}_count ${Number(stored[fanoutDurationsField.count] ?? 0)}`,
+  );
   return lines.join('\n') + '\n';
 }
 
@@ -62,7 +65,7 @@ export function createMetrics(redis: RedisClient): Metrics {
     help: 'Tweets accepted (202, not counting idempotent repeats)',
     registers: [registry],
     collect() {
-      fromStats(this, stats.accepted);
+      fromStats(this, stats[statsField.accepted]);
     },
   });
   new Counter({
@@ -72,8 +75,7 @@ export function createMetrics(redis: RedisClient): Metrics {
     registers: [registry],
     collect() {
       this.reset();
-      this.inc({ reason: 'overloaded' }, stats['refused:overloaded'] ?? 0);
-      this.inc({ reason: 'rate_limited' }, stats['refused:rate_limited'] ?? 0);
+      for (const reason of REFUSAL_REASONS) this.inc({ reason }, stats[statsField.refused(reason)] ?? 0);
     },
   });
   new Counter({
@@ -81,7 +83,7 @@ export function createMetrics(redis: RedisClient): Metrics {
     help: 'Tweets written into follower timelines',
     registers: [registry],
     collect() {
-      fromStats(this, stats.delivered);
+      fromStats(this, stats[statsField.delivered]);
     },
   });
   new Counter({
@@ -91,8 +93,8 @@ export function createMetrics(redis: RedisClient): Metrics {
     registers: [registry],
     collect() {
       this.reset();
-      this.inc({ outcome: 'done' }, stats['jobs:done'] ?? 0);
-      this.inc({ outcome: 'failed' }, stats['jobs:failed'] ?? 0);
+      this.inc({ outcome: 'done' }, stats[statsField.jobsDone] ?? 0);
+      this.inc({ outcome: 'failed' }, stats[statsField.jobsFailed] ?? 0);
     },
   });
 

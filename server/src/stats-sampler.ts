@@ -1,4 +1,4 @@
-import { keys, WORKER_ALIVE_MS, type DashboardSnapshot } from '@ripple/shared';
+import { keys, REFUSAL_REASONS, statsField, WORKER_ALIVE_MS, type DashboardSnapshot } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 
 /** One reading of the cluster-wide counters, with the dashboard's view of that second. */
@@ -27,7 +27,7 @@ export function percentile(ascending: number[], p: number): number | null {
   return ascending[Math.min(ascending.length - 1, Math.max(0, Math.ceil((p / 100) * ascending.length) - 1))]!;
 }
 
-const refused = (counters: Record<string, number>) => (counters['refused:overloaded'] ?? 0) + (counters['refused:rate_limited'] ?? 0);
+const refused = (counters: Record<string, number>) => REFUSAL_REASONS.reduce((sum, reason) => sum + (counters[statsField.refused(reason)] ?? 0), 0);
 
 /**
  * Reads the shared counters and gauges once a second. They live in Redis, written by every
@@ -69,8 +69,8 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
     const snapshot: DashboardSnapshot = {
       t,
       backlog: Number(backlog ?? 0),
-      deliveriesPerSecond: Math.round(perSecond(counters, previous, (c) => c.delivered ?? 0, t)),
-      acceptedPerSecond: Math.round(perSecond(counters, previous, (c) => c.accepted ?? 0, t)),
+      deliveriesPerSecond: Math.round(perSecond(counters, previous, (c) => c[statsField.delivered] ?? 0, t)),
+      acceptedPerSecond: Math.round(perSecond(counters, previous, (c) => c[statsField.accepted] ?? 0, t)),
       refusedPerSecond: Math.round(perSecond(counters, previous, refused, t)),
       fanoutP50Ms: percentile(lastMinute, 50),
       fanoutP99Ms: percentile(lastMinute, 99),

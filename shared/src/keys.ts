@@ -5,7 +5,7 @@
 const P = 'ripple:';
 
 export const keys = {
-  /** Hash: id, handle, pass (scrypt), createdAt. */
+  /** Hash: the user; its fields are named in records/user-record.ts. */
   user: (id: string) => `${P}user:${id}`,
   /** Hash: lower-case handle → user id. HSETNX here is what makes sign-up race-free. */
   handles: `${P}handles`,
@@ -23,9 +23,9 @@ export const keys = {
   timelinePrefix: `${P}timeline:`,
   /** Sorted set of tweet sequence numbers: the user's own tweets. */
   userTweets: (id: string) => `${P}tweets-by:${id}`,
-  /** Hash: id, text, authorId, authorHandle, createdAt. */
+  /** Hash: the tweet; its fields are named in records/tweet-record.ts. */
   tweet: (seq: number | string) => `${P}tweet:${seq}`,
-  /** Hash: the fan-out job's state; see worker/src/lua/deliver-page.lua for its fields. */
+  /** Hash: the fan-out job's state; its fields are named in records/job-record.ts. */
   job: (id: string) => `${P}job:${id}`,
   /** String "tweetSeq:jobId" for one user's Idempotency-Key, kept 24 h. */
   idempotency: (userId: string, key: string) => `${P}idem:${userId}:${key}`,
@@ -40,10 +40,10 @@ export const keys = {
   backlog: `${P}backlog`,
   /**
    * Hash of cluster-wide counters, the one source for /metrics, the dashboard and the drain
-   * rate: accepted, delivered, refused:<reason>, jobs:done, jobs:failed.
+   * rate; its fields are named in records/stats-record.ts.
    */
   stats: `${P}stats`,
-  /** Hash: fan-out duration histogram (post → done), fields le:<ms> (per bucket), sum, count. */
+  /** Hash: fan-out duration histogram (post → done); its fields are named in records/fanout-durations-record.ts. */
   fanoutDurations: `${P}stats:fanout-ms`,
   /** List of "<finishedAtMs>:<durationMs>" of the most recent finished fan-outs, newest first. */
   recentDurations: `${P}stats:recent-fanouts`,

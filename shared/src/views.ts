@@ -1,3 +1,4 @@
+import { jobAttempts, jobField, tweetField } from './records/index.js';
 import { tweetIdFromSeq, type Job, type JobStatus, type Tweet } from './schemas.js';
 
 /** A Redis hash as node-redis returns it. */
@@ -5,39 +6,32 @@ export type StoredHash = Record<string, string>;
 
 const isoOrNull = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
 
-/** Each chunk of a job records its own tries as `attempt:<chunk>`; the job shows the most. */
-function attemptsOf(stored: StoredHash): number {
-  let most = 0;
-  for (const [field, value] of Object.entries(stored)) {
-    if (field.startsWith('attempt:')) most = Math.max(most, Number(value));
-  }
-  return most;
-}
-
 /** The API's Tweet from a stored tweet hash; null when the hash is empty (no such tweet). */
 export function tweetView(stored: StoredHash): Tweet | null {
-  if (!stored.id) return null;
+  const id = stored[tweetField.id];
+  if (!id) return null;
   return {
-    id: tweetIdFromSeq(stored.id),
-    text: stored.text ?? '',
-    createdAt: new Date(Number(stored.createdAt)).toISOString(),
-    author: { id: stored.authorId ?? '', handle: stored.authorHandle ?? '' },
+    id: tweetIdFromSeq(id),
+    text: stored[tweetField.text] ?? '',
+    createdAt: new Date(Number(stored[tweetField.createdAt])).toISOString(),
+    author: { id: stored[tweetField.authorId] ?? '', handle: stored[tweetField.authorHandle] ?? '' },
   };
 }
 
 /** The API's Job from a stored job hash; null when the hash is empty (no such job). */
 export function jobView(stored: StoredHash): Job | null {
-  if (!stored.id) return null;
+  const id = stored[jobField.id];
+  if (!id) return null;
   return {
-    id: stored.id,
-    tweetId: tweetIdFromSeq(stored.tweetSeq ?? '0'),
-    status: (stored.status ?? 'queued') as JobStatus,
-    delivered: Number(stored.delivered ?? 0),
-    total: Number(stored.total ?? 0),
-    attempts: attemptsOf(stored),
-    enqueuedAt: isoOrNull(stored.enqueuedAt) ?? new Date(0).toISOString(),
-    startedAt: isoOrNull(stored.startedAt),
-    finishedAt: isoOrNull(stored.finishedAt),
-    error: stored.error ? stored.error : null,
+    id,
+    tweetId: tweetIdFromSeq(stored[jobField.tweetSeq] ?? '0'),
+    status: (stored[jobField.status] ?? 'queued') as JobStatus,
+    delivered: Number(stored[jobField.delivered] ?? 0),
+    total: Number(stored[jobField.total] ?? 0),
+    attempts: jobAttempts(stored),
+    enqueuedAt: isoOrNull(stored[jobField.enqueuedAt]) ?? new Date(0).toISOString(),
+    startedAt: isoOrNull(stored[jobField.startedAt]),
+    finishedAt: isoOrNull(stored[jobField.finishedAt]),
+    error: stored[jobField.error] || null,
   };
 }

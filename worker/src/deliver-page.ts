@@ -1,4 +1,4 @@
-import { EVENTS_MAX_LEN, FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, keys, RECENT_FANOUTS_KEPT, timelineTrimAt } from '@ripple/shared';
+import { EVENTS_MAX_LEN, FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, jobField, keys, RECENT_FANOUTS_KEPT, timelineTrimAt } from '@ripple/shared';
 import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('./lua/deliver-page.lua', import.meta.url));
@@ -33,7 +33,7 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
     redis,
     [keys.job(a.jobId), keys.followers(a.authorId), keys.online, keys.backlog, keys.eventsStream, keys.stats, keys.fanoutDurations, keys.recentDurations],
     [
-      `cursor:${a.lo}`,
+      jobField.cursor(a.lo),
       a.lo,
       a.hi,
       a.pageSize,

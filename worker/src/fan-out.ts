@@ -1,4 +1,4 @@
-import { keys, tweetView, type FanoutEntry } from '@ripple/shared';
+import { jobField, keys, tweetView, type FanoutEntry } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { deliverPage } from './deliver-page.js';
 import type { WorkerConfig } from './config.js';
@@ -24,7 +24,7 @@ export async function fanOutChunk(redis: RedisClient, config: WorkerConfig, entr
   // Entries name their tweet and author; those written before they did are looked up in the job.
   let { tweet: tweetSeq, author: authorId } = entry;
   if (!tweetSeq || !authorId) {
-    [tweetSeq, authorId] = (await redis.hmGet(keys.job(entry.job), ['tweetSeq', 'authorId'])) as [string | undefined, string | undefined];
+    [tweetSeq, authorId] = (await redis.hmGet(keys.job(entry.job), [jobField.tweetSeq, jobField.authorId])) as [string | undefined, string | undefined];
     // A job that expired or never existed has nothing left to deliver.
     if (!tweetSeq || !authorId) return 'complete';
   }

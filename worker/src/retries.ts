@@ -1,4 +1,4 @@
-import { EVENTS_MAX_LEN, JOB_RETENTION_S, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
+import { EVENTS_MAX_LEN, JOB_RETENTION_S, jobField, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
 import { hashFromFlat, loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const promoteScript = loadLuaScript(new URL('./lua/promote-retries.lua', import.meta.url));
@@ -72,14 +72,14 @@ export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<bo
     [
       keys.fanoutGroup,
       a.entryId,
-      `cursor:${a.entry.lo}`,
+      jobField.cursor(a.entry.lo),
       a.entry.job,
       a.entry.lo,
       a.entry.hi,
       a.attempts,
       a.error,
-      tweetIdFromSeq(a.entry.tweet ?? (await redis.hGet(keys.job(a.entry.job), 'tweetSeq')) ?? '0'),
-      a.entry.author ?? (await redis.hGet(keys.job(a.entry.job), 'authorId')) ?? '',
+      tweetIdFromSeq(a.entry.tweet ?? (await redis.hGet(keys.job(a.entry.job), jobField.tweetSeq)) ?? '0'),
+      a.entry.author ?? (await redis.hGet(keys.job(a.entry.job), jobField.authorId)) ?? '',
       EVENTS_MAX_LEN,
       DEAD_LETTERS_MAX_LEN,
       JOB_RETENTION_S,

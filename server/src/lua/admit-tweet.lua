@@ -39,7 +39,17 @@
                                            key was seen before and nothing was written
     {"overloaded", backlog}                backlog above the limit: nothing written
     {"no-user"}                            the author's record is gone: nothing written
+
+  Field names come from shared/src/records (USER, TWEET, JOB, STATS), idioms from
+  shared/src/lua/includes.
 ]]
+
+--- @include "time-ms"
+--- @include "push-and-trim"
+--- @include "user-record"
+--- @include "tweet-record"
+--- @include "job-record"
+--- @include "stats-record"
 
 local function answer(outcome, tweetSeq, jobId)
   return {outcome, tostring(tweetSeq), jobId,
@@ -55,7 +65,7 @@ if useIdempotency then
   end
 end
 
-local handle = redis.call('HGET', KEYS[13], 'handle')
+local handle = redis.call('HGET', KEYS[13], USER.handle)
 if not handle then
   return {'no-user'}
 end
@@ -65,19 +75,16 @@ end
 -- pass it by at most one job.
 local backlog = tonumber(redis.call('GET', KEYS[6]) or '0')
 if backlog > tonumber(ARGV[4]) then
-  redis.call('HINCRBY', KEYS[11], 'refused:overloaded', 1)
+  redis.call('HINCRBY', KEYS[11], statsRefusedField('overloaded'), 1)
   return {'overloaded', backlog}
 end
 
-local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local nowMs = timeMs()
 
 local tweetSeq = redis.call('INCR', KEYS[2])
 -- The one write that can fail on damaged data (a timeline key of another type) comes first:
 -- Redis does not undo a script's writes when it fails, and a skipped sequence number is harmless.
-if redis.call('LPUSH', KEYS[9], tweetSeq) > tonumber(ARGV[12]) then
-  redis.call('LTRIM', KEYS[9], 0, tonumber(ARGV[5]) - 1)
-end
+pushAndTrim(redis.call, KEYS[9], tweetSeq, tonumber(ARGV[5]), tonumber(ARGV[12]))
 local jobId = tostring(redis.call('INCR', KEYS[3]))
 local total = redis.call('ZCARD', KEYS[5])
 -- Every follow takes its sequence number and joins the set in one atomic step, so the
@@ -85,20 +92,21 @@ local total = redis.call('ZCARD', KEYS[5])
 local hi = redis.call('GET', KEYS[4]) or '0'
 
 redis.call('HSET', ARGV[6] .. tweetSeq,
-  'id', tweetSeq, 'text', ARGV[2], 'authorId', ARGV[1], 'authorHandle', handle, 'createdAt', nowMs)
+  TWEET.id, tweetSeq, TWEET.text, ARGV[2], TWEET.authorId, ARGV[1], TWEET.authorHandle, handle,
+  TWEET.createdAt, nowMs)
 redis.call('ZADD', KEYS[8], tweetSeq, tweetSeq)
 
 local jobKey = ARGV[7] .. jobId
 local chunkSize = tonumber(ARGV[10])
 local chunks = math.max(1, math.ceil(total / chunkSize))
 redis.call('HSET', jobKey,
-  'id', jobId, 'tweetSeq', tweetSeq, 'authorId', ARGV[1], 'status', 'queued',
-  'delivered', 0, 'total', total, 'enqueuedAt', nowMs,
-  'startedAt', '', 'finishedAt', '', 'error', '', 'chunksLeft', chunks)
+  JOB.id, jobId, JOB.tweetSeq, tweetSeq, JOB.authorId, ARGV[1], JOB.status, 'queued',
+  JOB.delivered, 0, JOB.total, total, JOB.enqueuedAt, nowMs,
+  JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, chunks)
 
 if total == 0 then
   -- Nobody to deliver to: the job is done the moment it exists.
-  redis.call('HSET', jobKey, 'status', 'done', 'chunksLeft', 0, 'startedAt', nowMs, 'finishedAt', nowMs)
+  redis.call('HSET', jobKey, JOB.status, 'done', JOB.chunksLeft, 0, JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
   redis.call('EXPIRE', jobKey, ARGV[11])
   redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[8], '*', 'event', 'fanout:done', 'to', ARGV[1],
     'payload', cjson.encode({jobId = jobId, tweetId = string.format('%0' .. ARGV[9] .. 'd', tweetSeq),
@@ -126,6 +134,6 @@ end
 if useIdempotency then
   redis.call('SET', KEYS[1], tweetSeq .. ':' .. jobId, 'EX', ARGV[3])
 end
-redis.call('HINCRBY', KEYS[11], 'accepted', 1)
+redis.call('HINCRBY', KEYS[11], STATS.accepted, 1)
 
 return answer('new', tweetSeq, jobId)

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { idempotencyKeySchema, postTweetBodySchema, seqFromTweetId, tweetIdSchema } from '@ripple/shared';
+import { idempotencyKeySchema, postTweetBodySchema, seqFromTweetId, statsField, tweetIdSchema } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { retryAfterSeconds } from '../back-pressure.js';
@@ -26,7 +26,7 @@ export function tweetsRouter({ redis, stats, fanoutMaxBacklog, timelineMax, fano
     limit: tweetsPerMinute,
     windowMs: 60_000,
     keyOf: (_req, res) => callerId(res),
-    statsField: 'refused:rate_limited',
+    statsField: statsField.refused('rate_limited'),
   });
 
   router.post('/api/tweets', postingLimit, async (req, res) => {
@@ -42,7 +42,7 @@ export function tweetsRouter({ redis, stats, fanoutMaxBacklog, timelineMax, fano
       chunkSize: fanoutChunkSize,
     });
     if (admitted.outcome === 'overloaded') {
-      const wait = retryAfterSeconds(admitted.backlog, fanoutMaxBacklog, stats.rate('delivered'));
+      const wait = retryAfterSeconds(admitted.backlog, fanoutMaxBacklog, stats.rate(statsField.delivered));
       throw new HttpError('overloaded', `fan-out backlog is full; try again in ${wait} s`, { 'Retry-After': String(wait) });
     }
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');

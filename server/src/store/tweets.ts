@@ -1,4 +1,4 @@
-import { keys, seqFromTweetId, tweetIdFromSeq, tweetView, jobView, type Job, type PageQuery, type Tweet, type TweetPage } from '@ripple/shared';
+import { jobField, keys, seqFromTweetId, tweetIdFromSeq, tweetView, jobView, type Job, type PageQuery, type Tweet, type TweetPage } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 
 export async function getTweet(redis: RedisClient, seq: string | number): Promise<Tweet | null> {
@@ -9,7 +9,7 @@ export async function getTweet(redis: RedisClient, seq: string | number): Promis
 export async function getJob(redis: RedisClient, id: string): Promise<{ job: Job; authorId: string } | null> {
   const stored = await redis.hGetAll(keys.job(id));
   const job = jobView(stored);
-  return job ? { job, authorId: stored.authorId ?? '' } : null;
+  return job ? { job, authorId: stored[jobField.authorId] ?? '' } : null;
 }
 
 async function pageOf(redis: RedisClient, newestFirst: string[], query: PageQuery): Promise<TweetPage> {

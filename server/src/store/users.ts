@@ -1,4 +1,4 @@
-import { keys, type User } from '@ripple/shared';
+import { keys, userField, type User } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 
 /**
@@ -7,7 +7,12 @@ import type { RedisClient } from '@ripple/shared/node';
  */
 export async function createUser(redis: RedisClient, handle: string, passwordHash: string): Promise<string | null> {
   const id = String(await redis.incr(keys.seq.user));
-  await redis.hSet(keys.user(id), { id, handle, pass: passwordHash, createdAt: Date.now() });
+  await redis.hSet(keys.user(id), {
+    [userField.id]: id,
+    [userField.handle]: handle,
+    [userField.pass]: passwordHash,
+    [userField.createdAt]: Date.now(),
+  });
   if (await redis.hSetNX(keys.handles, handle, id)) return id;
   await redis.del(keys.user(id));
   return null;
@@ -18,13 +23,13 @@ export async function findUserIdByHandle(redis: RedisClient, handle: string): Pr
 }
 
 export async function getPasswordHash(redis: RedisClient, id: string): Promise<string | null> {
-  return (await redis.hGet(keys.user(id), 'pass')) ?? null;
+  return (await redis.hGet(keys.user(id), userField.pass)) ?? null;
 }
 
 /** The API's User with live follower and following counts; null when there is no such user. */
 export async function getUser(redis: RedisClient, id: string): Promise<User | null> {
   const [handle, followers, following] = await Promise.all([
-    redis.hGet(keys.user(id), 'handle'),
+    redis.hGet(keys.user(id), userField.handle),
     redis.zCard(keys.followers(id)),
     redis.sCard(keys.following(id)),
   ]);

@@ -22,7 +22,11 @@
   ARGV[5] alive window, ms
 
   Returns {"none"} | {"alive", id, fields} (claimed; run it) | {"requeued", newId, attempt}
+
+  The claims counter is named in shared/src/records/stats-record.ts (STATS.claims).
 ]]
+
+--- @include "stats-record"
 
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', '+', 1)
 if #pending == 0 then
@@ -34,7 +38,7 @@ if #claimed == 0 or not claimed[1] then
   return {'none'}
 end
 local fields = claimed[1][2]
-redis.call('HINCRBY', KEYS[3], 'claims', 1)
+redis.call('HINCRBY', KEYS[3], STATS.claims, 1)
 
 local seen = redis.call('ZSCORE', KEYS[2], owner)
 if seen and tonumber(seen) >= tonumber(ARGV[4]) - tonumber(ARGV[5]) then

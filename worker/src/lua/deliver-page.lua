@@ -9,10 +9,11 @@
   the call that finishes the last chunk). Reading follower ids here also keeps them from
   travelling to Node and back: one redis.call per follower is the whole cost of a delivery.
 
-  Job hash fields used: status, total, delivered, chunksLeft, enqueuedAt, startedAt,
-  finishedAt, lastProgressAt, lastProgressDelivered, and the chunk's cursor field
-  (last follow sequence delivered, or "done"). A job some chunk of which was given up on
-  (status "failed") still delivers its other chunks, but is never reported done.
+  Job hash fields used (named in shared/src/records/job-record.ts, included here as JOB):
+  status, total, delivered, chunksLeft, enqueuedAt, startedAt, finishedAt, lastProgressAt,
+  lastProgressDelivered, the chunk's cursor (last follow sequence delivered, or "done") and its
+  attempt. A job some chunk of which was given up on (status "failed") still delivers its other
+  chunks, but is never reported done.
 
   Timeline keys are built from ARGV[6] .. follower id. They are not declared in KEYS: under
   Redis Cluster a chunk would be routed by a hash tag shared by follower ids of one slot group.
@@ -43,7 +44,7 @@
   ARGV[15] histogram bucket upper bounds in ms, comma-separated, ascending
   ARGV[16] recent fan-out durations kept
   ARGV[17] timeline length at which it is trimmed back to TIMELINE_MAX
-  ARGV[18] attempt number of this chunk, recorded as the job's attempt:<chunk start> (the highest seen)
+  ARGV[18] attempt number of this chunk, recorded as the chunk's attempt field (the highest seen)
 
   Returns {state, delivered, total}, state being
     "more"        the chunk has more followers to deliver
@@ -53,9 +54,15 @@
                   a job of that id for another tweet is not this entry's job)
 ]]
 
-local attemptField = 'attempt:' .. ARGV[2]
-local job = redis.call('HMGET', KEYS[1], 'status', 'total', 'delivered', 'enqueuedAt',
-  'lastProgressAt', 'lastProgressDelivered', ARGV[1], 'tweetSeq', attemptField)
+--- @include "time-ms"
+--- @include "push-and-trim"
+--- @include "job-record"
+--- @include "stats-record"
+--- @include "fanout-durations-record"
+
+local attemptField = jobAttemptField(ARGV[2])
+local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.enqueuedAt,
+  JOB.lastProgressAt, JOB.lastProgressDelivered, ARGV[1], JOB.tweetSeq, attemptField)
 if not job[1] or job[8] ~= ARGV[7] then
   return {'missing', 0, 0}
 end
@@ -69,10 +76,9 @@ if job[7] == 'done' then
   return {'chunk-done', delivered, total}
 end
 
-local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local nowMs = timeMs()
 if job[1] == 'queued' then
-  redis.call('HSET', KEYS[1], 'status', 'running', 'startedAt', nowMs)
+  redis.call('HSET', KEYS[1], JOB.status, 'running', JOB.startedAt, nowMs)
 end
 local failed = job[1] == 'failed'
 
@@ -89,12 +95,8 @@ for i = 1, #page, 2 do
   -- pcall: Redis does not undo a script's writes when it fails half-way, so a timeline key of
   -- the wrong type (damaged data) must not abort the page after other timelines were written.
   -- That follower is skipped and the page stays whole.
-  local length = redis.pcall('LPUSH', timeline, ARGV[7])
-  if type(length) ~= 'number' then
+  if type(pushAndTrim(redis.pcall, timeline, ARGV[7], timelineMax, trimAt)) ~= 'number' then
     skipped = skipped + 1
-  elseif length > trimAt then
-    -- Lazy trim: LPUSH answers the new length, so trimming costs nothing until it is due.
-    redis.call('LTRIM', timeline, 0, timelineMax - 1)
   end
 end
 
@@ -121,10 +123,10 @@ end
 
 if count > 0 then
   -- Skipped followers are not delivered; their share of the backlog is released when the job ends.
-  delivered = redis.call('HINCRBY', KEYS[1], 'delivered', count - skipped)
+  delivered = redis.call('HINCRBY', KEYS[1], JOB.delivered, count - skipped)
   redis.call('HSET', KEYS[1], ARGV[1], page[#page])
   redis.call('DECRBY', KEYS[4], count - skipped)
-  redis.call('HINCRBY', KEYS[6], 'delivered', count - skipped)
+  redis.call('HINCRBY', KEYS[6], STATS.delivered, count - skipped)
 end
 if #online > 0 then
   redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[12], '*',
@@ -141,14 +143,14 @@ if count == pageSize then
   local lastAt = tonumber(job[5] or '0')
   local lastDelivered = tonumber(job[6] or '0')
   if not failed and (nowMs - lastAt >= tonumber(ARGV[13]) or (delivered - lastDelivered) * 10 >= total) then
-    redis.call('HSET', KEYS[1], 'lastProgressAt', nowMs, 'lastProgressDelivered', delivered)
+    redis.call('HSET', KEYS[1], JOB.lastProgressAt, nowMs, JOB.lastProgressDelivered, delivered)
     publish('fanout:progress', {jobId = ARGV[9], tweetId = ARGV[10], delivered = delivered, total = total})
   end
   return {'more', delivered, total}
 end
 
 redis.call('HSET', KEYS[1], ARGV[1], 'done')
-if redis.call('HINCRBY', KEYS[1], 'chunksLeft', -1) > 0 then
+if redis.call('HINCRBY', KEYS[1], JOB.chunksLeft, -1) > 0 then
   return {'chunk-done', delivered, total}
 end
 
@@ -161,12 +163,12 @@ redis.call('EXPIRE', KEYS[1], ARGV[14])
 if failed then
   return {'chunk-done', delivered, total}
 end
-redis.call('HSET', KEYS[1], 'status', 'done', 'finishedAt', nowMs)
+redis.call('HSET', KEYS[1], JOB.status, 'done', JOB.finishedAt, nowMs)
 local durationMs = nowMs - tonumber(job[4])
 publish('fanout:done', {jobId = ARGV[9], tweetId = ARGV[10], delivered = delivered, total = total,
   durationMs = durationMs})
 
-redis.call('HINCRBY', KEYS[6], 'jobs:done', 1)
+redis.call('HINCRBY', KEYS[6], STATS.jobsDone, 1)
 local bucket = '+Inf'
 for bound in string.gmatch(ARGV[15], '[^,]+') do
   if durationMs <= tonumber(bound) then
@@ -174,9 +176,9 @@ for bound in string.gmatch(ARGV[15], '[^,]+') do
     break
   end
 end
-redis.call('HINCRBY', KEYS[7], 'le:' .. bucket, 1)
-redis.call('HINCRBY', KEYS[7], 'sum', durationMs)
-redis.call('HINCRBY', KEYS[7], 'count', 1)
-redis.call('LPUSH', KEYS[8], nowMs .. ':' .. durationMs)
-redis.call('LTRIM', KEYS[8], 0, tonumber(ARGV[16]) - 1)
+redis.call('HINCRBY', KEYS[7], durationsBucketField(bucket), 1)
+redis.call('HINCRBY', KEYS[7], DURATIONS.sum, durationMs)
+redis.call('HINCRBY', KEYS[7], DURATIONS.count, 1)
+local recentKept = tonumber(ARGV[16])
+pushAndTrim(redis.call, KEYS[8], nowMs .. ':' .. durationMs, recentKept, recentKept)
 return {'job-done', delivered, total}

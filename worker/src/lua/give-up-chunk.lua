@@ -30,13 +30,19 @@
   ARGV[13] seconds a finished job record is kept
 
   Returns 1 when this call failed the job (and published fanout:failed), else 0.
+
+  Job and stats field names come from shared/src/records (JOB, STATS).
 ]]
+
+--- @include "time-ms"
+--- @include "job-record"
+--- @include "stats-record"
 
 redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[2], ARGV[2])
 
 -- A chunk some other worker finished meanwhile was not given up on: no dead letter for it.
-local job = redis.call('HMGET', KEYS[1], 'status', 'total', 'delivered', ARGV[3])
+local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, ARGV[3])
 if job[4] == 'done' then
   return 0
 end
@@ -45,20 +51,19 @@ redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[12], '*', 'job', ARGV[4], 'lo', 
 if not job[1] then
   return 0
 end
-redis.call('HSET', KEYS[1], ARGV[3], 'done', 'attempt:' .. ARGV[5], ARGV[7])
+redis.call('HSET', KEYS[1], ARGV[3], 'done', jobAttemptField(ARGV[5]), ARGV[7])
 
-local time = redis.call('TIME')
-local nowMs = tonumber(time[1]) * 1000 + math.floor(tonumber(time[2]) / 1000)
+local nowMs = timeMs()
 local failedNow = 0
 if job[1] ~= 'failed' then
-  redis.call('HSET', KEYS[1], 'status', 'failed', 'error', ARGV[8], 'finishedAt', nowMs)
+  redis.call('HSET', KEYS[1], JOB.status, 'failed', JOB.error, ARGV[8], JOB.finishedAt, nowMs)
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[11], '*', 'event', 'fanout:failed', 'to', ARGV[10],
     'payload', cjson.encode({jobId = ARGV[4], tweetId = ARGV[9], error = ARGV[8]}))
-  redis.call('HINCRBY', KEYS[6], 'jobs:failed', 1)
+  redis.call('HINCRBY', KEYS[6], STATS.jobsFailed, 1)
   failedNow = 1
 end
 
-if redis.call('HINCRBY', KEYS[1], 'chunksLeft', -1) <= 0 then
+if redis.call('HINCRBY', KEYS[1], JOB.chunksLeft, -1) <= 0 then
   local undelivered = tonumber(job[2]) - tonumber(job[3])
   if undelivered > 0 then
     redis.call('DECRBY', KEYS[5], undelivered)
