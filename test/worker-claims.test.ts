@@ -67,6 +67,7 @@ describe('claims between live workers', () => {
       const longDone = await waitForJob(app, busy.token, long.job.id, 'done', { timeoutMs: 30_000 });
       expect(longDone).toMatchObject({ delivered: LONG_AUDIENCE, total: LONG_AUDIENCE, attempts: 1 });
       expect(await claimed(), 'entries taken from the busy worker, in all').toBe(1);
+      expect((await request(app).get('/metrics').expect(200)).text).toMatch(/^ripple_claims_total 1$/m);
       await expectEveryFollowerHasEachOnce(redis, busy.user.id, [seqFromTweetId(long.tweet.id)]);
       await expectEveryFollowerHasEachOnce(redis, waiting.user.id, [seqFromTweetId(short.tweet.id)]);
     } finally {

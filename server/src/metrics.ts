@@ -97,6 +97,14 @@ export function createMetrics(redis: RedisClient): Metrics {
       this.inc({ outcome: 'failed' }, stats[statsField.jobsFailed] ?? 0);
     },
   });
+  new Counter({
+    name: 'ripple_claims_total',
+    help: 'Fan-out entries a worker took over after they waited too long in another worker\'s hands',
+    registers: [registry],
+    collect() {
+      fromStats(this, stats[statsField.claims]);
+    },
+  });
 
   const requestDuration = new Histogram({
     name: 'ripple_http_request_duration_seconds',

@@ -11,8 +11,8 @@ export interface RateLimitOptions {
   windowMs: number;
   /** Whose budget a request spends (a user id or handle); null lets the request through. */
   keyOf: (req: Request, res: Response) => string | null;
-  /** Counter in the shared stats that counts refusals. */
-  statsField: string;
+  /** Counter in the shared stats that counts refusals; none when nobody reads the count. */
+  statsField?: string;
 }
 
 /**
@@ -29,7 +29,7 @@ export function rateLimit(redis: RedisClient, { name, limit, windowMs, keyOf, st
     const [count] = await redis.multi().incr(key).pExpire(key, windowMs * 2).exec();
     if (Number(count) > limit) {
       const wait = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
-      await redis.hIncrBy(keys.stats, statsField, 1);
+      if (statsField) await redis.hIncrBy(keys.stats, statsField, 1);
       throw new HttpError('rate_limited', `too many requests; try again in ${wait} s`, { 'Retry-After': String(wait) });
     }
     next();

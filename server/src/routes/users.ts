@@ -43,7 +43,6 @@ export function publicUsersRouter({ redis, tokens, signInsPerMinute }: UsersDeps
       const handle = handleSchema.safeParse((req.body as { handle?: unknown } | undefined)?.handle);
       return handle.success ? handle.data : null;
     },
-    statsField: 'limited:sign-in',
   });
 
   router.post('/api/users', async (req, res) => {
