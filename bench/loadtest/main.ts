@@ -8,27 +8,15 @@
  *   npm run loadtest -- --url http://127.0.0.1:3000 --authors 5 --followers 2000 --rate 50 --duration 10
  */
 import { runLoadTest } from './load-run.js';
-import { HELP, OptionsError, parseOptions } from './options.js';
+import { exitWith, optionsOrExit } from '../cli.js';
+import { HELP, parseOptions } from './options.js';
 import { ProgressLine } from './progress-line.js';
 import { formatReport, writeReport } from './report.js';
 import { RippleClient } from './ripple-client.js';
 
-const fail = (line: string, code = 1): never => {
-  process.stderr.write(`loadtest: ${line}\n`);
-  process.exit(code);
-};
+const fail = (line: string, code = 1): never => exitWith('loadtest', line, code);
 
-let options;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof OptionsError) fail(error.message, 2);
-  throw error;
-}
-if (options === 'help') {
-  console.log(HELP);
-  process.exit(0);
-}
+const options = optionsOrExit('loadtest', parseOptions, HELP);
 
 // The first Ctrl-C ends the run early but still reports what was measured; the second quits.
 const interrupt = new AbortController();

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, OptionsError, parseOptions } from './options.js';
+import { OptionsError } from '../cli.js';
+import { HELP, parseOptions } from './options.js';
 
 describe('parseOptions', () => {
   it('fills in the documented defaults', () => {

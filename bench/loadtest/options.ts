@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { integer, OptionsError, positive, timestampForFileName } from '../cli.js';
 
 /** Everything one load-test run is told from the command line. */
 export interface LoadTestOptions {
@@ -59,15 +60,7 @@ export interface LoadTestOptions {
   out: string;
 }
 
-/** A command line that cannot be run; its message is the one line the CLI prints. */
-export class OptionsError extends Error {
-  override name = 'OptionsError';
-}
-
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
-
-/** The ISO time with characters that file systems dislike replaced: 2026-11-28T01-00-49. */
-export const timestampForFileName = (date: Date): string => date.toISOString().slice(0, 19).replace(/:/g, '-');
 
 export const HELP = `npm run loadtest -- [options]
 
@@ -96,25 +89,6 @@ tweet's intended send time.
 Measures (ms): accept = intended send → 202; firstDelivery = intended send → first
 timeline:new at any online follower; onlineDelivery = intended send → timeline:new at each
 online follower of the author; complete = intended send → fanout:done.`;
-
-/** A whole number within [min, max], or an OptionsError naming the flag. */
-function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `between ${min} and ${max}`;
-    throw new OptionsError(`--${flag} must be a whole number ${range}, got "${raw}"`);
-  }
-  return n;
-}
-
-/** A positive (possibly fractional) number, or an OptionsError naming the flag. */
-function positive(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0) {
-    throw new OptionsError(`--${flag} must be a number > 0, got "${raw}"`);
-  }
-  return n;
-}
 
 function baseUrl(raw: string): string {
   let url: URL;

@@ -5,26 +5,14 @@
  * to stderr. Exit codes: 0 when every check passed, 1 when one failed or the run could not be
  * carried out, 2 for a bad command line, 130 when interrupted.
  */
-import { HELP, OptionsError, parseOptions } from './options.js';
+import { exitWith, optionsOrExit } from '../cli.js';
+import { HELP, parseOptions } from './options.js';
 import { formatSummary, writeProcessLogs, writeReport } from './report.js';
 import { runSoak } from './soak-run.js';
 
-const fail = (line: string, code = 1): never => {
-  process.stderr.write(`soak: ${line}\n`);
-  process.exit(code);
-};
+const fail = (line: string, code = 1): never => exitWith('soak', line, code);
 
-let options;
-try {
-  options = parseOptions(process.argv.slice(2));
-} catch (error) {
-  if (error instanceof OptionsError) fail(error.message, 2);
-  throw error;
-}
-if (options === 'help') {
-  console.log(HELP);
-  process.exit(0);
-}
+const options = optionsOrExit('soak', parseOptions, HELP);
 
 // Ctrl-C stops the run; the processes it started are stopped before it exits.
 const interrupt = new AbortController();

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { integer, OptionsError, positive, timestampForFileName } from '../cli.js';
 import { planFaults, FaultScheduleError } from './fault-schedule.js';
 
 /** Everything one soak run is told from the command line. */
@@ -57,14 +58,6 @@ export interface SoakOptions {
   out: string;
 }
 
-/** A command line that cannot be run; its message is the one line the CLI prints. */
-export class OptionsError extends Error {
-  override name = 'OptionsError';
-}
-
-/** The ISO time with characters that file systems dislike replaced: 2026-11-28T01-00-49. */
-export const timestampForFileName = (date: Date): string => date.toISOString().slice(0, 19).replace(/:/g, '-');
-
 export const HELP = `npm run soak -- --minutes N [--rate R] [options]
 
 Starts its own redis-server (append-only file, fsync every second) on a free port, two server
@@ -91,25 +84,6 @@ exits 1 if any check failed. Everything it starts is stopped on exit and on Ctrl
                          killed counts as leaking (default 2)
   --out PATH             JSON report (default soak-results/<timestamp>.json)
   -h, --help             show this help`;
-
-/** A whole number within [min, max], or an OptionsError naming the flag. */
-function integer(flag: string, raw: string, min: number, max = Number.MAX_SAFE_INTEGER): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isInteger(n) || n < min || n > max) {
-    const range = max === Number.MAX_SAFE_INTEGER ? `≥ ${min}` : `between ${min} and ${max}`;
-    throw new OptionsError(`--${flag} must be a whole number ${range}, got "${raw}"`);
-  }
-  return n;
-}
-
-/** A number in (0, max], or an OptionsError naming the flag. */
-function positive(flag: string, raw: string, max = Number.POSITIVE_INFINITY): number {
-  const n = Number(raw);
-  if (raw.trim() === '' || !Number.isFinite(n) || n <= 0 || n > max) {
-    throw new OptionsError(`--${flag} must be a number > 0${max < Infinity ? ` and ≤ ${max}` : ''}, got "${raw}"`);
-  }
-  return n;
-}
 
 /** Audiences above one fan-out chunk are "large"; the API adds at most 1 000 000 per call, the crowd adds more in several. */
 function largeAudiences(raw: string): number[] {
