@@ -32,6 +32,19 @@ export default defineConfig({
         },
       },
       {
+        // The same promises on a Redis Cluster: these files take their Redis from
+        // test/support/redis-under-test.ts, which starts a 3-master, 3-replica cluster here.
+        test: {
+          name: 'cluster',
+          environment: 'node',
+          include: ['test/api.test.ts', 'test/realtime.test.ts', 'test/crash-recovery.test.ts'],
+          env: { RIPPLE_TEST_REDIS: 'cluster' },
+          setupFiles: ['test/support/setup-process-logs.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 60_000,
+        },
+      },
+      {
         test: {
           name: 'e2e',
           environment: 'node',

@@ -10,18 +10,29 @@
  *
  * Starts its own redis-server (append-only file on, as `npm start` runs it) on a free port and
  * one server process; prints a table and saves JSON under bench/results/.
+ *
+ * `npm run bench -- --cluster` runs the Redis Cluster measurements instead (bench/cluster-bench.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { parseArgs } from 'node:util';
-import { keys, type FanoutDone } from '@ripple/shared';
+import type { FanoutDone } from '@ripple/shared';
+import { keysOf } from '@ripple/shared/node';
 import { connectedClient } from '../test/support/ripple.js';
 import { startRedis } from '../test/support/redis-server.js';
 import { spawnServer, spawnWorker, type RippleProcess } from '../test/support/processes.js';
 import { addFollowers, openSocket, postTweet, type ClientSocket } from '../test/support/http-api.js';
 import { waitForDelivered } from '../test/support/jobs.js';
 import { signUp } from '../test/support/users.js';
+import { followerIds } from '../test/support/timelines.js';
 import { redisZaddOpsPerSecond } from './redis-yardstick.js';
+
+// `--cluster`: the Redis Cluster measurements (issue #10) instead; see bench/cluster-bench.ts.
+if (process.argv.includes('--cluster')) {
+  const { runClusterBench } = await import('./cluster-bench.js');
+  await runClusterBench(process.argv.slice(2));
+  process.exit(0);
+}
 
 const { values } = parseArgs({
   options: {
@@ -75,11 +86,10 @@ async function fillTimelines(authorId: string): Promise<void> {
   const template = 'ripple:bench:template';
   await redis.del(template);
   await redis.rPush(template, Array.from({ length: TIMELINE_MAX }, (_, i) => String(1_000_000_000 + i)));
-  const total = await redis.zCard(keys.followers(authorId));
-  for (let start = 0; start < total; start += 10_000) {
-    const ids = await redis.zRange(keys.followers(authorId), start, start + 9_999);
+  const followers = await followerIds(redis, authorId);
+  for (let start = 0; start < followers.length; start += 10_000) {
     const pipeline = redis.multi();
-    for (const id of ids) pipeline.copy(template, keys.timeline(id), { REPLACE: true });
+    for (const id of followers.slice(start, start + 10_000)) pipeline.copy(template, keysOf(redis).timeline(id), { REPLACE: true });
     await pipeline.execAsPipeline();
   }
   await settleAof();
@@ -92,8 +102,8 @@ async function settleAof(): Promise<void> {
 }
 
 async function timelineBytes(authorId: string): Promise<{ mean: number; max: number }> {
-  const ids = await redis.zRange(keys.followers(authorId), 0, 99);
-  const sizes = await Promise.all(ids.map(async (id) => Number(await redis.memoryUsage(keys.timeline(id), { SAMPLES: 0 }))));
+  const ids = (await followerIds(redis, authorId)).slice(0, 100);
+  const sizes = await Promise.all(ids.map(async (id) => Number(await redis.memoryUsage(keysOf(redis).timeline(id), { SAMPLES: 0 }))));
   return { mean: Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length), max: Math.max(...sizes) };
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import request from 'supertest';
-import { keys } from '@ripple/shared';
+import { keysOf } from '@ripple/shared/node';
+import { readBacklog } from '../server/src/store/bucket-totals.js';
 import { watchDashboard, type DashboardWatch } from './support/dashboard.js';
 import { waitForJob } from './support/jobs.js';
 import { spawnWorker, type RippleProcess } from './support/processes.js';
@@ -23,21 +24,21 @@ describe('admission control', () => {
       const a = await signUp(app, 'celebrity');
       await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 10 }).expect(200);
       await request(app).post('/api/tweets').set(a.auth).send({ text: 'first' }).expect(202);
-      expect(Number(await redis.get(keys.backlog))).toBe(10);
+      expect(await readBacklog(redis)).toBe(10);
 
-      const tweetSeqBefore = await redis.get(keys.seq.tweet);
+      const tweetSeqBefore = await redis.get(keysOf(redis).tweetSeq(0));
       const refused = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'later').send({ text: 'second' });
       expect(refused.status).toBe(503);
       expect(refused.body.error.code).toBe('overloaded');
       // No worker has delivered anything: nothing is draining.
       expect(refused.headers['retry-after']).toBe('10');
-      expect(await redis.get(keys.seq.tweet)).toBe(tweetSeqBefore);
-      expect(await redis.zCard(keys.userTweets(a.user.id))).toBe(1);
-      expect(await redis.exists(keys.idempotency(a.user.id, 'later'))).toBe(0);
-      expect(await redis.xLen(keys.fanoutLanes.small)).toBe(1);
+      expect(await redis.get(keysOf(redis).tweetSeq(0))).toBe(tweetSeqBefore);
+      expect(await redis.zCard(keysOf(redis).userTweets(a.user.id))).toBe(1);
+      expect(await redis.exists(keysOf(redis).idempotency(a.user.id, 'later'))).toBe(0);
+      expect(await redis.xLen(keysOf(redis).fanoutLanes(0).small)).toBe(1);
 
       // Once the backlog drains, the same key is accepted as a new tweet.
-      await redis.set(keys.backlog, 0);
+      await redis.set(keysOf(redis).backlog(0), 0);
       const accepted = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'later').send({ text: 'second' }).expect(202);
       expect(accepted.body.tweet.text).toBe('second');
     } finally {
@@ -80,9 +81,9 @@ describe('admission control', () => {
       };
       /** What each node answers a tweet while the backlog is EXCESS over the limit. */
       const retryAfters = async () => {
-        await redis.set(keys.backlog, MAX_BACKLOG + EXCESS);
+        await redis.set(keysOf(redis).backlog(0), MAX_BACKLOG + EXCESS);
         const refusals = await Promise.all(nodes.map((n) => request(n.url).post('/api/tweets').set(asker.auth).send({ text: 'may I?' })));
-        await redis.set(keys.backlog, 0);
+        await redis.set(keysOf(redis).backlog(0), 0);
         expect(refusals.map((r) => [r.status, r.body.error?.code])).toEqual([[503, 'overloaded'], [503, 'overloaded']]);
         return refusals.map((r) => Number(r.headers['retry-after']));
       };
@@ -130,20 +131,20 @@ describe('admission under concurrency', () => {
       // Admitted while the backlog is at or under 1 000: 0, 100, …, 1 000 → 11 jobs; never more than one job over.
       expect(accepted).toHaveLength(11);
       expect(refused).toHaveLength(39);
-      expect(Number(await redis.get(keys.backlog))).toBe(1_100);
+      expect(await readBacklog(redis)).toBe(1_100);
       for (const r of refused) {
         expect(r.body.error.code).toBe('overloaded');
         // No worker runs yet: nothing is draining.
         expect(r.headers['retry-after']).toBe('10');
       }
-      expect(await redis.zCard(keys.userTweets(a.user.id))).toBe(11);
-      expect(await redis.lLen(keys.timeline(a.user.id))).toBe(11);
+      expect(await redis.zCard(keysOf(redis).userTweets(a.user.id))).toBe(11);
+      expect(await redis.lLen(keysOf(redis).timeline(a.user.id))).toBe(11);
       const refusedKeys = results.map((r, i) => (r.status === 503 ? `k${i}` : null)).filter((k): k is string => k !== null);
-      expect(await Promise.all(refusedKeys.map((k) => redis.exists(keys.idempotency(a.user.id, k))))).toEqual(refusedKeys.map(() => 0));
+      expect(await Promise.all(refusedKeys.map((k) => redis.exists(keysOf(redis).idempotency(a.user.id, k))))).toEqual(refusedKeys.map(() => 0));
 
       const worker = await startTestWorker(own.url);
       try {
-        await expect.poll(async () => Number(await redis.get(keys.backlog)), { timeout: 10_000 }).toBe(0);
+        await expect.poll(async () => await readBacklog(redis), { timeout: 10_000 }).toBe(0);
         for (const r of accepted) {
           expect((await request(app).get(`/api/jobs/${r.body.job.id}`).set(a.auth)).body.job).toMatchObject({ status: 'done', delivered: 100 });
         }
@@ -185,7 +186,7 @@ describe('rate limits', () => {
       expect(limited.body.error.code).toBe('rate_limited');
       // The window ends 40 s from now.
       expect(limited.headers['retry-after']).toBe('40');
-      expect(await nodeA.redis.zCard(keys.userTweets(a.user.id))).toBe(3);
+      expect(await nodeA.redis.zCard(keysOf(nodeA.redis).userTweets(a.user.id))).toBe(3);
       for (const node of [nodeA, nodeB]) {
         const metrics = (await request(node.app).get('/metrics').expect(200)).text;
         expect(metrics).toMatch(/^ripple_tweets_refused_total\{reason="rate_limited"\} 1$/m);

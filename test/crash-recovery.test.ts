@@ -1,8 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
-import { keys, seqFromTweetId, statsField, type FanoutDone, type FanoutFailed, type FanoutProgress } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
-import { startRedis, type TestRedis } from './support/redis-server.js';
+import { seqFromTweetId, statsField, type FanoutDone, type FanoutFailed, type FanoutProgress } from '@ripple/shared';
+import { keysOf, type RedisClient, type RedisTarget } from '@ripple/shared/node';
+import { readBacklog, readCounters } from '../server/src/store/bucket-totals.js';
+import { startRedis } from './support/redis-server.js';
+import { onSingleRedis, startRedisUnderTest } from './support/redis-under-test.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
 import { addFollowers, openSocket, postTweet, recordEvents, type ClientSocket } from './support/http-api.js';
 import { readJob, waitForDelivered, waitForJob } from './support/jobs.js';
@@ -12,7 +14,7 @@ import { expectEveryFollowerHasEachOnce } from './support/timelines.js';
 import { pendingEntries, publishedEvents, queuedEntries } from './support/streams.js';
 
 /** Everything a test started, stopped afterwards whatever happened. */
-const started: { procs: RippleProcess[]; redis: TestRedis[]; clients: RedisClient[]; sockets: ClientSocket[] } = {
+const started: { procs: RippleProcess[]; redis: { stop(): Promise<void> }[]; clients: RedisClient[]; sockets: ClientSocket[] } = {
   procs: [],
   redis: [],
   clients: [],
@@ -25,19 +27,30 @@ afterEach(async () => {
   await Promise.all(started.redis.splice(0).map((r) => r.stop()));
 });
 
-async function stack(options: { appendOnly?: boolean; server?: Record<string, string> } = {}) {
-  const redisServer = await startRedis({ appendOnly: options.appendOnly ?? false });
-  started.redis.push(redisServer);
-  const server = await spawnServer(redisServer.url, options.server);
+/** A Redis (a cluster in the `cluster` project), one server process and a way to add workers. */
+async function stack(options: { server?: Record<string, string> } = {}) {
+  return stackOn(await startRedisUnderTest(), options);
+}
+
+/** As `stack`, on one redis-server with its append-only file on, for tests that kill and restart it. */
+async function singleRedisStack(options: { server?: Record<string, string> } = {}) {
+  const redisServer = await startRedis({ appendOnly: true });
+  return { redisServer, ...(await stackOn({ target: { kind: 'single', url: redisServer.url }, stop: () => redisServer.stop() }, options)) };
+}
+
+async function stackOn(redisUnderTest: { target: RedisTarget; stop(): Promise<void> }, options: { server?: Record<string, string> }) {
+  const { target } = redisUnderTest;
+  started.redis.push(redisUnderTest);
+  const server = await spawnServer(target, options.server);
   started.procs.push(server);
-  const redis = await connectedClient(redisServer.url);
+  const redis = await connectedClient(target);
   started.clients.push(redis);
   const worker = async (env: Record<string, string> = {}) => {
-    const proc = await spawnWorker(redisServer.url, { FANOUT_CLAIM_IDLE_MS: '1000', ...env });
+    const proc = await spawnWorker(target, { FANOUT_CLAIM_IDLE_MS: '1000', ...env });
     started.procs.push(proc);
     return proc;
   };
-  return { redisServer, server, redis, worker };
+  return { server, redis, worker };
 }
 
 describe('a worker that dies', () => {
@@ -57,7 +70,7 @@ describe('a worker that dies', () => {
     const done = await waitForJob(server.url, author.token, job.id, 'done');
     expect(done).toMatchObject({ delivered: 200_000, total: 200_000, error: null });
     expect(await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(tweet.id)])).toBe(200_000);
-    expect(Number(await redis.get(keys.backlog))).toBe(0);
+    expect(await readBacklog(redis)).toBe(0);
   });
 
   it('SIGTERMed mid-chunk: hands the rest of its chunk back at once and exits 0, and a worker that claims nothing finishes it', async () => {
@@ -83,9 +96,9 @@ describe('a worker that dies', () => {
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(tweet.id)]);
   });
 
-  it('SIGTERMed during a Redis outage: hands the chunk it holds back once Redis is back, and exits 0', async () => {
+  it.runIf(onSingleRedis)('SIGTERMed during a Redis outage: hands the chunk it holds back once Redis is back, and exits 0', async () => {
     // As above; the worker keeps its chunk in hand through the outage, and is told to stop then.
-    const { redisServer, server, redis, worker } = await stack({ appendOnly: true, server: { FANOUT_CHUNK_SIZE: '20000' } });
+    const { redisServer, server, redis, worker } = await singleRedisStack({ server: { FANOUT_CHUNK_SIZE: '20000' } });
     const author = await signUp(server.url, 'terminated_in_outage');
     await addFollowers(server.url, author.token, 20_000);
     const leaving = await worker({ FANOUT_PAGE_SIZE: '10' });
@@ -110,7 +123,9 @@ describe('a worker that dies', () => {
   });
 });
 
-describe('workers racing', () => {
+// It needs one chunk fewer than workers, and a cluster's 16 buckets give any big audience at
+// least 16 chunks; racing on pages is the same code on both.
+describe.runIf(onSingleRedis)('workers racing', () => {
   it.each([2, 3])('%i workers stealing chunks from each other still deliver exactly once, with one done', async (count) => {
     // One chunk fewer than workers, so a worker is always idle and looking for stalled entries;
     // pages of 25 000 with entries claimable after 2 ms idle: chunks are taken from workers
@@ -130,7 +145,7 @@ describe('workers racing', () => {
     const { tweet, job } = await postTweet(server.url, author.token, `raced by ${count}`);
     const done = await waitForJob(server.url, author.token, job.id, 'done');
     expect(done.delivered).toBe(200_000);
-    expect(Number(await redis.hGet(keys.stats, statsField.claims)), 'chunks were taken over and run again').toBeGreaterThan(0);
+    expect((await readCounters(redis))[statsField.claims] ?? 0, 'chunks were taken over and run again').toBeGreaterThan(0);
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(tweet.id)]);
 
     // With every worker gone nothing can publish any more, and every event published is in the
@@ -144,13 +159,14 @@ describe('workers racing', () => {
     expect(progress).toEqual([...progress].sort((a, b) => a - b));
     // And the author's socket got that one done, relayed.
     await expect.poll(() => events.filter((e) => e.event === 'fanout:done').length, { timeout: 5_000 }).toBe(1);
-    expect(Number(await redis.get(keys.backlog))).toBe(0);
+    expect(await readBacklog(redis)).toBe(0);
   });
 });
 
-describe('Redis dying', () => {
+// The failover of a master, the cluster's counterpart, is in cluster-failover.test.ts.
+describe.runIf(onSingleRedis)('Redis dying', () => {
   it('SIGKILLed with jobs queued and a fan-out running: after a restart from its AOF, every accepted tweet is delivered', async () => {
-    const { redisServer, server, redis, worker } = await stack({ appendOnly: true });
+    const { redisServer, server, redis, worker } = await singleRedisStack();
     const authors = await Promise.all([1, 2, 3].map((i) => signUp(server.url, `aof_author_${i}`)));
     for (const a of authors) await addFollowers(server.url, a.token, 40_000);
     await Promise.all([worker({ FANOUT_PAGE_SIZE: '200' }), worker({ FANOUT_PAGE_SIZE: '200' })]);
@@ -177,13 +193,13 @@ describe('Redis dying', () => {
       const seqs = accepted.filter((a) => a.author === author).map((a) => seqFromTweetId(a.tweetId));
       await expectEveryFollowerHasEachOnce(fresh, author.user.id, seqs);
     }
-    expect(Number(await fresh.get(keys.backlog))).toBe(0);
+    expect(await readBacklog(fresh)).toBe(0);
   });
 
   it('down for longer than the claim time while a worker holds a chunk: that worker resumes it, and the outage costs no attempt', async () => {
     // One chunk, so exactly one of the two workers holds it when Redis dies, and the other is
     // idle, free to take it over should it judge its holder dead.
-    const { redisServer, server, worker } = await stack({ appendOnly: true, server: { FANOUT_CHUNK_SIZE: '20000' } });
+    const { redisServer, server, worker } = await singleRedisStack({ server: { FANOUT_CHUNK_SIZE: '20000' } });
     const author = await signUp(server.url, 'outage_no_attempt');
     await addFollowers(server.url, author.token, 20_000);
     const workers = await Promise.all([worker({ FANOUT_PAGE_SIZE: '10' }), worker({ FANOUT_PAGE_SIZE: '10' })]);
@@ -201,7 +217,7 @@ describe('Redis dying', () => {
     const fresh = await connectedClient(redisServer.url);
     started.clients.push(fresh);
     // Nobody took the chunk from its holder, let alone as a dead worker's (which would count).
-    expect(Number((await fresh.hGet(keys.stats, statsField.claims)) ?? 0)).toBe(0);
+    expect((await readCounters(fresh))[statsField.claims] ?? 0).toBe(0);
     for (const w of workers) expect(w.output()).not.toContain('took over the chunk of a dead worker');
     await expectEveryFollowerHasEachOnce(fresh, author.user.id, [seqFromTweetId(tweet.id)]);
   });
@@ -228,7 +244,8 @@ describe('a chunk that kills every worker that runs it', () => {
     const failed = await waitForJob(server.url, author.token, job.id, 'failed', { timeoutMs: 15_000 });
     expect(failed).toMatchObject({ attempts: 3, error: 'delivery failed after 3 attempts: its worker died on every attempt' });
     expect(failed.delivered).toBeLessThan(20_000);
-    const dead = ((await redis.xRange(keys.deadLetterStream, '-', '+')) ?? []).filter((d) => d.message.job === job.id);
+    const home = keysOf(redis).layout.bucketOf(author.user.id);
+    const dead = ((await redis.xRange(keysOf(redis).deadLetterStream(home), '-', '+')) ?? []).filter((d) => d.message.job === job.id);
     expect(dead.map((d) => d.message.attempt)).toEqual(['3']);
     const published = await publishedEvents(redis, job.id);
     expect(published.filter((e) => e.event === 'fanout:failed').map((e) => e.payload)).toEqual([
@@ -236,8 +253,8 @@ describe('a chunk that kills every worker that runs it', () => {
     ]);
     expect(published.filter((e) => e.event === 'fanout:done')).toEqual([]);
     expect(await queuedEntries(redis)).toBe(0);
-    expect(await redis.zCard(keys.retrySchedule)).toBe(0);
-    expect(Number(await redis.get(keys.backlog))).toBe(0);
+    expect(await redis.zCard(keysOf(redis).retrySchedule(home))).toBe(0);
+    expect(await readBacklog(redis)).toBe(0);
   });
 });
 
@@ -253,8 +270,10 @@ describe('a poison chunk', () => {
     const events = recordEvents(socket);
 
     const bad = await postTweet(server.url, poisoned.token, 'this one cannot be delivered');
+    // The entry's lane, retries and dead letters are in its author's bucket.
+    const home = keysOf(redis).layout.bucketOf(poisoned.user.id);
     // Its tweet record vanishes before any worker runs: every attempt of the chunk throws.
-    await redis.del(keys.tweet(seqFromTweetId(bad.tweet.id)));
+    await redis.del(keysOf(redis).tweet(seqFromTweetId(bad.tweet.id)));
     // Retries 1–2 s, then 2–4 s later: the healthy job below needs a small fraction of that.
     // A short claim time also shortens the worker's wait for new work, between which it promotes
     // due retries, so a retry runs close to when it is due.
@@ -264,7 +283,7 @@ describe('a poison chunk', () => {
     let secondTryAfter = 0;
     const secondTryScheduled = async () => {
       const askedAt = Date.now();
-      const members = (await redis.zRange(keys.retrySchedule, 0, -1)).map((m) => JSON.parse(m) as { job: string; attempt: string });
+      const members = (await redis.zRange(keysOf(redis).retrySchedule(home), 0, -1)).map((m) => JSON.parse(m) as { job: string; attempt: string });
       const found = members.some((m) => m.job === bad.job.id && m.attempt === '2');
       if (found) secondTryAfter = askedAt;
       return found;
@@ -283,33 +302,34 @@ describe('a poison chunk', () => {
     expect(failed.error).toMatch(/after 3 attempts.*no longer exists/);
     // Backed off: the third try waited at least the doubled back-off (2–4 s) after the second.
     expect(Date.parse(failed.finishedAt!) - secondTryAfter).toBeGreaterThanOrEqual(2_000);
-    const dead = (await redis.xRange(keys.deadLetterStream, '-', '+')) ?? [];
+    const dead = (await redis.xRange(keysOf(redis).deadLetterStream(home), '-', '+')) ?? [];
     expect(dead.filter((d) => d.message.job === bad.job.id)).toHaveLength(1);
     const failedEvents = (await publishedEvents(redis, bad.job.id)).filter((e) => e.event === 'fanout:failed');
     expect(failedEvents.map((e) => e.payload)).toEqual([{ jobId: bad.job.id, tweetId: bad.tweet.id, error: failed.error }]);
     await expect.poll(() => events.filter((e) => e.event === 'fanout:failed').length).toBe(1);
     expect(events.find((e) => e.event === 'fanout:failed')!.payload as FanoutFailed).toEqual({ jobId: bad.job.id, tweetId: bad.tweet.id, error: failed.error });
-    expect(Number(await redis.get(keys.backlog))).toBe(0);
-    expect(await redis.xLen(keys.fanoutLanes.small)).toBe(0);
-    expect(await redis.xLen(keys.fanoutLanes.bulk)).toBe(0);
-    expect(await redis.zCard(keys.retrySchedule)).toBe(0);
+    expect(await readBacklog(redis)).toBe(0);
+    expect(await queuedEntries(redis)).toBe(0);
+    expect(await redis.zCard(keysOf(redis).retrySchedule(home))).toBe(0);
   });
 });
 
-describe('a server that is told to stop', () => {
+// Pausing the one Redis's writes is what holds the request in flight.
+describe.runIf(onSingleRedis)('a server that is told to stop', () => {
   it('answers the request in flight, then exits 0', async () => {
     const { server, redis } = await stack();
     const author = await signUp(server.url, 'last_request');
     // Redis holds every write until told otherwise, so the request below stays in flight, with
-    // its script sent and unanswered, for as long as the test needs: until after the signal.
+    // its first write (taking a block of user ids) sent and unanswered, for as long as the test
+    // needs: until after the signal.
     await redis.clientPause(10_000, 'WRITE');
     const inFlight = fetch(`${server.url}/api/me/followers/synthetic`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${author.token}` },
       body: JSON.stringify({ count: 1_000 }),
     });
-    const scriptHeld = async () => (await redis.clientList()).some((c) => c.flags.includes('b') && c.cmd.startsWith('eval'));
-    await expect.poll(scriptHeld, { timeout: 5_000 }).toBe(true);
+    const writeHeld = async () => (await redis.clientList()).some((c) => c.flags.includes('b') && c.cmd === 'incrby');
+    await expect.poll(writeHeld, { timeout: 5_000 }).toBe(true);
     const exited = server.stop('SIGTERM');
     await expect.poll(() => server.output().includes('stopping'), { timeout: 5_000 }).toBe(true);
     await redis.clientUnpause();

@@ -1,19 +1,22 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { Server } from 'node:http';
-import { keys, seqFromTweetId, timelineTrimAt, tweetIdFromSeq, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { fanoutEntrySchema, keys, seqFromTweetId, timelineTrimAt, tweetIdFromSeq, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { createTestApp, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 import { waitForJob } from './support/jobs.js';
 import { publishedEvents } from './support/streams.js';
-import { deliverPage } from '../worker/src/deliver-page.js';
+import { deliverPage, reportChunks } from '../worker/src/deliver-page.js';
+import { readBacklog } from '../server/src/store/bucket-totals.js';
+import { followerIds } from './support/timelines.js';
 
 let redisServer: TestRedis;
 let app: Server;
 let redis: RedisClient;
 let closeApp: () => Promise<unknown>;
+const k = () => keysOf(redis);
 
 beforeAll(async () => {
   redisServer = await startRedis();
@@ -39,14 +42,12 @@ describe('fan-out', () => {
       expect(finished.startedAt).not.toBeNull();
       expect(finished.finishedAt).not.toBeNull();
 
-      const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
+      const followers = await followerIds(redis, author.user.id);
       expect(followers).toHaveLength(10_000);
       const seq = String(seqFromTweetId(tweet.id));
-      const pipeline = redis.multi();
-      for (const id of followers) pipeline.lRange(keys.timeline(id), 0, -1);
-      const timelines = (await pipeline.execAsPipeline()) as unknown as string[][];
+      const timelines = await Promise.all(followers.map((id) => redis.lRange(k().timeline(id), 0, -1)));
       expect(timelines.filter((entries) => entries.length !== 1 || entries[0] !== seq)).toEqual([]);
-      expect(Number(await redis.get(keys.backlog))).toBe(0);
+      expect(await readBacklog(redis)).toBe(0);
 
       const events = await publishedEvents(redis, job.id);
       const progress = events.filter((e) => e.event === 'fanout:progress').map((e) => e.payload as unknown as FanoutProgress);
@@ -74,8 +75,8 @@ describe('fan-out', () => {
       await workers[0]!.consumer.stop();
       await workers[1]!.consumer.stop();
       const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'dup?' }).expect(202)).body;
-      const [entry] = (await redis.xRange(keys.fanoutLanes.small, '-', '+')) ?? [];
-      await redis.xAdd(keys.fanoutLanes.small, '*', entry!.message);
+      const [entry] = (await redis.xRange(k().fanoutLanes(0).small, '-', '+')) ?? [];
+      await redis.xAdd(k().fanoutLanes(0).small, '*', entry!.message);
       const racing = await Promise.all([
         startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
         startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
@@ -84,15 +85,13 @@ describe('fan-out', () => {
       const finished = await waitForJob(app, author.token, job.id);
       expect(finished.delivered).toBe(3_000);
       const seq = String(seqFromTweetId(tweet.id));
-      const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
-      const pipeline = redis.multi();
-      for (const id of followers) pipeline.lRange(keys.timeline(id), 0, -1);
-      const timelines = (await pipeline.execAsPipeline()) as unknown as string[][];
+      const followers = await followerIds(redis, author.user.id);
+      const timelines = await Promise.all(followers.map((id) => redis.lRange(k().timeline(id), 0, -1)));
       expect(timelines.every((t) => t.length === 1 && t[0] === seq)).toBe(true);
-      await expect.poll(async () => redis.xLen(keys.fanoutLanes.small), { timeout: 10_000 }).toBe(0);
+      await expect.poll(async () => redis.xLen(k().fanoutLanes(0).small), { timeout: 10_000 }).toBe(0);
       const done = (await publishedEvents(redis, job.id)).filter((e) => e.event === 'fanout:done');
       expect(done).toHaveLength(1);
-      expect(Number(await redis.get(keys.backlog))).toBe(0);
+      expect(await readBacklog(redis)).toBe(0);
     } finally {
       await Promise.all(workers.map((w) => w.close()));
     }
@@ -122,7 +121,7 @@ describe('fan-out', () => {
       ((await request(app).get('/api/timeline').set(user.auth).expect(200)).body.tweets as Tweet[]).map((t) => t.id);
     expect(await timelineOf(early)).toEqual([tweet.id]);
     expect(await timelineOf(late)).toEqual([]);
-    expect(Number(await redis.get(keys.backlog))).toBe(0);
+    expect(await readBacklog(redis)).toBe(0);
   });
 
   it('keeps home timelines capped at TIMELINE_MAX, newest first', async () => {
@@ -143,8 +142,8 @@ describe('fan-out', () => {
       const timeline = (await request(app).get('/api/timeline').set(reader.auth)).body.tweets as Tweet[];
       expect(timeline.map((t) => t.id)).toEqual(ids.slice(3).reverse());
       // Trimmed lazily: never past the trim point, and readers see exactly TIMELINE_MAX.
-      expect(await redis.lLen(keys.timeline(reader.user.id))).toBeLessThanOrEqual(timelineTrimAt(5));
-      expect(await redis.lLen(keys.timeline(author.user.id))).toBeLessThanOrEqual(timelineTrimAt(5));
+      expect(await redis.lLen(k().timeline(reader.user.id))).toBeLessThanOrEqual(timelineTrimAt(5));
+      expect(await redis.lLen(k().timeline(author.user.id))).toBeLessThanOrEqual(timelineTrimAt(5));
     } finally {
       await worker.close();
     }
@@ -153,12 +152,12 @@ describe('fan-out', () => {
   it('moves a malformed stream entry to dead letters without blocking the next job', async () => {
     const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
     try {
-      await redis.xAdd(keys.fanoutLanes.bulk, '*', { job: 'not-a-number' });
+      await redis.xAdd(k().fanoutLanes(0).bulk, '*', { job: 'not-a-number' });
       const author = await signUp(app, 'after_poison');
       await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 10 }).expect(200);
       const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'still flows' }).expect(202)).body;
       expect((await waitForJob(app, author.token, job.id)).delivered).toBe(10);
-      const dead = (await redis.xRange(keys.deadLetterStream, '-', '+')) ?? [];
+      const dead = (await redis.xRange(k().deadLetterStream(0), '-', '+')) ?? [];
       expect(dead.map((d) => d.message.job)).toContain('not-a-number');
     } finally {
       await worker.close();
@@ -170,8 +169,9 @@ describe('fan-out', () => {
     await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 100 }).expect(200);
     const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'left behind' }).expect(202)).body;
     // A consumer that read the entry and died: it never sent a heartbeat.
-    await redis.xGroupCreate(keys.fanoutLanes.small, keys.fanoutGroup, '0', { MKSTREAM: true }).catch(() => {});
-    const read = await redis.xReadGroup(keys.fanoutGroup, 'ghost', { key: keys.fanoutLanes.small, id: '>' }, { COUNT: 100 });
+    const lane = k().fanoutLanes(k().layout.bucketOf(author.user.id)).small;
+    await redis.xGroupCreate(lane, keys.fanoutGroup, '0', { MKSTREAM: true }).catch(() => {});
+    const read = await redis.xReadGroup(keys.fanoutGroup, 'ghost', { key: lane, id: '>' }, { COUNT: 100 });
     expect(JSON.stringify(read)).toContain(`"job":"${job.id}"`);
 
     const worker = await startTestWorker(redisServer.url, { timelineMax: 5, claimIdleMs: 100 });
@@ -188,53 +188,43 @@ describe('fan-out', () => {
     try {
       const author = await signUp(app, 'damaged_one');
       await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 50 }).expect(200);
-      const followers = await redis.zRange(keys.followers(author.user.id), 0, -1);
-      await redis.set(keys.timeline(followers[10]!), 'not a list');
+      const followers = await followerIds(redis, author.user.id);
+      await redis.set(k().timeline(followers[10]!), 'not a list');
       const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'mostly delivered' }).expect(202)).body;
       expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: 49, total: 50 });
       const seq = String(seqFromTweetId(tweet.id));
       for (const [i, id] of followers.entries()) {
-        if (i !== 10) expect(await redis.lRange(keys.timeline(id), 0, -1)).toEqual([seq]);
+        if (i !== 10) expect(await redis.lRange(k().timeline(id), 0, -1)).toEqual([seq]);
       }
-      expect(Number(await redis.get(keys.backlog))).toBe(0);
+      expect(await readBacklog(redis)).toBe(0);
     } finally {
       await worker.close();
     }
   });
 
-  it('still delivers entries written before they named their tweet and author', async () => {
-    const author = await signUp(app, 'old_format');
-    await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 20 }).expect(200);
-    const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'from an older version' }).expect(202)).body;
-    const entries = (await redis.xRange(keys.fanoutLanes.small, '-', '+')) ?? [];
-    const mine = entries.find((e) => e.message.job === job.id)!;
-    await redis.xDel(keys.fanoutLanes.small, mine.id);
-    await redis.xAdd(keys.fanoutLanes.small, '*', { job: job.id, lo: mine.message.lo!, hi: mine.message.hi! });
-
-    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
-    try {
-      expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: 20, total: 20 });
-    } finally {
-      await worker.close();
-    }
-  });
-
-  it('records the most tries a chunk needed, even when a stale copy of it runs after a later try', async () => {
+  it('records the most tries a chunk needed, even when a stale copy of it reports after a later try', async () => {
     const author = await signUp(app, 'tried_twice');
     await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 25 }).expect(200);
     const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'raced by itself' }).expect(202)).body;
-    const entries = (await redis.xRange(keys.fanoutLanes.small, '-', '+')) ?? [];
-    const entry = entries.find((e) => e.message.job === job.id)!.message;
-    const tweetId = tweetIdFromSeq(entry.tweet!);
-    const page = (attempt: number) =>
-      deliverPage(redis, {
-        jobId: job.id, tweetSeq: entry.tweet!, tweetId, authorId: entry.author!, timelineNewPayload: '{}',
-        lo: entry.lo!, hi: entry.hi!, attempt, pageSize: 10, timelineMax: 5, progressIntervalMs: 250,
-      });
+    const lane = k().fanoutLanes(k().layout.bucketOf(author.user.id)).small;
+    const stored = ((await redis.xRange(lane, '-', '+')) ?? []).find((e) => e.message.job === job.id)!.message;
+    const entry = fanoutEntrySchema.parse(stored);
+    const [chunk] = entry.chunks;
+    const common = { jobId: job.id, tweetSeq: entry.tweet, authorId: entry.author };
+    const page = () => deliverPage(redis, { ...common, chunk: chunk!, timelineNewPayload: '{}', pageSize: 10, timelineMax: 5 });
+    const report = (attempt: number, delivered: number, complete: boolean) =>
+      reportChunks(redis, { ...common, tweetId: tweetIdFromSeq(entry.tweet), attempt, progressIntervalMs: 250, reports: [{ chunk: chunk!, delivered, complete }] });
     // The second try writes a page; then the first, which was only stalled, writes the rest.
-    expect((await page(2)).state).toBe('more');
-    expect((await page(1)).state).toBe('more');
-    expect((await page(1)).state).toBe('job-done');
+    const first = await page();
+    expect(first).toMatchObject({ state: 'more', delivered: 10 });
+    expect(await report(2, first.delivered, false)).toBe('running');
+    expect((await page()).state).toBe('more');
+    const last = await page();
+    expect(last).toMatchObject({ state: 'chunk-done', delivered: 25 });
+    expect(await report(1, last.delivered, true)).toBe('job-done');
+    // A repeat of a report changes nothing: still one done, counted once.
+    expect(await report(1, last.delivered, true)).toBe('job-done');
     expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: 25, attempts: 2 });
+    expect((await publishedEvents(redis, job.id)).filter((e) => e.event === 'fanout:done')).toHaveLength(1);
   });
 });

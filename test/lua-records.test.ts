@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fanoutDurationsField, jobField, luaRecords, statsField, tweetField, userField } from '@ripple/shared';
+import { audienceField, cursorField, fanoutDurationsField, jobField, luaRecords, statsField, tweetField, userField } from '@ripple/shared';
 import { expandLuaIncludes, type RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { connectedClient } from './support/ripple.js';
@@ -24,7 +24,7 @@ async function inLua(include: string, body: string): Promise<unknown> {
 
 describe('record includes, as Redis runs them', () => {
   it('name every field exactly as the TypeScript records do', async () => {
-    const { cursor, attempt, ...jobFixed } = jobField;
+    const { reported, finished, attempt, ...jobFixed } = jobField;
     const { refused, ...statsFixed } = statsField;
     const { bucket, ...durationsFixed } = fanoutDurationsField;
     expect(await inLua('job-record', 'return cjson.encode(JOB)')).toEqual(jobFixed);
@@ -32,7 +32,14 @@ describe('record includes, as Redis runs them', () => {
     expect(await inLua('tweet-record', 'return cjson.encode(TWEET)')).toEqual(tweetField);
     expect(await inLua('user-record', 'return cjson.encode(USER)')).toEqual(userField);
     expect(await inLua('fanout-durations-record', 'return cjson.encode(DURATIONS)')).toEqual(durationsFixed);
-    expect(await inLua('job-record', "return cjson.encode({jobCursorField('17'), jobAttemptField('17')})")).toEqual([cursor('17'), attempt('17')]);
+    expect(await inLua('job-record', "return cjson.encode({jobReportedField('1:7'), jobFinishedField('1:7'), jobAttemptField('1:7')})")).toEqual([
+      reported('1:7'),
+      finished('1:7'),
+      attempt('1:7'),
+    ]);
+    expect(await inLua('cursor-record', "return cjson.encode({cursorField('1:7'), cursorDeliveredField('1:7')})")).toEqual([cursorField.cursor('1:7'), cursorField.delivered('1:7')]);
+    expect(await inLua('audience-record', 'return cjson.encode(AUDIENCE)')).toEqual({ seq: audienceField.seq });
+    expect(await inLua('audience-record', "return cjson.encode({audienceCountField('3'), audienceVersionField('3')})")).toEqual([audienceField.count(3), audienceField.version(3)]);
     expect(await inLua('stats-record', "return cjson.encode({statsRefusedField('overloaded')})")).toEqual([refused('overloaded')]);
     expect(await inLua('fanout-durations-record', "return cjson.encode({durationsBucketField('250')})")).toEqual([bucket(250)]);
   });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
-import { keys, type TimelineNew } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import type { TimelineNew } from '@ripple/shared';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { connectedClient, startTestServer, startTestWorker } from './support/ripple.js';
 import { api, openSocket, postTweet, type ClientSocket } from './support/http-api.js';
@@ -17,7 +17,7 @@ afterAll(async () => {
 
 /** Whether the user counts as online for workers right now, in Redis's own clock. */
 async function onlineNow(redis: RedisClient, userId: string): Promise<boolean> {
-  const [until, [seconds, microseconds]] = await Promise.all([redis.zScore(keys.online, userId), redis.time()]);
+  const [until, [seconds, microseconds]] = await Promise.all([redis.zScore(keysOf(redis).online(keysOf(redis).layout.bucketOf(userId)), userId), redis.time()]);
   return until !== null && until > Number(seconds) * 1000 + Number(microseconds) / 1000;
 }
 

@@ -4,7 +4,7 @@ import { createClient, createCluster } from 'redis';
 import {
   connectRedisCluster,
   createRedisClusterClient,
-  isRedisClusterUnavailable,
+  isRedisUnavailable,
   type RedisClusterClient,
 } from '@ripple/shared/node';
 import { startRedisCluster, type TestClusterMaster, type TestRedisCluster } from './support/redis-cluster.js';
@@ -218,7 +218,7 @@ describe('a 3+3 Redis Cluster through the loss of masters', () => {
     expect(promotedAt - killedAt).toBeLessThan(PROMOTION_BOUND_MS);
     expect(resumedAt - promotedAt, 'our client kept writing to the dead master').toBeLessThan(RESUME_AFTER_PROMOTION_MS);
     for (const o of ourOutcomes) expect(o.tookMs, 'a command waited instead of failing fast').toBeLessThan(FAIL_FAST_BOUND_MS);
-    expect(ourErrors.filter((e) => !isRedisClusterUnavailable(e)), 'errors a caller would not know to retry').toEqual([]);
+    expect(ourErrors.filter((e) => !isRedisUnavailable(e)), 'errors a caller would not know to retry').toEqual([]);
     // Only the dead master's slots are affected (cluster-require-full-coverage no).
     expect(describeErrors(errorsOf(healthy.outcomes.filter((o) => o.startedAt >= killedAt - 1000)))).toBe('');
     // What node-redis 6.3 does alone: it does follow, through its reconnection-triggered refresh
@@ -264,7 +264,7 @@ describe('a 3+3 Redis Cluster through the loss of masters', () => {
     expect(connectedAt - killedAt).toBeLessThan(3000);
     // Its first command waited on a connection to the dead master until the refresh gave up on it.
     expect(resumedAt - promotedAt, 'the late client never found the new master').toBeLessThan(RESUME_AFTER_PROMOTION_MS);
-    expect(errorsOf(writer.outcomes).filter((e) => !isRedisClusterUnavailable(e))).toEqual([]);
+    expect(errorsOf(writer.outcomes).filter((e) => !isRedisUnavailable(e))).toEqual([]);
 
     await cluster.restartNode(victim.port);
     await cluster.waitForHealthy();
@@ -305,7 +305,7 @@ describe('a 3+3 Redis Cluster through the loss of masters', () => {
       );
       expect(longest, 'a command sent to the frozen master was not released in time').toBeLessThan(NO_HANG_BOUND_MS);
       expect(resumedAt - promotedAt, 'the client kept writing to the frozen master').toBeLessThan(RESUME_AFTER_PROMOTION_MS);
-      expect(errorsOf([...writer.outcomes, ...firehose.outcomes]).filter((e) => !isRedisClusterUnavailable(e))).toEqual([]);
+      expect(errorsOf([...writer.outcomes, ...firehose.outcomes]).filter((e) => !isRedisUnavailable(e))).toEqual([]);
       expect(askerDoneAt - frozenAt, 'a refresh waited on the frozen node').toBeLessThan(NO_HANG_BOUND_MS);
     } finally {
       await cluster.thawNode(victim.port);

@@ -1,7 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { jobField, keys, seqFromTweetId, type Job } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { readBacklog } from '../server/src/store/bucket-totals.js';
+import { allLanes } from './support/streams.js';
 import { waitForJob } from './support/jobs.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { connectedClient, createTestApp, startTestWorker } from './support/ripple.js';
@@ -15,6 +17,7 @@ const JOB_KEPT_S = 25 * 3600;
 const IDEMPOTENCY_WINDOW_S = 24 * 3600;
 /** The events stream, a live feed, is trimmed to about 100 000 entries. */
 const EVENTS_KEPT = 100_000;
+const k = keysOf;
 
 /** How far a TTL may have run down between the write and the test reading it. */
 const TTL_SLACK_S = 60;
@@ -46,20 +49,20 @@ describe('after thousands of jobs', () => {
       }
       expect(jobIds).toHaveLength(2_000);
 
-      await expect.poll(async () => Number(await redis.get(keys.backlog)), { timeout: 30_000 }).toBe(0);
-      for (const lane of [keys.fanoutLanes.small, keys.fanoutLanes.bulk]) {
+      await expect.poll(async () => readBacklog(redis), { timeout: 30_000 }).toBe(0);
+      for (const lane of allLanes(redis)) {
         await expect.poll(async () => redis.xLen(lane), { timeout: 5_000 }).toBe(0);
         expect((await redis.xPending(lane, keys.fanoutGroup)).pending).toBe(0);
       }
-      expect(await redis.zCard(keys.retrySchedule)).toBe(0);
+      expect(await redis.zCard(k(redis).retrySchedule(0))).toBe(0);
       // Deleted entries free their stream nodes: the stream stays small however many jobs passed.
-      const streamBytes = Number(await redis.memoryUsage(keys.fanoutLanes.small));
+      const streamBytes = Number(await redis.memoryUsage(k(redis).fanoutLanes(0).small));
       expect(streamBytes).toBeGreaterThan(0);
       expect(streamBytes).toBeLessThan(4_096);
 
-      const ttls = await Promise.all(jobIds.map((id) => redis.ttl(keys.job(id))));
+      const ttls = await Promise.all(jobIds.map((id) => redis.ttl(k(redis).job(id))));
       expect(ttls.filter((t) => !isAbout(t, JOB_KEPT_S))).toEqual([]);
-      const statuses = await Promise.all(jobIds.map((id) => redis.hGet(keys.job(id), jobField.status)));
+      const statuses = await Promise.all(jobIds.map((id) => redis.hGet(k(redis).job(id), jobField.status)));
       expect(new Set(statuses)).toEqual(new Set(['done']));
     } finally {
       await worker.close();
@@ -89,11 +92,11 @@ describe('finished job records', () => {
       const failed = await post(app, doomed.auth, 'this one cannot be delivered', 'key-failed');
       expect(atOnce.job.status).toBe('done');
       // Outstanding work never expires: a job waits as long as the backlog makes it wait.
-      expect(await redis.ttl(keys.job(delivered.job.id))).toBe(-1);
-      expect(await redis.ttl(keys.job(failed.job.id))).toBe(-1);
+      expect(await redis.ttl(k(redis).job(delivered.job.id))).toBe(-1);
+      expect(await redis.ttl(k(redis).job(failed.job.id))).toBe(-1);
 
       // The tweet record vanishes before any worker runs, so the one attempt allowed fails.
-      await redis.del(keys.tweet(String(seqFromTweetId(failed.tweetId))));
+      await redis.del(k(redis).tweet(seqFromTweetId(failed.tweetId)));
       worker = await startTestWorker(redisServer.url, { maxAttempts: 1 });
       await waitForJob(app, heard.token, delivered.job.id, 'done');
       await waitForJob(app, doomed.token, failed.job.id, 'failed');
@@ -104,12 +107,12 @@ describe('finished job records', () => {
         { user: doomed, posted: failed, key: 'key-failed', text: 'this one cannot be delivered', status: 'failed' },
       ] as const;
       for (const c of cases) {
-        const idempotencyTtl = await redis.ttl(keys.idempotency(c.user.user.id, c.key));
-        const jobTtl = await redis.ttl(keys.job(c.posted.job.id));
+        const idempotencyTtl = await redis.ttl(k(redis).idempotency(c.user.user.id, c.key));
+        const jobTtl = await redis.ttl(k(redis).job(c.posted.job.id));
         expectAbout(idempotencyTtl, IDEMPOTENCY_WINDOW_S, `TTL of the idempotency key of the ${c.key} job`);
         expectAbout(jobTtl, JOB_KEPT_S, `TTL of the ${c.key} job`);
         expect(jobTtl).toBeGreaterThan(idempotencyTtl);
-        expect(await redis.get(keys.idempotency(c.user.user.id, c.key))).toMatch(new RegExp(`:${c.posted.job.id}$`));
+        expect(await redis.get(k(redis).idempotency(c.user.user.id, c.key))).toMatch(new RegExp(`:${c.posted.job.id}$`));
       }
       // Within the window the key answers the finished job (the failed one's tweet was destroyed
       // on purpose above, so only these two can be answered in full).
@@ -127,7 +130,7 @@ describe('finished job records', () => {
 /** Appends `count` entries no relay emits (their event name is none of Ripple's), in one call. */
 async function padEventsStream(redis: RedisClient, count: number): Promise<void> {
   await redis.eval("for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], '*', 'event', 'padding') end", {
-    keys: [keys.eventsStream],
+    keys: [k(redis).eventsStream(0)],
     arguments: [String(count)],
   });
 }
@@ -142,15 +145,16 @@ describe('the events stream', () => {
      * Tops the stream up to 1 000 entries over the bound (one XADD trims at most 100 nodes, far
      * more), so that an append which did not trim would leave it visibly too long.
      */
-    const overfill = async () => padEventsStream(redis, EVENTS_KEPT + 1_000 - (await redis.xLen(keys.eventsStream)));
-    const lastEvent = async () => (await redis.xRevRange(keys.eventsStream, '+', '-', { COUNT: 1 }))?.[0]?.message;
+    const events = k(redis).eventsStream(0);
+    const overfill = async () => padEventsStream(redis, EVENTS_KEPT + 1_000 - (await redis.xLen(events)));
+    const lastEvent = async () => (await redis.xRevRange(events, '+', '-', { COUNT: 1 }))?.[0]?.message;
     const expectTrimmed = async () => {
-      const length = await redis.xLen(keys.eventsStream);
+      const length = await redis.xLen(events);
       expect(length).toBeGreaterThanOrEqual(EVENTS_KEPT);
       expect(length).toBeLessThanOrEqual(EVENTS_KEPT + nodeEntries);
     };
 
-    await redis.del(keys.eventsStream);
+    await redis.del(events);
     await overfill();
     const { app, close } = await createTestApp(redisServer.url);
     let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
@@ -168,13 +172,13 @@ describe('the events stream', () => {
       // give-up-chunk.lua: a chunk whose tweet vanished fails its only attempt.
       await overfill();
       const poisoned = await request(app).post('/api/tweets').set(doomed.auth).send({ text: 'doomed' }).expect(202);
-      await redis.del(keys.tweet(String(seqFromTweetId(poisoned.body.tweet.id))));
+      await redis.del(k(redis).tweet(seqFromTweetId(poisoned.body.tweet.id)));
       worker = await startTestWorker(redisServer.url, { maxAttempts: 1 });
       await waitForJob(app, doomed.token, poisoned.body.job.id, 'failed');
       expect(await lastEvent()).toMatchObject({ event: 'fanout:failed', to: doomed.user.id });
       await expectTrimmed();
 
-      // deliver-page.lua: a delivered job's last page publishes fanout:done.
+      // report-chunks.lua: the report of a delivered job's last chunk publishes fanout:done.
       await overfill();
       const posted = await request(app).post('/api/tweets').set(heard.auth).send({ text: 'heard' }).expect(202);
       await waitForJob(app, heard.token, posted.body.job.id, 'done');
@@ -183,7 +187,7 @@ describe('the events stream', () => {
     } finally {
       await worker?.close();
       await close();
-      await redis.del(keys.eventsStream);
+      await redis.del(events);
       await redis.close();
     }
   });

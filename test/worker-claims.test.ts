@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { Server } from 'node:http';
 import { jobField, keys, seqFromTweetId, statsField, type PostTweetResponse } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { readCounters } from '../server/src/store/bucket-totals.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { createTestApp, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
@@ -49,7 +50,7 @@ describe('claims between live workers', () => {
     const first = await startTestWorker(redisServer.url, { pageSize: 1, claimIdleMs: CLAIM_IDLE_MS });
     const workers = [first];
     try {
-      await expect.poll(async () => (await redis.xPending(keys.fanoutLanes.small, keys.fanoutGroup)).pending, { timeout: 5_000 }).toBe(2);
+      await expect.poll(async () => (await redis.xPending(keysOf(redis).fanoutLanes(0).small, keys.fanoutGroup)).pending, { timeout: 5_000 }).toBe(2);
       await waitForJob(app, busy.token, long.job.id, 'running', { timeoutMs: 5_000 });
       const idle = await startTestWorker(redisServer.url, { pageSize: 1, claimIdleMs: CLAIM_IDLE_MS });
       workers.push(idle);
@@ -57,12 +58,12 @@ describe('claims between live workers', () => {
       const shortDone = await waitForJob(app, waiting.token, short.job.id, 'done', { timeoutMs: 10_000 });
       // Both entries had been pending longer than the claim time, but only the short one was
       // claimed: the busy worker keeps claiming the long one for itself between pages.
-      const claimed = async () => Number(await redis.hGet(keys.stats, statsField.claims));
+      const claimed = async () => (await readCounters(redis))[statsField.claims] ?? 0;
       expect(await claimed(), 'entries taken from the busy worker').toBe(1);
       expect((await readJob(app, busy.token, long.job.id))!.status, 'the long job, when the short one was done').toBe('running');
       // Taken from a live worker: run as it was, not requeued with an attempt counted.
       expect(shortDone).toMatchObject({ delivered: 10, total: 10, attempts: 1 });
-      expect(await redis.hGet(keys.job(short.job.id), jobField.attempt('0'))).toBe('1');
+      expect(await redis.hGet(keysOf(redis).job(short.job.id), jobField.attempt('0:0'))).toBe('1');
 
       const longDone = await waitForJob(app, busy.token, long.job.id, 'done', { timeoutMs: 30_000 });
       expect(longDone).toMatchObject({ delivered: LONG_AUDIENCE, total: LONG_AUDIENCE, attempts: 1 });

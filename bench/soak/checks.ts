@@ -1,5 +1,5 @@
-import { keys, tweetField } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { tweetField } from '@ripple/shared';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { mapWithLimit } from '../loadtest/crowd.js';
 import type { RippleClient } from '../loadtest/ripple-client.js';
 import type { Ledger } from './ledger.js';
@@ -22,6 +22,19 @@ export interface CheckResult {
 export const CHECK_CONCURRENCY = 16;
 /** Page size of the paged API reads (the API's maximum). */
 const PAGE = 100;
+
+/** Redis reads at once in `inBatches`: each batch goes out pipelined, in one round trip. */
+const REDIS_BATCH = 1000;
+
+/**
+ * `read` of every item, `REDIS_BATCH` at a time, in order. One command each rather than one
+ * MULTI: the keys read belong to different buckets, which on a Redis Cluster share no slot.
+ */
+export async function inBatches<T, R>(items: readonly T[], read: (item: T) => Promise<R>): Promise<R[]> {
+  const all: R[] = [];
+  for (let i = 0; i < items.length; i += REDIS_BATCH) all.push(...(await Promise.all(items.slice(i, i + REDIS_BATCH).map(read))));
+  return all;
+}
 
 /** Every page of a paged API read, newest first. */
 export async function readAllPages(read: (page: { limit: number; before?: string }) => Promise<{ tweets: { id: string }[]; nextBefore: string | null }>): Promise<string[]> {
@@ -53,25 +66,24 @@ export function checkPostsAnswered(records: readonly PostRecord[]): CheckResult 
  * each stored tweet carries the text it was posted with.
  */
 export async function checkTweetsStoredOnce(redis: RedisClient, clientOf: (author: SoakAuthor) => RippleClient, authors: readonly SoakAuthor[], ledger: Ledger): Promise<CheckResult> {
+  const k = keysOf(redis);
   const details: string[] = [];
-  const keysOf = new Map<string, string[]>();
-  for (const t of ledger.accepted) keysOf.set(t.tweetId, [...(keysOf.get(t.tweetId) ?? []), t.key]);
-  const shared = [...keysOf].filter(([, k]) => k.length > 1);
-  for (const [id, k] of shared.slice(0, 3)) details.push(`tweet ${id} answered ${k.length} different keys: ${k.join(', ')}`);
+  const keysByTweet = new Map<string, string[]>();
+  for (const t of ledger.accepted) keysByTweet.set(t.tweetId, [...(keysByTweet.get(t.tweetId) ?? []), t.key]);
+  const shared = [...keysByTweet].filter(([, keys]) => keys.length > 1);
+  for (const [id, keys] of shared.slice(0, 3)) details.push(`tweet ${id} answered ${keys.length} different keys: ${keys.join(', ')}`);
 
   const fromRedis = new Map<string, OnceTally>();
   const fromApi = new Map<string, OnceTally>();
   await mapWithLimit(authors, CHECK_CONCURRENCY, async (author) => {
     const mine = ledger.byAuthor.get(author.id) ?? [];
-    const stored = await redis.zRange(keys.userTweets(author.id), 0, -1);
+    const stored = await redis.zRange(k.userTweets(author.id), 0, -1);
     fromRedis.set(author.handle, tallyOnce(mine.map((t) => t.seq), stored));
     const listed = await readAllPages((page) => clientOf(author).userTweets(author.token, author.handle, page));
     fromApi.set(author.handle, tallyOnce(mine.map((t) => t.tweetId), listed));
   });
 
-  const pipeline = redis.multi();
-  for (const t of ledger.accepted) pipeline.hmGet(keys.tweet(t.seq), [tweetField.text, tweetField.authorId]);
-  const stored = (await pipeline.execAsPipeline()) as unknown as (string | null)[][];
+  const stored = await inBatches(ledger.accepted, (t) => redis.hmGet(k.tweet(t.seq), [tweetField.text, tweetField.authorId]));
   const wrongText = ledger.accepted.filter((t, i) => stored[i]?.[0] !== t.text || stored[i]?.[1] !== t.author.id);
   for (const t of wrongText.slice(0, 3)) details.push(`tweet ${t.tweetId} (${t.key}) is stored as ${JSON.stringify(stored[ledger.accepted.indexOf(t)])}`);
 

@@ -1,8 +1,8 @@
-import { keys } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { chunkId, jobField } from '@ripple/shared';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { mapWithLimit } from '../loadtest/crowd.js';
 import type { RippleClient } from '../loadtest/ripple-client.js';
-import { CHECK_CONCURRENCY, readAllPages, type CheckResult } from './checks.js';
+import { CHECK_CONCURRENCY, inBatches, readAllPages, type CheckResult } from './checks.js';
 import type { Ledger } from './ledger.js';
 import type { SoakAuthor, SoakFollower } from './soak-crowd.js';
 import { stayedConnected, type SocketLog } from './socket-log.js';
@@ -11,15 +11,10 @@ import { tallyOnce, totalTallies, type OnceTally, type TallyTotals } from './tal
 const counted = (t: TallyTotals) => `${t.missing} missing, ${t.doubled} more than once, ${t.unexpected} unexpected`;
 const clean = (t: TallyTotals) => t.wrong === 0;
 
-/** Reads whole timelines from Redis, 1 000 per round trip. */
+/** Reads whole timelines from Redis, each in its user's bucket, 1 000 per round trip. */
 async function readTimelines(redis: RedisClient, userIds: readonly string[]): Promise<string[][]> {
-  const all: string[][] = [];
-  for (let i = 0; i < userIds.length; i += 1000) {
-    const pipeline = redis.multi();
-    for (const id of userIds.slice(i, i + 1000)) pipeline.lRange(keys.timeline(id), 0, -1);
-    all.push(...((await pipeline.execAsPipeline()) as unknown as string[][]));
-  }
-  return all;
+  const k = keysOf(redis);
+  return inBatches(userIds, (id) => redis.lRange(k.timeline(id), 0, -1));
 }
 
 /** Every real follower's home timeline, read from Redis, holds each tweet of the authors it follows exactly once. */
@@ -36,33 +31,83 @@ export async function checkRealTimelines(redis: RedisClient, followers: readonly
   };
 }
 
-/** Random extra followers sampled per author, beside the first, the last and the chunk boundaries. */
+/** Random extra followers sampled per author, beside the ends of every bucket and the chunk boundaries. */
 const RANDOM_SAMPLE = 25;
 
+/** Fields of a job record that are named by a chunk id: any of them shows the chunk existed. */
+const CHUNK_FIELD_PREFIXES = [jobField.reported(''), jobField.finished(''), jobField.attempt('')];
+
 /**
- * Synthetic followers' timelines, sampled: per author the first and last follower, the two on
- * either side of every chunk boundary (where a resumed or raced chunk would double or drop
- * one), and a few at random; each must hold each of the author's tweets exactly once.
+ * The chunks a job was cut into, as their starts (exclusive, in follow sequence) by bucket,
+ * read from the job record's per-chunk fields (`reported:`, `finished:`, `attempt:` + chunk
+ * id). Admission cuts each bucket's followers into score ranges; this is what it actually cut,
+ * not a second copy of how it cuts.
  */
-export async function checkSyntheticSample(redis: RedisClient, authors: readonly SoakAuthor[], ledger: Ledger, chunkSize: number, realIds: ReadonlySet<string>): Promise<CheckResult> {
+export function chunkStartsOf(job: Readonly<Record<string, string>>): Map<number, number[]> {
+  const starts = new Map<number, Set<number>>();
+  for (const field of Object.keys(job)) {
+    const prefix = CHUNK_FIELD_PREFIXES.find((p) => field.startsWith(p));
+    if (prefix === undefined) continue;
+    const id = field.slice(prefix.length);
+    const [bucket = '', lo = ''] = id.split(':');
+    // Only ids that are what chunkId makes of a bucket and a start.
+    if (!/^[0-9]+$/.test(bucket) || !/^[0-9]+$/.test(lo) || chunkId({ bucket: Number(bucket), lo, hi: lo }) !== id) continue;
+    const inBucket = starts.get(Number(bucket)) ?? new Set<number>();
+    starts.set(Number(bucket), inBucket.add(Number(lo)));
+  }
+  return new Map([...starts].map(([bucket, set]) => [bucket, [...set].sort((a, b) => a - b)]));
+}
+
+/**
+ * Synthetic followers' timelines, sampled: per author, in every bucket that holds its
+ * followers, the first and last follower and the two on either side of every chunk boundary
+ * (where a resumed or raced chunk would double or drop one), and a few at random over all
+ * buckets; each must hold each of the author's tweets exactly once. Chunks are score ranges of
+ * one bucket's followers (admit-tweet.lua); their boundaries are read from the author's first
+ * job, which holds for every job of the author since followers never change after setup.
+ */
+export async function checkSyntheticSample(redis: RedisClient, authors: readonly SoakAuthor[], ledger: Ledger, realIds: ReadonlySet<string>): Promise<CheckResult> {
+  const k = keysOf(redis);
   const tallies = new Map<string, OnceTally>();
+  let boundaries = 0;
   await mapWithLimit(authors, 4, async (author) => {
-    const count = await redis.zCard(keys.followers(author.id));
-    const ranks = new Set<number>([0, count - 1]);
-    for (let boundary = chunkSize; boundary < count; boundary += chunkSize) ranks.add(boundary - 1).add(boundary);
-    for (let i = 0; i < RANDOM_SAMPLE; i++) ranks.add(Math.floor(Math.random() * count));
-    const pipeline = redis.multi();
-    for (const rank of ranks) pipeline.zRange(keys.followers(author.id), rank, rank);
-    const ids = ((await pipeline.execAsPipeline()) as unknown as string[][]).flat().filter((id) => !realIds.has(id));
+    const tweets = ledger.byAuthor.get(author.id) ?? [];
+    const firstJob = tweets[0] ? await redis.hGetAll(k.job(tweets[0].jobId)) : {};
+    const chunkStarts = chunkStartsOf(firstJob);
+    const counts = await Promise.all(k.layout.all.map((b) => redis.zCard(k.followers(b, author.id))));
+    const picks: Promise<string[]>[] = [];
+    for (const b of k.layout.all) {
+      const followers = k.followers(b, author.id);
+      if (counts[b] === 0) continue;
+      picks.push(redis.zRange(followers, 0, 0), redis.zRange(followers, -1, -1));
+      for (const lo of chunkStarts.get(b) ?? []) {
+        if (lo === 0) continue;
+        boundaries += 1;
+        // The last follower of the chunk that ends at `lo`, and the first of the one after it.
+        picks.push(
+          redis.zRange(followers, lo, '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: 1 } }),
+          redis.zRange(followers, `(${lo}`, '+inf', { BY: 'SCORE', LIMIT: { offset: 0, count: 1 } }),
+        );
+      }
+    }
+    const total = counts.reduce((a, b) => a + b, 0);
+    for (let i = 0; i < RANDOM_SAMPLE && total > 0; i++) {
+      // A rank over all the author's followers, bucket after bucket.
+      let rank = Math.floor(Math.random() * total);
+      let b = 0;
+      while (rank >= counts[b]!) rank -= counts[b++]!;
+      picks.push(redis.zRange(k.followers(b, author.id), rank, rank));
+    }
+    const ids = [...new Set((await Promise.all(picks)).flat())].filter((id) => !realIds.has(id));
     const timelines = await readTimelines(redis, ids);
-    const expected = (ledger.byAuthor.get(author.id) ?? []).map((t) => t.seq);
+    const expected = tweets.map((t) => t.seq);
     ids.forEach((id, i) => tallies.set(`${author.handle}'s follower ${id}`, tallyOnce(expected, timelines[i]!)));
   });
   const totals = totalTallies(tallies);
   return {
     name: 'synthetic followers: sampled timelines hold each tweet once (Redis)',
     passed: clean(totals),
-    summary: `${totals.holders} timelines (chunk edges, ends, random) of ${authors.length} authors: ${counted(totals)}`,
+    summary: `${totals.holders} timelines (ends, both sides of ${boundaries} chunk edges, random) of ${authors.length} authors: ${counted(totals)}`,
     details: totals.example ? [totals.example] : [],
   };
 }

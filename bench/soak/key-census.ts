@@ -1,11 +1,15 @@
-import { keys } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { bucketTag, keys, type Layout } from '@ripple/shared';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 
 /**
  * Every key in the soak's Redis, sorted into the kinds `shared/src/keys.ts` names. Redis's
  * total memory grows by design (tweets, timelines); a leak is bookkeeping that nothing ever
- * removes. So: the kinds that must expire (job records, idempotency keys, rate-limit windows)
- * must all carry a TTL, and a key of no known kind is reported.
+ * removes. So: the kinds that must expire (job records, chunk cursors, idempotency keys,
+ * rate-limit windows) must all carry a TTL, and a key of no known kind is reported.
+ *
+ * Most keys carry a bucket tag `{b<n>}` (docs/cluster-design.md): a kind is matched whatever
+ * its bucket, as long as the bucket is one of the data set's layout. A key tagged with a bucket
+ * the layout does not have is of no known kind: nothing would ever read it.
  */
 
 /** `must-expire`: every key of the kind needs a TTL. `kept`: lives as long as the data set. */
@@ -14,60 +18,93 @@ export type TtlRule = 'must-expire' | 'kept';
 interface KeyKind {
   kind: string;
   ttl: TtlRule;
-  /** Exact key, or the prefix of a family of keys. */
-  exact?: string;
-  prefix?: string;
+  /**
+   * Matches every key of the kind: the whole key for a single key (one per bucket, for a
+   * bucketed one), the fixed start for a family of keys. Group 1 is the bucket tag, if any.
+   */
+  pattern: RegExp;
+  /** Length of the fixed part, so that the most specific pattern is tried first. */
+  fixed: number;
 }
 
-/** The fixed part of a key family, found by building one key with a marker for its variable parts. */
-function prefixOf(build: (...parts: string[]) => string): string {
-  const marker = '\u0000';
-  const key = build(marker, marker, marker);
-  return key.slice(0, key.indexOf(marker));
+/** Stands for an id (or any variable part but the bucket) when a sample key is built. */
+const MARKER = '\u0000';
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** A sample key is built in bucket 0; its tag then stands for every bucket's. */
+const SAMPLE_TAG = escapeRegExp(bucketTag(0));
+const ANY_TAG = `(${SAMPLE_TAG.replace('0', '[0-9]+')})`;
+
+/**
+ * The kind of the keys like `sample`: a key built in bucket 0 with MARKER for its variable
+ * parts. What comes before the first MARKER is the fixed part of a family; a sample without
+ * MARKER is a single key.
+ */
+function kindOf(kind: string, ttl: TtlRule, sample: string): KeyKind {
+  const cut = sample.indexOf(MARKER);
+  const fixed = cut === -1 ? sample : sample.slice(0, cut);
+  const tagged = escapeRegExp(fixed).split(SAMPLE_TAG);
+  if (tagged.length > 2) throw new Error(`key ${JSON.stringify(sample)} has more than one bucket tag`);
+  return { kind, ttl, pattern: new RegExp(`^${tagged.join(ANY_TAG)}${cut === -1 ? '$' : ''}`), fixed: fixed.length };
 }
+
+/** A family of keys of one bucket: `build(bucket, id, …)`. */
+const family = (kind: string, ttl: TtlRule, build: (b: number, ...ids: string[]) => string) => kindOf(kind, ttl, build(0, MARKER, MARKER));
+/** One key per bucket: `build(bucket)`. */
+const perBucket = (kind: string, build: (b: number) => string) => kindOf(kind, 'kept', build(0));
 
 const KINDS: readonly KeyKind[] = [
-  { kind: 'job', ttl: 'must-expire', prefix: prefixOf(keys.job) },
-  { kind: 'idempotency', ttl: 'must-expire', prefix: prefixOf(keys.idempotency) },
-  { kind: 'rate-limit', ttl: 'must-expire', prefix: prefixOf((a, b) => keys.rateLimit(a!, b!, 0)) },
-  { kind: 'user', ttl: 'kept', prefix: prefixOf(keys.user) },
-  { kind: 'followers', ttl: 'kept', prefix: prefixOf(keys.followers) },
-  { kind: 'following', ttl: 'kept', prefix: prefixOf(keys.following) },
-  { kind: 'timeline', ttl: 'kept', prefix: prefixOf(keys.timeline) },
-  { kind: 'user-tweets', ttl: 'kept', prefix: prefixOf(keys.userTweets) },
-  { kind: 'tweet', ttl: 'kept', prefix: prefixOf(keys.tweet) },
+  family('job', 'must-expire', keys.job),
+  /** A job's chunk cursors in one bucket: kept as long as the job (deliver-page.lua). */
+  family('cursor', 'must-expire', keys.cursor),
+  family('idempotency', 'must-expire', keys.idempotency),
+  kindOf('rate-limit', 'must-expire', keys.rateLimit(MARKER, MARKER, 0)),
+  family('user', 'kept', keys.user),
+  family('followers', 'kept', keys.followers),
+  family('followers-v', 'kept', keys.followersVersion),
+  family('audience', 'kept', keys.audience),
+  family('following', 'kept', keys.following),
+  family('timeline', 'kept', keys.timeline),
+  family('user-tweets', 'kept', keys.userTweets),
+  family('tweet', 'kept', keys.tweet),
   ...Object.entries({
     handles: keys.handles,
-    'seq:user': keys.seq.user,
-    'seq:tweet': keys.seq.tweet,
-    'seq:job': keys.seq.job,
-    'seq:follow': keys.seq.follow,
+    'seq:user': keys.userSeq,
+    workers: keys.workers,
+    'token-secret': keys.tokenSecret,
+    'token-epoch': keys.tokenEpoch,
+  }).map(([kind, key]) => kindOf(kind, 'kept', key)),
+  ...Object.entries({
+    'seq:tweet': keys.tweetSeq,
+    'seq:job': keys.jobSeq,
     backlog: keys.backlog,
     stats: keys.stats,
     'fanout-durations': keys.fanoutDurations,
     'recent-durations': keys.recentDurations,
-    workers: keys.workers,
     online: keys.online,
-    'token-secret': keys.tokenSecret,
-    'token-epoch': keys.tokenEpoch,
-    'lane:small': keys.fanoutLanes.small,
-    'lane:bulk': keys.fanoutLanes.bulk,
+    'lane:small': (b: number) => keys.fanoutLanes(b).small,
+    'lane:bulk': (b: number) => keys.fanoutLanes(b).bulk,
     'retry-schedule': keys.retrySchedule,
     'dead-letters': keys.deadLetterStream,
     events: keys.eventsStream,
-  }).map(([kind, exact]): KeyKind => ({ kind, ttl: 'kept', exact })),
+  }).map(([kind, build]) => perBucket(kind, build)),
 ];
 
-/** Longest prefix first, so that `ripple:tweets-by:` is never taken for `ripple:tweet:`… */
-const PREFIXED = KINDS.filter((k) => k.prefix).sort((a, b) => b.prefix!.length - a.prefix!.length);
-const EXACT = new Map(KINDS.filter((k) => k.exact).map((k) => [k.exact!, k]));
+/** Most specific first, so that a family never takes a key of a longer one it is a prefix of. */
+const BY_SPECIFICITY = [...KINDS].sort((a, b) => b.fixed - a.fixed);
 
-/** The kind of a key and its TTL rule, or null for a key no module owns. */
-export function classifyKey(key: string): { kind: string; ttl: TtlRule } | null {
-  const exact = EXACT.get(key);
-  if (exact) return { kind: exact.kind, ttl: exact.ttl };
-  const family = PREFIXED.find((k) => key.startsWith(k.prefix!));
-  return family ? { kind: family.kind, ttl: family.ttl } : null;
+/**
+ * The kind of a key and its TTL rule, or null for a key no module owns, or one in a bucket
+ * `layout` does not have.
+ */
+export function classifyKey(key: string, layout: Layout): { kind: string; ttl: TtlRule } | null {
+  for (const k of BY_SPECIFICITY) {
+    const match = k.pattern.exec(key);
+    if (!match) continue;
+    const tag = match[1];
+    if (tag !== undefined && !layout.all.some((b) => bucketTag(b) === tag)) return null;
+    return { kind: k.kind, ttl: k.ttl };
+  }
+  return null;
 }
 
 /** Keys of one kind. */
@@ -92,8 +129,12 @@ export interface KeyCensus {
 
 const SCAN_COUNT = 5_000;
 
-/** Walks the whole key space once (SCAN, so Redis keeps serving) and reads TTLs where they matter. */
+/**
+ * Walks the whole key space once (SCAN, so Redis keeps serving) and reads TTLs where they
+ * matter. SCAN walks one server: the soak's single Redis, whose layout has one bucket.
+ */
 export async function takeKeyCensus(redis: RedisClient): Promise<KeyCensus> {
+  const { layout } = keysOf(redis);
   const census: KeyCensus = { totalKeys: 0, kinds: {}, unknown: { count: 0, examples: [] } };
   for (const k of KINDS) census.kinds[k.kind] = { count: 0, ttl: k.ttl, withoutTtl: 0, ttlMinS: null, ttlMaxS: null, example: null };
 
@@ -107,7 +148,7 @@ export async function takeKeyCensus(redis: RedisClient): Promise<KeyCensus> {
     const expiring: { key: string; kind: KindCount }[] = [];
     for (const key of reply.keys) {
       census.totalKeys += 1;
-      const found = classifyKey(key);
+      const found = classifyKey(key, layout);
       if (!found) {
         census.unknown.count += 1;
         if (census.unknown.examples.length < 10) census.unknown.examples.push(key);
@@ -122,9 +163,8 @@ export async function takeKeyCensus(redis: RedisClient): Promise<KeyCensus> {
       kind.count += 1;
     }
     if (expiring.length === 0) continue;
-    const pipeline = redis.multi();
-    for (const { key } of expiring) pipeline.ttl(key);
-    const ttls = (await pipeline.execAsPipeline()) as unknown as number[];
+    // One command each (they go out pipelined): keys of different buckets share no transaction.
+    const ttls = await Promise.all(expiring.map(({ key }) => redis.ttl(key)));
     expiring.forEach(({ key, kind }, i) => {
       const ttl = Number(ttls[i]);
       // -1: no TTL. -2: gone since SCAN saw it (expired meanwhile), which is no leak.

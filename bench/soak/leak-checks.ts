@@ -8,21 +8,25 @@ import type { BookkeepingReading, RssSeries } from './samplers.js';
 /** The soak's definition of a leak, in the words the JSON report carries. */
 export const LEAK_DEFINITION =
   "Redis's total memory grows by design (tweets, timelines) and is not judged. Job records (25 h) and idempotency keys (24 h) are kept " +
-  'one per tweet on purpose. A leak is: a job record, idempotency key or rate-limit window without a TTL, more job records or ' +
-  'idempotency keys than accepted tweets, or a TTL longer than promised; outstanding work (backlog, lane entries, pending ' +
-  'entries, retries, dead letters) not back to 0 after the drain; the events stream past its trim length, heartbeats or ' +
-  'consumer-group members of workers dead for minutes, online marks beyond the sockets held; or the RSS of a server or worker ' +
-  'that was never killed growing by more than the threshold (least-squares MB/min after warm-up, judged over 3 minutes or more).';
+  'one per tweet on purpose, and the chunk cursors of a job (one per bucket of its followers) as long as its record. A leak is: a job ' +
+  'record, chunk cursor, idempotency key or rate-limit window without a TTL, more job records or idempotency keys than accepted ' +
+  'tweets, more chunk cursors than accepted tweets times buckets, or a TTL longer than promised; outstanding work (backlog, lane ' +
+  'entries, pending entries, retries, dead letters, over every bucket) not back to 0 after the drain; an events stream past its ' +
+  'trim length, heartbeats or consumer-group members of workers dead for minutes, online marks beyond the sockets held; or the RSS ' +
+  'of a server or worker that was never killed growing by more than the threshold (least-squares MB/min after warm-up, judged over ' +
+  '3 minutes or more).';
 
 /**
  * "Leak", as the soak defines it. Redis's total memory grows by design (tweets and timelines);
  * so does bookkeeping that is kept for a while on purpose: one job record (25 h) and one
- * idempotency key (24 h) per tweet. A leak is bookkeeping that nothing will ever remove or that
+ * idempotency key (24 h) per tweet, and a job's chunk cursors, one hash per bucket holding
+ * followers, as long as the job. A leak is bookkeeping that nothing will ever remove or that
  * does not return to its baseline:
- *  - a job record, idempotency key or rate-limit window without a TTL, or more job records or
- *    idempotency keys than accepted tweets (or TTLs longer than promised);
+ *  - a job record, chunk cursor, idempotency key or rate-limit window without a TTL, more job
+ *    records or idempotency keys than accepted tweets, more cursors than accepted tweets times
+ *    buckets (or TTLs longer than promised);
  *  - outstanding-work structures not back to zero (see `checkQueuesDrained`);
- *  - bounded structures past their bound: the events stream past its trim length, heartbeats
+ *  - bounded structures past their bound: an events stream past its trim length, heartbeats
  *    and consumer-group members of workers dead for minutes, online marks of users without a
  *    socket;
  *  - RSS of a server or worker that was never restarted growing after warm-up.
@@ -39,6 +43,8 @@ export interface BookkeepingContext {
   recentlyKilledWorkers: number;
   /** Sockets the soak holds: an upper bound on users marked online. */
   sockets: number;
+  /** Buckets of the data set's layout: each has its own two lanes and its own cursor per job. */
+  buckets: number;
 }
 
 /** The approximate trim (`MAXLEN ~`) cuts whole stream nodes of up to 100 entries. */
@@ -59,13 +65,17 @@ export function checkBookkeeping(census: KeyCensus, ledger: Ledger, final: Bookk
   expiring('job', jobs, JOB_RETENTION_S);
   expiring('idempotency', idempotencyKeys, IDEMPOTENCY_TTL_S);
   expiring('rate-limit', null, null);
+  // A job has one cursor hash in each bucket whose followers it reached: none for a tweet nobody follows.
+  expiring('cursor', null, JOB_RETENTION_S);
+  if (kinds.cursor!.count > jobs * context.buckets) problems.push(`${kinds.cursor!.count} chunk cursor keys for ${jobs} accepted tweets in ${context.buckets} buckets`);
 
   const heartbeatBound = context.liveWorkers + context.recentlyKilledWorkers;
   if (final) {
-    if (final.events > EVENTS_MAX_LEN + EVENTS_TRIM_SLACK) problems.push(`events stream at ${final.events}, over its trim length ${EVENTS_MAX_LEN}`);
+    if (final.events > EVENTS_MAX_LEN + EVENTS_TRIM_SLACK) problems.push(`an events stream at ${final.events}, over its trim length ${EVENTS_MAX_LEN}`);
     if (final.workers > heartbeatBound) problems.push(`${final.workers} worker heartbeats for ${heartbeatBound} live or recently killed workers`);
-    // Each worker is a consumer of both lanes.
-    if (final.consumers > 2 * heartbeatBound) problems.push(`${final.consumers} consumers in the two lanes' groups for ${heartbeatBound} live or recently killed workers`);
+    // Each worker is a consumer of both lanes of every bucket.
+    const lanes = 2 * context.buckets;
+    if (final.consumers > lanes * heartbeatBound) problems.push(`${final.consumers} consumers in the ${lanes} lanes' groups for ${heartbeatBound} live or recently killed workers`);
     if (final.online > context.sockets) problems.push(`${final.online} users marked online for ${context.sockets} sockets`);
   } else {
     problems.push('Redis could not be read at the end');
@@ -76,8 +86,8 @@ export function checkBookkeeping(census: KeyCensus, ledger: Ledger, final: Bookk
     name: 'bookkeeping: nothing kept forever',
     passed: problems.length === 0,
     summary:
-      `${k('job').count} job records and ${k('idempotency').count} idempotency keys for ${jobs} tweets, ` +
-      `${k('job').withoutTtl + k('idempotency').withoutTtl + k('rate-limit').withoutTtl} without TTL; ` +
+      `${k('job').count} job records, ${k('cursor').count} chunk cursors and ${k('idempotency').count} idempotency keys for ${jobs} tweets, ` +
+      `${k('job').withoutTtl + k('cursor').withoutTtl + k('idempotency').withoutTtl + k('rate-limit').withoutTtl} without TTL; ` +
       `events ${final?.events ?? '?'}, heartbeats ${final?.workers ?? '?'}, consumers ${final?.consumers ?? '?'}, online ${final?.online ?? '?'}; ` +
       `${census.unknown.count} keys of no known kind`,
     details: [...problems, ...(census.unknown.count > 0 ? [`keys of no known kind (reported, not judged): ${census.unknown.examples.join(', ')}`] : [])],

@@ -23,7 +23,7 @@ function report(overrides: Partial<SoakReport> = {}): SoakReport {
     checks: [{ name: 'queues drained', passed: true, summary: 'backlog 0' }],
     memory: { warmUpMs: 200_000, maxRssSlopeMbPerMin: 2, rows: [{ name: 'worker-3', role: 'steady', kind: 'worker', pid: 7, restarts: 0, trend, verdict: 'flat' }], rss: [] },
     bookkeeping: [reading(0, 0), reading(300_000, 1000), reading(600_000, 0)],
-    census: { totalKeys: 20, kinds: { job: kind(10), idempotency: kind(10) }, unknown: { count: 0, examples: [] } },
+    census: { totalKeys: 20, kinds: { job: kind(10), idempotency: kind(10), cursor: kind(10) }, unknown: { count: 0, examples: [] } },
     redisInfo: { usedMemoryMb: 500, aofCurrentSizeMb: 300, aofDelayedFsync: 0, aofRewrites: 2 },
     leakDefinition: '…',
     runSeconds: 700,
@@ -39,6 +39,7 @@ describe('formatSummary', () => {
     expect(text).toMatch(/queues drained\s+PASS\s+backlog 0/);
     expect(text).toMatch(/worker-3\s+steady\s+0\s+100\.0\s+101\.0\s+99\.0\s+103\.0\s+0\.40\s+flat/);
     expect(text).toMatch(/backlog \(deliveries\)\s+1,000\s+/);
+    expect(text).toMatch(/chunk cursors\s+10 \(0 without TTL, TTL ≤ 90000 s\)/);
     expect(text).toContain('PASS: nothing lost, doubled or leaked');
     expect(text).not.toContain('FANOUT_MAX_BACKLOG');
   });

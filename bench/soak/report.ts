@@ -59,7 +59,7 @@ const BOOKKEEPING_ROWS: { field: keyof Omit<BookkeepingReading, 't'>; label: str
   { field: 'pending', label: 'pending entries' },
   { field: 'retries', label: 'retry schedule' },
   { field: 'deadLetters', label: 'dead letters' },
-  { field: 'events', label: 'events stream' },
+  { field: 'events', label: 'events stream (longest)' },
   { field: 'workers', label: 'worker heartbeats' },
   { field: 'consumers', label: 'group consumers' },
   { field: 'online', label: 'users online' },
@@ -113,6 +113,7 @@ export function formatSummary(report: SoakReport): string {
   const final = report.bookkeeping[report.bookkeeping.length - 1];
   const job = report.census.kinds.job!;
   const idem = report.census.kinds.idempotency!;
+  const cursor = report.census.kinds.cursor!;
   // Readings while posting, after warm-up: their slope shows growth the faults cannot explain.
   const steady = report.bookkeeping.filter((b) => b.t <= posting.seconds * 1000);
   const slope = (field: keyof Omit<BookkeepingReading, 't'>) => {
@@ -129,6 +130,7 @@ export function formatSummary(report: SoakReport): string {
     ]),
     ['job records', '', '', `${n(job.count)} (${job.withoutTtl} without TTL, TTL ≤ ${job.ttlMaxS ?? '?'} s)`],
     ['idempotency keys', '', '', `${n(idem.count)} (${idem.withoutTtl} without TTL, TTL ≤ ${idem.ttlMaxS ?? '?'} s)`],
+    ['chunk cursors', '', '', `${n(cursor.count)} (${cursor.withoutTtl} without TTL, TTL ≤ ${cursor.ttlMaxS ?? '?'} s)`],
   ]);
 
   const notes: string[] = [];

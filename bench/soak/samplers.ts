@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { keys, statsField } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { readBacklog, readCounters, readDeadLetterCount } from '../../server/src/store/bucket-totals.js';
 import type { Sample } from './memory-trend.js';
 import type { SoakStack, StackProcess } from './soak-stack.js';
 
@@ -19,24 +20,28 @@ export interface RssSeries {
 export interface BookkeepingReading {
   /** ms since posting started. */
   t: number;
-  /** Outstanding deliveries (`ripple:backlog`). */
+  /** Outstanding deliveries: the backlog counters of every bucket, summed. */
   backlog: number;
-  /** Entries in the small and bulk fan-out lanes. */
+  /** Entries in the small and bulk fan-out lanes of every bucket. */
   laneEntries: number;
-  /** Entries read by a worker and not yet acknowledged, both lanes. */
+  /** Entries read by a worker and not yet acknowledged, every lane. */
   pending: number;
-  /** Consumers the group remembers, both lanes (one per worker start; dead ones are forgotten). */
+  /**
+   * Consumers the groups remember, every lane (one per worker start in each lane it read from;
+   * dead ones are forgotten).
+   */
   consumers: number;
-  /** Chunks waiting for a retry. */
+  /** Entries waiting for a retry, every bucket. */
   retries: number;
+  /** Dead-lettered entries, every bucket. */
   deadLetters: number;
-  /** The events stream, trimmed to about EVENTS_MAX_LEN. */
+  /** The longest of the buckets' events streams, each trimmed to about EVENTS_MAX_LEN. */
   events: number;
   /** Workers with a heartbeat entry. */
   workers: number;
-  /** Users marked online. */
+  /** Users marked online, every bucket. */
   online: number;
-  /** Deliveries made since the data set began (`delivered` in the shared stats): its slope is the drain rate. */
+  /** Deliveries made since the data set began (`delivered` in the stats, summed over buckets): its slope is the drain rate. */
   delivered: number;
 }
 
@@ -53,7 +58,10 @@ export async function readRssMb(pid: number): Promise<number | null> {
 
 /** One reading of the bookkeeping; throws while Redis is down (the caller skips the sample). */
 export async function readBookkeeping(redis: RedisClient, t: number): Promise<BookkeepingReading> {
-  const lanes = [keys.fanoutLanes.small, keys.fanoutLanes.bulk];
+  const k = keysOf(redis);
+  const sum = (values: number[]) => values.reduce((a, b) => a + b, 0);
+  const perBucket = <T>(read: (b: number) => Promise<T>) => Promise.all(k.layout.all.map(read));
+  const lanes = k.layout.all.flatMap((b) => Object.values(k.fanoutLanes(b)));
   const groups = await Promise.all(
     lanes.map(async (lane) => {
       // Before the first worker has created the group, the lane has no group to describe.
@@ -61,29 +69,28 @@ export async function readBookkeeping(redis: RedisClient, t: number): Promise<Bo
       return all.find((g) => g.name === keys.fanoutGroup);
     }),
   );
-  const [backlog, small, bulk, retries, deadLetters, events, workers, online, delivered] = await Promise.all([
-    redis.get(keys.backlog),
-    redis.xLen(keys.fanoutLanes.small),
-    redis.xLen(keys.fanoutLanes.bulk),
-    redis.zCard(keys.retrySchedule),
-    redis.xLen(keys.deadLetterStream),
-    redis.xLen(keys.eventsStream),
+  const [backlog, laneLengths, retries, deadLetters, events, workers, online, counters] = await Promise.all([
+    readBacklog(redis),
+    Promise.all(lanes.map((lane) => redis.xLen(lane))),
+    perBucket((b) => redis.zCard(k.retrySchedule(b))),
+    readDeadLetterCount(redis),
+    perBucket((b) => redis.xLen(k.eventsStream(b))),
     redis.zCard(keys.workers),
-    redis.zCard(keys.online),
-    redis.hGet(keys.stats, statsField.delivered),
+    perBucket((b) => redis.zCard(k.online(b))),
+    readCounters(redis),
   ]);
   return {
     t,
-    backlog: Number(backlog ?? 0),
-    laneEntries: small + bulk,
-    pending: groups.reduce((sum, g) => sum + Number(g?.pending ?? 0), 0),
-    consumers: groups.reduce((sum, g) => sum + Number(g?.consumers ?? 0), 0),
-    retries,
+    backlog,
+    laneEntries: sum(laneLengths),
+    pending: groups.reduce((total, g) => total + Number(g?.pending ?? 0), 0),
+    consumers: groups.reduce((total, g) => total + Number(g?.consumers ?? 0), 0),
+    retries: sum(retries),
     deadLetters,
-    events,
+    events: Math.max(0, ...events),
     workers,
-    online,
-    delivered: Number(delivered ?? 0),
+    online: sum(online),
+    delivered: counters[statsField.delivered] ?? 0,
   };
 }
 

@@ -1,15 +1,15 @@
 import { execFileSync } from 'node:child_process';
 import { cpus, totalmem } from 'node:os';
 import { setTimeout as delay } from 'node:timers/promises';
-import { jobField, keys, tweetField } from '@ripple/shared';
-import { connectRedis, createRedisClient, type RedisClient } from '@ripple/shared/node';
+import { jobField, tweetField } from '@ripple/shared';
+import { connectRedis, createRedisClient, keysOf, type RedisClient } from '@ripple/shared/node';
 import { readServerConfig } from '../../server/src/config.js';
 import { readWorkerConfig } from '../../worker/src/config.js';
 import { newRunId } from '../loadtest/crowd.js';
 import { startOpenLoop, type OpenLoop } from '../loadtest/open-loop.js';
 import { RippleClient } from '../loadtest/ripple-client.js';
 import { CALIBRATION_ROUNDS, measureDrainRate, tweetsPerRound } from './calibration.js';
-import { checkJobsDone, checkPostsAnswered, checkQueuesDrained, checkTweetsStoredOnce, type CheckResult } from './checks.js';
+import { checkJobsDone, checkPostsAnswered, checkQueuesDrained, checkTweetsStoredOnce, inBatches, type CheckResult } from './checks.js';
 import { checkCatchUp, checkFanoutDone, checkRealTimelines, checkSyntheticSample, checkTimelineEvents } from './delivery-checks.js';
 import { runFaults, type FaultRecord } from './fault-injector.js';
 import { planFaults } from './fault-schedule.js';
@@ -59,9 +59,8 @@ async function waitForDrain(redis: RedisClient, ledger: Ledger, timeoutMs: numbe
     signal.throwIfAborted();
     try {
       const b = await readBookkeeping(redis, 0);
-      const pipeline = redis.multi();
-      for (const t of ledger.accepted) pipeline.hGet(keys.job(t.jobId), jobField.status);
-      const statuses = (await pipeline.execAsPipeline()) as unknown as (string | null)[];
+      const k = keysOf(redis);
+      const statuses = await inBatches(ledger.accepted, (t) => redis.hGet(k.job(t.jobId), jobField.status));
       jobsNotDone = statuses.filter((status) => status !== 'done').length;
       if (b.backlog === 0 && b.laneEntries === 0 && b.pending === 0 && b.retries === 0 && jobsNotDone === 0) {
         return { drained: true, waitedMs: Date.now() - started, jobsNotDone };
@@ -104,9 +103,10 @@ async function explainTweet(redis: RedisClient, ledger: Ledger, tweetId: string,
   const tweet = ledger.byTweetId.get(tweetId);
   if (!tweet) return `tweet ${tweetId} (not in the ledger)`;
   const at = (ms: string | null | undefined) => (ms ? `${((Number(ms) - postingStarted) / 1000).toFixed(1)} s` : '?');
+  const k = keysOf(redis);
   const [[createdAt], [startedAt, finishedAt]] = await Promise.all([
-    redis.hmGet(keys.tweet(tweet.seq), [tweetField.createdAt]),
-    redis.hmGet(keys.job(tweet.jobId), [jobField.startedAt, jobField.finishedAt]),
+    redis.hmGet(k.tweet(tweet.seq), [tweetField.createdAt]),
+    redis.hmGet(k.job(tweet.jobId), [jobField.startedAt, jobField.finishedAt]),
   ]);
   const postedAtMs = Number(createdAt) - postingStarted;
   const before = faults.filter((f) => f.startedAtMs <= postedAtMs).at(-1);
@@ -134,7 +134,7 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
   const runId = newRunId();
   const postingMs = options.minutes * 60_000;
   const claimIdleMs = readWorkerConfig({}).claimIdleMs;
-  const { fanoutChunkSize: chunkSize, fanoutMaxBacklog: maxBacklog } = readServerConfig({});
+  const { fanoutMaxBacklog: maxBacklog } = readServerConfig({});
 
   log(`soak ${runId}: starting redis-server (AOF everysec), 2 server nodes and 3 workers`);
   const stack: SoakStack = await startSoakStack();
@@ -259,7 +259,7 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
       await checkTweetsStoredOnce(redis, clientOf, [calibrationAuthor, ...authors], ledger),
       await checkJobsDone(clientOf, ledger),
       await checkRealTimelines(redis, crowd.followers, ledger),
-      await checkSyntheticSample(redis, [calibrationAuthor, ...authors], ledger, chunkSize, realIds),
+      await checkSyntheticSample(redis, [calibrationAuthor, ...authors], ledger, realIds),
       await checkTimelineEvents(followerLogs, followers, ledger, (tweetId) => explainTweet(redis!, ledger, tweetId, postingStarted, faultRecords)),
       await checkCatchUp((node) => clients[node]!, followerLogs, followers, ledger),
       checkFanoutDone(authorLogs, ledger),
@@ -268,6 +268,7 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
         liveWorkers: stack.workers.length,
         recentlyKilledWorkers: faultRecords.filter((f) => f.kind === 'kill-worker' && endAt - f.startedAtMs < RECENT_DEATH_MS).length,
         sockets: sockets.length,
+        buckets: keysOf(redis).layout.buckets,
       }),
       checkRss(rows, options.maxRssSlopeMbPerMin),
     ];

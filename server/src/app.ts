@@ -7,6 +7,8 @@ import { HttpError, errorHandler, notFound } from './http-error.js';
 import type { ServerConfig } from './config.js';
 import type { Metrics } from './metrics.js';
 import type { StatsSampler } from './stats-sampler.js';
+import type { BacklogSampler } from './backlog-sampler.js';
+import type { ReplicationCheck } from './replication-check.js';
 import { followsRouter } from './routes/follows.js';
 import { healthRouter } from './routes/health.js';
 import { jobsRouter } from './routes/jobs.js';
@@ -20,6 +22,8 @@ export interface AppDeps extends Pick<ServerConfig, 'fanoutMaxBacklog' | 'timeli
   tokens: Tokens;
   metrics: Metrics;
   stats: StatsSampler;
+  backlog: BacklogSampler;
+  replication: ReplicationCheck;
   log: Logger;
   /** Directory of the built client to serve at `/`; omitted in API-only tests. */
   clientDir?: string | undefined;

@@ -1,10 +1,12 @@
+import { redisTargetFromEnv, type RedisTarget } from '@ripple/shared/node';
 import { DEFAULT_PRESENCE_TIMING, type PresenceTiming } from './presence.js';
+import { DEFAULT_REPLICA_WAIT_MS } from './replication-check.js';
 
 export interface ServerConfig {
   /** HTTP + Socket.IO port. @defaultValue 3000 */
   port: number;
-  /** @defaultValue redis://127.0.0.1:6379 */
-  redisUrl: string;
+  /** REDIS_CLUSTER_NODES when set, else REDIS_URL (default redis://127.0.0.1:6379). */
+  redis: RedisTarget;
   /** Outstanding deliveries above which new tweets are refused with 503. @defaultValue 5000000 */
   fanoutMaxBacklog: number;
   /** Entries kept in one home timeline. @defaultValue 800 */
@@ -27,6 +29,12 @@ export interface ServerConfig {
   tokenTtlMs: number;
   /** Built client to serve, if present. */
   clientDir: string | undefined;
+  /**
+   * On a Redis Cluster, how long admission waits for a replica to confirm a new tweet (`WAIT 1`)
+   * before answering 202 anyway and counting it unreplicated; 0 does not wait (the bench
+   * measures what the wait costs). Ignored on a single Redis. @defaultValue 20
+   */
+  replicaWaitMs: number;
   /** When a connected user counts as online for workers (not an environment setting). */
   presence: PresenceTiming;
 }
@@ -42,7 +50,7 @@ const intFrom = (value: string | undefined, fallback: number, name: string, min 
 export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   return {
     port: intFrom(env.PORT, 3000, 'PORT', 0),
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    redis: redisTargetFromEnv(env),
     fanoutMaxBacklog: intFrom(env.FANOUT_MAX_BACKLOG, 5_000_000, 'FANOUT_MAX_BACKLOG', 0),
     timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
     fanoutChunkSize: intFrom(env.FANOUT_CHUNK_SIZE, 10_000, 'FANOUT_CHUNK_SIZE'),
@@ -52,6 +60,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     tokenSecret: env.RIPPLE_TOKEN_SECRET || undefined,
     tokenTtlMs: 7 * 24 * 3600 * 1000,
     clientDir: undefined,
+    replicaWaitMs: intFrom(env.ADMISSION_REPLICA_WAIT_MS, DEFAULT_REPLICA_WAIT_MS, 'ADMISSION_REPLICA_WAIT_MS', 0),
     presence: DEFAULT_PRESENCE_TIMING,
   };
 }

@@ -1,19 +1,19 @@
 import { fileURLToPath } from 'node:url';
-import { connectRedis, createLogger, createRedisClient, stopOnSignals } from '@ripple/shared/node';
+import { connectRipple, createLogger, createRippleRedis, describeRedisTarget, stopOnSignals } from '@ripple/shared/node';
 import { readServerConfig } from './config.js';
 import { createRippleServer } from './server.js';
 
 const log = createLogger('server');
 const config = { ...readServerConfig(), clientDir: fileURLToPath(new URL('../../client/dist', import.meta.url)) };
 
-const redis = createRedisClient(config.redisUrl);
+const redis = createRippleRedis(config.redis);
 const reader = redis.duplicate();
 const onRedisError = (err: unknown) => log.warn({ err: String(err) }, 'redis connection error');
-await Promise.all([connectRedis(redis, onRedisError), connectRedis(reader, onRedisError)]);
+await Promise.all([connectRipple(redis, onRedisError), connectRipple(reader, onRedisError)]);
 
 const server = await createRippleServer({ redis, reader, config, log });
 const url = await server.listen(config.port);
-log.info({ url, redis: config.redisUrl }, `Ripple listening on http://localhost:${config.port}`);
+log.info({ url, redis: describeRedisTarget(config.redis) }, `Ripple listening on http://localhost:${config.port}`);
 
 stopOnSignals({
   log,

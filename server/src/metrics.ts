@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { FANOUT_DURATION_BUCKETS_MS, fanoutDurationsField, keys, REFUSAL_REASONS, statsField } from '@ripple/shared';
+import { FANOUT_DURATION_BUCKETS_MS, fanoutDurationsField, REFUSAL_REASONS, statsField } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
+import { readBacklog, readCounters, readDurationHistogram } from './store/bucket-totals.js';
 
 export interface Metrics {
   /** Prometheus text: this process's metrics and the cluster-wide ones read from Redis. */
@@ -16,7 +17,7 @@ function fromStats(counter: Counter<string>, value: number | undefined, labels: 
 }
 
 /** The fan-out duration histogram, kept in Redis by the workers, in Prometheus text. */
-function durationHistogram(stored: Record<string, string>): string {
+function durationHistogram(stored: Record<string, number>): string {
   const name = 'ripple_fanout_duration_seconds';
   const lines = [`# HELP ${name} Time from post to fanout:done, across all workers`, `# TYPE ${name} histogram`];
   let cumulative = 0;
@@ -56,8 +57,8 @@ export function createMetrics(redis: RedisClient): Metrics {
     help: 'Outstanding follower deliveries: accepted, not yet delivered (NaN when Redis is unreachable)',
     registers: [registry],
     async collect() {
-      const backlog = await redis.get(keys.backlog).catch(() => undefined);
-      this.set(backlog === undefined ? Number.NaN : Number(backlog ?? 0));
+      const backlog = await readBacklog(redis).catch(() => undefined);
+      this.set(backlog ?? Number.NaN);
     },
   });
   new Counter({
@@ -98,6 +99,14 @@ export function createMetrics(redis: RedisClient): Metrics {
     },
   });
   new Counter({
+    name: 'ripple_admission_unreplicated_total',
+    help: 'Tweets accepted on a Redis Cluster master that no replica confirmed within the admission wait (README, "Loss window")',
+    registers: [registry],
+    collect() {
+      fromStats(this, stats[statsField.unreplicated]);
+    },
+  });
+  new Counter({
     name: 'ripple_claims_total',
     help: 'Fan-out entries a worker took over after they waited too long in another worker\'s hands',
     registers: [registry],
@@ -119,15 +128,14 @@ export function createMetrics(redis: RedisClient): Metrics {
       requestDuration.observe({ method, route, status: String(status) }, seconds);
     },
     async render() {
-      let counters: Record<string, string> = {};
-      let durations: Record<string, string> = {};
+      let durations: Record<string, number> = {};
       try {
-        [counters, durations] = await Promise.all([redis.hGetAll(keys.stats), redis.hGetAll(keys.fanoutDurations)]);
+        [stats, durations] = await Promise.all([readCounters(redis), readDurationHistogram(redis)]);
         redisUp = true;
       } catch {
         redisUp = false;
+        stats = {};
       }
-      stats = Object.fromEntries(Object.entries(counters).map(([k, v]) => [k, Number(v)]));
       return { contentType: registry.contentType, body: (await registry.metrics()) + durationHistogram(durations) };
     },
   };

@@ -1,5 +1,4 @@
-import { keys } from '@ripple/shared';
-import type { Logger, RedisClient } from '@ripple/shared/node';
+import { keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
 
 export interface PresenceTiming {
   /**
@@ -33,6 +32,7 @@ export interface Presence {
  */
 export function startPresence(redis: RedisClient, log: Logger, timing: PresenceTiming = DEFAULT_PRESENCE_TIMING): Presence {
   const sockets = new Map<string, number>();
+  const keys = keysOf(redis);
 
   // Workers compare expiries with Redis's clock, so they are written in Redis's clock too: this
   // node's offset from it is measured at every refresh.
@@ -42,9 +42,17 @@ export function startPresence(redis: RedisClient, log: Logger, timing: PresenceT
   const assert = (userIds: string[]) => {
     if (userIds.length === 0) return;
     const until = redisNow() + timing.ttlMs;
-    redis
-      .zAdd(keys.online, userIds.map((value) => ({ score: until, value })), { comparison: 'GT' })
-      .catch((err: unknown) => log.warn({ err: String(err) }, 'could not record presence; the next refresh retries'));
+    // Online users are kept in their own buckets, where the pages that deliver to them look.
+    const byBucket = new Map<number, string[]>();
+    for (const id of userIds) {
+      const bucket = keys.layout.bucketOf(id);
+      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), id]);
+    }
+    for (const [bucket, ids] of byBucket) {
+      redis
+        .zAdd(keys.online(bucket), ids.map((value) => ({ score: until, value })), { comparison: 'GT' })
+        .catch((err: unknown) => log.warn({ err: String(err) }, 'could not record presence; the next refresh retries'));
+    }
   };
 
   const refresh = async () => {
@@ -52,7 +60,7 @@ export function startPresence(redis: RedisClient, log: Logger, timing: PresenceT
     const [seconds, microseconds] = await redis.time();
     clockOffsetMs = Number(seconds) * 1000 + Math.floor(Number(microseconds) / 1000) - (sentAt + Date.now()) / 2;
     assert([...sockets.keys()]);
-    await redis.zRemRangeByScore(keys.online, '-inf', redisNow());
+    await Promise.all(keys.layout.all.map((bucket) => redis.zRemRangeByScore(keys.online(bucket), '-inf', redisNow())));
   };
 
   let stopped = false;

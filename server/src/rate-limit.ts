@@ -1,6 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
-import { keys } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { HttpError } from './http-error.js';
 
 export interface RateLimitOptions {
@@ -25,11 +24,12 @@ export function rateLimit(redis: RedisClient, { name, limit, windowMs, keyOf, st
     if (who === null) return next();
     const now = Date.now();
     const window = Math.floor(now / windowMs);
-    const key = keys.rateLimit(name, who, window);
+    const key = keysOf(redis).rateLimit(name, who, window);
     const [count] = await redis.multi().incr(key).pExpire(key, windowMs * 2).exec();
     if (Number(count) > limit) {
       const wait = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
-      if (statsField) await redis.hIncrBy(keys.stats, statsField, 1);
+      // Refusals are rare: any bucket's counters will do, and they are summed for reading.
+      if (statsField) await redis.hIncrBy(keysOf(redis).stats(0), statsField, 1);
       throw new HttpError('rate_limited', `too many requests; try again in ${wait} s`, { 'Retry-After': String(wait) });
     }
     next();

@@ -8,6 +8,8 @@ import { startEventRelay } from './event-relay.js';
 import { createMetrics } from './metrics.js';
 import { attachRealtime, type RippleIo } from './realtime.js';
 import { startStatsSampler } from './stats-sampler.js';
+import { startBacklogSampler } from './backlog-sampler.js';
+import { createReplicationCheck } from './replication-check.js';
 import { attachDashboard } from './dashboard.js';
 import { startPresence } from './presence.js';
 import { createTokens, loadTokenKeys } from './tokens.js';
@@ -15,7 +17,7 @@ import { createTokens, loadTokenKeys } from './tokens.js';
 export interface RippleServerDeps {
   /** Connection for commands. */
   redis: RedisClient;
-  /** Connection reserved for the event relay's blocking reads. */
+  /** Connection reserved for the event relay's reads. */
   reader: RedisClient;
   config: ServerConfig;
   log: Logger;
@@ -48,7 +50,9 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   redis.on('ready', refreshTokenKeys);
   const tokens = createTokens(() => tokenKeys, config.tokenTtlMs);
   const stats = startStatsSampler(redis);
-  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), stats, log });
+  const backlog = startBacklogSampler(redis, log);
+  const replication = createReplicationCheck(redis, log, config.replicaWaitMs);
+  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), stats, backlog, replication, log });
   const httpServer = createServer(app);
   // Requests too malformed for Express to see (bad framing, oversized headers) still get the
   // contract's error shape.
@@ -80,6 +84,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
       });
       clearInterval(closeIdle);
       stats.stop();
+      backlog.stop();
       presence.stop();
       redis.off('ready', refreshTokenKeys);
       await relay.stop();

@@ -1,5 +1,6 @@
 import { keys, REFUSAL_REASONS, statsField, WORKER_ALIVE_MS, type DashboardSnapshot } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
+import { readBacklog, readCounters, readDeadLetterCount, readRecentDurations } from './store/bucket-totals.js';
 
 /** One reading of the cluster-wide counters, with the dashboard's view of that second. */
 export interface StatsSample {
@@ -49,17 +50,16 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
     let reading;
     try {
       reading = await Promise.all([
-        redis.hGetAll(keys.stats),
-        redis.get(keys.backlog),
-        redis.xLen(keys.deadLetterStream),
+        readCounters(redis),
+        readBacklog(redis),
+        readDeadLetterCount(redis),
         redis.zCount(keys.workers, t - WORKER_ALIVE_MS, '+inf'),
-        redis.lRange(keys.recentDurations, 0, -1),
+        readRecentDurations(redis),
       ]);
     } catch {
       return; // Redis is away: no reading this second; rates use the readings there are.
     }
-    const [raw, backlog, deadLetters, workersAlive, recent] = reading;
-    const counters = Object.fromEntries(Object.entries(raw).map(([k, v]) => [k, Number(v)]));
+    const [counters, backlog, deadLetters, workersAlive, recent] = reading;
     const lastMinute = recent
       .map((entry) => entry.split(':').map(Number) as [number, number])
       .filter(([finishedAt]) => finishedAt >= t - MINUTE_MS)
@@ -68,7 +68,7 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
     const previous = kept[kept.length - 1];
     const snapshot: DashboardSnapshot = {
       t,
-      backlog: Number(backlog ?? 0),
+      backlog,
       deliveriesPerSecond: Math.round(perSecond(counters, previous, (c) => c[statsField.delivered] ?? 0, t)),
       acceptedPerSecond: Math.round(perSecond(counters, previous, (c) => c[statsField.accepted] ?? 0, t)),
       refusedPerSecond: Math.round(perSecond(counters, previous, refused, t)),

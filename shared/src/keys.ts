@@ -1,61 +1,61 @@
 /**
  * Every Redis key and stream name Ripple uses. Nothing else spells a key: server, worker,
  * Lua wrappers and tests all build names here, so a rename happens in one place.
+ *
+ * Keys that a script touches together carry the same bucket tag `{b<n>}`, so that on a Redis
+ * Cluster they hash to one slot and the script runs on one master (docs/cluster-design.md).
+ * A user's records and home timeline live in the user's bucket (`id mod buckets`); a tweet and
+ * its job live in their author's bucket, which their ids encode the same way; an author's
+ * followers are stored split by the *follower's* bucket, so the page that writes those
+ * followers' timelines finds them in its own slot. Keys without a tag are read and written
+ * alone.
  */
 const P = 'ripple:';
 
-export const keys = {
-  /** Hash: the user; its fields are named in records/user-record.ts. */
-  user: (id: string) => `${P}user:${id}`,
+/** Buckets on a single Redis: one, so every script sees the whole data set, as before clusters. */
+export const SINGLE_REDIS_BUCKETS = 1;
+/**
+ * Buckets on a Redis Cluster: each a hash slot, spread over the masters. It bounds how many
+ * masters one fan-out can use at once, and costs a small tweet one page script per bucket
+ * that holds any of its followers; 16 serves up to 16 masters evenly enough. Changing it
+ * re-homes every record, so it is fixed for a data set.
+ */
+export const CLUSTER_BUCKETS = 16;
+
+/** The bucket tag: keys with the same tag share a hash slot. */
+export const bucketTag = (bucket: number): string => `{b${bucket}}`;
+
+/** How records are spread over buckets: `buckets` of them, an id's bucket being `id mod buckets`. */
+export interface Layout {
+  readonly buckets: number;
+  /** Every bucket number, 0 … buckets − 1. */
+  readonly all: readonly number[];
+  /** The bucket of a user, tweet or job id. */
+  bucketOf(id: string | number): number;
+}
+
+export function layoutOf(buckets: number): Layout {
+  if (!Number.isInteger(buckets) || buckets < 1) throw new Error(`bucket count must be a positive integer, got ${buckets}`);
+  return {
+    buckets,
+    all: Array.from({ length: buckets }, (_, b) => b),
+    bucketOf: (id) => Number(BigInt(id) % BigInt(buckets)),
+  };
+}
+
+/** The fan-out lanes of one bucket (see `fanoutLanes`). */
+export type Lanes = { readonly small: string; readonly bulk: string };
+
+/** Keys that belong to no bucket: each is only ever touched alone. */
+const unbucketed = {
   /** Hash: lower-case handle → user id. HSETNX here is what makes sign-up race-free. */
   handles: `${P}handles`,
-  /** Sorted set: follower id, scored by the global follow sequence at the moment of following. */
-  followers: (id: string) => `${P}followers:${id}`,
-  /** Set: ids this user follows. */
-  following: (id: string) => `${P}following:${id}`,
-  /**
-   * List of tweet sequence numbers, most recently delivered first: the user's home timeline.
-   * A list of integers takes ~5 KB at 800 entries where a sorted set takes ~96 KB; order and
-   * exactly-once come from elsewhere (readers sort by id; deliveries are cursor-guarded).
-   */
-  timeline: (id: string) => `${P}timeline:${id}`,
-  /** Prefix Lua scripts append a user id to, for the timelines they write. */
-  timelinePrefix: `${P}timeline:`,
-  /** Sorted set of tweet sequence numbers: the user's own tweets. */
-  userTweets: (id: string) => `${P}tweets-by:${id}`,
-  /** Hash: the tweet; its fields are named in records/tweet-record.ts. */
-  tweet: (seq: number | string) => `${P}tweet:${seq}`,
-  /** Hash: the fan-out job's state; its fields are named in records/job-record.ts. */
-  job: (id: string) => `${P}job:${id}`,
-  /** String "tweetSeq:jobId" for one user's Idempotency-Key, kept 24 h. */
-  idempotency: (userId: string, key: string) => `${P}idem:${userId}:${key}`,
-  seq: {
-    user: `${P}seq:user`,
-    tweet: `${P}seq:tweet`,
-    job: `${P}seq:job`,
-    /** One global counter, so "followers at the time of posting" is a score range. */
-    follow: `${P}seq:follow`,
-  },
-  /** Outstanding follower deliveries: accepted, not yet delivered. Admission control reads it. */
-  backlog: `${P}backlog`,
-  /**
-   * Hash of cluster-wide counters, the one source for /metrics, the dashboard and the drain
-   * rate; its fields are named in records/stats-record.ts.
-   */
-  stats: `${P}stats`,
-  /** Hash: fan-out duration histogram (post → done); its fields are named in records/fanout-durations-record.ts. */
-  fanoutDurations: `${P}stats:fanout-ms`,
-  /** List of "<finishedAtMs>:<durationMs>" of the most recent finished fan-outs, newest first. */
-  recentDurations: `${P}stats:recent-fanouts`,
+  /** Counter of user ids. */
+  userSeq: `${P}seq:user`,
   /** Sorted set: worker consumer name → time of its last heartbeat (ms). */
   workers: `${P}workers`,
   /** Counter of one user's requests of one kind in one fixed window. */
   rateLimit: (name: string, userKey: string, window: number) => `${P}rate:${name}:${userKey}:${window}`,
-  /**
-   * Sorted set: user id → until when (ms) they count as online. Server nodes keep re-asserting
-   * the users whose sockets they hold, so a crashed node's users simply expire.
-   */
-  online: `${P}online`,
   /** Secret that signs tokens when RIPPLE_TOKEN_SECRET is not set; shared by every process. */
   tokenSecret: `${P}token-secret`,
   /**
@@ -63,17 +63,123 @@ export const keys = {
    * user ids start again from 1, and the new epoch keeps old tokens from naming new users.
    */
   tokenEpoch: `${P}token-epoch`,
-  /**
-   * Fan-out work in two lanes (streams) read by one consumer group: `small` holds jobs that fit
-   * in one chunk, `bulk` the chunks of bigger audiences. Workers always serve `small` first, so
-   * a tweet to a hundred followers never queues behind a celebrity's million.
-   */
-  fanoutLanes: { small: `${P}fanout:small`, bulk: `${P}fanout:bulk` },
   fanoutGroup: 'fanout-workers',
-  /** Sorted set of failed fan-out entries (JSON) scored by the time their retry is due. */
-  retrySchedule: `${P}fanout:retry`,
-  /** Stream of fan-out entries given up on (malformed, or out of attempts), kept for a human. */
-  deadLetterStream: `${P}fanout:dead`,
-  /** Stream of Socket.IO events published by workers and relayed by every server node. */
-  eventsStream: `${P}events`,
 } as const;
+
+/** Keys of one bucket: `b` is the bucket number. */
+const inBucket = {
+  /** Hash: the user; its fields are named in records/user-record.ts. */
+  user: (b: number, id: string) => `${P}user:${bucketTag(b)}:${id}`,
+  /** Set: ids this user follows. */
+  following: (b: number, id: string) => `${P}following:${bucketTag(b)}:${id}`,
+  /**
+   * List of tweet ids, most recently delivered first: the user's home timeline. A list of
+   * integers takes ~5 KB at 800 entries where a sorted set takes ~96 KB; order and exactly-once
+   * come from elsewhere (readers sort by id; deliveries are cursor-guarded).
+   */
+  timeline: (b: number, id: string) => `${P}timeline:${bucketTag(b)}:${id}`,
+  /** Sorted set of tweet ids: the user's own tweets. */
+  userTweets: (b: number, id: string) => `${P}tweets-by:${bucketTag(b)}:${id}`,
+  /** Hash: the tweet; its fields are named in records/tweet-record.ts. */
+  tweet: (b: number, id: string) => `${P}tweet:${bucketTag(b)}:${id}`,
+  /** Hash: the fan-out job's state; its fields are named in records/job-record.ts. */
+  job: (b: number, id: string) => `${P}job:${bucketTag(b)}:${id}`,
+  /** String "tweetId:jobId" for one user's Idempotency-Key, kept 24 h. */
+  idempotency: (b: number, userId: string, key: string) => `${P}idem:${bucketTag(b)}:${userId}:${key}`,
+  /**
+   * Sorted set: the followers of `authorId` that live in bucket `b`, scored by the author's
+   * follow sequence at the moment they followed (see `audience`).
+   */
+  followers: (b: number, authorId: string) => `${P}followers:${bucketTag(b)}:${authorId}`,
+  /** Counter bumped by every change to `followers(b, authorId)`, so syncs of its size apply in order. */
+  followersVersion: (b: number, authorId: string) => `${P}followers-v:${bucketTag(b)}:${authorId}`,
+  /**
+   * Hash in the author's bucket: the author's follow sequence (a follower's score), and per
+   * follower bucket its follower count and the version that count was synced from. Admission
+   * reads the audience of a tweet here, in its own slot; records/audience-record.ts names the fields.
+   */
+  audience: (b: number, authorId: string) => `${P}audience:${bucketTag(b)}:${authorId}`,
+  /** Hash: the cursors of a job's chunks in bucket `b`; records/cursor-record.ts names the fields. */
+  cursor: (b: number, jobId: string) => `${P}cursor:${bucketTag(b)}:${jobId}`,
+  /** Counter behind the tweet ids of bucket `b` (see admit-tweet.lua). */
+  tweetSeq: (b: number) => `${P}seq:tweet:${bucketTag(b)}`,
+  /** Counter behind the job ids of bucket `b`. */
+  jobSeq: (b: number) => `${P}seq:job:${bucketTag(b)}`,
+  /**
+   * Outstanding follower deliveries counted in this bucket: admission adds a tweet's audience in
+   * its author's bucket, pages take off what they deliver in theirs. Only the sum over buckets
+   * means anything: the backlog.
+   */
+  backlog: (b: number) => `${P}backlog:${bucketTag(b)}`,
+  /**
+   * Hash of counters, summed over buckets for /metrics, the dashboard and the drain rate; its
+   * fields are named in records/stats-record.ts.
+   */
+  stats: (b: number) => `${P}stats:${bucketTag(b)}`,
+  /** Hash: fan-out duration histogram of the jobs finished in this bucket; fields in records/fanout-durations-record.ts. */
+  fanoutDurations: (b: number) => `${P}stats:fanout-ms:${bucketTag(b)}`,
+  /** List of "<finishedAtMs>:<durationMs>" of the most recent fan-outs finished in this bucket, newest first. */
+  recentDurations: (b: number) => `${P}stats:recent-fanouts:${bucketTag(b)}`,
+  /**
+   * Sorted set: user id → until when (ms) they count as online, for the users of this bucket.
+   * Server nodes keep re-asserting the users whose sockets they hold, so a crashed node's users
+   * simply expire.
+   */
+  online: (b: number) => `${P}online:${bucketTag(b)}`,
+  /**
+   * Fan-out work of the jobs of this bucket in two lanes (streams) read by one consumer group:
+   * `small` holds jobs of one entry, `bulk` the chunks of bigger audiences. Workers always
+   * serve `small` first, so a tweet to a hundred followers never queues behind a celebrity's
+   * million.
+   */
+  fanoutLanes: (b: number): Lanes => ({ small: `${P}fanout:small:${bucketTag(b)}`, bulk: `${P}fanout:bulk:${bucketTag(b)}` }),
+  /** Sorted set of failed fan-out entries of this bucket's lanes (JSON) scored by the time their retry is due. */
+  retrySchedule: (b: number) => `${P}fanout:retry:${bucketTag(b)}`,
+  /** Stream of fan-out entries given up on (malformed, or out of attempts), kept for a human. */
+  deadLetterStream: (b: number) => `${P}fanout:dead:${bucketTag(b)}`,
+  /** Stream of Socket.IO events written in this bucket, relayed by every server node. */
+  eventsStream: (b: number) => `${P}events:${bucketTag(b)}`,
+} as const;
+
+export const keys = { ...unbucketed, ...inBucket } as const;
+
+/**
+ * The keys of one layout, with ids placed in their buckets: `k.user(id)`, `k.tweet(id)`,
+ * `k.followers(bucket, authorId)`. Built once per Redis client (see keysOf in shared/node).
+ */
+export function keysFor(layout: Layout) {
+  const at = layout.bucketOf;
+  return {
+    ...unbucketed,
+    layout,
+    user: (id: string) => inBucket.user(at(id), id),
+    following: (id: string) => inBucket.following(at(id), id),
+    timeline: (id: string) => inBucket.timeline(at(id), id),
+    /** What a page script puts before a follower id to name the follower's timeline in bucket `b`. */
+    timelinePrefix: (b: number) => inBucket.timeline(b, ''),
+    userTweets: (id: string) => inBucket.userTweets(at(id), id),
+    tweet: (id: string | number) => inBucket.tweet(at(id), String(id)),
+    /** What admission puts before a new tweet id in the author's bucket `b`. */
+    tweetPrefix: (b: number) => inBucket.tweet(b, ''),
+    job: (id: string) => inBucket.job(at(id), id),
+    jobPrefix: (b: number) => inBucket.job(b, ''),
+    idempotency: (userId: string, key: string) => inBucket.idempotency(at(userId), userId, key),
+    audience: (authorId: string) => inBucket.audience(at(authorId), authorId),
+    followers: inBucket.followers,
+    followersVersion: inBucket.followersVersion,
+    cursor: inBucket.cursor,
+    tweetSeq: inBucket.tweetSeq,
+    jobSeq: inBucket.jobSeq,
+    backlog: inBucket.backlog,
+    stats: inBucket.stats,
+    fanoutDurations: inBucket.fanoutDurations,
+    recentDurations: inBucket.recentDurations,
+    online: inBucket.online,
+    fanoutLanes: inBucket.fanoutLanes,
+    retrySchedule: inBucket.retrySchedule,
+    deadLetterStream: inBucket.deadLetterStream,
+    eventsStream: inBucket.eventsStream,
+  } as const;
+}
+
+export type RippleKeys = ReturnType<typeof keysFor>;

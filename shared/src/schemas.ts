@@ -47,10 +47,14 @@ export const syntheticFollowersBodySchema = z.object({
     .max(SYNTHETIC_FOLLOWERS_MAX, `count must be at most ${SYNTHETIC_FOLLOWERS_MAX}`),
 });
 
-/** Tweet ids are zero-padded sequence numbers, so they sort in creation order as strings. */
-export const TWEET_ID_DIGITS = 12;
+/**
+ * Tweet ids are zero-padded numbers, so they sort in creation order as strings. A number is
+ * `t · buckets + bucket`, `t` following the clock (admit-tweet.lua): it says where the tweet
+ * is stored, and 16 digits hold it for centuries.
+ */
+export const TWEET_ID_DIGITS = 16;
 export const tweetIdSchema = z.string().regex(/^[0-9]{1,16}$/, 'must be a tweet id');
-/** Job ids are plain sequence numbers. */
+/** Job ids are `n · buckets + bucket`, `n` a sequence number of the bucket. */
 export const jobIdSchema = z.string().regex(/^[0-9]{1,16}$/, 'must be a job id');
 export const tweetIdFromSeq = (seq: number | string): string => String(seq).padStart(TWEET_ID_DIGITS, '0');
 export const seqFromTweetId = (id: string): number => Number(id);
@@ -107,17 +111,39 @@ export const tweetPageSchema = z.object({ tweets: z.array(tweetSchema), nextBefo
 export type TweetPage = z.infer<typeof tweetPageSchema>;
 
 /**
+ * A chunk of a job: the followers of the job's author that live in bucket `bucket` and whose
+ * follow sequence lies in (`lo`, `hi`]. One page script at a time walks it, in that bucket.
+ */
+export interface Chunk {
+  bucket: number;
+  lo: string;
+  hi: string;
+}
+/** How a job's records name a chunk: unique within the job. */
+export const chunkId = (chunk: Chunk): string => `${chunk.bucket}:${chunk.lo}`;
+/** A stream entry's `chunks` field: `bucket:lo:hi`, space-separated (admit-tweet.lua writes it). */
+export const formatChunks = (chunks: readonly Chunk[]): string => chunks.map((c) => `${c.bucket}:${c.lo}:${c.hi}`).join(' ');
+const CHUNKS = /^[0-9]+:[0-9]+:[0-9]+( [0-9]+:[0-9]+:[0-9]+)*$/;
+
+/**
  * One entry of the fan-out stream: deliver tweet `tweet` of job `job` to the followers of
- * `author` whose follow sequence lies in (`lo`, `hi`]. `attempt` counts tries of this chunk so
- * far, when it has been retried. Entries written before `tweet` and `author` existed lack them;
- * workers then read them from the job. Workers validate entries with this before any work.
+ * `author` in each of `chunks`. A small tweet's entry holds one chunk per follower bucket; a
+ * bigger one's entries hold one chunk each. `attempt` counts tries of this entry so far, when
+ * it has been retried. Workers validate entries with this before any work.
  */
 export const fanoutEntrySchema = z.object({
   job: z.string().regex(/^[0-9]+$/),
-  tweet: z.string().regex(/^[0-9]+$/).optional(),
-  author: z.string().regex(/^[0-9]+$/).optional(),
-  lo: z.string().regex(/^[0-9]+$/),
-  hi: z.string().regex(/^[0-9]+$/),
+  tweet: z.string().regex(/^[0-9]+$/),
+  author: z.string().regex(/^[0-9]+$/),
+  chunks: z
+    .string()
+    .regex(CHUNKS, 'chunks must be bucket:lo:hi, space-separated')
+    .transform((list): Chunk[] =>
+      list.split(' ').map((chunk) => {
+        const [bucket, lo, hi] = chunk.split(':') as [string, string, string];
+        return { bucket: Number(bucket), lo, hi };
+      }),
+    ),
   attempt: z.string().regex(/^[1-9][0-9]*$/).optional(),
 });
 export type FanoutEntry = z.infer<typeof fanoutEntrySchema>;

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from './free-port.js';
 import { rememberProcess } from './process-logs.js';
+import { targetOf, type RedisUnderTest } from './ripple.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -66,14 +67,20 @@ export interface SpawnServerOptions extends SpawnOptions {
   port?: number;
 }
 
+/** The environment that points a process at a test's Redis. */
+function redisEnv(redis: RedisUnderTest): Record<string, string> {
+  const target = targetOf(redis);
+  return target.kind === 'single' ? { REDIS_URL: target.url } : { REDIS_CLUSTER_NODES: target.nodes };
+}
+
 /** `npm run server` as a child process on a free port (or `options.port`); resolves once /healthz answers. */
 export async function spawnServer(
-  redisUrl: string,
+  redis: RedisUnderTest,
   env: Record<string, string> = {},
   options: SpawnServerOptions = {},
 ): Promise<RippleProcess & { url: string }> {
   const port = options.port ?? (await freePort());
-  const proc = spawnEntry('server/src/main.ts', { REDIS_URL: redisUrl, PORT: String(port), ...env });
+  const proc = spawnEntry('server/src/main.ts', { ...redisEnv(redis), PORT: String(port), ...env });
   const url = `http://127.0.0.1:${port}`;
   // Each probe is bounded, so that one hung request cannot carry the wait past its deadline.
   const healthy = async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.ok === true;
@@ -82,8 +89,8 @@ export async function spawnServer(
 }
 
 /** `npm run worker` as a child process; resolves once it has joined the consumer group. */
-export async function spawnWorker(redisUrl: string, env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<RippleProcess> {
-  const proc = spawnEntry('worker/src/main.ts', { REDIS_URL: redisUrl, ...env });
+export async function spawnWorker(redis: RedisUnderTest, env: Record<string, string> = {}, options: SpawnOptions = {}): Promise<RippleProcess> {
+  const proc = spawnEntry('worker/src/main.ts', { ...redisEnv(redis), ...env });
   await waitFor(() => proc.output().includes('worker started'), 'worker start', proc, options.startTimeoutMs);
   return proc;
 }

@@ -1,4 +1,4 @@
-import { createLogger, createRedisClient, type RedisClient } from '@ripple/shared/node';
+import { connectRipple, createLogger, createRippleRedis, type RedisClient, type RedisTarget } from '@ripple/shared/node';
 import { readServerConfig, type ServerConfig } from '../../server/src/config.js';
 import { createRippleServer, type RippleServer } from '../../server/src/server.js';
 import { readWorkerConfig, type WorkerConfig } from '../../worker/src/config.js';
@@ -6,10 +6,20 @@ import { startConsumer, type FanoutConsumer } from '../../worker/src/consumer.js
 
 const log = createLogger('test');
 
-export async function connectedClient(url: string, commandTimeoutMs?: number): Promise<RedisClient> {
-  const client = createRedisClient(url, { commandTimeoutMs });
-  client.on('error', () => {});
-  await client.connect();
+/** Where a test's Redis is: a URL for a single redis-server, or a target (a cluster too). */
+export type RedisUnderTest = string | RedisTarget;
+
+export const targetOf = (redis: RedisUnderTest): RedisTarget => (typeof redis === 'string' ? { kind: 'single', url: redis } : redis);
+
+export async function connectedClient(redis: RedisUnderTest, commandTimeoutMs?: number): Promise<RedisClient> {
+  const target = targetOf(redis);
+  const client = createRippleRedis(target, { commandTimeoutMs });
+  if (target.kind === 'single') {
+    client.on('error', () => {});
+    await client.connect();
+  } else {
+    await connectRipple(client, () => {});
+  }
   return client;
 }
 
@@ -17,9 +27,9 @@ export async function connectedClient(url: string, commandTimeoutMs?: number): P
  * A server node built exactly as `npm run server` builds it, not listening: Supertest starts it
  * on a free port per request. `redis` is a spare connection for the test's own checks.
  */
-export async function createTestApp(redisUrl: string, overrides: Partial<ServerConfig> = {}) {
-  const [redis, serverRedis, reader] = await Promise.all([connectedClient(redisUrl), connectedClient(redisUrl), connectedClient(redisUrl)]);
-  const config = { ...readServerConfig({}), redisUrl, ...overrides };
+export async function createTestApp(target: RedisUnderTest, overrides: Partial<ServerConfig> = {}) {
+  const [redis, serverRedis, reader] = await Promise.all([connectedClient(target), connectedClient(target), connectedClient(target)]);
+  const config = { ...readServerConfig({}), redis: targetOf(target), ...overrides };
   const server = await createRippleServer({ redis: serverRedis, reader, config, log });
   return {
     app: server.httpServer,
@@ -32,10 +42,10 @@ export async function createTestApp(redisUrl: string, overrides: Partial<ServerC
 }
 
 /** A whole server node (HTTP + Socket.IO + event relay) listening on a free port. */
-export async function startTestServer(redisUrl: string, overrides: Partial<ServerConfig> = {}) {
-  const redis = await connectedClient(redisUrl);
-  const reader = await connectedClient(redisUrl);
-  const config = { ...readServerConfig({}), redisUrl, ...overrides };
+export async function startTestServer(target: RedisUnderTest, overrides: Partial<ServerConfig> = {}) {
+  const redis = await connectedClient(target);
+  const reader = await connectedClient(target);
+  const config = { ...readServerConfig({}), redis: targetOf(target), ...overrides };
   const server: RippleServer = await createRippleServer({ redis, reader, config, log });
   const url = await server.listen(0);
   return {
@@ -49,10 +59,10 @@ export async function startTestServer(redisUrl: string, overrides: Partial<Serve
 }
 
 /** A worker's consumer loop in this process. */
-export async function startTestWorker(redisUrl: string, overrides: Partial<WorkerConfig> = {}) {
-  const redis = await connectedClient(redisUrl, 0);
-  const reader = await connectedClient(redisUrl, 0);
-  const config = { ...readWorkerConfig({}), redisUrl, ...overrides };
+export async function startTestWorker(target: RedisUnderTest, overrides: Partial<WorkerConfig> = {}) {
+  const redis = await connectedClient(target, 0);
+  const reader = await connectedClient(target, 0);
+  const config = { ...readWorkerConfig({}), redis: targetOf(target), ...overrides };
   const consumer: FanoutConsumer = startConsumer({ reader, redis, config, log });
   return {
     consumer,

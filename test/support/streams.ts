@@ -1,5 +1,5 @@
 import { keys } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 
 /** One entry of the events stream: what was published, to whom, with its JSON payload parsed. */
 export interface PublishedEvent {
@@ -10,21 +10,37 @@ export interface PublishedEvent {
 }
 
 /**
- * Every event published so far, oldest first, read from the events stream itself
- * (`keys.eventsStream`). Every event a worker or the server publishes is written there in the
+ * Every event published so far, oldest first by stream id, read from the events streams of
+ * every bucket (`keys.eventsStream`). Every event a worker or the server publishes is written there in the
  * same script call that causes it, so counting here proves "exactly once" without waiting to
  * see whether a second copy reaches a socket later. With `jobId`, only that job's events.
  */
 export async function publishedEvents(redis: RedisClient, jobId?: string): Promise<PublishedEvent[]> {
-  const entries = (await redis.xRange(keys.eventsStream, '-', '+')) ?? [];
+  const k = keysOf(redis);
+  const entries = (await Promise.all(k.layout.all.map((b) => redis.xRange(k.eventsStream(b), '-', '+'))))
+    .flat()
+    .filter((e) => e !== null)
+    .sort((a, b) => compareStreamIds(a.id, b.id));
   const events = entries.map((e) => ({ event: e.message.event!, to: e.message.to!, payload: JSON.parse(e.message.payload!) as Record<string, unknown> }));
   return jobId === undefined ? events : events.filter((e) => e.payload.jobId === jobId);
 }
 
-/** Entries read by some worker and not yet acknowledged, over both fan-out lanes. */
+const compareStreamIds = (a: string, b: string): number => {
+  const [am, as] = a.split('-').map(Number) as [number, number];
+  const [bm, bs] = b.split('-').map(Number) as [number, number];
+  return am - bm || as - bs;
+};
+
+/** Every fan-out lane of every bucket. */
+export const allLanes = (redis: RedisClient): string[] => {
+  const k = keysOf(redis);
+  return k.layout.all.flatMap((b) => Object.values(k.fanoutLanes(b)));
+};
+
+/** Entries read by some worker and not yet acknowledged, over every fan-out lane. */
 export async function pendingEntries(redis: RedisClient): Promise<number> {
   let pending = 0;
-  for (const lane of Object.values(keys.fanoutLanes)) {
+  for (const lane of allLanes(redis)) {
     // Before any worker made the group there is nothing pending, and XPENDING answers NOGROUP.
     const summary = await redis.xPending(lane, keys.fanoutGroup).catch((err: unknown) => {
       if (err instanceof Error && err.message.startsWith('NOGROUP')) return { pending: 0 };
@@ -35,8 +51,8 @@ export async function pendingEntries(redis: RedisClient): Promise<number> {
   return pending;
 }
 
-/** Entries on both fan-out lanes, read or not: work that is still outstanding. */
+/** Entries on every fan-out lane, read or not: work that is still outstanding. */
 export async function queuedEntries(redis: RedisClient): Promise<number> {
-  const lengths = await Promise.all(Object.values(keys.fanoutLanes).map((lane) => redis.xLen(lane)));
+  const lengths = await Promise.all(allLanes(redis).map((lane) => redis.xLen(lane)));
   return lengths.reduce((a, b) => a + b, 0);
 }

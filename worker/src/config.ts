@@ -1,9 +1,10 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
+import { redisTargetFromEnv, type RedisTarget } from '@ripple/shared/node';
 
 export interface WorkerConfig {
-  /** @defaultValue redis://127.0.0.1:6379 */
-  redisUrl: string;
+  /** REDIS_CLUSTER_NODES when set, else REDIS_URL (default redis://127.0.0.1:6379). */
+  redis: RedisTarget;
   /** Entries kept in one home timeline. @defaultValue 800 */
   timelineMax: number;
   /**
@@ -26,9 +27,13 @@ export interface WorkerConfig {
   /**
    * How long one XREADGROUP waits for new work before looking at stalled entries and due
    * retries; never longer than `claimIdleMs`, so an idle worker notices a stalled entry in time.
+   * On a cluster, where a read cannot wait on every bucket's lanes at once, an idle worker
+   * instead looks at them all every `pollMs`.
    * @defaultValue 500
    */
   blockMs: number;
+  /** @defaultValue 20 */
+  pollMs: number;
   /** Unique name of this consumer in the group. */
   consumerName: string;
   /** Minimum gap between progress events of one job, in ms. @defaultValue 250 */
@@ -46,7 +51,7 @@ const intFrom = (value: string | undefined, fallback: number, name: string): num
 export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const claimIdleMs = intFrom(env.FANOUT_CLAIM_IDLE_MS, 3000, 'FANOUT_CLAIM_IDLE_MS');
   return {
-    redisUrl: env.REDIS_URL || 'redis://127.0.0.1:6379',
+    redis: redisTargetFromEnv(env),
     timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
     pageSize: intFrom(env.FANOUT_PAGE_SIZE, 1000, 'FANOUT_PAGE_SIZE'),
     claimIdleMs,
@@ -54,6 +59,7 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     retryBaseMs: intFrom(env.FANOUT_RETRY_BASE_MS, 500, 'FANOUT_RETRY_BASE_MS'),
     retryCapMs: 30_000,
     blockMs: Math.min(500, claimIdleMs),
+    pollMs: 20,
     consumerName: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     progressIntervalMs: 250,
   };

@@ -1,9 +1,9 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import { fanoutEntrySchema, keys, WORKER_ALIVE_MS, type FanoutEntry } from '@ripple/shared';
-import { isRedisUnavailable, type Logger, type RedisClient } from '@ripple/shared/node';
+import { isRedisUnavailable, keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
 import type { WorkerConfig } from './config.js';
-import { fanOutChunk } from './fan-out.js';
-import { claimStalledEntry, giveUpChunk, promoteDueRetries, retryDelayMs, scheduleRetry, type Lane } from './retries.js';
+import { fanOutEntry, reportDeliveredSoFar } from './fan-out.js';
+import { claimStalledEntry, giveUpChunk, laneStream, promoteDueRetries, retryDelayMs, scheduleRetry, type Lane, type LaneRef } from './retries.js';
 
 interface StreamEntry {
   id: string;
@@ -12,11 +12,11 @@ interface StreamEntry {
 
 /** An entry this worker holds, and the lane it came from. */
 interface HeldEntry extends StreamEntry {
-  lane: Lane;
+  from: LaneRef;
 }
 
 export interface ConsumerDeps {
-  /** Connection for the blocking XREADGROUP; nothing else may use it. */
+  /** Connection for the blocking XREADGROUP (single Redis); nothing else may use it. */
   reader: RedisClient;
   /** Connection for everything else. */
   redis: RedisClient;
@@ -33,7 +33,6 @@ export interface FanoutConsumer {
 
 const group = keys.fanoutGroup;
 const LANES: readonly Lane[] = ['small', 'bulk'];
-const laneOf = (stream: string): Lane => (stream === keys.fanoutLanes.bulk ? 'bulk' : 'small');
 /** Due retries are looked for at most this often. */
 const PROMOTE_INTERVAL_MS = 250;
 /**
@@ -85,6 +84,12 @@ const attemptOf = (message: Record<string, string>): number => {
  */
 export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   const { reader, redis, config, log } = deps;
+  const k = keysOf(redis);
+  const { buckets } = k.layout;
+  /** Every lane of every bucket, small lanes first. */
+  const allLanes: LaneRef[] = LANES.flatMap((lane) => k.layout.all.map((bucket) => ({ bucket, lane })));
+  /** Where the next look for new work starts, so that no bucket is always served last. */
+  let nextBucket = 0;
   let stopping = false;
   let groupReady = false;
   let smallStreak = 0;
@@ -105,10 +110,10 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
 
   async function ensureGroup(): Promise<void> {
     if (groupReady) return;
-    for (const lane of LANES) {
+    for (const ref of allLanes) {
       try {
         // From the start of the stream: entries added before any worker ever ran are work too.
-        await redis.xGroupCreate(keys.fanoutLanes[lane], group, '0', { MKSTREAM: true });
+        await redis.xGroupCreate(laneStream(redis, ref), group, '0', { MKSTREAM: true });
       } catch (err) {
         if (!(err instanceof Error && err.message.startsWith('BUSYGROUP'))) throw err;
       }
@@ -130,8 +135,8 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     const now = Date.now();
     await redis.zRemRangeByScore(keys.workers, '-inf', now - 60_000);
     const alive = new Set(await redis.zRangeByScore(keys.workers, now - WORKER_ALIVE_MS, '+inf'));
-    for (const lane of LANES) {
-      const stream = keys.fanoutLanes[lane];
+    for (const ref of allLanes) {
+      const stream = laneStream(redis, ref);
       for (const consumer of await redis.xInfoConsumers(stream, group)) {
         if (!alive.has(consumer.name) && consumer.pending === 0 && consumer.idle > 60_000) {
           await redis.xGroupDelConsumer(stream, group, consumer.name);
@@ -145,53 +150,67 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
    * Returns what to run now (nothing when the entry was requeued) and whether anything was taken.
    */
   async function claimStalled(): Promise<{ took: boolean; entries: HeldEntry[] }> {
-    for (const lane of LANES) {
-      const claim = await claimStalledEntry(redis, lane, config.consumerName, config.claimIdleMs, aliveWindowMs);
-      if (claim.outcome === 'alive') return { took: true, entries: [{ id: claim.id, message: claim.message, lane }] };
+    const alive = await redis.zRangeByScore(keys.workers, Date.now() - aliveWindowMs, '+inf');
+    for (const from of allLanes) {
+      const claim = await claimStalledEntry(redis, from, config.consumerName, config.claimIdleMs, alive);
+      if (claim.outcome === 'alive') return { took: true, entries: [{ id: claim.id, message: claim.message, from }] };
       if (claim.outcome === 'requeued') {
-        log.warn({ entryId: claim.id, lane, attempt: claim.attempt }, 'took over the chunk of a dead worker');
+        log.warn({ entryId: claim.id, ...from, attempt: claim.attempt }, 'took over the chunk of a dead worker');
         return { took: true, entries: [] };
       }
     }
     return { took: false, entries: [] };
   }
 
-  async function readSome(lane: Lane, count: number): Promise<HeldEntry[]> {
-    const reply = await redis.xReadGroup(group, config.consumerName, { key: keys.fanoutLanes[lane], id: '>' }, { COUNT: count });
-    return ((reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? []).map((m) => ({ ...m, lane }));
+  async function readSome(from: LaneRef, count: number): Promise<HeldEntry[]> {
+    const reply = await redis.xReadGroup(group, config.consumerName, { key: laneStream(redis, from), id: '>' }, { COUNT: count });
+    return ((reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? []).map((m) => ({ ...m, from }));
   }
 
   /**
-   * Small lane first (a small tweet then waits for at most the one chunk a worker is already
+   * Small lanes first (a small tweet then waits for at most the one chunk a worker is already
    * writing), a few small entries at a time to spread the per-read cost; but after
-   * SMALL_PER_BULK small entries in a row a waiting bulk chunk goes first. When both lanes are
-   * empty, waits on both at once. An entry waiting in hand behind another is safe: should this
-   * worker stall, another may run it, which costs no attempt while this worker is alive.
+   * SMALL_PER_BULK small entries in a row a waiting bulk chunk goes first. Buckets are looked
+   * at in turn from a rotating start. When every lane is empty, a single Redis waits on both of
+   * its lanes at once; a cluster, whose buckets cannot be waited on together, looks again after
+   * `pollMs`. An entry waiting in hand behind another is safe: should this worker stall,
+   * another may run it, which costs no attempt while this worker is alive.
    */
   async function readNew(): Promise<HeldEntry[]> {
     const order: readonly Lane[] = smallStreak >= SMALL_PER_BULK ? ['bulk', 'small'] : LANES;
+    const start = nextBucket;
+    nextBucket = (nextBucket + 1) % buckets;
     for (const lane of order) {
-      const entries = await readSome(lane, lane === 'small' ? SMALL_BATCH : 1);
-      if (entries.length > 0) return entries;
+      const wanted = lane === 'small' ? SMALL_BATCH : 1;
+      const found: HeldEntry[] = [];
+      for (let i = 0; i < buckets && found.length < wanted; i++) {
+        found.push(...(await readSome({ bucket: (start + i) % buckets, lane }, wanted - found.length)));
+      }
+      if (found.length > 0) return found;
     }
+    if (buckets > 1) {
+      await delay(config.pollMs);
+      return [];
+    }
+    const lanes = k.fanoutLanes(0);
     const reply = await reader.xReadGroup(
       group,
       config.consumerName,
-      LANES.map((lane) => ({ key: keys.fanoutLanes[lane], id: '>' })),
+      LANES.map((lane) => ({ key: lanes[lane], id: '>' })),
       { COUNT: 1, BLOCK: config.blockMs },
     );
     const streams = (reply as { name: string; messages: StreamEntry[] }[] | null) ?? [];
     return streams
-      .flatMap(({ name, messages }) => messages.map((m) => ({ ...m, lane: laneOf(name) })))
-      .sort((a, b) => LANES.indexOf(a.lane) - LANES.indexOf(b.lane));
+      .flatMap(({ name, messages }) => messages.map((m): HeldEntry => ({ ...m, from: { bucket: 0, lane: name === lanes.bulk ? 'bulk' : 'small' } })))
+      .sort((a, b) => LANES.indexOf(a.from.lane) - LANES.indexOf(b.from.lane));
   }
 
   async function deadLetterMalformed(held: HeldEntry, reason: string): Promise<void> {
     log.warn({ entryId: held.id, reason }, 'malformed fan-out entry moved to dead letters');
-    const stream = keys.fanoutLanes[held.lane];
+    const stream = laneStream(redis, held.from);
     await redis
       .multi()
-      .xAdd(keys.deadLetterStream, '*', { ...held.message, sourceId: held.id, reason })
+      .xAdd(k.deadLetterStream(held.from.bucket), '*', { ...held.message, sourceId: held.id, reason })
       .xAck(stream, group, held.id)
       .xDel(stream, held.id)
       .exec();
@@ -201,14 +220,16 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     const error = err instanceof Error ? err.message : String(err);
     if (attempt < config.maxAttempts) {
       const wait = retryDelayMs(attempt, config.retryBaseMs, config.retryCapMs);
-      log.warn({ job: entry.job, lo: entry.lo, attempt, wait, error }, 'chunk failed; retrying later');
-      await scheduleRetry(redis, held.lane, held.id, entry, attempt + 1, wait);
+      log.warn({ job: entry.job, chunks: held.message.chunks, attempt, wait, error }, 'chunk failed; retrying later');
+      await scheduleRetry(redis, held.from, held.id, held.message, attempt + 1, wait);
       return;
     }
-    log.error({ job: entry.job, lo: entry.lo, attempt, error }, 'chunk failed on its last attempt; dead-lettered');
+    log.error({ job: entry.job, chunks: held.message.chunks, attempt, error }, 'chunk failed on its last attempt; dead-lettered');
+    await reportDeliveredSoFar(redis, entry, attempt, config.progressIntervalMs);
     await giveUpChunk(redis, {
-      lane: held.lane,
+      from: held.from,
       entryId: held.id,
+      chunksField: held.message.chunks ?? '',
       entry,
       attempts: attempt,
       error: `delivery failed after ${attempt} attempts: ${error}`,
@@ -228,11 +249,11 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
       return;
     }
 
-    const stream = keys.fanoutLanes[held.lane];
+    const stream = laneStream(redis, held.from);
     let lastClaim = Date.now();
     let outcome;
     try {
-      outcome = await fanOutChunk(redis, config, entry, {
+      outcome = await fanOutEntry(redis, config, entry, {
         attempt,
         shouldStop: () => stopping,
         afterPage: async () => {
@@ -250,8 +271,8 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     }
 
     const done = redis.multi();
-    // A stopped chunk goes back on the stream at once rather than waiting to be claimed; its
-    // cursor lives in the job record, so whoever takes it resumes where this worker stopped.
+    // A stopped entry goes back on the stream at once rather than waiting to be claimed; its
+    // chunks' cursors are stored, so whoever takes it resumes where this worker stopped.
     if (outcome === 'stopped') done.xAdd(stream, '*', held.message);
     // Acknowledged entries are deleted, so the stream holds only outstanding work.
     await done.xAck(stream, group, held.id).xDel(stream, held.id).exec();
@@ -274,7 +295,7 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
           }
           if (Date.now() - lastPromote >= PROMOTE_INTERVAL_MS) {
             lastPromote = Date.now();
-            await promoteDueRetries(redis);
+            for (const bucket of k.layout.all) await promoteDueRetries(redis, bucket);
           }
           if (Date.now() >= noClaimsUntil && Date.now() - lastClaimCheck >= config.claimIdleMs / 2) {
             const claimed = await claimStalled();
@@ -291,7 +312,7 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
           await markAlive();
           await deliver(held);
           inHand.shift();
-          smallStreak = held.lane === 'small' ? smallStreak + 1 : 0;
+          smallStreak = held.from.lane === 'small' ? smallStreak + 1 : 0;
         }
         failures = 0;
       } catch (err) {
@@ -342,7 +363,7 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
 
   /** Puts an entry back on its lane for any worker to take; its cursor says where to resume. */
   async function handBack(held: HeldEntry): Promise<void> {
-    const stream = keys.fanoutLanes[held.lane];
+    const stream = laneStream(redis, held.from);
     await redis.multi().xAdd(stream, '*', held.message).xAck(stream, group, held.id).xDel(stream, held.id).exec();
   }
 

@@ -1,4 +1,4 @@
-import { connectRedis, createLogger, createRedisClient, stopOnSignals } from '@ripple/shared/node';
+import { connectRipple, createLogger, createRippleRedis, describeRedisTarget, stopOnSignals } from '@ripple/shared/node';
 import { readWorkerConfig } from './config.js';
 import { startConsumer } from './consumer.js';
 
@@ -6,13 +6,13 @@ const log = createLogger('worker');
 const config = readWorkerConfig();
 
 // The fan-out path runs thousands of commands a second; per-command timers cost real CPU there.
-const redis = createRedisClient(config.redisUrl, { commandTimeoutMs: 0 });
+const redis = createRippleRedis(config.redis, { commandTimeoutMs: 0 });
 const reader = redis.duplicate();
 const onRedisError = (err: unknown) => log.warn({ err: String(err) }, 'redis connection error');
-await Promise.all([connectRedis(redis, onRedisError), connectRedis(reader, onRedisError)]);
+await Promise.all([connectRipple(redis, onRedisError), connectRipple(reader, onRedisError)]);
 
 const consumer = startConsumer({ reader, redis, config, log });
-log.info({ consumer: config.consumerName, redis: config.redisUrl }, 'worker started');
+log.info({ consumer: config.consumerName, redis: describeRedisTarget(config.redis) }, 'worker started');
 
 stopOnSignals({
   log,

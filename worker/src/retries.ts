@@ -1,11 +1,11 @@
-import { EVENTS_MAX_LEN, JOB_RETENTION_S, jobField, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
-import { hashFromFlat, loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { chunkId, EVENTS_MAX_LEN, JOB_RETENTION_S, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
+import { hashFromFlat, keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const promoteScript = loadLuaScript(new URL('./lua/promote-retries.lua', import.meta.url));
 const claimScript = loadLuaScript(new URL('./lua/claim-stalled.lua', import.meta.url));
 const giveUpScript = loadLuaScript(new URL('./lua/give-up-chunk.lua', import.meta.url));
 
-/** Dead letters are for a person to read; the stream keeps roughly this many. */
+/** Dead letters are for a person to read; each bucket's stream keeps roughly this many. */
 const DEAD_LETTERS_MAX_LEN = 10_000;
 
 /**
@@ -18,23 +18,41 @@ export function retryDelayMs(attempt: number, baseMs: number, capMs: number, ran
   return ceiling / 2 + random() * (ceiling / 2);
 }
 
-export type Lane = keyof typeof keys.fanoutLanes;
+export type Lane = 'small' | 'bulk';
 
-/** Acks the failed entry and schedules its next try, in its own lane, in one MULTI. */
-export async function scheduleRetry(redis: RedisClient, lane: Lane, entryId: string, entry: FanoutEntry, nextAttempt: number, delayMs: number): Promise<void> {
-  const member = JSON.stringify({ ...entry, lane, attempt: String(nextAttempt), id: entryId });
-  const stream = keys.fanoutLanes[lane];
+/** One lane of one bucket: where an entry was read, and where its retries and claims go. */
+export interface LaneRef {
+  bucket: number;
+  lane: Lane;
+}
+
+/** The stream of a lane. */
+export const laneStream = (redis: RedisClient, { bucket, lane }: LaneRef): string => keysOf(redis).fanoutLanes(bucket)[lane];
+
+/** Acks the failed entry and schedules its next try, in its own lane, in one MULTI (one bucket). */
+export async function scheduleRetry(
+  redis: RedisClient,
+  from: LaneRef,
+  entryId: string,
+  message: Record<string, string>,
+  nextAttempt: number,
+  delayMs: number,
+): Promise<void> {
+  const member = JSON.stringify({ ...message, lane: from.lane, attempt: String(nextAttempt), id: entryId });
+  const stream = laneStream(redis, from);
   await redis
     .multi()
-    .zAdd(keys.retrySchedule, { score: Date.now() + delayMs, value: member })
+    .zAdd(keysOf(redis).retrySchedule(from.bucket), { score: Date.now() + delayMs, value: member })
     .xAck(stream, keys.fanoutGroup, entryId)
     .xDel(stream, entryId)
     .exec();
 }
 
-/** Moves retries that are due back onto their lanes; returns how many. */
-export async function promoteDueRetries(redis: RedisClient, now = Date.now()): Promise<number> {
-  return Number(await promoteScript.run(redis, [keys.retrySchedule, keys.fanoutLanes.small, keys.fanoutLanes.bulk], [now, 100]));
+/** Moves the retries of one bucket that are due back onto its lanes; returns how many. */
+export async function promoteDueRetries(redis: RedisClient, bucket: number, now = Date.now()): Promise<number> {
+  const k = keysOf(redis);
+  const lanes = k.fanoutLanes(bucket);
+  return Number(await promoteScript.run(redis, [k.retrySchedule(bucket), lanes.small, lanes.bulk], [now, 100]));
 }
 
 export type ClaimResult =
@@ -42,12 +60,15 @@ export type ClaimResult =
   | { outcome: 'alive'; id: string; message: Record<string, string> }
   | { outcome: 'requeued'; id: string; attempt: number };
 
-/** Takes over one entry pending longer than `minIdleMs` in `lane`; the only caller of claim-stalled.lua. */
-export async function claimStalledEntry(redis: RedisClient, lane: Lane, consumer: string, minIdleMs: number, aliveWindowMs: number): Promise<ClaimResult> {
+/**
+ * Takes over one entry of a lane pending longer than `minIdleMs`; `alive` names the consumers
+ * whose heartbeat is recent. The only caller of claim-stalled.lua.
+ */
+export async function claimStalledEntry(redis: RedisClient, from: LaneRef, consumer: string, minIdleMs: number, alive: readonly string[]): Promise<ClaimResult> {
   const reply = (await claimScript.run(
     redis,
-    [keys.fanoutLanes[lane], keys.workers, keys.stats],
-    [keys.fanoutGroup, consumer, minIdleMs, Date.now(), aliveWindowMs],
+    [laneStream(redis, from), keysOf(redis).stats(from.bucket)],
+    [keys.fanoutGroup, consumer, minIdleMs, ...alive],
   )) as [string, string?, unknown?];
   if (reply[0] === 'alive') {
     return { outcome: 'alive', id: String(reply[1]), message: hashFromFlat(reply[2]) };
@@ -57,32 +78,38 @@ export async function claimStalledEntry(redis: RedisClient, lane: Lane, consumer
 }
 
 export interface GiveUpArgs {
-  lane: Lane;
+  from: LaneRef;
   entryId: string;
+  /** The entry's `chunks` field as stored. */
+  chunksField: string;
   entry: FanoutEntry;
   attempts: number;
   error: string;
 }
 
-/** Dead-letters a chunk that ran out of attempts and fails its job; true when this call failed the job. */
+/**
+ * Dead-letters an entry that ran out of attempts and fails its job; true when this call failed
+ * the job. The entry's lane and its job are both in the author's bucket.
+ */
 export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<boolean> {
+  const k = keysOf(redis);
+  const b = a.from.bucket;
   const failedNow = await giveUpScript.run(
     redis,
-    [keys.job(a.entry.job), keys.fanoutLanes[a.lane], keys.deadLetterStream, keys.eventsStream, keys.backlog, keys.stats],
+    [k.job(a.entry.job), laneStream(redis, a.from), k.deadLetterStream(b), k.eventsStream(b), k.backlog(b), k.stats(b)],
     [
       keys.fanoutGroup,
       a.entryId,
-      jobField.cursor(a.entry.lo),
       a.entry.job,
-      a.entry.lo,
-      a.entry.hi,
+      a.chunksField,
       a.attempts,
       a.error,
-      tweetIdFromSeq(a.entry.tweet ?? (await redis.hGet(keys.job(a.entry.job), jobField.tweetSeq)) ?? '0'),
-      a.entry.author ?? (await redis.hGet(keys.job(a.entry.job), jobField.authorId)) ?? '',
+      tweetIdFromSeq(a.entry.tweet),
+      a.entry.author,
       EVENTS_MAX_LEN,
       DEAD_LETTERS_MAX_LEN,
       JOB_RETENTION_S,
+      ...a.entry.chunks.map(chunkId),
     ],
   );
   return Number(failedNow) === 1;

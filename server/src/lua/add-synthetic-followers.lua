@@ -1,34 +1,34 @@
 --[[
-  add-synthetic-followers: create `count` synthetic users that all follow one user.
+  add-synthetic-followers: make a run of synthetic users follow one author, in one bucket.
 
-  Why Lua: as in follow-user, the block of follow sequence numbers and the followers that
-  carry them must appear together, or a tweet posted meanwhile would count an audience that
-  is not there yet; and the whole request is one step, so a failure leaves nothing half-added.
+  Why Lua: the followers and the version that orders syncs of the bucket's size change
+  together (see add-follower.lua), and a slice of thousands of ZADD pairs is built here rather
+  than sent from Node.
 
-  Synthetic users are only ids: they have no handle, password or following set, since no
-  one can sign in as them. They exist to receive fan-out.
+  Synthetic users are only ids: they have no handle, password or following set, since no one
+  can sign in as them. They exist to receive fan-out. The caller took a block of user ids and a
+  block of follow sequence numbers; user `firstUser + i·step` gets `firstSeq + i·step`.
 
-  KEYS[1] followee's followers (sorted set scored by follow sequence)
-  KEYS[2] user id sequence counter
-  KEYS[3] global follow sequence counter
-  ARGV[1] count (at most 1 000 000)
+  KEYS[1] author's followers in this bucket
+  KEYS[2] version of KEYS[1] (counter)
+  ARGV[1] firstUser
+  ARGV[2] firstSeq
+  ARGV[3] step (the number of buckets)
+  ARGV[4] how many users
 
-  Returns the follower count after the addition.
+  Returns {followers in this bucket, version}.
 ]]
 
-local count = tonumber(ARGV[1])
-local firstUser = redis.call('INCRBY', KEYS[2], count) - count + 1
-local firstSeq = redis.call('INCRBY', KEYS[3], count) - count + 1
-
--- ZADD takes its pairs as call arguments; Lua's stack limits how many, so add in slices.
+local firstUser, firstSeq = tonumber(ARGV[1]), tonumber(ARGV[2])
+local step, count = tonumber(ARGV[3]), tonumber(ARGV[4])
 local SLICE = 2000
 local args = {}
 for i = 0, count - 1 do
-  args[#args + 1] = firstSeq + i
-  args[#args + 1] = firstUser + i
+  args[#args + 1] = firstSeq + i * step
+  args[#args + 1] = firstUser + i * step
   if #args == SLICE * 2 or i == count - 1 then
     redis.call('ZADD', KEYS[1], unpack(args))
     args = {}
   end
 end
-return redis.call('ZCARD', KEYS[1])
+return {redis.call('ZCARD', KEYS[1]), redis.call('INCR', KEYS[2])}

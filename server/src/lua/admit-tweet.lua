@@ -1,59 +1,78 @@
 --[[
-  admit-tweet: accept one tweet, or refuse it, in a single atomic step.
+  admit-tweet: accept one tweet, or refuse it, in a single atomic step, in the author's bucket.
 
   Why Lua: the idempotency check, the backlog check and every write (tweet, author's own
-  timeline, job record, stream entry, idempotency record) must happen together. Two racing
+  timeline, job record, stream entries, idempotency record) must happen together. Two racing
   requests with one Idempotency-Key must never both create a tweet, and a refused tweet must
-  leave nothing behind. A MULTI cannot branch on what it reads; a script can.
+  leave nothing behind. A MULTI cannot branch on what it reads; a script can. Every key is in
+  the author's bucket, so on a Redis Cluster this runs on one master.
 
-  KEYS[1] idempotency record (string "tweetSeq:jobId"; may be a dummy key when no header)
-  KEYS[2] tweet sequence counter
-  KEYS[3] job sequence counter
-  KEYS[4] global follow sequence counter
-  KEYS[5] author's followers (sorted set scored by follow sequence)
-  KEYS[6] backlog counter (outstanding follower deliveries)
-  KEYS[7] fan-out stream, small lane (jobs of one chunk)
-  KEYS[8] author's own tweets (sorted set)
-  KEYS[9] author's home timeline (list, newest first)
-  KEYS[10] events stream (for the immediate fanout:done of a tweet nobody follows)
-  KEYS[11] stats counters
-  KEYS[12] fan-out stream, bulk lane (chunks of bigger jobs)
-  KEYS[13] author's user record (hash; the handle is read here)
+  The audience is read from the author's audience hash: the follow sequence now (followers
+  scored up to it are "the followers at posting") and the followers in each bucket. Each bucket
+  with followers is cut into chunks of about FANOUT_CHUNK_SIZE by splitting (0, seq] into equal
+  score ranges: ranges partition the followers exactly whatever their spread, and need no look
+  at the bucket, which lives on another master. A tweet whose audience fits in one chunk gets
+  one entry (on the small lane) naming one chunk per bucket; a bigger one one entry per chunk.
+
+  Tweet ids are t · buckets + bucket, t from this bucket's counter, kept at or above 16 × the
+  milliseconds since 2026 on this master's clock: the id says where the tweet is stored, ids
+  of different buckets sort by creation time, and gaps are allowed.
+
+  KEYS[1] idempotency record (string "tweetId:jobId"; a dummy key when no header)
+  KEYS[2] tweet id counter of the bucket
+  KEYS[3] job id counter of the bucket
+  KEYS[4] author's audience (hash)
+  KEYS[5] the bucket's backlog counter
+  KEYS[6] the bucket's fan-out stream, small lane
+  KEYS[7] author's own tweets (sorted set)
+  KEYS[8] author's home timeline (list, newest first)
+  KEYS[9] the bucket's events stream (for the immediate fanout:done of a tweet nobody follows)
+  KEYS[10] the bucket's stats counters
+  KEYS[11] the bucket's fan-out stream, bulk lane
+  KEYS[12] author's user record (hash; the handle is read here)
 
   ARGV[1] author id
   ARGV[2] tweet text
   ARGV[3] idempotency TTL in seconds; "0" when the request has no Idempotency-Key
   ARGV[4] FANOUT_MAX_BACKLOG
   ARGV[5] TIMELINE_MAX
-  ARGV[6] tweet key prefix (the tweet hash is prefix .. seq)
-  ARGV[7] job key prefix (the job hash is prefix .. id)
+  ARGV[6] tweet key prefix of the bucket (the tweet hash is prefix .. id)
+  ARGV[7] job key prefix of the bucket
   ARGV[8] events stream approximate max length
   ARGV[9] digits of a tweet id (ids are zero-padded so they sort as strings)
-  ARGV[10] FANOUT_CHUNK_SIZE: followers per stream entry
+  ARGV[10] FANOUT_CHUNK_SIZE: followers per chunk
   ARGV[11] seconds a finished job record is kept
   ARGV[12] timeline length at which it is trimmed back to TIMELINE_MAX
+  ARGV[13] number of buckets
+  ARGV[14] this bucket
+  ARGV[15] the other buckets' backlog, as last sampled ("0" on a single Redis: there are none)
 
   Returns one of
-    {"new", tweetSeq, jobId, tweet, job}   tweet and job as flat HGETALL field lists, so the
-    {"dup", tweetSeq, jobId, tweet, job}   answer needs no further round trip; "dup": the same
+    {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
+    {"dup", tweetId, jobId, tweet, job}    answer needs no further round trip; "dup": the same
                                            key was seen before and nothing was written
     {"overloaded", backlog}                backlog above the limit: nothing written
     {"no-user"}                            the author's record is gone: nothing written
 
-  Field names come from shared/src/records (USER, TWEET, JOB, STATS), idioms from
-  shared/src/lua/includes.
+  Field names come from shared/src/records, idioms from shared/src/lua/includes.
 ]]
 
 --- @include "time-ms"
+--- @include "integer"
 --- @include "push-and-trim"
 --- @include "user-record"
 --- @include "tweet-record"
 --- @include "job-record"
 --- @include "stats-record"
+--- @include "audience-record"
 
-local function answer(outcome, tweetSeq, jobId)
-  return {outcome, tostring(tweetSeq), jobId,
-    redis.call('HGETALL', ARGV[6] .. tweetSeq), redis.call('HGETALL', ARGV[7] .. jobId)}
+-- 2026-01-01T00:00:00Z: ids count from here to stay short.
+local ID_EPOCH_MS = 1767225600000
+local ID_TICKS_PER_MS = 16
+
+local function answer(outcome, tweetId, jobId)
+  return {outcome, tweetId, jobId,
+    redis.call('HGETALL', ARGV[6] .. tweetId), redis.call('HGETALL', ARGV[7] .. jobId)}
 end
 
 local useIdempotency = ARGV[3] ~= '0'
@@ -65,75 +84,92 @@ if useIdempotency then
   end
 end
 
-local handle = redis.call('HGET', KEYS[13], USER.handle)
+local handle = redis.call('HGET', KEYS[12], USER.handle)
 if not handle then
   return {'no-user'}
 end
 
 -- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
 -- units of work. Admitting while the backlog is at or under the limit means the backlog can
--- pass it by at most one job.
-local backlog = tonumber(redis.call('GET', KEYS[6]) or '0')
+-- pass it by at most one job (on a cluster, by the jobs admitted within one sample elsewhere).
+local backlog = tonumber(redis.call('GET', KEYS[5]) or '0') + tonumber(ARGV[15])
 if backlog > tonumber(ARGV[4]) then
-  redis.call('HINCRBY', KEYS[11], statsRefusedField('overloaded'), 1)
+  redis.call('HINCRBY', KEYS[10], statsRefusedField('overloaded'), 1)
   return {'overloaded', backlog}
 end
 
 local nowMs = timeMs()
+local buckets = tonumber(ARGV[13])
+local bucket = tonumber(ARGV[14])
 
-local tweetSeq = redis.call('INCR', KEYS[2])
+local t = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, (nowMs - ID_EPOCH_MS) * ID_TICKS_PER_MS)
+redis.call('SET', KEYS[2], integer(t))
+local tweetId = integer(t * buckets + bucket)
 -- The one write that can fail on damaged data (a timeline key of another type) comes first:
--- Redis does not undo a script's writes when it fails, and a skipped sequence number is harmless.
-pushAndTrim(redis.call, KEYS[9], tweetSeq, tonumber(ARGV[5]), tonumber(ARGV[12]))
-local jobId = tostring(redis.call('INCR', KEYS[3]))
-local total = redis.call('ZCARD', KEYS[5])
--- Every follow takes its sequence number and joins the set in one atomic step, so the
--- followers at this moment are exactly those scored up to the current sequence.
-local hi = redis.call('GET', KEYS[4]) or '0'
+-- Redis does not undo a script's writes when it fails, and a skipped id is harmless.
+pushAndTrim(redis.call, KEYS[8], tweetId, tonumber(ARGV[5]), tonumber(ARGV[12]))
+local jobId = integer(redis.call('INCR', KEYS[3]) * buckets + bucket)
 
-redis.call('HSET', ARGV[6] .. tweetSeq,
-  TWEET.id, tweetSeq, TWEET.text, ARGV[2], TWEET.authorId, ARGV[1], TWEET.authorHandle, handle,
+local audience = redis.call('HGETALL', KEYS[4])
+local hi = 0
+local counts = {}
+local total = 0
+for i = 1, #audience, 2 do
+  local field, value = audience[i], tonumber(audience[i + 1])
+  if field == AUDIENCE.seq then
+    hi = value
+  elseif value > 0 and string.sub(field, 1, #audienceCountField('')) == audienceCountField('') then
+    counts[#counts + 1] = {tonumber(string.sub(field, #audienceCountField('') + 1)), value}
+    total = total + value
+  end
+end
+
+redis.call('HSET', ARGV[6] .. tweetId,
+  TWEET.id, tweetId, TWEET.text, ARGV[2], TWEET.authorId, ARGV[1], TWEET.authorHandle, handle,
   TWEET.createdAt, nowMs)
-redis.call('ZADD', KEYS[8], tweetSeq, tweetSeq)
+redis.call('ZADD', KEYS[7], tweetId, tweetId)
+
+-- Chunks as "bucket:lo:hi": a bucket with n followers is cut into ceil(n / chunkSize) score
+-- ranges of equal width over (0, hi].
+local chunkSize = tonumber(ARGV[10])
+local chunks = {}
+for _, entry in ipairs(counts) do
+  local parts = math.min(math.ceil(entry[2] / chunkSize), hi)
+  local lo = 0
+  for k = 1, parts do
+    local upper = math.floor(hi * k / parts)
+    chunks[#chunks + 1] = entry[1] .. ':' .. lo .. ':' .. upper
+    lo = upper
+  end
+end
 
 local jobKey = ARGV[7] .. jobId
-local chunkSize = tonumber(ARGV[10])
-local chunks = math.max(1, math.ceil(total / chunkSize))
 redis.call('HSET', jobKey,
-  JOB.id, jobId, JOB.tweetSeq, tweetSeq, JOB.authorId, ARGV[1], JOB.status, 'queued',
+  JOB.id, jobId, JOB.tweetSeq, tweetId, JOB.authorId, ARGV[1], JOB.status, 'queued',
   JOB.delivered, 0, JOB.total, total, JOB.enqueuedAt, nowMs,
-  JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, chunks)
+  JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, #chunks)
 
-if total == 0 then
+if #chunks == 0 then
   -- Nobody to deliver to: the job is done the moment it exists.
-  redis.call('HSET', jobKey, JOB.status, 'done', JOB.chunksLeft, 0, JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
+  redis.call('HSET', jobKey, JOB.status, 'done', JOB.total, 0, JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
   redis.call('EXPIRE', jobKey, ARGV[11])
-  redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[8], '*', 'event', 'fanout:done', 'to', ARGV[1],
-    'payload', cjson.encode({jobId = jobId, tweetId = string.format('%0' .. ARGV[9] .. 'd', tweetSeq),
+  redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[8], '*', 'event', 'fanout:done', 'to', ARGV[1],
+    'payload', cjson.encode({jobId = jobId, tweetId = string.rep('0', tonumber(ARGV[9]) - #tweetId) .. tweetId,
       delivered = 0, total = 0, durationMs = 0}))
 else
-  redis.call('INCRBY', KEYS[6], total)
-  -- One stream entry per chunk, so every running worker can share one big fan-out. Followers
-  -- scored up to `hi` are exactly ranks 0 .. total-1, so chunk k ends at the score of rank
-  -- k * chunkSize - 1: chunks of equal size, however sparse the scores are.
-  local lane = KEYS[7]
-  if chunks > 1 then
-    lane = KEYS[12]
-  end
-  local lo = '0'
-  for k = 1, chunks do
-    local chunkHi = hi
-    if k < chunks then
-      chunkHi = redis.call('ZRANGE', KEYS[5], k * chunkSize - 1, k * chunkSize - 1, 'WITHSCORES')[2]
+  redis.call('INCRBY', KEYS[5], total)
+  if total <= chunkSize then
+    redis.call('XADD', KEYS[6], '*', 'job', jobId, 'tweet', tweetId, 'author', ARGV[1], 'chunks', table.concat(chunks, ' '))
+  else
+    for _, chunk in ipairs(chunks) do
+      redis.call('XADD', KEYS[11], '*', 'job', jobId, 'tweet', tweetId, 'author', ARGV[1], 'chunks', chunk)
     end
-    redis.call('XADD', lane, '*', 'job', jobId, 'tweet', tweetSeq, 'author', ARGV[1], 'lo', lo, 'hi', chunkHi)
-    lo = chunkHi
   end
 end
 
 if useIdempotency then
-  redis.call('SET', KEYS[1], tweetSeq .. ':' .. jobId, 'EX', ARGV[3])
+  redis.call('SET', KEYS[1], tweetId .. ':' .. jobId, 'EX', ARGV[3])
 end
-redis.call('HINCRBY', KEYS[11], STATS.accepted, 1)
+redis.call('HINCRBY', KEYS[10], STATS.accepted, 1)
 
-return answer('new', tweetSeq, jobId)
+return answer('new', tweetId, jobId)

@@ -1,6 +1,6 @@
 import { Router } from 'express';
-import { keys } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
+import { readBacklog } from '../store/bucket-totals.js';
 import type { Metrics } from '../metrics.js';
 
 /** Health must answer quickly even when Redis hangs instead of failing. */
@@ -18,8 +18,8 @@ export function healthRouter({ redis, metrics }: { redis: RedisClient; metrics: 
 
   router.get('/healthz', async (_req, res) => {
     try {
-      const [, backlog] = await within(HEALTH_TIMEOUT_MS, Promise.all([redis.ping(), redis.get(keys.backlog)]));
-      res.json({ status: 'ok', redis: 'ok', backlog: Number(backlog ?? 0) });
+      const [, backlog] = await within(HEALTH_TIMEOUT_MS, Promise.all([redis.ping(), readBacklog(redis)]));
+      res.json({ status: 'ok', redis: 'ok', backlog });
     } catch {
       res
         .status(503)

@@ -1,10 +1,12 @@
 import { Router } from 'express';
 import { idempotencyKeySchema, postTweetBodySchema, seqFromTweetId, statsField, tweetIdSchema } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { retryAfterSeconds } from '../back-pressure.js';
+import type { BacklogSampler } from '../backlog-sampler.js';
 import { HttpError } from '../http-error.js';
 import { rateLimit } from '../rate-limit.js';
+import type { ReplicationCheck } from '../replication-check.js';
 import type { StatsSampler } from '../stats-sampler.js';
 import { admitTweet } from '../store/admit-tweet.js';
 import { getTweet } from '../store/tweets.js';
@@ -13,13 +15,15 @@ import { validate } from '../validate.js';
 export interface TweetsDeps {
   redis: RedisClient;
   stats: StatsSampler;
+  backlog: BacklogSampler;
+  replication: ReplicationCheck;
   fanoutMaxBacklog: number;
   timelineMax: number;
   fanoutChunkSize: number;
   tweetsPerMinute: number;
 }
 
-export function tweetsRouter({ redis, stats, fanoutMaxBacklog, timelineMax, fanoutChunkSize, tweetsPerMinute }: TweetsDeps): Router {
+export function tweetsRouter({ redis, stats, backlog, replication, fanoutMaxBacklog, timelineMax, fanoutChunkSize, tweetsPerMinute }: TweetsDeps): Router {
   const router = Router();
   const postingLimit = rateLimit(redis, {
     name: 'tweets',
@@ -33,19 +37,22 @@ export function tweetsRouter({ redis, stats, fanoutMaxBacklog, timelineMax, fano
     const { text } = validate(postTweetBodySchema, req.body);
     const rawKey = req.get('idempotency-key');
     const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key');
+    const authorId = callerId(res);
     const admitted = await admitTweet(redis, {
-      authorId: callerId(res),
+      authorId,
       text,
       idempotencyKey,
       maxBacklog: fanoutMaxBacklog,
       timelineMax,
       chunkSize: fanoutChunkSize,
+      otherBacklog: backlog.otherBacklog(keysOf(redis).layout.bucketOf(authorId)),
     });
     if (admitted.outcome === 'overloaded') {
       const wait = retryAfterSeconds(admitted.backlog, fanoutMaxBacklog, stats.rate(statsField.delivered));
       throw new HttpError('overloaded', `fan-out backlog is full; try again in ${wait} s`, { 'Retry-After': String(wait) });
     }
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
+    if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
     res.status(202).json({ tweet: admitted.tweet, job: admitted.job });
   });
 

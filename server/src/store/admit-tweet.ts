@@ -1,5 +1,5 @@
-import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, jobView, keys, timelineTrimAt, tweetView, TWEET_ID_DIGITS, type Job, type Tweet } from '@ripple/shared';
-import { hashFromFlat, loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, jobView, timelineTrimAt, tweetView, TWEET_ID_DIGITS, type Job, type Tweet } from '@ripple/shared';
+import { hashFromFlat, keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url));
 
@@ -11,6 +11,8 @@ export interface AdmitTweetArgs {
   maxBacklog: number;
   timelineMax: number;
   chunkSize: number;
+  /** The backlog counted in the other buckets, as last sampled (0 on a single Redis). */
+  otherBacklog: number;
 }
 
 export type AdmitResult =
@@ -23,24 +25,26 @@ export type AdmitResult =
  * Stores the tweet, puts it in the author's timeline and enqueues its fan-out job in one atomic
  * step; or answers the earlier tweet for a repeated Idempotency-Key; or refuses, writing nothing,
  * when the fan-out backlog is over the limit. One round trip either way: the script returns the
- * stored tweet and job. The only caller of admit-tweet.lua.
+ * stored tweet and job. Every key is in the author's bucket. The only caller of admit-tweet.lua.
  */
 export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise<AdmitResult> {
+  const keys = keysOf(redis);
+  const bucket = keys.layout.bucketOf(a.authorId);
+  const lanes = keys.fanoutLanes(bucket);
   const reply = (await script.run(
     redis,
     [
-      a.idempotencyKey ? keys.idempotency(a.authorId, a.idempotencyKey) : keys.idempotency(a.authorId, ''),
-      keys.seq.tweet,
-      keys.seq.job,
-      keys.seq.follow,
-      keys.followers(a.authorId),
-      keys.backlog,
-      keys.fanoutLanes.small,
+      keys.idempotency(a.authorId, a.idempotencyKey ?? ''),
+      keys.tweetSeq(bucket),
+      keys.jobSeq(bucket),
+      keys.audience(a.authorId),
+      keys.backlog(bucket),
+      lanes.small,
       keys.userTweets(a.authorId),
       keys.timeline(a.authorId),
-      keys.eventsStream,
-      keys.stats,
-      keys.fanoutLanes.bulk,
+      keys.eventsStream(bucket),
+      keys.stats(bucket),
+      lanes.bulk,
       keys.user(a.authorId),
     ],
     [
@@ -49,13 +53,16 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       a.idempotencyKey ? IDEMPOTENCY_TTL_S : 0,
       a.maxBacklog,
       a.timelineMax,
-      keys.tweet(''),
-      keys.job(''),
+      keys.tweetPrefix(bucket),
+      keys.jobPrefix(bucket),
       EVENTS_MAX_LEN,
       TWEET_ID_DIGITS,
       a.chunkSize,
       JOB_RETENTION_S,
       timelineTrimAt(a.timelineMax),
+      keys.layout.buckets,
+      bucket,
+      a.otherBacklog,
     ],
   )) as [string, ...unknown[]];
   if (reply[0] === 'overloaded') return { outcome: 'overloaded', backlog: Number(reply[1]) };

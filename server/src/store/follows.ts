@@ -1,23 +1,79 @@
-import { keys } from '@ripple/shared';
-import { loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { audienceField } from '@ripple/shared';
+import { keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
-const followUser = loadLuaScript(new URL('../lua/follow-user.lua', import.meta.url));
+const addFollower = loadLuaScript(new URL('../lua/add-follower.lua', import.meta.url));
+const removeFollower = loadLuaScript(new URL('../lua/remove-follower.lua', import.meta.url));
+const syncAudience = loadLuaScript(new URL('../lua/sync-audience.lua', import.meta.url));
 const addSynthetic = loadLuaScript(new URL('../lua/add-synthetic-followers.lua', import.meta.url));
 
-/** Following twice is not an error: the first follow (and its place in the order) stands. */
-export async function follow(redis: RedisClient, followerId: string, followeeId: string): Promise<void> {
-  await followUser.run(redis, [keys.followers(followeeId), keys.following(followerId), keys.seq.follow], [followerId, followeeId]);
+/**
+ * A follow touches two buckets, the follower's (who follows whom) and the author's (how many
+ * follow, read by admission), which on a cluster are on different masters; so it is three
+ * steps, each atomic in its bucket: take a follow sequence number in the author's bucket, join
+ * the followers in the follower's bucket, sync that bucket's count back. A crash between steps
+ * leaves a sequence number unused (harmless) or a count behind by one until the next follow or
+ * unfollow in that bucket syncs it; a job's delivered count is what its pages did, whatever the
+ * count said.
+ */
+type BucketSize = [changed: number, size: number, version: number];
+
+async function sync(redis: RedisClient, authorId: string, bucket: number, [, size, version]: BucketSize): Promise<void> {
+  await syncAudience.run(redis, [keysOf(redis).audience(authorId)], [bucket, size, version]);
 }
 
-export async function unfollow(redis: RedisClient, followerId: string, followeeId: string): Promise<void> {
-  await redis.multi().zRem(keys.followers(followeeId), followerId).sRem(keys.following(followerId), followeeId).exec();
+/** Following twice is not an error: the first follow (and its place in the order) stands. */
+export async function follow(redis: RedisClient, followerId: string, authorId: string): Promise<void> {
+  const k = keysOf(redis);
+  const bucket = k.layout.bucketOf(followerId);
+  const seq = await redis.hIncrBy(k.audience(authorId), audienceField.seq, 1);
+  const size = (await addFollower.run(
+    redis,
+    [k.followers(bucket, authorId), k.following(followerId), k.followersVersion(bucket, authorId)],
+    [followerId, authorId, seq],
+  )) as BucketSize;
+  await sync(redis, authorId, bucket, size);
 }
+
+export async function unfollow(redis: RedisClient, followerId: string, authorId: string): Promise<void> {
+  const k = keysOf(redis);
+  const bucket = k.layout.bucketOf(followerId);
+  const size = (await removeFollower.run(
+    redis,
+    [k.followers(bucket, authorId), k.following(followerId), k.followersVersion(bucket, authorId)],
+    [followerId, authorId],
+  )) as BucketSize;
+  await sync(redis, authorId, bucket, size);
+}
+
+/** Synthetic users added per script call: keeps each call to a few milliseconds of Redis. */
+const SYNTHETIC_SLICE = 10_000;
 
 /**
- * Creates `count` synthetic users following `userId` in one atomic script call: if Redis goes
- * away mid-way, nothing was written, as the contract promises for a 503. The price is that a
- * million followers hold Redis for about a second; this is a demo-only endpoint.
+ * Creates `count` synthetic users following `userId`: a block of user ids and one of follow
+ * sequence numbers, then each bucket's share in slices, each bucket's count synced at the end.
+ * If Redis goes away mid-way, the followers added so far stay (they are real follows); the
+ * request answers 503 and may be repeated.
  */
 export async function addSyntheticFollowers(redis: RedisClient, userId: string, count: number): Promise<void> {
-  await addSynthetic.run(redis, [keys.followers(userId), keys.seq.user, keys.seq.follow], [count]);
+  const k = keysOf(redis);
+  const { buckets } = k.layout;
+  const firstUser = (await redis.incrBy(k.userSeq, count)) - count + 1;
+  const firstSeq = (await redis.hIncrBy(k.audience(userId), audienceField.seq, count)) - count + 1;
+  await Promise.all(
+    k.layout.all.map(async (bucket) => {
+      // The first user of the block in this bucket, and how many of the block are in it.
+      const offset = (((bucket - firstUser) % buckets) + buckets) % buckets;
+      const inBucket = offset < count ? Math.ceil((count - offset) / buckets) : 0;
+      let size: [number, number] | undefined;
+      for (let done = 0; done < inBucket; done += SYNTHETIC_SLICE) {
+        const i = offset + done * buckets;
+        size = (await addSynthetic.run(
+          redis,
+          [k.followers(bucket, userId), k.followersVersion(bucket, userId)],
+          [firstUser + i, firstSeq + i, buckets, Math.min(SYNTHETIC_SLICE, inBucket - done)],
+        )) as [number, number];
+      }
+      if (size) await sync(redis, userId, bucket, [1, size[0], size[1]]);
+    }),
+  );
 }

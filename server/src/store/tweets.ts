@@ -1,13 +1,13 @@
-import { jobField, keys, seqFromTweetId, tweetIdFromSeq, tweetView, jobView, type Job, type PageQuery, type Tweet, type TweetPage } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { jobField, seqFromTweetId, tweetIdFromSeq, tweetView, jobView, type Job, type PageQuery, type Tweet, type TweetPage } from '@ripple/shared';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 
 export async function getTweet(redis: RedisClient, seq: string | number): Promise<Tweet | null> {
-  return tweetView(await redis.hGetAll(keys.tweet(seq)));
+  return tweetView(await redis.hGetAll(keysOf(redis).tweet(seq)));
 }
 
 /** A job and the id of its author (who alone may read it); null when there is no such job. */
 export async function getJob(redis: RedisClient, id: string): Promise<{ job: Job; authorId: string } | null> {
-  const stored = await redis.hGetAll(keys.job(id));
+  const stored = await redis.hGetAll(keysOf(redis).job(id));
   const job = jobView(stored);
   return job ? { job, authorId: stored[jobField.authorId] ?? '' } : null;
 }
@@ -23,7 +23,7 @@ async function pageOf(redis: RedisClient, newestFirst: string[], query: PageQuer
 /** One page of a user's own tweets (a sorted set of sequence numbers), newest first, older than `before`. */
 export async function readUserTweets(redis: RedisClient, userId: string, query: PageQuery): Promise<TweetPage> {
   const max = query.before ? `(${seqFromTweetId(query.before)}` : '+inf';
-  const seqs = await redis.zRange(keys.userTweets(userId), max, '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: query.limit + 1 } });
+  const seqs = await redis.zRange(keysOf(redis).userTweets(userId), max, '-inf', { BY: 'SCORE', REV: true, LIMIT: { offset: 0, count: query.limit + 1 } });
   return pageOf(redis, seqs, query);
 }
 
@@ -35,11 +35,11 @@ export async function readUserTweets(redis: RedisClient, userId: string, query: 
  */
 export async function readHomeTimeline(redis: RedisClient, userId: string, query: PageQuery, timelineMax: number): Promise<TweetPage> {
   const before = query.before ? seqFromTweetId(query.before) : Number.POSITIVE_INFINITY;
-  const seqs = (await redis.lRange(keys.timeline(userId), 0, -1))
+  const seqs = (await redis.lRange(keysOf(redis).timeline(userId), 0, -1))
     .map(Number)
     .sort((a, b) => b - a)
     .slice(0, timelineMax)
     .filter((seq) => seq < before)
-    .map(String);
+    .map((seq) => seq.toFixed(0));
   return pageOf(redis, seqs, query);
 }

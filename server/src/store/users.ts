@@ -1,12 +1,13 @@
-import { keys, userField, type User } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { audienceTotal, userField, type User } from '@ripple/shared';
+import { keysOf, type RedisClient } from '@ripple/shared/node';
 
 /**
  * Creates a user, or returns null when the handle is taken. The record is written before the
  * handle is claimed with HSETNX, so a handle never points at a user that does not exist.
  */
 export async function createUser(redis: RedisClient, handle: string, passwordHash: string): Promise<string | null> {
-  const id = String(await redis.incr(keys.seq.user));
+  const keys = keysOf(redis);
+  const id = String(await redis.incr(keys.userSeq));
   await redis.hSet(keys.user(id), {
     [userField.id]: id,
     [userField.handle]: handle,
@@ -19,20 +20,21 @@ export async function createUser(redis: RedisClient, handle: string, passwordHas
 }
 
 export async function findUserIdByHandle(redis: RedisClient, handle: string): Promise<string | null> {
-  return (await redis.hGet(keys.handles, handle)) ?? null;
+  return (await redis.hGet(keysOf(redis).handles, handle)) ?? null;
 }
 
 export async function getPasswordHash(redis: RedisClient, id: string): Promise<string | null> {
-  return (await redis.hGet(keys.user(id), userField.pass)) ?? null;
+  return (await redis.hGet(keysOf(redis).user(id), userField.pass)) ?? null;
 }
 
 /** The API's User with live follower and following counts; null when there is no such user. */
 export async function getUser(redis: RedisClient, id: string): Promise<User | null> {
-  const [handle, followers, following] = await Promise.all([
+  const keys = keysOf(redis);
+  const [handle, audience, following] = await Promise.all([
     redis.hGet(keys.user(id), userField.handle),
-    redis.zCard(keys.followers(id)),
+    redis.hGetAll(keys.audience(id)),
     redis.sCard(keys.following(id)),
   ]);
   if (!handle) return null;
-  return { id, handle, followers: Number(followers), following: Number(following) };
+  return { id, handle, followers: audienceTotal(audience), following: Number(following) };
 }

@@ -4,3 +4,4 @@ export * from './lua-script.js';
 export * from './lua-includes.js';
 export * from './logger.js';
 export * from './shutdown.js';
+export * from './ripple-redis.js';

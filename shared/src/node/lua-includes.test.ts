@@ -27,7 +27,7 @@ describe('expandLuaIncludes', () => {
     const job = expandLuaIncludes('--- @include "job-record"', 'test.lua');
     expect(job).toContain(`local JOB = {`);
     expect(job).toContain(`  chunksLeft = '${jobField.chunksLeft}',`);
-    expect(job).toContain(`return '${jobField.cursor('')}' .. suffix`);
+    expect(job).toContain(`return '${jobField.reported('')}' .. suffix`);
     expect(job).toContain(`return '${jobField.attempt('')}' .. suffix`);
     expect(expandLuaIncludes('--- @include "stats-record"', 'test.lua')).toContain(`  jobsDone = '${statsField.jobsDone}',`);
     expect(expandLuaIncludes('--- @include "tweet-record"', 'test.lua')).toContain(`  authorHandle = '${tweetField.authorHandle}',`);

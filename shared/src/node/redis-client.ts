@@ -1,4 +1,17 @@
-import { createClient, ClientClosedError, ClientOfflineError, ConnectionTimeoutError, SocketClosedUnexpectedlyError, SocketTimeoutError, ReconnectStrategyError } from 'redis';
+import {
+  createClient,
+  ClientClosedError,
+  ClientOfflineError,
+  ConnectionTimeoutError,
+  DisconnectsClientError,
+  ErrorReply,
+  MaxCommandRedirectionsError,
+  ReconnectStrategyError,
+  RootNodesUnavailableError,
+  SocketClosedUnexpectedlyError,
+  SocketTimeoutError,
+  TimeoutError,
+} from 'redis';
 import { setTimeout as delay } from 'node:timers/promises';
 
 export type RedisClient = ReturnType<typeof createRedisClient>;
@@ -51,9 +64,19 @@ export async function retryUntilConnected(connect: () => Promise<unknown>, onErr
   }
 }
 
-/** True when an error means "Redis is not reachable right now", as opposed to a bad command. */
+/**
+ * True when an error means "Redis (or, on a cluster, the master of that slot) is not reachable
+ * right now", as opposed to a bad command: callers answer 503 or retry later. On a cluster that
+ * includes a slot without a master (`CLUSTERDOWN`), a slot in migration (`TRYAGAIN`), a
+ * connection dropped by a slot-map refresh, and redirections that never settled.
+ */
 export function isRedisUnavailable(err: unknown): boolean {
   return (
+    err instanceof DisconnectsClientError ||
+    err instanceof RootNodesUnavailableError ||
+    err instanceof MaxCommandRedirectionsError ||
+    err instanceof TimeoutError ||
+    (err instanceof ErrorReply && /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN)\b/.test(err.message)) ||
     err instanceof ClientClosedError ||
     err instanceof ClientOfflineError ||
     err instanceof ConnectionTimeoutError ||

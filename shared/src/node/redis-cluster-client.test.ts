@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { ClientOfflineError, DisconnectsClientError, ErrorReply } from 'redis';
-import { isRedisClusterUnavailable, parseClusterNodes } from './redis-cluster-client.js';
+import { isRedisUnavailable } from './redis-client.js';
+import { parseClusterNodes } from './redis-cluster-client.js';
 
 describe('parseClusterNodes', () => {
   it('reads comma-separated host:port seed nodes, spaces and IPv6 brackets allowed', () => {
@@ -16,17 +17,17 @@ describe('parseClusterNodes', () => {
   });
 });
 
-describe('isRedisClusterUnavailable', () => {
+describe('isRedisUnavailable on a cluster', () => {
   it('counts a slot without a master, a slot in migration and a dropped node as outages', () => {
-    expect(isRedisClusterUnavailable(new ErrorReply('CLUSTERDOWN Hash slot not served'))).toBe(true);
-    expect(isRedisClusterUnavailable(new ErrorReply('TRYAGAIN Multiple keys request during rehashing of slot'))).toBe(true);
-    expect(isRedisClusterUnavailable(new DisconnectsClientError())).toBe(true);
-    expect(isRedisClusterUnavailable(new ClientOfflineError())).toBe(true);
+    expect(isRedisUnavailable(new ErrorReply('CLUSTERDOWN Hash slot not served'))).toBe(true);
+    expect(isRedisUnavailable(new ErrorReply('TRYAGAIN Multiple keys request during rehashing of slot'))).toBe(true);
+    expect(isRedisUnavailable(new DisconnectsClientError())).toBe(true);
+    expect(isRedisUnavailable(new ClientOfflineError())).toBe(true);
   });
 
   it('leaves bad commands and script errors to the caller', () => {
-    expect(isRedisClusterUnavailable(new ErrorReply("CROSSSLOT Keys in request don't hash to the same slot"))).toBe(false);
-    expect(isRedisClusterUnavailable(new ErrorReply('ERR Script attempted to access a non local key in a cluster node'))).toBe(false);
-    expect(isRedisClusterUnavailable(new Error('boom'))).toBe(false);
+    expect(isRedisUnavailable(new ErrorReply("CROSSSLOT Keys in request don't hash to the same slot"))).toBe(false);
+    expect(isRedisUnavailable(new ErrorReply('ERR Script attempted to access a non local key in a cluster node'))).toBe(false);
+    expect(isRedisUnavailable(new Error('boom'))).toBe(false);
   });
 });

@@ -31,15 +31,8 @@
  * It uses one internal of node-redis, `_slots.rediscover()` (typed, but underscored): the
  * type-check catches its removal, and the failover tests catch a change in what it does.
  */
-import {
-  createCluster,
-  DisconnectsClientError,
-  ErrorReply,
-  MaxCommandRedirectionsError,
-  RootNodesUnavailableError,
-  TimeoutError,
-} from 'redis';
-import { isRedisUnavailable, retryUntilConnected } from './redis-client.js';
+import { createCluster } from 'redis';
+import { retryUntilConnected } from './redis-client.js';
 
 export type RedisClusterClient = ReturnType<typeof createNodeRedisCluster>;
 
@@ -168,21 +161,4 @@ export async function connectRedisCluster(client: RedisClusterClient, onError: (
   client.on('error', onError);
   client.on('node-error', onError);
   await retryUntilConnected(() => client.connect(), onError);
-}
-
-/**
- * True when an error from a cluster client means "that part of the cluster is not reachable
- * right now" (retry later, answer 503), as opposed to a bad command: everything
- * `isRedisUnavailable` says, plus a slot without a master (`CLUSTERDOWN`), a slot in migration
- * (`TRYAGAIN`), a connection dropped by a refresh, and redirections that never settled.
- */
-export function isRedisClusterUnavailable(err: unknown): boolean {
-  return (
-    isRedisUnavailable(err) ||
-    err instanceof DisconnectsClientError ||
-    err instanceof RootNodesUnavailableError ||
-    err instanceof MaxCommandRedirectionsError ||
-    err instanceof TimeoutError ||
-    (err instanceof ErrorReply && /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN)\b/.test(err.message))
-  );
 }

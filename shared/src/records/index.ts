@@ -1,3 +1,5 @@
+import { audienceRecordLua } from './audience-record.js';
+import { cursorRecordLua } from './cursor-record.js';
 import { fanoutDurationsRecordLua } from './fanout-durations-record.js';
 import { jobRecordLua } from './job-record.js';
 import type { LuaRecord } from './lua-record.js';
@@ -6,6 +8,8 @@ import { tweetRecordLua } from './tweet-record.js';
 import { userRecordLua } from './user-record.js';
 
 export { jobField, jobAttempts } from './job-record.js';
+export { audienceField, audienceTotal } from './audience-record.js';
+export { cursorField } from './cursor-record.js';
 export { tweetField } from './tweet-record.js';
 export { userField } from './user-record.js';
 export { REFUSAL_REASONS, statsField, type RefusalReason } from './stats-record.js';
@@ -13,4 +17,12 @@ export { fanoutDurationsField } from './fanout-durations-record.js';
 export { luaRecordSource, type LuaRecord } from './lua-record.js';
 
 /** Every record a Lua script can include, by include name. */
-export const luaRecords: readonly LuaRecord[] = [jobRecordLua, tweetRecordLua, userRecordLua, statsRecordLua, fanoutDurationsRecordLua];
+export const luaRecords: readonly LuaRecord[] = [
+  jobRecordLua,
+  cursorRecordLua,
+  audienceRecordLua,
+  tweetRecordLua,
+  userRecordLua,
+  statsRecordLua,
+  fanoutDurationsRecordLua,
+];

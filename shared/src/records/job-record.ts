@@ -1,12 +1,14 @@
 import type { LuaRecord } from './lua-record.js';
 
-/** Each chunk of a job keeps its own fields, named by the chunk's start (its "lo"). */
-const CURSOR_PREFIX = 'cursor:';
+/** Each chunk of a job keeps its own fields, named by its chunk id (see `chunkId`). */
+const REPORTED_PREFIX = 'reported:';
+const FINISHED_PREFIX = 'finished:';
 const ATTEMPT_PREFIX = 'attempt:';
 
 /**
- * The fixed fields of a fan-out job hash (`keys.job(id)`). Written by admit-tweet.lua, moved on
- * by deliver-page.lua and give-up-chunk.lua, read by views and the worker.
+ * The fixed fields of a fan-out job hash (`keys.job(id)`), in its author's bucket. Written by
+ * admit-tweet.lua, moved on by report-chunks.lua and give-up-chunk.lua, read by views and the
+ * worker. The pages themselves run in their followers' buckets and report here afterwards.
  */
 const fixed = {
   id: 'id',
@@ -29,18 +31,20 @@ const fixed = {
 /** Field names of the job hash: the only place they are spelled, for TypeScript and (generated) Lua. */
 export const jobField = {
   ...fixed,
-  /** The chunk's cursor: the last follow sequence delivered, or "done". */
-  cursor: (chunk: string) => `${CURSOR_PREFIX}${chunk}`,
+  /** The most deliveries reported for the chunk: reports only ever raise it. */
+  reported: (chunk: string) => `${REPORTED_PREFIX}${chunk}`,
+  /** Set once the chunk has been reported complete (or given up on). */
+  finished: (chunk: string) => `${FINISHED_PREFIX}${chunk}`,
   /** The highest attempt number seen for the chunk. */
   attempt: (chunk: string) => `${ATTEMPT_PREFIX}${chunk}`,
 } as const;
 
-/** The job record for Lua: `JOB.<name>`, `jobCursorField(lo)`, `jobAttemptField(lo)`. */
+/** The job record for Lua: `JOB.<name>`, `jobReportedField(chunk)`, `jobFinishedField(chunk)`, `jobAttemptField(chunk)`. */
 export const jobRecordLua: LuaRecord = {
   include: 'job-record',
   table: 'JOB',
   fields: fixed,
-  prefixed: { jobCursorField: CURSOR_PREFIX, jobAttemptField: ATTEMPT_PREFIX },
+  prefixed: { jobReportedField: REPORTED_PREFIX, jobFinishedField: FINISHED_PREFIX, jobAttemptField: ATTEMPT_PREFIX },
 };
 
 /** The attempts a job shows: the most any of its chunks has recorded. */

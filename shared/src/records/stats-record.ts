@@ -11,6 +11,8 @@ const fixed = {
   jobsFailed: 'jobs:failed',
   /** Fan-out entries taken over from another worker (claim-stalled.lua). */
   claims: 'claims',
+  /** Tweets admitted on a cluster master that no replica confirmed in time (server, after WAIT). */
+  unreplicated: 'admission:unreplicated',
 } as const;
 
 /** Why a tweet is refused: each reason has its own counter. */

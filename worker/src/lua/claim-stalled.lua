@@ -6,20 +6,19 @@
   claim the same entry and each requeue a copy, or a crash between claim and requeue could
   lose the count.
 
-  A worker is alive when its heartbeat (ripple:workers, ms on the workers' clocks, which are
-  assumed to agree to within a fraction of the alive window) is recent. Taking an entry from a
+  A worker is alive when its heartbeat is recent: the caller reads the heartbeats (one sorted
+  set outside any bucket, ms on the workers' clocks, which are assumed to agree to within a
+  fraction of the alive window) and passes the names of the live consumers. Taking an entry from a
   live but stalled worker just runs it (each page is safe to race) and costs no attempt; taking
   it from a dead one requeues it with attempt + 1, so a chunk that kills every worker that runs
   it ends in dead letters.
 
   KEYS[1] fan-out lane (stream)
-  KEYS[2] worker heartbeats (sorted set: consumer name → last heartbeat, ms)
-  KEYS[3] stats counters (claims)
+  KEYS[2] the lane's bucket's stats counters (claims)
   ARGV[1] consumer group
   ARGV[2] this consumer's name
   ARGV[3] minimum idle time, ms
-  ARGV[4] now, ms
-  ARGV[5] alive window, ms
+  ARGV[4], … names of the consumers alive now
 
   Returns {"none"} | {"alive", id, fields} (claimed; run it) | {"requeued", newId, attempt}
 
@@ -38,11 +37,12 @@ if #claimed == 0 or not claimed[1] then
   return {'none'}
 end
 local fields = claimed[1][2]
-redis.call('HINCRBY', KEYS[3], STATS.claims, 1)
+redis.call('HINCRBY', KEYS[2], STATS.claims, 1)
 
-local seen = redis.call('ZSCORE', KEYS[2], owner)
-if seen and tonumber(seen) >= tonumber(ARGV[4]) - tonumber(ARGV[5]) then
-  return {'alive', id, fields}
+for i = 4, #ARGV do
+  if ARGV[i] == owner then
+    return {'alive', id, fields}
+  end
 end
 
 local attempt = 1

@@ -4,7 +4,9 @@
   Why Lua: moving an entry from the schedule to the stream must be one step, or two workers
   promoting at once could both enqueue it, or a crash between the two could drop it.
 
-  KEYS[1] retry schedule (sorted set: JSON {lane, job, tweet, author, lo, hi, attempt, id} scored by due time in ms)
+  Per bucket: the schedule and the lanes are in one bucket.
+
+  KEYS[1] retry schedule (sorted set: JSON {lane, job, tweet, author, chunks, attempt, id} scored by due time in ms)
   KEYS[2] fan-out stream, small lane
   KEYS[3] fan-out stream, bulk lane
   ARGV[1] now, ms
@@ -22,7 +24,7 @@ for _, member in ipairs(due) do
   end
   -- Only the fields the entry has: older entries lack tweet and author, and XADD takes no nil.
   local fields = {}
-  for _, name in ipairs({'job', 'tweet', 'author', 'lo', 'hi', 'attempt'}) do
+  for _, name in ipairs({'job', 'tweet', 'author', 'chunks', 'attempt'}) do
     if type(entry[name]) == 'string' then
       fields[#fields + 1] = name
       fields[#fields + 1] = entry[name]

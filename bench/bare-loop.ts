@@ -1,0 +1,144 @@
+/**
+ * The bare in-Redis loop: the least work a fan-out can be, as the yardstick for Ripple's
+ * deliveries/s (CLARIFICATIONS.md, "Fan-out throughput goals"). One Lua script per 1 000
+ * followers reads the next ids from a sorted set by score itself and does `LPUSH` onto each one's
+ * timeline key plus the lazy trim Ripple does (`LTRIM` once a list passes TIMELINE_MAX + 1/8):
+ * no cursor record, no counters, no events, no round trip per follower.
+ *
+ * `startBareLoops(P, N)` starts P fresh redis-servers (append-only file on, as Ripple's Redis
+ * runs) and gives each N / P of the N ids, so P processes at once do the same total work as one
+ * process alone, like a fan-out spread over P masters. A pass runs every process's loop at once,
+ * each driven by one sequential caller in this process (one script call per 1 000 ids, so the
+ * caller's cost is negligible), and ends when the slowest process is done. The first pass
+ * creates the timeline keys; later passes push onto keys that exist.
+ */
+import { createClient, type RedisClientType } from 'redis';
+import { timelineTrimAt } from '@ripple/shared';
+import { startRedis, type TestRedis } from '../test/support/redis-server.js';
+
+/** Followers per script call, as Ripple's default FANOUT_PAGE_SIZE. */
+export const BARE_PAGE = 1000;
+
+const LOOP_SCRIPT = `
+local page = redis.call('ZRANGE', KEYS[1], '(' .. ARGV[1], '+inf', 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]), 'WITHSCORES')
+local keep, trimAt = tonumber(ARGV[5]), tonumber(ARGV[6])
+for i = 1, #page, 2 do
+  local length = redis.call('LPUSH', ARGV[3] .. page[i], ARGV[4])
+  if length > trimAt then
+    redis.call('LTRIM', ARGV[3] .. page[i], 0, keep - 1)
+  end
+end
+if #page == 0 then return {0, ARGV[1]} end
+return {#page / 2, page[#page]}
+`;
+
+/** Adds ids first, first + step, … (count of them) with scores 1, 2, …, in slices. */
+const LOAD_SCRIPT = `
+local first, step, count, from = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
+local args = {}
+for i = 0, count - 1 do
+  args[#args + 1] = from + i
+  args[#args + 1] = first + (from - 1 + i) * step
+  if #args == 4000 or i == count - 1 then
+    redis.call('ZADD', KEYS[1], unpack(args))
+    args = {}
+  end
+end
+return redis.call('ZCARD', KEYS[1])
+`;
+
+const FOLLOWERS_KEY = 'bare:followers';
+/** Timeline keys as long as Ripple's on a single Redis. */
+const TIMELINE_PREFIX = 'ripple:timeline:{b0}:';
+
+export interface BarePass {
+  /** Until the slowest process was done. */
+  wallMs: number;
+  /** Each process's own loop time. */
+  perProcessMs: number[];
+  /** Ids pushed in all (the sum over processes). */
+  pushed: number;
+  /** pushed / wall time. */
+  perSecond: number;
+}
+
+export interface BareLoops {
+  readonly processes: number;
+  readonly ports: number[];
+  /** redis-server pids, for the CPU profile. */
+  readonly pids: number[];
+  /** One pass over every process's ids at once; `value` is the entry pushed (a tweet id). */
+  pass(value: string): Promise<BarePass>;
+  /** Waits until no process is rewriting its append-only file. */
+  settle(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export async function startBareLoops(processes: number, totalIds: number, timelineMax: number): Promise<BareLoops> {
+  const servers: TestRedis[] = [];
+  const clients: RedisClientType[] = [];
+  try {
+    for (let p = 0; p < processes; p++) servers.push(await startRedis({ appendOnly: true }));
+    for (const server of servers) {
+      const client = createClient({ url: server.url }) as RedisClientType;
+      client.on('error', () => {});
+      await client.connect();
+      clients.push(client);
+    }
+  } catch (err) {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await Promise.allSettled(servers.map((s) => s.stop()));
+    throw err;
+  }
+  const pids = await Promise.all(clients.map(async (c) => Number(/process_id:(\d+)/.exec(await c.info('server'))?.[1])));
+  // Process p holds ids p+1, p+1+P, …: N/P each (one more for the first N mod P).
+  const counts = clients.map((_, p) => Math.floor(totalIds / processes) + (p < totalIds % processes ? 1 : 0));
+  await Promise.all(
+    clients.map(async (client, p) => {
+      for (let from = 1; from <= counts[p]!; from += 50_000) {
+        const count = Math.min(50_000, counts[p]! - from + 1);
+        await client.sendCommand(['EVAL', LOAD_SCRIPT, '1', FOLLOWERS_KEY, String(p + 1), String(processes), String(count), String(from)]);
+      }
+    }),
+  );
+  const shas = await Promise.all(clients.map(async (c) => String(await c.sendCommand(['SCRIPT', 'LOAD', LOOP_SCRIPT]))));
+  const trimAt = String(timelineTrimAt(timelineMax));
+
+  async function loop(p: number, value: string): Promise<{ ms: number; pushed: number }> {
+    const client = clients[p]!;
+    const started = performance.now();
+    let cursor = '0';
+    let pushed = 0;
+    for (;;) {
+      const [n, last] = (await client.sendCommand([
+        'EVALSHA', shas[p]!, '1', FOLLOWERS_KEY, cursor, String(BARE_PAGE), TIMELINE_PREFIX, value, String(timelineMax), trimAt,
+      ])) as [number, string];
+      pushed += Number(n);
+      cursor = String(last);
+      if (Number(n) < BARE_PAGE) break;
+    }
+    return { ms: performance.now() - started, pushed };
+  }
+
+  return {
+    processes,
+    ports: servers.map((s) => s.port),
+    pids,
+    async pass(value) {
+      const started = performance.now();
+      const results = await Promise.all(clients.map((_, p) => loop(p, value)));
+      const wallMs = performance.now() - started;
+      const pushed = results.reduce((sum, r) => sum + r.pushed, 0);
+      return { wallMs: Math.round(wallMs), perProcessMs: results.map((r) => Math.round(r.ms)), pushed, perSecond: Math.round(pushed / (wallMs / 1000)) };
+    },
+    async settle() {
+      for (const client of clients) {
+        while (/aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await client.info('persistence'))) await new Promise((r) => setTimeout(r, 200));
+      }
+    },
+    async stop() {
+      await Promise.allSettled(clients.map((c) => c.close()));
+      await Promise.allSettled(servers.map((s) => s.stop()));
+    },
+  };
+}

@@ -1,0 +1,26 @@
+--[[
+  add-follower: make one user follow an author, in the follower's bucket.
+
+  Why Lua: the follower's place in the author's followers of this bucket, the follower's own
+  following set, and the version that orders syncs of the bucket's size into the author's
+  audience (sync-audience.lua) must change together; and "already following" must be decided
+  in the same step, so that following twice keeps the first follow and its place in the order.
+
+  KEYS[1] author's followers in this bucket (sorted set scored by the author's follow sequence)
+  KEYS[2] follower's following (set)
+  KEYS[3] version of KEYS[1] (counter)
+  ARGV[1] follower id
+  ARGV[2] author id
+  ARGV[3] the follow sequence taken for this follow
+
+  Returns {added (1 or 0), followers in this bucket, version}.
+]]
+
+local added = 0
+if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
+  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+  redis.call('SADD', KEYS[2], ARGV[2])
+  redis.call('INCR', KEYS[3])
+  added = 1
+end
+return {added, redis.call('ZCARD', KEYS[1]), tonumber(redis.call('GET', KEYS[3]) or '0')}

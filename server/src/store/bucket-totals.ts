@@ -1,0 +1,50 @@
+import { keysOf, type RedisClient } from '@ripple/shared/node';
+
+/**
+ * Readers of what is counted per bucket (docs/cluster-design.md): counters that every page or
+ * admission touches live in the bucket it runs in, so no one key is hit by every page on every
+ * master; their sum is the total. A single Redis has one bucket, and these read one key each.
+ */
+
+const sumHashes = (hashes: Record<string, string>[]): Record<string, number> => {
+  const sum: Record<string, number> = {};
+  for (const hash of hashes) {
+    for (const [field, value] of Object.entries(hash)) sum[field] = (sum[field] ?? 0) + Number(value);
+  }
+  return sum;
+};
+
+/** Each bucket's backlog counter, by bucket. Only their sum is the backlog. */
+export async function readBacklogs(redis: RedisClient): Promise<number[]> {
+  const k = keysOf(redis);
+  return (await Promise.all(k.layout.all.map((b) => redis.get(k.backlog(b))))).map((value) => Number(value ?? 0));
+}
+
+/** Outstanding follower deliveries: accepted, not yet delivered. */
+export async function readBacklog(redis: RedisClient): Promise<number> {
+  return (await readBacklogs(redis)).reduce((sum, n) => sum + n, 0);
+}
+
+/** The stats counters (records/stats-record.ts), summed over buckets. */
+export async function readCounters(redis: RedisClient): Promise<Record<string, number>> {
+  const k = keysOf(redis);
+  return sumHashes(await Promise.all(k.layout.all.map((b) => redis.hGetAll(k.stats(b)))));
+}
+
+/** The fan-out duration histogram (records/fanout-durations-record.ts), summed over buckets. */
+export async function readDurationHistogram(redis: RedisClient): Promise<Record<string, number>> {
+  const k = keysOf(redis);
+  return sumHashes(await Promise.all(k.layout.all.map((b) => redis.hGetAll(k.fanoutDurations(b)))));
+}
+
+/** The most recent fan-outs of every bucket, as "<finishedAtMs>:<durationMs>". */
+export async function readRecentDurations(redis: RedisClient): Promise<string[]> {
+  const k = keysOf(redis);
+  return (await Promise.all(k.layout.all.map((b) => redis.lRange(k.recentDurations(b), 0, -1)))).flat();
+}
+
+/** Entries in the dead-letter streams. */
+export async function readDeadLetterCount(redis: RedisClient): Promise<number> {
+  const k = keysOf(redis);
+  return (await Promise.all(k.layout.all.map((b) => redis.xLen(k.deadLetterStream(b))))).reduce((sum, n) => sum + n, 0);
+}

@@ -1,0 +1,98 @@
+/**
+ * One Redis handle for the whole code base, whether it talks to a single redis-server or to a
+ * Redis Cluster. Everything above this module is written against node-redis's client API and
+ * asks `keysOf(redis)` for its key names; a cluster client is adapted here, in one place, to
+ * the few spots where node-redis's cluster API differs from the single client's:
+ * - `sendCommand(args)` (scripts): the cluster client must be told which key routes the
+ *   command; for EVAL/EVALSHA it is the first declared key;
+ * - `ready`: a single client emits it on every (re)connection, and callers use it to learn that
+ *   an outage ended; a cluster client emits `node-ready` per node instead.
+ * Multi/exec, pipelines and keyed commands route by their first key on both: callers keep each
+ * one within one bucket (one slot).
+ */
+import { CLUSTER_BUCKETS, keysFor, layoutOf, SINGLE_REDIS_BUCKETS, type RippleKeys } from '../index.js';
+import { connectRedis, createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
+import {
+  connectRedisCluster,
+  createRedisClusterClient,
+  parseClusterNodes,
+  type RedisClusterClient,
+  type RedisClusterClientOptions,
+} from './redis-cluster-client.js';
+
+/** Where Ripple's data lives: one redis-server, or a cluster named by seed nodes. */
+export type RedisTarget = { kind: 'single'; url: string } | { kind: 'cluster'; nodes: string };
+
+/**
+ * The target from the environment: `REDIS_CLUSTER_NODES` when set (then `REDIS_URL` is
+ * ignored), else `REDIS_URL`. Throws, naming the setting, on a malformed node list.
+ */
+export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget {
+  const nodes = env.REDIS_CLUSTER_NODES;
+  if (nodes) {
+    parseClusterNodes(nodes);
+    return { kind: 'cluster', nodes };
+  }
+  return { kind: 'single', url: env.REDIS_URL || 'redis://127.0.0.1:6379' };
+}
+
+/** How a target reads in a log line. */
+export const describeRedisTarget = (target: RedisTarget): string => (target.kind === 'cluster' ? `cluster ${target.nodes}` : target.url);
+
+const clusters = new WeakMap<object, RedisClusterClient>();
+const keysByClient = new WeakMap<object, RippleKeys>();
+
+/** A client for `target`, not yet connected; see `connectRipple`. */
+export function createRippleRedis(target: RedisTarget, options: RedisClientOptions & RedisClusterClientOptions = {}): RedisClient {
+  return target.kind === 'single' ? createRedisClient(target.url, options) : adaptCluster(createRedisClusterClient(target.nodes, options));
+}
+
+/** The node-redis cluster client behind `redis`, or undefined for a single Redis. */
+export const clusterOf = (redis: RedisClient): RedisClusterClient | undefined => clusters.get(redis);
+
+/** Keys laid out for the kind of Redis `redis` talks to: one bucket, or CLUSTER_BUCKETS. */
+export function keysOf(redis: RedisClient): RippleKeys {
+  let found = keysByClient.get(redis);
+  if (!found) {
+    found = keysFor(layoutOf(clusters.has(redis) ? CLUSTER_BUCKETS : SINGLE_REDIS_BUCKETS));
+    keysByClient.set(redis, found);
+  }
+  return found;
+}
+
+/** Connects, waiting through failures; see `connectRedis` and `connectRedisCluster`. */
+export function connectRipple(redis: RedisClient, onError: (err: unknown) => void): Promise<void> {
+  const cluster = clusters.get(redis);
+  return cluster ? connectRedisCluster(cluster, onError) : connectRedis(redis, onError);
+}
+
+/**
+ * Waits up to `timeoutMs` for `replicas` replicas of the master holding `key` to confirm this
+ * connection's writes so far; resolves with how many did. On a single Redis there is no
+ * replica to ask, and it resolves with `replicas` at once.
+ */
+export async function waitForReplicas(redis: RedisClient, key: string, replicas: number, timeoutMs: number): Promise<number> {
+  const cluster = clusters.get(redis);
+  if (!cluster) return replicas;
+  return Number(await cluster.sendCommand(key, false, ['WAIT', String(replicas), String(timeoutMs)]));
+}
+
+/** The key a raw command routes by: EVAL/EVALSHA's first declared key, else the first argument. */
+function routingKey(args: readonly string[]): string | undefined {
+  const name = args[0]?.toUpperCase();
+  if (name === 'EVAL' || name === 'EVALSHA' || name === 'EVAL_RO' || name === 'EVALSHA_RO') {
+    return Number(args[2]) > 0 ? args[3] : undefined;
+  }
+  return args[1];
+}
+
+function adaptCluster(cluster: RedisClusterClient): RedisClient {
+  const adapted = cluster as unknown as RedisClient & { sendCommand: unknown };
+  const send = cluster.sendCommand.bind(cluster);
+  adapted.sendCommand = ((args: string[], options?: Parameters<typeof send>[3]) => send(routingKey(args), false, args, options)) as never;
+  cluster.on('node-ready', () => cluster.emit('ready'));
+  const duplicate = cluster.duplicate.bind(cluster);
+  adapted.duplicate = ((...overrides: Parameters<typeof duplicate>) => adaptCluster(duplicate(...overrides) as unknown as RedisClusterClient)) as never;
+  clusters.set(adapted, cluster);
+  return adapted;
+}

@@ -1,0 +1,26 @@
+import type { LuaRecord } from './lua-record.js';
+
+const CURSOR_PREFIX = 'cursor:';
+const DELIVERED_PREFIX = 'delivered:';
+
+/**
+ * Field names of a job's chunk cursors in one bucket (`keys.cursor(bucket, jobId)`), written
+ * only by deliver-page.lua. They live in the bucket whose timelines the chunk writes, not with
+ * the job, so that a page and its cursor move commit together in one slot: a page lost in a
+ * failover is lost with its cursor move, and redone, never doubled. Each chunk's fields are
+ * named by its chunk id (see `chunkId`).
+ */
+export const cursorField = {
+  /** The chunk's cursor: the last follow sequence delivered, or "done". */
+  cursor: (chunk: string) => `${CURSOR_PREFIX}${chunk}`,
+  /** Followers of the chunk delivered so far. */
+  delivered: (chunk: string) => `${DELIVERED_PREFIX}${chunk}`,
+} as const;
+
+/** The cursor record for Lua: `cursorField(chunk)`, `cursorDeliveredField(chunk)`. */
+export const cursorRecordLua: LuaRecord = {
+  include: 'cursor-record',
+  table: 'CURSOR',
+  fields: {},
+  prefixed: { cursorField: CURSOR_PREFIX, cursorDeliveredField: DELIVERED_PREFIX },
+};

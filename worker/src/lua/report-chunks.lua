@@ -1,0 +1,133 @@
+--[[
+  report-chunks: record what pages delivered in chunks of a job, in the job's (author's) bucket,
+  and finish the job when its last chunk is complete.
+
+  Why Lua: the job's delivered count, its chunks left, its status and the one fanout:done it
+  publishes must change together, and a report may arrive twice (a worker that died after
+  reporting, before acking) or late (a stalled worker's copy of a chunk). Reports are
+  cumulative per chunk and only ever raise what the job holds for it, and a chunk is counted
+  complete once: so repeats change nothing, and fanout:done is published exactly once, by the
+  report that completes the last chunk.
+
+  KEYS[1] job hash
+  KEYS[2] the bucket's backlog counter
+  KEYS[3] the bucket's events stream
+  KEYS[4] the bucket's stats counters
+  KEYS[5] the bucket's fan-out duration histogram
+  KEYS[6] the bucket's recent fan-out durations (list)
+
+  ARGV[1] tweet id the report is for (a job of that id for another tweet is not this job)
+  ARGV[2] tweet id as the API shows it
+  ARGV[3] author id
+  ARGV[4] progress interval in ms
+  ARGV[5] seconds a finished job record is kept
+  ARGV[6] histogram bucket upper bounds in ms, comma-separated, ascending
+  ARGV[7] recent fan-out durations kept
+  ARGV[8] events stream approximate max length
+  ARGV[9] attempt number of the entry the chunks came in, recorded per chunk (the highest seen)
+  ARGV[10], ARGV[11], ARGV[12], … for each chunk: chunk id, delivered so far, "1" when complete
+
+  Returns {state, delivered, total}, state being
+    "running"     chunks remain
+    "job-done"    the job is finished (by this call or an earlier one)
+    "missing"     no such job (expired, never existed, or from a data set Redis lost)
+]]
+
+--- @include "time-ms"
+--- @include "push-and-trim"
+--- @include "job-record"
+--- @include "stats-record"
+--- @include "fanout-durations-record"
+
+local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.enqueuedAt,
+  JOB.lastProgressAt, JOB.lastProgressDelivered, JOB.chunksLeft, JOB.tweetSeq)
+if not job[1] or job[8] ~= ARGV[1] then
+  return {'missing', 0, 0}
+end
+local total = tonumber(job[2])
+local delivered = tonumber(job[3])
+local chunksLeft = tonumber(job[7])
+local nowMs = timeMs()
+if job[1] == 'queued' then
+  redis.call('HSET', KEYS[1], JOB.status, 'running', JOB.startedAt, nowMs)
+end
+
+local gained, finished = 0, 0
+for i = 10, #ARGV, 3 do
+  local chunk, count = ARGV[i], tonumber(ARGV[i + 1])
+  local reported = tonumber(redis.call('HGET', KEYS[1], jobReportedField(chunk)) or '0')
+  if count > reported then
+    redis.call('HSET', KEYS[1], jobReportedField(chunk), count)
+    gained = gained + count - reported
+  end
+  -- Only ever raised: a stale copy of the chunk racing a later attempt must not lower it.
+  if tonumber(redis.call('HGET', KEYS[1], jobAttemptField(chunk)) or '0') < tonumber(ARGV[9]) then
+    redis.call('HSET', KEYS[1], jobAttemptField(chunk), ARGV[9])
+  end
+  if ARGV[i + 2] == '1' and redis.call('HSETNX', KEYS[1], jobFinishedField(chunk), 1) == 1 then
+    finished = finished + 1
+  end
+end
+if gained > 0 then
+  delivered = redis.call('HINCRBY', KEYS[1], JOB.delivered, gained)
+end
+if finished > 0 then
+  chunksLeft = redis.call('HINCRBY', KEYS[1], JOB.chunksLeft, -finished)
+end
+
+local failed = job[1] == 'failed'
+local function publish(event, payload)
+  redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*',
+    'event', event, 'to', ARGV[3], 'payload', cjson.encode(payload))
+end
+
+if chunksLeft > 0 or finished == 0 then
+  -- Progress at least every 10 % of the job or every interval, whichever comes first.
+  local lastAt = tonumber(job[5] or '0')
+  local lastDelivered = tonumber(job[6] or '0')
+  if chunksLeft > 0 and gained > 0 and not failed
+    and (nowMs - lastAt >= tonumber(ARGV[4]) or (delivered - lastDelivered) * 10 >= total) then
+    redis.call('HSET', KEYS[1], JOB.lastProgressAt, nowMs, JOB.lastProgressDelivered, delivered)
+    publish('fanout:progress', {jobId = redis.call('HGET', KEYS[1], JOB.id), tweetId = ARGV[2],
+      delivered = delivered, total = total})
+  end
+  if chunksLeft > 0 then
+    return {'running', delivered, total}
+  end
+  return {'job-done', delivered, total}
+end
+
+-- This call completed the last chunk. Followers who unfollowed while the job waited, or whose
+-- chunk was given up on, were never delivered: release their share of the backlog. A follower
+-- who followed while the job was admitted can make delivered pass total: the job then reports
+-- what it did.
+if total > delivered then
+  redis.call('DECRBY', KEYS[2], total - delivered)
+elseif delivered > total then
+  redis.call('INCRBY', KEYS[2], delivered - total)
+  total = delivered
+  redis.call('HSET', KEYS[1], JOB.total, total)
+end
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+if failed then
+  return {'job-done', delivered, total}
+end
+redis.call('HSET', KEYS[1], JOB.status, 'done', JOB.finishedAt, nowMs)
+local durationMs = nowMs - tonumber(job[4])
+publish('fanout:done', {jobId = redis.call('HGET', KEYS[1], JOB.id), tweetId = ARGV[2],
+  delivered = delivered, total = total, durationMs = durationMs})
+
+redis.call('HINCRBY', KEYS[4], STATS.jobsDone, 1)
+local bound = '+Inf'
+for upper in string.gmatch(ARGV[6], '[^,]+') do
+  if durationMs <= tonumber(upper) then
+    bound = upper
+    break
+  end
+end
+redis.call('HINCRBY', KEYS[5], durationsBucketField(bound), 1)
+redis.call('HINCRBY', KEYS[5], DURATIONS.sum, durationMs)
+redis.call('HINCRBY', KEYS[5], DURATIONS.count, 1)
+local recentKept = tonumber(ARGV[7])
+pushAndTrim(redis.call, KEYS[6], nowMs .. ':' .. durationMs, recentKept, recentKept)
+return {'job-done', delivered, total}
