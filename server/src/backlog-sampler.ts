@@ -1,5 +1,4 @@
 import { keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
-import { readBacklogs } from './store/bucket-totals.js';
 
 /**
  * The backlog counted in the buckets other than an author's, for admission's global bounds
@@ -16,22 +15,26 @@ export interface BacklogSampler {
 export const SAMPLE_MS = 100;
 
 export function startBacklogSampler(redis: RedisClient, log: Logger): BacklogSampler {
-  const { layout } = keysOf(redis);
+  const keys = keysOf(redis);
+  const { layout } = keys;
   if (layout.buckets === 1) return { otherBacklog: () => 0, stop: () => {} };
-  let backlogs: number[] = layout.all.map(() => 0);
+  const backlogs: number[] = layout.all.map(() => 0);
   let total = 0;
   let inFlight = false;
   const timer = setInterval(() => {
     if (inFlight) return;
     inFlight = true;
-    readBacklogs(redis)
-      .then((read) => {
-        backlogs = read;
-        total = read.reduce((sum, n) => sum + n, 0);
-      })
-      // A master away keeps the last sample: admission to it fails anyway, the others go on.
-      .catch((err: unknown) => log.debug({ err: String(err) }, 'backlog sample failed'))
-      .finally(() => (inFlight = false));
+    // Bucket by bucket: a master that is away keeps its buckets' last sample (admission there
+    // fails anyway), and the others stay fresh.
+    void Promise.allSettled(
+      layout.all.map(async (bucket) => {
+        backlogs[bucket] = Number((await redis.get(keys.backlog(bucket))) ?? 0);
+      }),
+    ).then((results) => {
+      total = backlogs.reduce((sum, n) => sum + n, 0);
+      if (results.some((r) => r.status === 'rejected')) log.debug('backlog sample missed a bucket; kept its last value');
+      inFlight = false;
+    });
   }, SAMPLE_MS);
   timer.unref();
   return {

@@ -107,6 +107,14 @@ export function createMetrics(redis: RedisClient): Metrics {
     },
   });
   new Counter({
+    name: 'ripple_fanout_chunks_unreplicated_total',
+    help: 'Fan-out chunks on a Redis Cluster reported complete though no replica confirmed their pages within 100 ms (README, "Loss window")',
+    registers: [registry],
+    collect() {
+      fromStats(this, stats[statsField.chunksUnreplicated]);
+    },
+  });
+  new Counter({
     name: 'ripple_claims_total',
     help: 'Fan-out entries a worker took over after they waited too long in another worker\'s hands',
     registers: [registry],

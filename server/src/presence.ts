@@ -46,7 +46,9 @@ export function startPresence(redis: RedisClient, log: Logger, timing: PresenceT
     const byBucket = new Map<number, string[]>();
     for (const id of userIds) {
       const bucket = keys.layout.bucketOf(id);
-      byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), id]);
+      const ids = byBucket.get(bucket);
+      if (ids) ids.push(id);
+      else byBucket.set(bucket, [id]);
     }
     for (const [bucket, ids] of byBucket) {
       redis

@@ -1,4 +1,4 @@
-import { chunkId, EVENTS_MAX_LEN, FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, RECENT_FANOUTS_KEPT, timelineTrimAt, type Chunk } from '@ripple/shared';
+import { chunkId, CURSOR_DONE_RETENTION_S, EVENTS_MAX_LEN, FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, RECENT_FANOUTS_KEPT, timelineTrimAt, type Chunk } from '@ripple/shared';
 import { keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
 const pageScript = loadLuaScript(new URL('./lua/deliver-page.lua', import.meta.url));
@@ -41,6 +41,7 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
       EVENTS_MAX_LEN,
       timelineTrimAt(a.timelineMax),
       JOB_RETENTION_S,
+      CURSOR_DONE_RETENTION_S,
     ],
   )) as [PageResult['state'], number];
   return { state: reply[0], delivered: Number(reply[1]) };

@@ -1,5 +1,5 @@
-import { cursorField, chunkId, jobField, tweetIdFromSeq, tweetView, type FanoutEntry } from '@ripple/shared';
-import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { cursorField, chunkId, jobField, statsField, tweetIdFromSeq, tweetView, type Chunk, type FanoutEntry } from '@ripple/shared';
+import { keysOf, waitForReplicas, type RedisClient } from '@ripple/shared/node';
 import { deliverPage, reportChunks, type ChunkReport } from './deliver-page.js';
 import type { WorkerConfig } from './config.js';
 
@@ -45,23 +45,37 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
     });
 
   let stopped = false;
-  const reports = await Promise.all(
+  // One chunk failing stops the others at their next page: the entry is retried or given up as
+  // a whole, and no page of it may still run once that is decided.
+  let failed = false;
+  const outcomes = await Promise.allSettled(
     entry.chunks.map(async (chunk): Promise<ChunkReport> => {
       // What this run saw; 0 before its first page is safe, since reports only ever raise.
       let delivered = 0;
-      for (;;) {
-        if (options.shouldStop()) {
-          stopped = true;
-          return { chunk, delivered, complete: false };
+      try {
+        for (;;) {
+          if (failed || options.shouldStop()) {
+            stopped = true;
+            return { chunk, delivered, complete: false };
+          }
+          const page = await deliverPage(redis, pageArgs(chunk));
+          delivered = page.delivered;
+          if (page.state === 'chunk-done') {
+            await confirmReplicated(redis, entry.job, chunk);
+            return { chunk, delivered, complete: true };
+          }
+          await report([{ chunk, delivered, complete: false }]);
+          await options.afterPage();
         }
-        const page = await deliverPage(redis, pageArgs(chunk));
-        delivered = page.delivered;
-        if (page.state === 'chunk-done') return { chunk, delivered: page.delivered, complete: true };
-        await report([{ chunk, delivered: page.delivered, complete: false }]);
-        await options.afterPage();
+      } catch (err) {
+        failed = true;
+        throw err;
       }
     }),
   );
+  const rejected = outcomes.find((o) => o.status === 'rejected');
+  if (rejected) throw rejected.reason;
+  const reports = outcomes.map((o) => (o as PromiseFulfilledResult<ChunkReport>).value);
   await report(reports);
   return stopped && reports.some((r) => !r.complete) ? 'stopped' : 'complete';
 
@@ -76,6 +90,26 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
       timelineMax: config.timelineMax,
     };
   }
+}
+
+/**
+ * How long a worker waits for a replica to confirm a chunk's pages before it reports the chunk
+ * complete. Pages are redone from their cursor when a failover loses them, but only while the
+ * chunk is still being worked on: once it is reported complete and its entry acked, nothing
+ * would run it again. A replica on the same network confirms in well under a millisecond.
+ */
+const CHUNK_REPLICA_WAIT_MS = 100;
+
+/**
+ * Waits for a replica of the chunk's master to hold its pages (a no-op on a single Redis).
+ * When none confirms in time (a master just promoted has no replica yet), the chunk is
+ * reported complete anyway and the miss is counted: its last pages are then in the loss window
+ * the README describes, rather than the fan-out waiting for a replica that may not come back.
+ */
+async function confirmReplicated(redis: RedisClient, jobId: string, chunk: Chunk): Promise<void> {
+  const k = keysOf(redis);
+  if ((await waitForReplicas(redis, k.cursor(chunk.bucket, jobId), 1, CHUNK_REPLICA_WAIT_MS)) >= 1) return;
+  await redis.hIncrBy(k.stats(chunk.bucket), statsField.chunksUnreplicated, 1);
 }
 
 /**

@@ -8,7 +8,8 @@
 
   KEYS[1] author's followers in this bucket (sorted set scored by the author's follow sequence)
   KEYS[2] follower's following (set)
-  KEYS[3] version of KEYS[1] (counter)
+  KEYS[3] version of KEYS[1]: at or above the clock in µs, so that it never goes back, even on a
+          promoted replica that lost the last changes
   ARGV[1] follower id
   ARGV[2] author id
   ARGV[3] the follow sequence taken for this follow
@@ -16,11 +17,15 @@
   Returns {added (1 or 0), followers in this bucket, version}.
 ]]
 
+--- @include "time-ms"
+--- @include "integer"
+--- @include "bump-version"
+
 local added = 0
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
   redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
   redis.call('SADD', KEYS[2], ARGV[2])
-  redis.call('INCR', KEYS[3])
+  bumpVersion(KEYS[3])
   added = 1
 end
 return {added, redis.call('ZCARD', KEYS[1]), tonumber(redis.call('GET', KEYS[3]) or '0')}

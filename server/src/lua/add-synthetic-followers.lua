@@ -10,7 +10,7 @@
   block of follow sequence numbers; user `firstUser + i·step` gets `firstSeq + i·step`.
 
   KEYS[1] author's followers in this bucket
-  KEYS[2] version of KEYS[1] (counter)
+  KEYS[2] version of KEYS[1] (see add-follower.lua)
   ARGV[1] firstUser
   ARGV[2] firstSeq
   ARGV[3] step (the number of buckets)
@@ -18,6 +18,10 @@
 
   Returns {followers in this bucket, version}.
 ]]
+
+--- @include "time-ms"
+--- @include "integer"
+--- @include "bump-version"
 
 local firstUser, firstSeq = tonumber(ARGV[1]), tonumber(ARGV[2])
 local step, count = tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -31,4 +35,4 @@ for i = 0, count - 1 do
     args = {}
   end
 end
-return {redis.call('ZCARD', KEYS[1]), redis.call('INCR', KEYS[2])}
+return {redis.call('ZCARD', KEYS[1]), bumpVersion(KEYS[2])}

@@ -20,7 +20,7 @@
 
   KEYS[1] idempotency record (string "tweetId:jobId"; a dummy key when no header)
   KEYS[2] tweet id counter of the bucket
-  KEYS[3] job id counter of the bucket
+  KEYS[3] job id counter of the bucket (kept, like the tweet ids', at or above the clock)
   KEYS[4] author's audience (hash)
   KEYS[5] the bucket's backlog counter
   KEYS[6] the bucket's fan-out stream, small lane
@@ -108,7 +108,11 @@ local tweetId = integer(t * buckets + bucket)
 -- The one write that can fail on damaged data (a timeline key of another type) comes first:
 -- Redis does not undo a script's writes when it fails, and a skipped id is harmless.
 pushAndTrim(redis.call, KEYS[8], tweetId, tonumber(ARGV[5]), tonumber(ARGV[12]))
-local jobId = integer(redis.call('INCR', KEYS[3]) * buckets + bucket)
+-- Job ids follow the clock too: a promoted replica that lost the last admissions must not
+-- hand their job ids out again, since other buckets may hold chunk cursors under them.
+local n = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, (nowMs - ID_EPOCH_MS) * ID_TICKS_PER_MS)
+redis.call('SET', KEYS[3], integer(n))
+local jobId = integer(n * buckets + bucket)
 
 local audience = redis.call('HGETALL', KEYS[4])
 local hi = 0
@@ -118,7 +122,7 @@ for i = 1, #audience, 2 do
   local field, value = audience[i], tonumber(audience[i + 1])
   if field == AUDIENCE.seq then
     hi = value
-  elseif value > 0 and string.sub(field, 1, #audienceCountField('')) == audienceCountField('') then
+  elseif string.sub(field, 1, #audienceCountField('')) == audienceCountField('') then
     counts[#counts + 1] = {tonumber(string.sub(field, #audienceCountField('') + 1)), value}
     total = total + value
   end
@@ -130,15 +134,16 @@ redis.call('HSET', ARGV[6] .. tweetId,
 redis.call('ZADD', KEYS[7], tweetId, tweetId)
 
 -- Chunks as "bucket:lo:hi": a bucket with n followers is cut into ceil(n / chunkSize) score
--- ranges of equal width over (0, hi].
+-- ranges of equal width over (0, hi]. A bucket counted 0 still gets one: a follow there may
+-- be written and its count not yet synced (follows.ts), and an empty page costs little.
 local chunkSize = tonumber(ARGV[10])
 local chunks = {}
 for _, entry in ipairs(counts) do
-  local parts = math.min(math.ceil(entry[2] / chunkSize), hi)
+  local parts = math.min(math.max(1, math.ceil(entry[2] / chunkSize)), hi)
   local lo = 0
   for k = 1, parts do
     local upper = math.floor(hi * k / parts)
-    chunks[#chunks + 1] = entry[1] .. ':' .. lo .. ':' .. upper
+    chunks[#chunks + 1] = entry[1] .. ':' .. integer(lo) .. ':' .. integer(upper)
     lo = upper
   end
 end
@@ -150,7 +155,7 @@ redis.call('HSET', jobKey,
   JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, #chunks)
 
 if #chunks == 0 then
-  -- Nobody to deliver to: the job is done the moment it exists.
+  -- Nobody to deliver to, not even a follow on its way: the job is done the moment it exists.
   redis.call('HSET', jobKey, JOB.status, 'done', JOB.total, 0, JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
   redis.call('EXPIRE', jobKey, ARGV[11])
   redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[8], '*', 'event', 'fanout:done', 'to', ARGV[1],

@@ -6,16 +6,20 @@
 
   KEYS[1] author's followers in this bucket
   KEYS[2] follower's following (set)
-  KEYS[3] version of KEYS[1] (counter)
+  KEYS[3] version of KEYS[1] (see add-follower.lua)
   ARGV[1] follower id
   ARGV[2] author id
 
   Returns {removed (1 or 0), followers in this bucket, version}.
 ]]
 
+--- @include "time-ms"
+--- @include "integer"
+--- @include "bump-version"
+
 local removed = redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[2])
 if removed == 1 then
-  redis.call('INCR', KEYS[3])
+  bumpVersion(KEYS[3])
 end
 return {removed, redis.call('ZCARD', KEYS[1]), tonumber(redis.call('GET', KEYS[3]) or '0')}

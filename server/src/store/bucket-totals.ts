@@ -14,15 +14,10 @@ const sumHashes = (hashes: Record<string, string>[]): Record<string, number> => 
   return sum;
 };
 
-/** Each bucket's backlog counter, by bucket. Only their sum is the backlog. */
-export async function readBacklogs(redis: RedisClient): Promise<number[]> {
-  const k = keysOf(redis);
-  return (await Promise.all(k.layout.all.map((b) => redis.get(k.backlog(b))))).map((value) => Number(value ?? 0));
-}
-
-/** Outstanding follower deliveries: accepted, not yet delivered. */
+/** Outstanding follower deliveries: accepted, not yet delivered. Only the sum over buckets means that. */
 export async function readBacklog(redis: RedisClient): Promise<number> {
-  return (await readBacklogs(redis)).reduce((sum, n) => sum + n, 0);
+  const k = keysOf(redis);
+  return (await Promise.all(k.layout.all.map((b) => redis.get(k.backlog(b))))).reduce((sum, value) => sum + Number(value ?? 0), 0);
 }
 
 /** The stats counters (records/stats-record.ts), summed over buckets. */

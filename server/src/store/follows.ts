@@ -1,6 +1,6 @@
-import { audienceField } from '@ripple/shared';
 import { keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
 
+const reserveFollows = loadLuaScript(new URL('../lua/reserve-follows.lua', import.meta.url));
 const addFollower = loadLuaScript(new URL('../lua/add-follower.lua', import.meta.url));
 const removeFollower = loadLuaScript(new URL('../lua/remove-follower.lua', import.meta.url));
 const syncAudience = loadLuaScript(new URL('../lua/sync-audience.lua', import.meta.url));
@@ -9,11 +9,15 @@ const addSynthetic = loadLuaScript(new URL('../lua/add-synthetic-followers.lua',
 /**
  * A follow touches two buckets, the follower's (who follows whom) and the author's (how many
  * follow, read by admission), which on a cluster are on different masters; so it is three
- * steps, each atomic in its bucket: take a follow sequence number in the author's bucket, join
- * the followers in the follower's bucket, sync that bucket's count back. A crash between steps
- * leaves a sequence number unused (harmless) or a count behind by one until the next follow or
- * unfollow in that bucket syncs it; a job's delivered count is what its pages did, whatever the
- * count said.
+ * steps, each atomic in its bucket:
+ * 1. take a follow sequence number in the author's bucket, marking the follower's bucket in the
+ *    audience, so that every later tweet looks there;
+ * 2. join the followers in the follower's bucket;
+ * 3. sync that bucket's count back to the audience.
+ * A crash between steps leaves a sequence number unused (harmless), or a count behind by one
+ * until the next follow or unfollow in that bucket syncs it, or the client's retry of the same
+ * follow does. Meanwhile tweets still reach the follower (the bucket is marked), and the job's
+ * total is corrected to what its pages delivered when it ends.
  */
 type BucketSize = [changed: number, size: number, version: number];
 
@@ -25,7 +29,7 @@ async function sync(redis: RedisClient, authorId: string, bucket: number, [, siz
 export async function follow(redis: RedisClient, followerId: string, authorId: string): Promise<void> {
   const k = keysOf(redis);
   const bucket = k.layout.bucketOf(followerId);
-  const seq = await redis.hIncrBy(k.audience(authorId), audienceField.seq, 1);
+  const seq = Number(await reserveFollows.run(redis, [k.audience(authorId)], [1, bucket]));
   const size = (await addFollower.run(
     redis,
     [k.followers(bucket, authorId), k.following(followerId), k.followersVersion(bucket, authorId)],
@@ -58,7 +62,8 @@ export async function addSyntheticFollowers(redis: RedisClient, userId: string, 
   const k = keysOf(redis);
   const { buckets } = k.layout;
   const firstUser = (await redis.incrBy(k.userSeq, count)) - count + 1;
-  const firstSeq = (await redis.hIncrBy(k.audience(userId), audienceField.seq, count)) - count + 1;
+  const joined = Array.from({ length: Math.min(count, buckets) }, (_, i) => k.layout.bucketOf(firstUser + i));
+  const firstSeq = Number(await reserveFollows.run(redis, [k.audience(userId)], [count, ...joined]));
   await Promise.all(
     k.layout.all.map(async (bucket) => {
       // The first user of the block in this bucket, and how many of the block are in it.

@@ -6,7 +6,8 @@
  * - `sendCommand(args)` (scripts): the cluster client must be told which key routes the
  *   command; for EVAL/EVALSHA it is the first declared key;
  * - `ready`: a single client emits it on every (re)connection, and callers use it to learn that
- *   an outage ended; a cluster client emits `node-ready` per node instead.
+ *   an outage ended; a cluster client emits `node-ready` per node instead, which is turned
+ *   into `ready` when a node that was connected before connects again.
  * Multi/exec, pipelines and keyed commands route by their first key on both: callers keep each
  * one within one bucket (one slot).
  */
@@ -68,13 +69,36 @@ export function connectRipple(redis: RedisClient, onError: (err: unknown) => voi
 
 /**
  * Waits up to `timeoutMs` for `replicas` replicas of the master holding `key` to confirm this
- * connection's writes so far; resolves with how many did. On a single Redis there is no
- * replica to ask, and it resolves with `replicas` at once.
+ * client's writes to that master so far; resolves with how many did. On a single Redis there
+ * is no replica to ask, and it resolves with `replicas` at once.
+ *
+ * Sent on the master's own connection, the one this client's writes to it went through (WAIT
+ * counts the writes of its connection). Not through the cluster client's sendCommand: that
+ * routes WAIT by its command policy, to every master, whatever key it is given.
  */
 export async function waitForReplicas(redis: RedisClient, key: string, replicas: number, timeoutMs: number): Promise<number> {
   const cluster = clusters.get(redis);
   if (!cluster) return replicas;
-  return Number(await cluster.sendCommand(key, false, ['WAIT', String(replicas), String(timeoutMs)]));
+  const master = await cluster.getNodeClientForKey(key, false);
+  return Number(await master.sendCommand(['WAIT', String(replicas), String(timeoutMs)]));
+}
+
+/** Keys only a Ripple from before bucket tags wrote (one global sequence, backlog and events stream). */
+const PRE_BUCKET_KEYS = ['ripple:seq:tweet', 'ripple:backlog', 'ripple:events'];
+
+/**
+ * Throws, with one line that says what to do, when Redis holds a data set of the layout before
+ * bucket tags: its users and tweets are invisible to this version, and its handles would lock
+ * their owners out (taken, yet no account behind them). There is no migration.
+ */
+export async function assertCurrentLayout(redis: RedisClient): Promise<void> {
+  const found = (await Promise.all(PRE_BUCKET_KEYS.map(async (key) => ((await redis.exists(key)) ? key : null)))).filter(Boolean);
+  if (found.length > 0) {
+    throw new Error(
+      `this Redis holds data of an older Ripple (keys without bucket tags, such as ${found[0]}); ` +
+        'start from an empty one (for npm start, remove .data/) or point REDIS_URL elsewhere',
+    );
+  }
 }
 
 /** The key a raw command routes by: EVAL/EVALSHA's first declared key, else the first argument. */
@@ -90,7 +114,14 @@ function adaptCluster(cluster: RedisClusterClient): RedisClient {
   const adapted = cluster as unknown as RedisClient & { sendCommand: unknown };
   const send = cluster.sendCommand.bind(cluster);
   adapted.sendCommand = ((args: string[], options?: Parameters<typeof send>[3]) => send(routingKey(args), false, args, options)) as never;
-  cluster.on('node-ready', () => cluster.emit('ready'));
+  // Nodes connect on first use (minimizeConnections), so a node's first `node-ready` is no
+  // outage ending; only a node that was ready before and is ready again is a reconnection.
+  const seen = new Set<string>();
+  cluster.on('node-ready', (node: { host?: string; port?: number }) => {
+    const address = `${node.host}:${node.port}`;
+    if (seen.has(address)) cluster.emit('ready');
+    seen.add(address);
+  });
   const duplicate = cluster.duplicate.bind(cluster);
   adapted.duplicate = ((...overrides: Parameters<typeof duplicate>) => adaptCluster(duplicate(...overrides) as unknown as RedisClusterClient)) as never;
   clusters.set(adapted, cluster);

@@ -13,6 +13,8 @@ const fixed = {
   claims: 'claims',
   /** Tweets admitted on a cluster master that no replica confirmed in time (server, after WAIT). */
   unreplicated: 'admission:unreplicated',
+  /** Chunks a cluster worker reported complete without a replica confirming their pages (fan-out.ts). */
+  chunksUnreplicated: 'chunks:unreplicated',
 } as const;
 
 /** Why a tweet is refused: each reason has its own counter. */

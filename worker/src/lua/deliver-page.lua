@@ -34,7 +34,8 @@
   ARGV[8] timeline:new payload (JSON)
   ARGV[9] events stream approximate max length
   ARGV[10] timeline length at which it is trimmed back to TIMELINE_MAX
-  ARGV[11] seconds the cursors are kept after their last page
+  ARGV[11] seconds the cursors are kept after a page that leaves the chunk unfinished
+  ARGV[12] seconds they are kept after the page that completes it
 
   Returns {state, delivered}: delivered is the chunk's count so far, state one of
     "more"        the chunk has more followers to deliver
@@ -103,12 +104,12 @@ if #online > 0 then
     'event', 'timeline:new', 'to', table.concat(online, ','), 'payload', ARGV[8])
 end
 
-local state = 'more'
 if count == pageSize then
   redis.call('HSET', KEYS[1], cursorAt, page[#page])
-else
-  redis.call('HSET', KEYS[1], cursorAt, 'done')
-  state = 'chunk-done'
+  redis.call('EXPIRE', KEYS[1], ARGV[11])
+  return {'more', delivered}
 end
-redis.call('EXPIRE', KEYS[1], ARGV[11])
-return {state, delivered}
+redis.call('HSET', KEYS[1], cursorAt, 'done')
+-- Shortened only: another chunk of the job in this bucket may still be under way.
+redis.call('EXPIRE', KEYS[1], ARGV[12], 'LT')
+return {'chunk-done', delivered}

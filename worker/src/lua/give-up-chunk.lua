@@ -72,8 +72,10 @@ if job[1] ~= 'failed' then
 end
 
 if redis.call('HINCRBY', KEYS[1], JOB.chunksLeft, -finished) <= 0 then
+  -- Admission added the job's total to the backlog, its pages took off what they delivered
+  -- (more than the total when a follow was not yet counted at admission): settle the rest.
   local undelivered = tonumber(job[2]) - tonumber(job[3])
-  if undelivered > 0 then
+  if undelivered ~= 0 then
     redis.call('DECRBY', KEYS[5], undelivered)
   end
   redis.call('EXPIRE', KEYS[1], ARGV[11])

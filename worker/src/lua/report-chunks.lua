@@ -52,6 +52,9 @@ if job[1] == 'queued' then
   redis.call('HSET', KEYS[1], JOB.status, 'running', JOB.startedAt, nowMs)
 end
 
+-- A job already ended (its backlog settled) can still gain deliveries: a stale copy of a chunk
+-- that was given up on, still running. Those came off the backlog in their pages; put them back.
+local endedBefore = chunksLeft <= 0
 local gained, finished = 0, 0
 for i = 10, #ARGV, 3 do
   local chunk, count = ARGV[i], tonumber(ARGV[i + 1])
@@ -70,6 +73,9 @@ for i = 10, #ARGV, 3 do
 end
 if gained > 0 then
   delivered = redis.call('HINCRBY', KEYS[1], JOB.delivered, gained)
+  if endedBefore then
+    redis.call('INCRBY', KEYS[2], gained)
+  end
 end
 if finished > 0 then
   chunksLeft = redis.call('HINCRBY', KEYS[1], JOB.chunksLeft, -finished)
@@ -97,16 +103,16 @@ if chunksLeft > 0 or finished == 0 then
   return {'job-done', delivered, total}
 end
 
--- This call completed the last chunk. Followers who unfollowed while the job waited, or whose
--- chunk was given up on, were never delivered: release their share of the backlog. A follower
--- who followed while the job was admitted can make delivered pass total: the job then reports
--- what it did.
-if total > delivered then
+-- This call completed the last chunk. Admission added `total` to the backlog, the pages took
+-- off what they delivered: settle the difference. Followers who unfollowed while the job
+-- waited were never delivered; a follow not yet counted at admission was. A finished job
+-- shows what it did (the contract: delivered = total).
+if total ~= delivered then
   redis.call('DECRBY', KEYS[2], total - delivered)
-elseif delivered > total then
-  redis.call('INCRBY', KEYS[2], delivered - total)
-  total = delivered
-  redis.call('HSET', KEYS[1], JOB.total, total)
+  if not failed then
+    total = delivered
+    redis.call('HSET', KEYS[1], JOB.total, total)
+  end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
 if failed then

@@ -1,6 +1,6 @@
--- A whole number as Redis should store it. Lua's own tostring, and Redis when it turns a Lua
--- number into a command argument, print 15 significant digits at most ("1.2345678901234e+15"),
--- and tweet ids have 16 digits.
+-- A whole number as a string of digits. Lua's tostring and `..` print 14 significant digits at
+-- most ("1.2345678901235e+15"), and ids reach 16 digits; so every id that is concatenated,
+-- compared as a string or stored is written through this.
 local function integer(n)
   return string.format('%d', n)
 end
