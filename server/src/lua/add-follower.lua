@@ -23,7 +23,16 @@
 
 local added = 0
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
-  redis.call('ZADD', KEYS[1], ARGV[3], ARGV[1])
+  -- A score already taken means the author's master lost the reservation of it in a failover and
+  -- handed it out again. Two followers with one score would break the cursor, which resumes
+  -- strictly after a score: take a free one between it and the next number instead.
+  local score = tonumber(ARGV[3])
+  local step = 0.5
+  while redis.call('ZCOUNT', KEYS[1], score, score) > 0 do
+    score = tonumber(ARGV[3]) + step
+    step = step / 2
+  end
+  redis.call('ZADD', KEYS[1], score, ARGV[1])
   redis.call('SADD', KEYS[2], ARGV[2])
   bumpVersion(KEYS[3])
   added = 1
