@@ -5,21 +5,28 @@
  * timeline key plus the lazy trim Ripple does (`LTRIM` once a list passes TIMELINE_MAX + 1/8):
  * no cursor record, no counters, no events, no round trip per follower.
  *
- * `startBareLoops(P, N)` starts P fresh redis-servers (append-only file on, as Ripple's Redis
+ * `startBareLoops(P, N, …)` starts P fresh redis-servers (append-only file on, as Ripple's Redis
  * runs) and gives each N / P of the N ids, so P processes at once do the same total work as one
  * process alone, like a fan-out spread over P masters. A pass runs every process's loop at once,
  * each driven by one sequential caller in this process (one script call per 1 000 ids, so the
  * caller's cost is negligible), and ends when the slowest process is done. The first pass
  * creates the timeline keys; later passes push onto keys that exist.
+ *
+ * `mode: 'cluster'` makes the P processes the masters of a Redis Cluster (no replicas), each
+ * looping over keys of one hash tag it serves: the same work with what cluster mode adds to it
+ * (slot bookkeeping, and the per-call slot check that a `#!lua` script gets, as Ripple's do).
+ * Scripts carry `#!lua` in both modes, like Ripple's; on a plain Redis it changes nothing.
  */
 import { createClient, type RedisClientType } from 'redis';
 import { timelineTrimAt } from '@ripple/shared';
+import { startRedisCluster, type TestRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedis, type TestRedis } from '../test/support/redis-server.js';
+import { stopRedisProcesses } from './redis-teardown.js';
 
 /** Followers per script call, as Ripple's default FANOUT_PAGE_SIZE. */
 export const BARE_PAGE = 1000;
 
-const LOOP_SCRIPT = `
+const LOOP_SCRIPT = `#!lua
 local page = redis.call('ZRANGE', KEYS[1], '(' .. ARGV[1], '+inf', 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]), 'WITHSCORES')
 local keep, trimAt = tonumber(ARGV[5]), tonumber(ARGV[6])
 for i = 1, #page, 2 do
@@ -47,9 +54,9 @@ end
 return redis.call('ZCARD', KEYS[1])
 `;
 
-const FOLLOWERS_KEY = 'bare:followers';
-/** Timeline keys as long as Ripple's on a single Redis. */
-const TIMELINE_PREFIX = 'ripple:timeline:{b0}:';
+/** Keys as long as Ripple's, all under one hash tag per process. */
+const followersKey = (tag: string) => `ripple:bare-followers:${tag}`;
+const timelinePrefix = (tag: string) => `ripple:timeline:${tag}:`;
 
 export interface BarePass {
   /** Until the slowest process was done. */
@@ -62,7 +69,10 @@ export interface BarePass {
   perSecond: number;
 }
 
+export type BareMode = 'plain' | 'cluster';
+
 export interface BareLoops {
+  readonly mode: BareMode;
   readonly processes: number;
   readonly ports: number[];
   /** redis-server pids, for the CPU profile. */
@@ -74,30 +84,67 @@ export interface BareLoops {
   stop(): Promise<void>;
 }
 
-export async function startBareLoops(processes: number, totalIds: number, timelineMax: number): Promise<BareLoops> {
+export async function startBareLoops(processes: number, totalIds: number, timelineMax: number, mode: BareMode = 'plain'): Promise<BareLoops> {
   const servers: TestRedis[] = [];
+  let cluster: TestRedisCluster | undefined;
   const clients: RedisClientType[] = [];
+  /** The hash tag each process's keys carry: one that process serves, on a cluster. */
+  const tags: string[] = [];
+  let ports: number[] = [];
+  let pids: number[] = [];
+  const stopAll = async () => {
+    await Promise.allSettled(clients.map((c) => c.close()));
+    await stopRedisProcesses(
+      async () => {
+        const stopped = await Promise.allSettled(servers.map((s) => s.stop()));
+        await cluster?.stop();
+        const failed = stopped.find((x) => x.status === 'rejected');
+        if (failed) throw failed.reason;
+      },
+      pids,
+      [...servers.map((s) => s.dir), ...(cluster ? [cluster.dir] : [])],
+    );
+  };
   try {
-    for (let p = 0; p < processes; p++) servers.push(await startRedis({ appendOnly: true }));
-    for (const server of servers) {
-      const client = createClient({ url: server.url }) as RedisClientType;
+    if (mode === 'plain') {
+      for (let p = 0; p < processes; p++) servers.push(await startRedis({ appendOnly: true }));
+      ports = servers.map((s) => s.port);
+    } else {
+      cluster = await startRedisCluster({ masters: processes, replicasPerMaster: 0 });
+      ports = (await cluster.masters()).map((m) => m.port);
+    }
+    for (const port of ports) {
+      const client = createClient({ socket: { host: '127.0.0.1', port } }) as RedisClientType;
       client.on('error', () => {});
       await client.connect();
       clients.push(client);
     }
+    if (mode === 'plain') tags.push(...clients.map(() => '{b0}'));
+    else {
+      const masters = await cluster!.masters();
+      for (const [p, port] of ports.entries()) {
+        const slots = masters.find((m) => m.port === port)!.slots;
+        for (let i = 0; ; i++) {
+          const slot = Number(await clients[p]!.sendCommand(['CLUSTER', 'KEYSLOT', `{b${i}}`]));
+          if (slots.some(([from, to]) => slot >= from && slot <= to)) {
+            tags.push(`{b${i}}`);
+            break;
+          }
+        }
+      }
+    }
   } catch (err) {
-    await Promise.allSettled(clients.map((c) => c.close()));
-    await Promise.allSettled(servers.map((s) => s.stop()));
+    await stopAll();
     throw err;
   }
-  const pids = await Promise.all(clients.map(async (c) => Number(/process_id:(\d+)/.exec(await c.info('server'))?.[1])));
+  pids = await Promise.all(clients.map(async (c) => Number(/process_id:(\d+)/.exec(await c.info('server'))?.[1])));
   // Process p holds ids p+1, p+1+P, …: N/P each (one more for the first N mod P).
   const counts = clients.map((_, p) => Math.floor(totalIds / processes) + (p < totalIds % processes ? 1 : 0));
   await Promise.all(
     clients.map(async (client, p) => {
       for (let from = 1; from <= counts[p]!; from += 50_000) {
         const count = Math.min(50_000, counts[p]! - from + 1);
-        await client.sendCommand(['EVAL', LOAD_SCRIPT, '1', FOLLOWERS_KEY, String(p + 1), String(processes), String(count), String(from)]);
+        await client.sendCommand(['EVAL', LOAD_SCRIPT, '1', followersKey(tags[p]!), String(p + 1), String(processes), String(count), String(from)]);
       }
     }),
   );
@@ -111,7 +158,7 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
     let pushed = 0;
     for (;;) {
       const [n, last] = (await client.sendCommand([
-        'EVALSHA', shas[p]!, '1', FOLLOWERS_KEY, cursor, String(BARE_PAGE), TIMELINE_PREFIX, value, String(timelineMax), trimAt,
+        'EVALSHA', shas[p]!, '1', followersKey(tags[p]!), cursor, String(BARE_PAGE), timelinePrefix(tags[p]!), value, String(timelineMax), trimAt,
       ])) as [number, string];
       pushed += Number(n);
       cursor = String(last);
@@ -120,9 +167,18 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
     return { ms: performance.now() - started, pushed };
   }
 
+  async function settle(): Promise<void> {
+    for (const client of clients) {
+      for (let i = 0; i < 600 && /aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await client.info('persistence').catch(() => '')); i++) {
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+  }
+
   return {
+    mode,
     processes,
-    ports: servers.map((s) => s.port),
+    ports,
     pids,
     async pass(value) {
       const started = performance.now();
@@ -131,14 +187,10 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
       const pushed = results.reduce((sum, r) => sum + r.pushed, 0);
       return { wallMs: Math.round(wallMs), perProcessMs: results.map((r) => Math.round(r.ms)), pushed, perSecond: Math.round(pushed / (wallMs / 1000)) };
     },
-    async settle() {
-      for (const client of clients) {
-        while (/aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await client.info('persistence'))) await new Promise((r) => setTimeout(r, 200));
-      }
-    },
+    settle,
     async stop() {
-      await Promise.allSettled(clients.map((c) => c.close()));
-      await Promise.allSettled(servers.map((s) => s.stop()));
+      await settle();
+      await stopAll();
     },
   };
 }

@@ -5,13 +5,15 @@
  *
  * 1. scale-out: deliveries/s of one N-follower fan-out on one (non-cluster) Redis and on clusters
  *    of 1, 2 and 3 masters without replicas, for each worker process count; in the same run the
- *    bare in-Redis loop (bench/bare-loop.ts) on 1 Redis and on 3 at once, which says what the box
- *    allows, and redis-benchmark's ZADD for reference. Every fan-out is profiled: CPU-seconds of
- *    each redis-server, worker and server process during it (/proc, bench/process-cpu.ts) and the
- *    time each Redis spent in commands (INFO commandstats).
+ *    bare in-Redis loop (bench/bare-loop.ts) on 1 Redis and on 3 at once, plain and cluster-mode,
+ *    which says what the box allows, and redis-benchmark's ZADD for reference. Every fan-out is
+ *    profiled: CPU-seconds of each redis-server (and its AOF rewrite forks), worker and server
+ *    process during it (/proc, bench/process-cpu.ts), the rest of the box ("other": a shared
+ *    machine), and the time each Redis spent in scripts (INFO commandstats).
  * 2. replicas: the same fan-out on 3 masters + 3 replicas, and the accept latency of small tweets
  *    (POST /api/tweets) with ADMISSION_REPLICA_WAIT_MS=20 against 0, posts alternating between two
- *    server processes on the same cluster.
+ *    server processes on the same cluster, idle and during a fan-out; and, for comparison, a bare
+ *    write + `WAIT 1 20` on a plain connection to each master.
  * 3. failover: on 3 + 3, a master is SIGKILLed in the middle of an N-follower fan-out with more
  *    tweets queued while a client keeps posting every ~100 ms: kill → promotion, kill → every job
  *    done, the longest any request waited; then a sample of timelines is checked.
@@ -20,8 +22,11 @@
  * just started) is reported apart from the warm ones (keys that exist), of which the median and
  * the spread (min–max) are reported. Prints tables and saves JSON under bench/results/.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { cpus, tmpdir, totalmem } from 'node:os';
+import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createClient, type RedisClientType } from 'redis';
@@ -35,8 +40,9 @@ import { startRedis, type TestRedis } from '../test/support/redis-server.js';
 import { connectedClient, type RedisUnderTest } from '../test/support/ripple.js';
 import { followerIds } from '../test/support/timelines.js';
 import { signUp } from '../test/support/users.js';
-import { BARE_PAGE, startBareLoops, type BarePass } from './bare-loop.js';
+import { BARE_PAGE, startBareLoops, type BareLoops, type BareMode, type BarePass } from './bare-loop.js';
 import { kindsOf, startCpuWindow, type CpuWindow, type WatchedPids } from './process-cpu.js';
+import { stopRedisProcesses } from './redis-teardown.js';
 import { redisZaddOpsPerSecond } from './redis-yardstick.js';
 
 const HELP = `npm run bench -- --cluster [options]
@@ -46,7 +52,8 @@ const HELP = `npm run bench -- --cluster [options]
   --masters N[,N…]       cluster sizes for the scale-out (default 1,2,3)
   --parts LIST           any of scale,replicas,failover (default all three)
   --failover-followers N audience of the failover's fan-out (default --followers)
-  --posts N              small tweets per WAIT setting and mode in the latency test (default 200)`;
+  --posts N              small tweets per WAIT setting and mode in the latency test (default 200)
+  --skip-yardsticks      no bare loop or ZADD yardstick (exploratory runs; the ratios need them)`;
 
 const TIMELINE_MAX = 800;
 /** Small tweets' authors in the latency test, and their followers. */
@@ -187,11 +194,18 @@ async function startEnv(topology: Topology): Promise<Env & { stop(): Promise<voi
   }
   const probes = new Map<number, RedisClientType>();
   let client: RedisClient | undefined;
+  let pids: number[] = [];
   const stop = async () => {
+    // A rewrite in progress would outlive its SIGKILLed redis-server (bench/redis-teardown.ts).
+    for (const p of probes.values()) {
+      for (let i = 0; i < 150 && /aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await p.info('persistence').catch(() => '')); i++) await delay(200);
+    }
     await Promise.allSettled([...probes.values()].map((p) => p.close()));
     await client?.close().catch(() => {});
-    await single?.stop();
-    await cluster?.stop();
+    await stopRedisProcesses(async () => {
+      await single?.stop();
+      await cluster?.stop();
+    }, pids, [single?.dir ?? cluster?.dir ?? '']);
   };
   try {
     for (const port of ports) probes.set(port, await probe(port));
@@ -202,6 +216,7 @@ async function startEnv(topology: Topology): Promise<Env & { stop(): Promise<voi
       const role = infoField(await p.info('replication'), 'role') === 'slave' ? 'replica' : 'master';
       nodes.push({ port, pid, role });
     }
+    pids = nodes.map((n) => n.pid);
     return { topology, target, client, nodes, cluster, probes, stop };
   } catch (err) {
     await stop();
@@ -252,8 +267,14 @@ async function bucketsPerMaster(env: Env): Promise<Record<string, number[]>> {
 interface NodeWork {
   port: number;
   role: string;
-  /** Time the node spent executing commands during the fan-out (INFO commandstats), s. */
-  commandS: number;
+  /**
+   * Time the node spent in scripts (EVAL/EVALSHA in INFO commandstats) during the fan-out, s:
+   * wall time inside the script, so a script descheduled mid-way counts its wait too. (Commands
+   * a script calls are counted again under their own names, so the rows of \`top\` overlap.)
+   */
+  scriptS: number;
+  /** CPU-seconds of this redis-server during the fan-out (/proc). */
+  cpuS: number;
   /** The commands it spent the most time in: name → { calls, s }. */
   top: Record<string, { calls: number; s: number }>;
   forks: number;
@@ -306,8 +327,9 @@ async function measureFanOut(env: Env, ripple: Ripple, author: { token: string }
     return {
       port: n.port,
       role: n.role,
-      commandS: round(deltas.reduce((sum, d) => sum + d.usec, 0) / 1e6, 3),
-      top: Object.fromEntries(deltas.slice(0, 5).map((d) => [d.name, { calls: d.calls, s: round(d.usec / 1e6, 3) }])),
+      scriptS: round(deltas.filter((d) => d.name === 'evalsha' || d.name === 'eval').reduce((sum, d) => sum + d.usec, 0) / 1e6, 3),
+      cpuS: cpu.byProcess[`${n.role === 'master' ? 'redis' : 'redis-replica'}:${n.pid}`] ?? NaN,
+      top: Object.fromEntries(deltas.slice(0, 8).map((d) => [d.name, { calls: d.calls, s: round(d.usec / 1e6, 3) }])),
       forks: a.forks - b.forks,
     };
   });
@@ -340,11 +362,22 @@ interface ConfigResult {
   /** Median over the warm runs, kind by kind, of CPU-seconds during the fan-out. */
   warmCpuS: Record<string, number>;
   warmWallS: number;
-  /** Median over warm runs of each node's time in commands, s. */
-  warmCommandS: Record<string, number>;
+  /** Median over warm runs of each node's time in scripts and its CPU, s, by "role:port". */
+  warmScriptS: Record<string, number>;
+  warmNodeCpuS: Record<string, number>;
   /** Forks (AOF rewrites) during the first and the warm runs. */
   forks: { first: number; warm: number };
   problems: string[];
+}
+
+/** What a configuration lends to measurements made on it after its fan-outs. */
+interface ExtraContext {
+  env: Env;
+  ripple: Ripple;
+  /** The configuration's author, with its followers, and the watcher of its socket. */
+  author: { token: string };
+  watcher: ReturnType<typeof doneWatcher>;
+  followers: number;
 }
 
 async function fanOutConfig(
@@ -352,7 +385,7 @@ async function fanOutConfig(
   workerCount: number,
   followers: number,
   runs: number,
-  extra?: (env: Env, ripple: Ripple) => Promise<void>,
+  extra?: (ctx: ExtraContext) => Promise<void>,
 ): Promise<ConfigResult> {
   const name = topologyName(topology);
   console.log(`\n— ${name}, ${workerCount} worker(s): starting fresh Redis …`);
@@ -390,9 +423,13 @@ async function fanOutConfig(
     const [first, ...warm] = all as [FanOutRun, ...FanOutRun[]];
     const warmCpuS: Record<string, number> = {};
     for (const kind of kindsOf(warm.map((w) => w.cpu))) warmCpuS[kind] = round(median(warm.map((w) => w.cpu.byKind[kind] ?? 0)), 2);
-    const warmCommandS: Record<string, number> = {};
-    for (const n of env.nodes) warmCommandS[`${n.role}:${n.port}`] = round(median(warm.map((w) => w.nodes.find((x) => x.port === n.port)?.commandS ?? 0)), 3);
-    await extra?.(env, ripple);
+    const warmScriptS: Record<string, number> = {};
+    const warmNodeCpuS: Record<string, number> = {};
+    for (const n of env.nodes) {
+      warmScriptS[`${n.role}:${n.port}`] = round(median(warm.map((w) => w.nodes.find((x) => x.port === n.port)?.scriptS ?? 0)), 2);
+      warmNodeCpuS[`${n.role}:${n.port}`] = round(median(warm.map((w) => w.nodes.find((x) => x.port === n.port)?.cpuS ?? 0)), 2);
+    }
+    await extra?.({ env, ripple, author, watcher, followers });
     return {
       topology: name,
       masters: topology.kind === 'single' ? 1 : topology.masters,
@@ -408,10 +445,14 @@ async function fanOutConfig(
       warmPostToDoneMs: spread(warm.map((w) => w.postToDoneMs)),
       warmCpuS,
       warmWallS: round(median(warm.map((w) => w.cpu.wallS)), 2),
-      warmCommandS,
+      warmScriptS,
+      warmNodeCpuS,
       forks: { first: first.nodes.reduce((s, n) => s + n.forks, 0), warm: warm.reduce((s, w) => s + w.nodes.reduce((t, n) => t + n.forks, 0), 0) },
       problems,
     };
+  } catch (err) {
+    printOutputs([ripple.server, ...ripple.workers]);
+    throw err;
   } finally {
     socket?.close();
     await Promise.allSettled(ripple.workers.map((w) => w.stop()));
@@ -420,70 +461,117 @@ async function fanOutConfig(
   }
 }
 
+/** Saves what each process printed under a new temporary directory; returns its path. */
+function saveOutputs(label: string, processes: (RippleProcess | undefined)[]): string {
+  const dir = mkdtempSync(path.join(tmpdir(), `ripple-bench-${label}-`));
+  for (const p of processes) if (p) writeFileSync(path.join(dir, `${p.child.pid}.log`), p.output());
+  return dir;
+}
+
+/** The last lines each process printed, for a configuration that failed. */
+function printOutputs(processes: (RippleProcess | undefined)[]): void {
+  for (const p of processes) {
+    if (!p) continue;
+    const lines = p.output().trimEnd().split('\n').slice(-15);
+    console.error(`--- last lines of pid ${p.child.pid} ---\n${lines.join('\n')}`);
+  }
+}
+
+/**
+ * Runs one configuration, and once more on fresh processes if it fails: on this shared 2-core box
+ * a CPU-starved cluster node can miss its 1 s node timeout and be failed over under the bench.
+ */
+async function retryOnce<T>(what: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    console.error(`  ${what} failed (${err instanceof Error ? err.message : String(err)}); once more on fresh processes`);
+    return run();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // part 1b: the bare loop on 1 Redis and on 3 at once, and the ZADD yardstick
+
+type BareSetName = 'plain 1' | 'plain 3' | 'cluster 1' | 'cluster 3';
+const BARE_SETS: { name: BareSetName; processes: number; mode: BareMode }[] = [
+  { name: 'plain 1', processes: 1, mode: 'plain' },
+  { name: 'plain 3', processes: 3, mode: 'plain' },
+  { name: 'cluster 1', processes: 1, mode: 'cluster' },
+  { name: 'cluster 3', processes: 3, mode: 'cluster' },
+];
+
+interface BareSetResult {
+  newKeys: BarePass;
+  existingKeys: BarePass[];
+  existingPerSecond: Spread;
+  /** Medians over the warm passes: CPU-seconds of the redis-servers, of the rest of the box, wall s. */
+  cpu: { redisS: number; otherS: number; wallS: number; perProcessS: number[] };
+}
 
 interface BareResult {
   followers: number;
   page: number;
-  newKeys: Record<string, BarePass>;
-  existingKeys: Record<string, BarePass[]>;
-  existingPerSecond: Record<string, Spread>;
-  /** Median CPU-seconds of the redis-servers per warm pass, and the wall time. */
-  cpu: Record<string, { redisS: number; otherS: number; wallS: number; perProcessS: number[] }>;
-  /** 3 processes at once / 1 process, existing keys (medians) and new keys. */
-  ratioExisting: number;
-  ratioNew: number;
+  sets: Record<string, BareSetResult>;
+  /** 3 processes at once ÷ 1 process, existing keys (medians) and new keys, plain and cluster-mode. */
+  ratios: { plainExisting: number; plainNew: number; clusterExisting: number; clusterNew: number };
 }
 
 async function bareLoopYardstick(followers: number, runs: number): Promise<BareResult> {
-  console.log(`\n— bare loop: one Lua call per ${BARE_PAGE} ids (ZRANGE BYSCORE + LPUSH + lazy LTRIM), ${fmt(followers)} ids on 1 Redis and split over 3 Redis at once …`);
-  const sets = { '1': await startBareLoops(1, followers, TIMELINE_MAX), '3': await startBareLoops(3, followers, TIMELINE_MAX) };
+  console.log(
+    `\n— bare loop: one Lua call per ${BARE_PAGE} ids (ZRANGE BYSCORE + LPUSH + lazy LTRIM), ${fmt(followers)} ids on 1 Redis and split over 3 at once; ` +
+      'plain redis-servers and cluster-mode masters …',
+  );
+  const sets = new Map<BareSetName, BareLoops>();
   try {
-    const newKeys: Record<string, BarePass> = {};
-    const existingKeys: Record<string, BarePass[]> = { '1': [], '3': [] };
-    const cpuRuns: Record<string, { redisS: number; otherS: number; wallS: number; perProcessS: number[] }[]> = { '1': [], '3': [] };
+    for (const set of BARE_SETS) sets.set(set.name, await startBareLoops(set.processes, followers, TIMELINE_MAX, set.mode));
+    const passes = new Map<BareSetName, { pass: BarePass; cpu: CpuWindow; pids: number[] }[]>(BARE_SETS.map((x) => [x.name, []]));
     let value = 9_000_000_000_000;
-    // Alternating 1 and 3 so that the box's drift hits both alike.
+    // Set after set within each pass, so that the box's drift hits every set alike.
     for (let pass = 0; pass <= runs; pass++) {
-      for (const [n, set] of Object.entries(sets)) {
+      for (const [name, set] of sets) {
         await set.settle();
         await delay(200);
         const window = startCpuWindow({ redis: set.pids }, { cores: cpus().length, forkParents: set.pids });
         const result = await set.pass(String(value++));
         const cpu = window.stop();
-        if (pass === 0) newKeys[n] = result;
-        else {
-          existingKeys[n]!.push(result);
-          cpuRuns[n]!.push({ redisS: cpu.byKind.redis ?? 0, otherS: cpu.byKind.other ?? 0, wallS: cpu.wallS, perProcessS: set.pids.map((pid) => cpu.byProcess[`redis:${pid}`] ?? 0) });
-        }
-        console.log(`  ${n} process(es), ${pass === 0 ? 'new keys' : 'existing keys'}: ${fmt(result.perSecond)} LPUSH/s (${result.perProcessMs.join(', ')} ms); CPU-s redis ${(cpu.byKind.redis ?? 0).toFixed(2)}, redis-fork ${(cpu.byKind['redis-fork'] ?? 0).toFixed(2)}, other ${(cpu.byKind.other ?? 0).toFixed(2)}`);
+        passes.get(name)!.push({ pass: result, cpu, pids: set.pids });
+        console.log(
+          `  ${name.padEnd(9)} ${pass === 0 ? 'new keys     ' : 'existing keys'}: ${fmt(result.perSecond).padStart(9)} LPUSH/s (${result.perProcessMs.join(', ')} ms); ` +
+            `CPU-s redis ${(cpu.byKind.redis ?? 0).toFixed(2)}, redis-fork ${(cpu.byKind['redis-fork'] ?? 0).toFixed(2)}, other ${(cpu.byKind.other ?? 0).toFixed(2)}`,
+        );
       }
     }
-    const existingPerSecond = { '1': spread(existingKeys['1']!.map((p) => p.perSecond)), '3': spread(existingKeys['3']!.map((p) => p.perSecond)) };
-    const cpu: BareResult['cpu'] = {};
-    for (const n of ['1', '3']) {
-      const rs = cpuRuns[n]!;
-      cpu[n] = {
-        redisS: round(median(rs.map((r) => r.redisS)), 2),
-        otherS: round(median(rs.map((r) => r.otherS)), 2),
-        wallS: round(median(rs.map((r) => r.wallS)), 2),
-        perProcessS: rs[0]!.perProcessS.map((_, i) => round(median(rs.map((r) => r.perProcessS[i]!)), 2)),
+    const out: Record<string, BareSetResult> = {};
+    for (const [name, list] of passes) {
+      const warm = list.slice(1);
+      out[name] = {
+        newKeys: list[0]!.pass,
+        existingKeys: warm.map((w) => w.pass),
+        existingPerSecond: spread(warm.map((w) => w.pass.perSecond)),
+        cpu: {
+          redisS: round(median(warm.map((w) => w.cpu.byKind.redis ?? 0)), 2),
+          otherS: round(median(warm.map((w) => w.cpu.byKind.other ?? 0)), 2),
+          wallS: round(median(warm.map((w) => w.cpu.wallS)), 2),
+          perProcessS: warm[0]!.pids.map((pid) => round(median(warm.map((w) => w.cpu.byProcess[`redis:${pid}`] ?? 0)), 2)),
+        },
       };
     }
+    const ratio = (a: BareSetName, b: BareSetName, which: 'new' | 'existing') =>
+      round(which === 'new' ? out[a]!.newKeys.perSecond / out[b]!.newKeys.perSecond : out[a]!.existingPerSecond.median / out[b]!.existingPerSecond.median, 2);
     return {
       followers,
       page: BARE_PAGE,
-      newKeys,
-      existingKeys,
-      existingPerSecond,
-      cpu,
-      ratioExisting: round(existingPerSecond['3'].median / existingPerSecond['1'].median, 2),
-      ratioNew: round(newKeys['3']!.perSecond / newKeys['1']!.perSecond, 2),
+      sets: out,
+      ratios: {
+        plainExisting: ratio('plain 3', 'plain 1', 'existing'),
+        plainNew: ratio('plain 3', 'plain 1', 'new'),
+        clusterExisting: ratio('cluster 3', 'cluster 1', 'existing'),
+        clusterNew: ratio('cluster 3', 'cluster 1', 'new'),
+      },
     };
   } finally {
-    await sets['1'].stop();
-    await sets['3'].stop();
+    for (const set of sets.values()) await set.stop();
   }
 }
 
@@ -519,17 +607,75 @@ interface LatencySummary {
   mean: number;
 }
 
+interface RawWaitSummary {
+  mode: string;
+  samples: number;
+  /** WAIT 1 20 answered 0: no replica confirmed within 20 ms. */
+  timedOut: number;
+  p50: number;
+  p99: number;
+  max: number;
+}
+
 interface LatencyResult {
   authors: number;
   followersEach: number;
   summary: LatencySummary[];
-  /** Admissions no replica confirmed within 20 ms (ripple_admission_unreplicated_total). */
+  /** POSTs answered by the server with ADMISSION_REPLICA_WAIT_MS=20, warm-up included. */
+  postsWithWait: number;
+  /** Admissions counted unreplicated (ripple_admission_unreplicated_total) meanwhile. */
   unreplicated: number;
+  /** The same write + `WAIT 1 20` on a plain connection to each master: what a working WAIT costs. */
+  rawWait: RawWaitSummary[];
+  /** The fan-out that ran under the "during fan-out" modes. */
+  duringFanOutMs: number[];
 }
 
-async function acceptLatency(env: Env, ripple: Ripple, posts: number): Promise<LatencyResult> {
-  console.log(`\n— accept latency on ${topologyName(env.topology)}: ${posts} small tweets per setting and mode, ADMISSION_REPLICA_WAIT_MS=20 vs 0 alternating …`);
+const summarize = (xs: readonly number[]) => ({
+  p50: round(percentile(xs, 50), 2),
+  p90: round(percentile(xs, 90), 2),
+  p99: round(percentile(xs, 99), 2),
+  max: round(Math.max(...xs), 2),
+  mean: round(xs.reduce((a, b) => a + b, 0) / xs.length, 2),
+});
+
+/** A plain connection per master and a key it serves, for `WAIT` measured without Ripple. */
+async function rawWaitProbes(env: Env): Promise<{ client: RedisClientType; key: string }[]> {
+  const out: { client: RedisClientType; key: string }[] = [];
+  for (const master of await env.cluster!.masters()) {
+    const client = await probe(master.port);
+    for (let i = 0; ; i++) {
+      const slot = Number(await client.sendCommand(['CLUSTER', 'KEYSLOT', `bench:wait:${i}`]));
+      if (master.slots.some(([from, to]) => slot >= from && slot <= to)) {
+        out.push({ client, key: `bench:wait:${i}` });
+        break;
+      }
+    }
+  }
+  return out;
+}
+
+/** `INCR key` then `WAIT 1 20` on each master in turn, until `until()` says stop. */
+async function rawWaitLoop(probes: { client: RedisClientType; key: string }[], mode: string, until: (n: number) => boolean): Promise<RawWaitSummary> {
+  const ms: number[] = [];
+  let timedOut = 0;
+  for (let i = 0; !until(i); i++) {
+    const { client, key } = probes[i % probes.length]!;
+    await client.incr(key);
+    const started = performance.now();
+    const replicas = Number(await client.sendCommand(['WAIT', '1', '20']));
+    ms.push(performance.now() - started);
+    if (replicas < 1) timedOut++;
+    await delay(2);
+  }
+  const { p50, p99, max } = summarize(ms);
+  return { mode, samples: ms.length, timedOut, p50, p99, max };
+}
+
+async function acceptLatency({ env, ripple, author, watcher, followers }: ExtraContext, posts: number): Promise<LatencyResult> {
+  console.log(`\n— accept latency on ${topologyName(env.topology)}: small tweets, ADMISSION_REPLICA_WAIT_MS=20 vs 0 on two server processes, alternating …`);
   const noWait = await spawnServer(env.target, { ADMISSION_REPLICA_WAIT_MS: '0' });
+  const probes = await rawWaitProbes(env);
   try {
     const servers: Record<number, string> = { 20: ripple.server.url, 0: noWait.url };
     const authors: Awaited<ReturnType<typeof signUp>>[] = [];
@@ -538,48 +684,72 @@ async function acceptLatency(env: Env, ripple: Ripple, posts: number): Promise<L
       await addFollowers(ripple.server.url, a.token, LATENCY_FOLLOWERS);
       authors.push(a);
     }
+    await settleAof(env);
     const unreplicatedBefore = (await readCounters(env.client))[statsField.unreplicated] ?? 0;
     const samples: LatencySample[] = [];
-    // Warm both servers' connections and JIT before measuring.
-    for (let i = 0; i < 20; i++) await timedPost(servers[i % 2 ? 0 : 20]!, authors[i % LATENCY_AUTHORS]!.token, 'warm-up');
+    let postsWithWait = 0;
     let n = 0;
     const one = async (waitMs: number, mode: string) => {
-      const author = authors[n++ % LATENCY_AUTHORS]!;
-      const r = await timedPost(servers[waitMs]!, author.token, `latency ${mode} ${waitMs}`);
+      const a = authors[n++ % LATENCY_AUTHORS]!;
+      const r = await timedPost(servers[waitMs]!, a.token, `latency ${mode} ${waitMs}`);
+      if (waitMs === 20) postsWithWait++;
       samples.push({ waitMs, mode, ms: r.ms, status: r.status });
     };
-    for (let i = 0; i < posts * 2; i++) await one(i % 2 ? 0 : 20, 'sequential');
+    // Warm both servers' connections and JIT before measuring.
+    for (let i = 0; i < 20; i++) await one(i % 2 ? 0 : 20, 'warm-up');
+    const idleSeq = 'idle, sequential';
+    const idleConc = `idle, ${LATENCY_CONCURRENCY} concurrent`;
+    const during = `during ${kShort(followers)} fan-out, seq.`;
+    for (let i = 0; i < posts * 2; i++) await one(i % 2 ? 0 : 20, idleSeq);
     await Promise.all(
       Array.from({ length: LATENCY_CONCURRENCY }, async (_, c) => {
-        for (let i = 0; i < (posts * 2) / LATENCY_CONCURRENCY; i++) await one((i + c) % 2 ? 0 : 20, `${LATENCY_CONCURRENCY} concurrent`);
+        for (let i = 0; i < (posts * 2) / LATENCY_CONCURRENCY; i++) await one((i + c) % 2 ? 0 : 20, idleConc);
       }),
     );
+    // While the configuration's author fans out to every follower: the accept latency that users
+    // see while a celebrity's tweet is being delivered.
+    const duringFanOutMs: number[] = [];
+    const underFanOut = async (work: (done: () => boolean) => Promise<void>) => {
+      await settleAof(env);
+      const started = performance.now();
+      const posted = await api<PostTweetResponse>(ripple.server.url, '/api/tweets', { token: author.token, body: { text: 'latency under load' } });
+      let finished = false;
+      const done = watcher.wait(posted.job.id, 300_000).finally(() => {
+        finished = true;
+        duringFanOutMs.push(Math.round(performance.now() - started));
+      });
+      await work(() => finished);
+      await done;
+    };
+    await underFanOut(async (finished) => {
+      for (let i = 0; !finished(); i++) await one(i % 2 ? 0 : 20, during);
+    });
     const unreplicated = ((await readCounters(env.client))[statsField.unreplicated] ?? 0) - unreplicatedBefore;
+
+    const rawWait: RawWaitSummary[] = [];
+    rawWait.push(await rawWaitLoop(probes, 'idle', (i) => i >= posts));
+    await underFanOut(async (finished) => {
+      rawWait.push(await rawWaitLoop(probes, `during ${kShort(followers)} fan-out`, () => finished()));
+    });
+
     const summary: LatencySummary[] = [];
-    for (const mode of ['sequential', `${LATENCY_CONCURRENCY} concurrent`]) {
+    for (const mode of [idleSeq, idleConc, during]) {
       for (const waitMs of [20, 0]) {
-        const mine = samples.filter((s) => s.mode === mode && s.waitMs === waitMs);
-        const ms = mine.map((s) => s.ms);
-        summary.push({
-          waitMs,
-          mode,
-          posts: mine.length,
-          non202: mine.filter((s) => s.status !== 202).length,
-          p50: round(percentile(ms, 50), 2),
-          p90: round(percentile(ms, 90), 2),
-          p99: round(percentile(ms, 99), 2),
-          max: round(Math.max(...ms), 2),
-          mean: round(ms.reduce((a, b) => a + b, 0) / ms.length, 2),
-        });
+        const mine = samples.filter((x) => x.mode === mode && x.waitMs === waitMs);
+        summary.push({ waitMs, mode, posts: mine.length, non202: mine.filter((x) => x.status !== 202).length, ...summarize(mine.map((x) => x.ms)) });
       }
     }
-    for (const s of summary) console.log(`  ${s.mode.padEnd(13)} WAIT ${String(s.waitMs).padStart(2)} ms: p50 ${s.p50} ms, p90 ${s.p90}, p99 ${s.p99}, max ${s.max} (${s.posts} posts, ${s.non202} not 202)`);
-    console.log(`  unreplicated admissions (WAIT timed out): ${unreplicated}`);
-    return { authors: LATENCY_AUTHORS, followersEach: LATENCY_FOLLOWERS, summary, unreplicated };
+    for (const x of summary) console.log(`  ${x.mode.padEnd(28)} WAIT ${String(x.waitMs).padStart(2)} ms: p50 ${x.p50} ms, p90 ${x.p90}, p99 ${x.p99}, max ${x.max} (${x.posts} posts, ${x.non202} not 202)`);
+    console.log(`  admissions counted unreplicated: ${unreplicated} of ${postsWithWait} answered with WAIT 20`);
+    for (const x of rawWait) console.log(`  raw INCR + WAIT 1 20 per master, ${x.mode}: p50 ${x.p50} ms, p99 ${x.p99}, max ${x.max}; ${x.timedOut} of ${x.samples} timed out`);
+    return { authors: LATENCY_AUTHORS, followersEach: LATENCY_FOLLOWERS, summary, postsWithWait, unreplicated, rawWait, duringFanOutMs };
   } finally {
+    await Promise.allSettled(probes.map((p) => p.client.close()));
     await noWait.stop();
   }
 }
+
+const kShort = (n: number) => (n >= 1_000_000 && n % 1_000_000 === 0 ? `${n / 1_000_000}M` : n >= 1000 ? `${Math.round(n / 1000)}K` : String(n));
 
 // ---------------------------------------------------------------------------------------------
 // part 3: a master SIGKILLed mid-fan-out
@@ -612,6 +782,12 @@ interface FailoverResult {
   afterFailover: { postToDoneMs: number; deliveriesPerSecond: number } | null;
   check: { sampledFollowers: number; wrongTimelines: number; example: string; backlogAfter: number };
   timeline: FailoverPost[];
+  /** Every accepted job: when (ms after the kill) it was accepted and seen done. */
+  jobTimes: { jobId: string; author: 'celebrity' | 'small'; acceptedMs: number; doneMs: number | null; status: string | null }[];
+  /** The celebrity's first jobs' delivered counts every ~500 ms from the kill on. */
+  progress: { ms: number; delivered: (number | null)[] }[];
+  /** Where the server's and workers' output was saved. */
+  logsDir: string;
 }
 
 async function failover(workerCount: number, followers: number): Promise<FailoverResult> {
@@ -694,6 +870,19 @@ async function failover(workerCount: number, followers: number): Promise<Failove
       }
     })();
 
+    // The celebrity's jobs, as the author sees them.
+    const celebrityJobs = accepted.filter((a) => a.authorId === celebrity.user.id).map((a) => a.jobId);
+    const progress: FailoverResult['progress'] = [];
+    let tracing = true;
+    const trace = (async () => {
+      while (tracing && performance.now() - killedAt < 180_000) {
+        const jobs = await Promise.all(celebrityJobs.map((id) => readJob(url, celebrity.token, id)));
+        progress.push({ ms: Math.round(performance.now() - killedAt), delivered: jobs.map((j) => j?.delivered ?? null) });
+        if (jobs.every((j) => j?.status === 'done')) return;
+        await delay(500);
+      }
+    })();
+
     // Jobs: polled until done.
     let watching = true;
     const jobsWatch = (async () => {
@@ -728,6 +917,8 @@ async function failover(workerCount: number, followers: number): Promise<Failove
     watching = false;
     await promotion;
     await jobsWatch;
+    tracing = false;
+    await trace;
 
     const doneBy = (list: Accepted[]) => (list.every((a) => a.doneAt !== undefined) ? Math.round(Math.max(...list.map((a) => a.doneAt! - killedAt))) : null);
     const unreplicated = ((await readCounters(env.client))[statsField.unreplicated] ?? 0) - unreplicatedBefore;
@@ -801,6 +992,15 @@ async function failover(workerCount: number, followers: number): Promise<Failove
       afterFailover,
       check: { sampledFollowers: sample.length, wrongTimelines: wrong, example, backlogAfter },
       timeline,
+      jobTimes: accepted.map((a) => ({
+        jobId: a.jobId,
+        author: a.authorId === celebrity.user.id ? 'celebrity' : 'small',
+        acceptedMs: Math.round(a.acceptedAt - killedAt),
+        doneMs: a.doneAt === undefined ? null : Math.round(a.doneAt - killedAt),
+        status: a.status ?? null,
+      })),
+      progress,
+      logsDir: saveOutputs('failover', [server, ...workers]),
     };
     console.log(
       `  kill → promotion ${result.killToPromotionMs} ms; kill → queued jobs done ${result.killToQueuedJobsDoneMs} ms; kill → all jobs done ${result.killToAllJobsDoneMs} ms; ` +
@@ -808,6 +1008,9 @@ async function failover(workerCount: number, followers: number): Promise<Failove
         `timelines wrong ${wrong} of ${sample.length} sampled; backlog after ${backlogAfter}`,
     );
     return result;
+  } catch (err) {
+    printOutputs([server, ...workers]);
+    throw err;
   } finally {
     await Promise.allSettled(workers.map((w) => w.stop()));
     await server?.stop();
@@ -817,6 +1020,21 @@ async function failover(workerCount: number, followers: number): Promise<Failove
 
 // ---------------------------------------------------------------------------------------------
 // the run
+
+/** The commit measured, and the files that differed from it (the bench measures the working tree). */
+function codeVersion(): { commit: string; uncommitted: string[]; diffSha1: string } {
+  const git = (...args: string[]) =>
+    execFileSync('git', args, { cwd: new URL('..', import.meta.url), encoding: 'utf8', maxBuffer: 64 * 2 ** 20, stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
+  try {
+    return {
+      commit: git('rev-parse', 'HEAD'),
+      uncommitted: git('status', '--porcelain', '--untracked-files=no').split('\n').filter(Boolean),
+      diffSha1: createHash('sha1').update(git('diff', 'HEAD')).digest('hex'),
+    };
+  } catch {
+    return { commit: 'unknown', uncommitted: [], diffSha1: '' };
+  }
+}
 
 function parse(argv: string[]) {
   const { values } = parseArgs({
@@ -830,6 +1048,7 @@ function parse(argv: string[]) {
       parts: { type: 'string', default: 'scale,replicas,failover' },
       'failover-followers': { type: 'string' },
       posts: { type: 'string', default: '200' },
+      'skip-yardsticks': { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
@@ -851,6 +1070,7 @@ function parse(argv: string[]) {
     parts,
     failoverFollowers: values['failover-followers'] === undefined ? followers : whole('failover-followers', values['failover-followers'], 1000),
     posts: whole('posts', values.posts, 2),
+    skipYardsticks: values['skip-yardsticks'],
   };
 }
 
@@ -866,11 +1086,12 @@ export async function runClusterBench(argv: string[]): Promise<void> {
     console.log(HELP);
     return;
   }
-  const { followers, runs, workers, masters, parts, failoverFollowers, posts } = options;
+  const { followers, runs, workers, masters, parts, failoverFollowers, posts, skipYardsticks } = options;
   const commandLine = `npm run bench -- ${argv.join(' ')}`;
   console.log(`${commandLine}\n${cpus().length} cores (${cpus()[0]?.model}), followers ${fmt(followers)}, runs 1 first + ${runs} warm, workers ${workers.join(',')}`);
   if (runs < 3) console.log('note: fewer than 3 warm runs; the clarifications ask for the median of at least 3');
   const startedAt = Date.now();
+  const codeAtStart = codeVersion();
 
   let bare: BareResult | undefined;
   let zadd: number | undefined;
@@ -879,57 +1100,76 @@ export async function runClusterBench(argv: string[]): Promise<void> {
   let latency: LatencyResult | undefined;
   let failoverResult: FailoverResult | undefined;
 
+  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+  const out = new URL(`./results/cluster-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
+  let chosenWorkers = workers[workers.length - 1]!;
+  /** The results so far; written after every configuration, so a run cut short keeps what it measured. */
+  const snapshot = (complete: boolean) => {
+    const result = {
+      commandLine,
+      complete,
+      // The working tree at the start; `codeChangedDuringRun` when it differed at the end.
+      code: codeAtStart,
+      codeChangedDuringRun: JSON.stringify(codeVersion()) !== JSON.stringify(codeAtStart),
+      commands: {
+        bareLoop: `Lua per ${BARE_PAGE} ids: ZRANGE followers BYSCORE (cursor +inf LIMIT 0 ${BARE_PAGE}; LPUSH timeline id; LTRIM 0 ${TIMELINE_MAX - 1} once longer than ${TIMELINE_MAX + Math.ceil(TIMELINE_MAX / 8)} (bench/bare-loop.ts)`,
+        zadd: ZADD_COMMAND,
+        redis: 'redis-server --appendonly yes --appendfsync everysec --save "" (+ --cluster-enabled yes --cluster-node-timeout 1000 --cluster-require-full-coverage no on clusters)',
+        server: 'node --import tsx server/src/main.ts (ADMISSION_REPLICA_WAIT_MS=20 with replicas, 0 without)',
+        worker: `node --import tsx worker/src/main.ts (TIMELINE_MAX=${TIMELINE_MAX})`,
+      },
+      machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
+      options,
+      chosenWorkers,
+      elapsedS: Math.round((Date.now() - startedAt) / 1000),
+      bareLoop: bare,
+      zaddYardstickPerSecond: zadd,
+      scaleOut: scale,
+      replicas,
+      acceptLatency: latency,
+      failover: failoverResult,
+    };
+    writeFileSync(out, JSON.stringify(result, null, 2));
+    return result;
+  };
+
   if (parts.includes('scale')) {
-    bare = await bareLoopYardstick(followers, runs);
-    console.log(`\n— ZADD yardstick: ${ZADD_COMMAND} on a fresh Redis …`);
-    zadd = await zaddYardstick();
-    console.log(`  ${fmt(zadd)} ZADD/s`);
+    if (!skipYardsticks) {
+      bare = await bareLoopYardstick(followers, runs);
+      console.log(`\n— ZADD yardstick: ${ZADD_COMMAND} on a fresh Redis …`);
+      zadd = await zaddYardstick();
+      console.log(`  ${fmt(zadd)} ZADD/s`);
+      snapshot(false);
+    }
     for (const w of workers) {
-      scale.push(await fanOutConfig({ kind: 'single' }, w, followers, runs));
-      for (const m of masters) scale.push(await fanOutConfig({ kind: 'cluster', masters: m, replicas: 0 }, w, followers, runs));
+      scale.push(await retryOnce(`one Redis, ${w} workers`, () => fanOutConfig({ kind: 'single' }, w, followers, runs)));
+      snapshot(false);
+      for (const m of masters) {
+        scale.push(await retryOnce(`cluster ${m}m, ${w} workers`, () => fanOutConfig({ kind: 'cluster', masters: m, replicas: 0 }, w, followers, runs)));
+        snapshot(false);
+      }
     }
   }
   // The worker count for the latency and failover measures: the best on 3 masters, if measured.
   const best3 = scale.filter((c) => c.masters === 3 && c.replicas === 0 && c.topology !== 'one Redis').sort((a, b) => b.warmDeliveriesPerSecond.median - a.warmDeliveriesPerSecond.median)[0];
-  const chosenWorkers = best3?.workers ?? workers[workers.length - 1]!;
+  chosenWorkers = best3?.workers ?? chosenWorkers;
   if (parts.includes('replicas')) {
     for (const w of workers) {
       replicas.push(
-        await fanOutConfig({ kind: 'cluster', masters: 3, replicas: 1 }, w, followers, runs, async (env, ripple) => {
-          if (w === chosenWorkers) latency = await acceptLatency(env, ripple, posts);
-        }),
+        await retryOnce(`cluster 3m+3r, ${w} workers`, () =>
+          fanOutConfig({ kind: 'cluster', masters: 3, replicas: 1 }, w, followers, runs, async (ctx) => {
+            if (w === chosenWorkers) latency = await acceptLatency(ctx, posts);
+          }),
+        ),
       );
+      snapshot(false);
     }
   }
-  if (parts.includes('failover')) failoverResult = await failover(chosenWorkers, failoverFollowers);
+  if (parts.includes('failover')) failoverResult = await retryOnce('failover', () => failover(chosenWorkers, failoverFollowers));
 
-  const elapsedS = Math.round((Date.now() - startedAt) / 1000);
-  const result = {
-    commandLine,
-    commands: {
-      bareLoop: `Lua per ${BARE_PAGE} ids: ZRANGE followers BYSCORE (cursor +inf LIMIT 0 ${BARE_PAGE}; LPUSH timeline id; LTRIM 0 ${TIMELINE_MAX - 1} once longer than ${TIMELINE_MAX + Math.ceil(TIMELINE_MAX / 8)} (bench/bare-loop.ts)`,
-      zadd: ZADD_COMMAND,
-      redis: 'redis-server --appendonly yes --appendfsync everysec --save "" (+ --cluster-enabled yes --cluster-node-timeout 1000 --cluster-require-full-coverage no on clusters)',
-      server: 'node --import tsx server/src/main.ts (ADMISSION_REPLICA_WAIT_MS=20 with replicas, 0 without)',
-      worker: `node --import tsx worker/src/main.ts (TIMELINE_MAX=${TIMELINE_MAX})`,
-    },
-    machine: { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version },
-    options,
-    chosenWorkers,
-    elapsedS,
-    bareLoop: bare,
-    zaddYardstickPerSecond: zadd,
-    scaleOut: scale,
-    replicas,
-    acceptLatency: latency,
-    failover: failoverResult,
-  };
-
+  const result = snapshot(true);
   printTables(result);
-  mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
-  const out = new URL(`./results/cluster-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
-  writeFileSync(out, JSON.stringify(result, null, 2));
-  console.log(`\nsaved ${out.pathname} (${elapsedS} s)`);
+  console.log(`\nsaved ${out.pathname} (${result.elapsedS} s)`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -946,15 +1186,16 @@ function printTables(r: {
 }): void {
   const { bareLoop: bare } = r;
   if (bare) {
-    console.log(`\n== bare in-Redis loop (${fmt(bare.followers)} ids in all; LPUSH/s summed over processes; median (min–max) of the warm passes)`);
-    console.log('processes  new keys (first pass)  existing keys                CPU-s redis / wall s (existing, median)  per process');
-    for (const n of ['1', '3']) {
-      const c = bare.cpu[n]!;
+    console.log(`\n== bare in-Redis loop (${fmt(bare.followers)} ids in all; LPUSH/s summed over processes; existing keys: median (min–max) of the warm passes)`);
+    console.log('redis-servers  new keys (first pass)  existing keys                  CPU-s redis / wall s (existing, median)  per process      other');
+    for (const [name, x] of Object.entries(bare.sets)) {
       console.log(
-        `${n.padStart(9)}  ${fmt(bare.newKeys[n]!.perSecond).padStart(21)}  ${showSpread(bare.existingPerSecond[n]!).padEnd(27)}  ${`${c.redisS.toFixed(2)} / ${c.wallS.toFixed(2)}`.padEnd(39)}  ${c.perProcessS.join(', ')}`,
+        `${name.padEnd(13)}  ${fmt(x.newKeys.perSecond).padStart(21)}  ${showSpread(x.existingPerSecond).padEnd(29)}  ${`${x.cpu.redisS.toFixed(2)} / ${x.cpu.wallS.toFixed(2)}`.padEnd(39)}  ${x.cpu.perProcessS.join(', ').padEnd(15)}  ${x.cpu.otherS.toFixed(2)}`,
       );
     }
-    console.log(`3 at once ÷ 1: existing keys ${bare.ratioExisting}×, new keys ${bare.ratioNew}×`);
+    console.log(
+      `3 at once ÷ 1: plain ${bare.ratios.plainExisting}× existing keys, ${bare.ratios.plainNew}× new keys; cluster-mode ${bare.ratios.clusterExisting}× existing, ${bare.ratios.clusterNew}× new`,
+    );
   }
   if (r.zaddYardstickPerSecond) console.log(`ZADD yardstick (${ZADD_COMMAND}): ${fmt(r.zaddYardstickPerSecond)}/s`);
 
@@ -963,29 +1204,33 @@ function printTables(r: {
     const baseline = (workers: number) => r.scaleOut.find((c) => c.topology === 'one Redis' && c.workers === workers);
     console.log(`\n== fan-out to ${fmt(configs[0]!.followers)} followers: deliveries/s (post → fanout:done on the author's socket)`);
     console.log(
-      'configuration      workers  first run (new keys)   warm: median (min–max)          ratio vs one Redis   ÷ bare 1 proc   buckets per master   forks first/warm',
+      'configuration      workers  first run (new keys)   warm: median (min–max)          ratio vs one Redis   ÷ bare loop same kind   buckets per master   forks first/warm',
     );
     for (const c of configs) {
       const base = baseline(c.workers);
       const ratioWarm = base ? c.warmDeliveriesPerSecond.median / base.warmDeliveriesPerSecond.median : NaN;
       const ratioFirst = base ? c.first.deliveriesPerSecond / base.first.deliveriesPerSecond : NaN;
       const ratioRange = base ? `${(c.warmDeliveriesPerSecond.min / base.warmDeliveriesPerSecond.median).toFixed(2)}–${(c.warmDeliveriesPerSecond.max / base.warmDeliveriesPerSecond.median).toFixed(2)}` : '';
-      const bareRatio = bare ? (c.warmDeliveriesPerSecond.median / bare.existingPerSecond['1']!.median).toFixed(2) : '–';
+      // Against the bare loop on as many Redis processes of the same kind (plain or cluster-mode), when measured.
+      const bareSet = bare?.sets[`${c.topology === 'one Redis' ? 'plain' : 'cluster'} ${c.masters}`];
+      const bareRatio = bareSet ? (c.warmDeliveriesPerSecond.median / bareSet.existingPerSecond.median).toFixed(2) : '–';
       const bucketLine = Object.values(c.buckets).map((b) => b.length).join('/');
       console.log(
         `${c.topology.padEnd(18)} ${String(c.workers).padStart(7)}  ${`${fmt(c.first.deliveriesPerSecond)} (${fmt(c.first.postToDoneMs)} ms)`.padEnd(21)}  ${showSpread(c.warmDeliveriesPerSecond).padEnd(30)}  ` +
-          `${`${ratioWarm.toFixed(2)}× (${ratioRange}) first ${ratioFirst.toFixed(2)}×`.padEnd(19)}  ${bareRatio.padStart(13)}   ${bucketLine.padEnd(19)}  ${c.forks.first}/${c.forks.warm}`,
+          `${(base ? `${ratioWarm.toFixed(2)}× (${ratioRange}) first ${ratioFirst.toFixed(2)}×` : '– (no one-Redis run)').padEnd(19)}  ${bareRatio.padStart(21)}   ${bucketLine.padEnd(19)}  ${c.forks.first}/${c.forks.warm}`,
       );
     }
     console.log('\n== where the CPU went: CPU-seconds per process kind during one warm fan-out (median of the warm runs), and cores used on average');
-    console.log('configuration      workers   wall s   redis  replica   fork  worker  server  bench  other   box busy (of wall×cores)   redis time in commands per master, s');
+    console.log(
+      'configuration      workers   wall s   redis  replica   fork  worker  server  bench  other   box busy (of wall×cores)    per master: CPU-s / s in scripts',
+    );
     for (const c of configs) {
       const k = c.warmCpuS;
       const ours = ['redis', 'redis-replica', 'redis-fork', 'worker', 'server', 'bench', 'other'].reduce((s, x) => s + (k[x] ?? 0), 0);
-      const cmd = Object.entries(c.warmCommandS)
-        .filter(([name]) => name.startsWith('master'))
-        .map(([, s]) => s.toFixed(2))
-        .join(' / ');
+      const cmd = Object.keys(c.warmScriptS)
+        .filter((name) => name.startsWith('master'))
+        .map((name) => `${c.warmNodeCpuS[name]!.toFixed(2)}/${c.warmScriptS[name]!.toFixed(2)}`)
+        .join('  ');
       const col = (x: string) => (k[x] ?? 0).toFixed(2).padStart(6);
       console.log(
         `${c.topology.padEnd(18)} ${String(c.workers).padStart(7)}  ${c.warmWallS.toFixed(2).padStart(7)}  ${col('redis')}  ${col('redis-replica').padStart(7)}  ${col('redis-fork')}  ${col('worker')}  ${col('server')}  ${col('bench')}  ${col('other')}   ` +
@@ -996,13 +1241,19 @@ function printTables(r: {
     if (problems.length > 0) console.log(`\nPROBLEMS:\n  ${problems.join('\n  ')}`);
   }
 
-  if (r.acceptLatency) {
-    console.log(`\n== accept latency of small tweets (${r.acceptLatency.followersEach} followers each) on 3 masters + 3 replicas, ms`);
-    console.log('mode            WAIT ms   posts   p50     p90     p99     max     not 202');
-    for (const s of r.acceptLatency.summary) {
-      console.log(`${s.mode.padEnd(14)}  ${String(s.waitMs).padStart(7)}  ${String(s.posts).padStart(6)}  ${s.p50.toFixed(2).padStart(6)}  ${s.p90.toFixed(2).padStart(6)}  ${s.p99.toFixed(2).padStart(6)}  ${s.max.toFixed(2).padStart(6)}  ${String(s.non202).padStart(7)}`);
+  const l = r.acceptLatency;
+  if (l) {
+    console.log(`\n== accept latency of small tweets (${l.followersEach} followers each) on 3 masters + 3 replicas: POST /api/tweets, ms`);
+    console.log('mode                           WAIT ms   posts   p50     p90     p99     max     not 202');
+    for (const x of l.summary) {
+      console.log(`${x.mode.padEnd(29)}  ${String(x.waitMs).padStart(7)}  ${String(x.posts).padStart(6)}  ${x.p50.toFixed(2).padStart(6)}  ${x.p90.toFixed(2).padStart(6)}  ${x.p99.toFixed(2).padStart(6)}  ${x.max.toFixed(2).padStart(6)}  ${String(x.non202).padStart(7)}`);
     }
-    console.log(`admissions no replica confirmed within 20 ms: ${r.acceptLatency.unreplicated}`);
+    console.log(`admissions counted unreplicated (ripple_admission_unreplicated_total): ${l.unreplicated} of ${l.postsWithWait} answered with WAIT 20`);
+    if (l.postsWithWait > 0 && l.unreplicated >= l.postsWithWait) {
+      console.log('  !! every admission counted unreplicated: the server never got a replica\'s confirmation (is WAIT sent at all?)');
+    }
+    console.log('raw write + WAIT 1 20 on a plain connection to each master in turn (what a working WAIT adds):');
+    for (const x of l.rawWait) console.log(`  ${x.mode.padEnd(20)} p50 ${x.p50.toFixed(2)} ms, p99 ${x.p99.toFixed(2)}, max ${x.max.toFixed(2)}; ${x.timedOut} of ${x.samples} timed out`);
   }
 
   const f = r.failover;
@@ -1019,6 +1270,10 @@ function printTables(r: {
     console.log(`admissions no replica confirmed (WAIT timed out or skipped): ${f.unreplicated}`);
     console.log(`jobs: ${f.jobs.done} of ${f.jobs.accepted} done with every follower${f.jobs.notDone.length ? `; NOT: ${f.jobs.notDone.join('; ')}` : ''}`);
     console.log(`timelines: ${f.check.wrongTimelines} wrong of ${fmt(f.check.sampledFollowers)} sampled${f.check.example ? ` (e.g. ${f.check.example})` : ''}; backlog afterwards ${f.check.backlogAfter}`);
+    const late = f.jobTimes.filter((j) => j.doneMs !== null).sort((a, b) => b.doneMs! - a.doneMs!).slice(0, 3);
+    console.log(`last jobs done: ${late.map((j) => `${j.author} job ${j.jobId} accepted at ${j.acceptedMs} ms, done at ${j.doneMs} ms`).join('; ')}`);
+    console.log(`celebrity jobs' delivered after the kill: ${f.progress.filter((_, i) => i % 4 === 0).map((p) => `${(p.ms / 1000).toFixed(1)}s ${p.delivered.map((d) => (d === null ? '?' : kShort(d))).join('/')}`).join(', ')}`);
+    console.log(`server and worker output: ${f.logsDir}`);
     if (f.afterFailover) console.log(`after the failover, one more big tweet: ${fmt(f.afterFailover.postToDoneMs)} ms post→done, ${fmt(f.afterFailover.deliveriesPerSecond)} deliveries/s`);
   }
 }

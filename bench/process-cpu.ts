@@ -53,6 +53,14 @@ function allProcesses(): ProcStat[] {
   return out;
 }
 
+/** Pids of the live children of any of `parents` (e.g. a redis-server's AOF rewrite fork). */
+export function childrenOf(parents: readonly number[]): number[] {
+  const set = new Set(parents);
+  return allProcesses()
+    .filter((p) => set.has(p.ppid))
+    .map((p) => p.pid);
+}
+
 interface BoxTicks {
   busy: number;
   steal: number;
