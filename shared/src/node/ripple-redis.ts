@@ -80,7 +80,25 @@ export async function waitForReplicas(redis: RedisClient, key: string, replicas:
   const cluster = clusters.get(redis);
   if (!cluster) return replicas;
   const master = await cluster.getNodeClientForKey(key, false);
+  // A master with too few replicas connected (a cluster run without them, or one just promoted)
+  // cannot confirm: asking would only cost the whole timeout, every time.
+  const connected = await connectedReplicas(master);
+  if (connected < replicas) return connected;
   return Number(await master.sendCommand(['WAIT', String(replicas), String(timeoutMs)]));
+}
+
+/** How long a master's count of connected replicas is trusted before it is asked again. */
+const REPLICA_COUNT_TTL_MS = 1000;
+const replicaCounts = new WeakMap<object, { count: number; at: number }>();
+
+/** Replicas connected to a master, as its INFO said at most REPLICA_COUNT_TTL_MS ago. */
+async function connectedReplicas(master: { sendCommand(args: string[]): Promise<unknown> }): Promise<number> {
+  const cached = replicaCounts.get(master);
+  if (cached && Date.now() - cached.at < REPLICA_COUNT_TTL_MS) return cached.count;
+  const info = String(await master.sendCommand(['INFO', 'replication']));
+  const count = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
+  replicaCounts.set(master, { count, at: Date.now() });
+  return count;
 }
 
 /** Keys only a Ripple from before bucket tags wrote (one global sequence, backlog and events stream). */
