@@ -211,7 +211,9 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
     async stop() {
       process.removeListener('exit', stopOnExit);
       await Promise.all([...nodes.values()].map(kill));
-      rmSync(dir, { recursive: true, force: true });
+      // A node SIGKILLed in the middle of an AOF rewrite leaves its forked child writing a temp
+      // file here for a moment: the removal is retried rather than failing on ENOTEMPTY.
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     },
   };
 

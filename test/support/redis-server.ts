@@ -60,7 +60,8 @@ export async function startRedis(options: TestRedisOptions = {}): Promise<TestRe
     restart: launch,
     async stop() {
       await kill();
-      rmSync(dir, { recursive: true, force: true });
+      // Retried: a SIGKILLed Redis's AOF-rewrite child may still be writing here (redis-cluster.ts).
+      rmSync(dir, { recursive: true, force: true, maxRetries: 20, retryDelay: 100 });
     },
   };
 }
