@@ -1,5 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import { assertCurrentLayout, connectRipple, createLogger, createRippleRedis, describeRedisTarget, stopOnSignals } from '@ripple/shared/node';
+import { connectProcessClients, createLogger, createRippleRedis, describeRedisTarget, stopOnSignals } from '@ripple/shared/node';
 import { readServerConfig } from './config.js';
 import { createRippleServer } from './server.js';
 
@@ -8,14 +8,7 @@ const config = { ...readServerConfig(), clientDir: fileURLToPath(new URL('../../
 
 const redis = createRippleRedis(config.redis);
 const reader = redis.duplicate();
-const onRedisError = (err: unknown) => log.warn({ err: String(err) }, 'redis connection error');
-await Promise.all([connectRipple(redis, onRedisError), connectRipple(reader, onRedisError)]);
-try {
-  await assertCurrentLayout(redis);
-} catch (err) {
-  log.fatal((err as Error).message);
-  process.exit(1);
-}
+await connectProcessClients(log, [redis, reader]);
 
 const server = await createRippleServer({ redis, reader, config, log });
 const url = await server.listen(config.port);

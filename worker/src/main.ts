@@ -1,4 +1,4 @@
-import { assertCurrentLayout, connectRipple, createLogger, createRippleRedis, describeRedisTarget, stopOnSignals } from '@ripple/shared/node';
+import { connectProcessClients, createLogger, createRippleRedis, describeRedisTarget, stopOnSignals } from '@ripple/shared/node';
 import { readWorkerConfig } from './config.js';
 import { startConsumer } from './consumer.js';
 
@@ -8,14 +8,7 @@ const config = readWorkerConfig();
 // The fan-out path runs thousands of commands a second; per-command timers cost real CPU there.
 const redis = createRippleRedis(config.redis, { commandTimeoutMs: 0 });
 const reader = redis.duplicate();
-const onRedisError = (err: unknown) => log.warn({ err: String(err) }, 'redis connection error');
-await Promise.all([connectRipple(redis, onRedisError), connectRipple(reader, onRedisError)]);
-try {
-  await assertCurrentLayout(redis);
-} catch (err) {
-  log.fatal((err as Error).message);
-  process.exit(1);
-}
+await connectProcessClients(log, [redis, reader]);
 
 const consumer = startConsumer({ reader, redis, config, log });
 log.info({ consumer: config.consumerName, redis: describeRedisTarget(config.redis) }, 'worker started');

@@ -12,6 +12,7 @@
  * one within one bucket (one slot).
  */
 import { CLUSTER_BUCKETS, keysFor, layoutOf, SINGLE_REDIS_BUCKETS, type RippleKeys } from '../index.js';
+import type { Logger } from './logger.js';
 import { connectRedis, createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
 import {
   connectRedisCluster,
@@ -99,6 +100,22 @@ async function connectedReplicas(master: { sendCommand(args: string[]): Promise<
   const count = Number(/connected_slaves:(\d+)/.exec(info)?.[1] ?? 0);
   replicaCounts.set(master, { count, at: Date.now() });
   return count;
+}
+
+/**
+ * What a server or worker process does before anything else: connect every client (waiting
+ * through an outage, logging each failure), then check the data set's layout; on an old one it
+ * logs why and exits 1, since nothing it could do would be right.
+ */
+export async function connectProcessClients(log: Logger, clients: readonly RedisClient[]): Promise<void> {
+  const onError = (err: unknown) => log.warn({ err: String(err) }, 'redis connection error');
+  await Promise.all(clients.map((client) => connectRipple(client, onError)));
+  try {
+    await assertCurrentLayout(clients[0]!);
+  } catch (err) {
+    log.fatal((err as Error).message);
+    process.exit(1);
+  }
 }
 
 /** Keys only a Ripple from before bucket tags wrote (one global sequence, backlog and events stream). */
