@@ -222,10 +222,12 @@ async function nodeState(port: number): Promise<'ready' | 'loading' | 'down'> {
 }
 
 /**
- * One command on a short-lived connection: no reconnects, and a node that accepts connections
- * but answers nothing fails within `timeoutMs` instead of hanging the start.
+ * One command on a short-lived connection: no reconnects, no riding a node's failover, and a
+ * node that accepts connections but answers nothing (a frozen process, which no node-redis
+ * timeout covers during the handshake) fails within `timeoutMs` instead of hanging. The test
+ * harness (test/support/redis-cluster.ts) asks its nodes the same way.
  */
-async function ask(port: number, command: string[], timeoutMs = 2000): Promise<string> {
+export async function ask(port: number, command: string[], timeoutMs = 2000): Promise<string> {
   const client = createClient({ socket: { host: HOST, port, connectTimeout: timeoutMs, reconnectStrategy: false } });
   client.on('error', () => {});
   let timer: NodeJS.Timeout | undefined;
@@ -241,7 +243,7 @@ async function ask(port: number, command: string[], timeoutMs = 2000): Promise<s
 }
 
 /** `key:value` lines (CLUSTER INFO) as an object. */
-function fields(text: string): Record<string, string> {
+export function fields(text: string): Record<string, string> {
   const out: Record<string, string> = {};
   for (const line of text.split(/\r?\n/)) {
     const at = line.indexOf(':');

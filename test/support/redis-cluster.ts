@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
-import { createClient } from 'redis';
+import { ask, fields } from '../../scripts/local-cluster.js';
 import { DURABILITY_ARGS } from '../../scripts/local-redis.js';
 
 const HOST = '127.0.0.1';
@@ -134,7 +134,7 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
     exited.catch(() => {});
     await Promise.race([exited, waitForPing(node.port)]);
     // If another process took the port between the probe and the start, it answered the PING.
-    const pid = /process_id:(\d+)/.exec(await sendTo(node.port, ['INFO', 'server']))?.[1];
+    const pid = /process_id:(\d+)/.exec(await ask(node.port, ['INFO', 'server']))?.[1];
     if (Number(pid) !== child.pid) throw new Error(`port ${node.port} is answered by another process`);
   }
 
@@ -176,7 +176,7 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
     let lastError: unknown;
     for (const node of running()) {
       try {
-        return mastersFrom(parseClusterNodes(await sendTo(node.port, ['CLUSTER', 'NODES'])));
+        return mastersFrom(parseClusterNodes(await ask(node.port, ['CLUSTER', 'NODES'])));
       } catch (err) {
         lastError = err;
       }
@@ -190,7 +190,7 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
     dir,
     masters,
     async masterOf(key) {
-      const slot = Number(await sendTo(running()[0]!.port, ['CLUSTER', 'KEYSLOT', key]));
+      const slot = Number(await ask(running()[0]!.port, ['CLUSTER', 'KEYSLOT', key]));
       const owner = (await masters()).find((m) => m.slots.some(([from, to]) => slot >= from && slot <= to));
       if (!owner) throw new Error(`no master serves slot ${slot} of ${key}`);
       return owner;
@@ -253,21 +253,21 @@ async function createByHand(ports: number[], masterCount: number, nodeTimeoutMs:
   for (let i = 0; i < masterCount; i++) {
     const from = Math.floor((i * SLOTS) / masterCount);
     const to = Math.floor(((i + 1) * SLOTS) / masterCount) - 1;
-    await sendTo(masterPorts[i]!, ['CLUSTER', 'ADDSLOTSRANGE', String(from), String(to)]);
+    await ask(masterPorts[i]!, ['CLUSTER', 'ADDSLOTSRANGE', String(from), String(to)]);
     // Distinct epochs, as redis-cli sets them, so no two masters start with the same claim.
-    await sendTo(masterPorts[i]!, ['CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)]);
+    await ask(masterPorts[i]!, ['CLUSTER', 'SET-CONFIG-EPOCH', String(i + 1)]);
   }
-  for (const port of ports.slice(1)) await sendTo(port, ['CLUSTER', 'MEET', HOST, String(ports[0])]);
+  for (const port of ports.slice(1)) await ask(port, ['CLUSTER', 'MEET', HOST, String(ports[0])]);
   const replicaPorts = ports.slice(masterCount);
   if (replicaPorts.length === 0) return;
-  const ids = await Promise.all(masterPorts.map((p) => sendTo(p, ['CLUSTER', 'MYID'])));
+  const ids = await Promise.all(masterPorts.map((p) => ask(p, ['CLUSTER', 'MYID'])));
   const deadline = Date.now() + 10 * nodeTimeoutMs + 10_000;
   for (const [i, port] of replicaPorts.entries()) {
     const masterId = ids[i % masterCount]!;
     // CLUSTER REPLICATE fails until gossip has told this node about its master.
     for (;;) {
       try {
-        await sendTo(port, ['CLUSTER', 'REPLICATE', masterId]);
+        await ask(port, ['CLUSTER', 'REPLICATE', masterId]);
         break;
       } catch (err) {
         if (Date.now() > deadline) throw err;
@@ -292,11 +292,11 @@ async function waitForHealthy(ports: number[], masterCount: number, timeoutMs: n
 async function unhealthyBecause(ports: number[], masterCount: number): Promise<string> {
   let layout: string | undefined;
   for (const port of ports) {
-    const info = fields(await sendTo(port, ['CLUSTER', 'INFO']));
+    const info = fields(await ask(port, ['CLUSTER', 'INFO']));
     if (info.cluster_state !== 'ok') return `node ${port} says cluster_state:${info.cluster_state}`;
     // With full coverage not required, cluster_state stays ok while slots lack a master.
     if (info.cluster_slots_ok !== String(SLOTS)) return `node ${port} sees ${info.cluster_slots_ok} of ${SLOTS} slots ok`;
-    const view = parseClusterNodes(await sendTo(port, ['CLUSTER', 'NODES']));
+    const view = parseClusterNodes(await ask(port, ['CLUSTER', 'NODES']));
     const me = view.find((n) => n.flags.includes('myself'))!;
     const servedBy = mastersFrom(view).map((m) => `${m.port}:${m.slots.map((r) => r.join('-')).join(',')}`).sort().join(' ');
     if (mastersFrom(view).length !== masterCount) return `node ${port} sees masters ${servedBy}`;
@@ -306,7 +306,7 @@ async function unhealthyBecause(ports: number[], masterCount: number): Promise<s
     if (layout !== undefined && layout !== servedBy) return `nodes disagree on slot owners: ${layout} vs ${servedBy}`;
     layout = servedBy;
     if (me.flags.includes('slave')) {
-      const replication = fields(await sendTo(port, ['INFO', 'replication']));
+      const replication = fields(await ask(port, ['INFO', 'replication']));
       if (replication.master_link_status !== 'up') return `replica ${port} has its master link ${replication.master_link_status}`;
     }
   }
@@ -357,41 +357,11 @@ function mastersFrom(view: ClusterNodeLine[]): TestClusterMaster[] {
     .sort((a, b) => a.slots[0]![0] - b.slots[0]![0]);
 }
 
-/** `key:value` lines (CLUSTER INFO, INFO sections) as an object. */
-function fields(text: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (const line of text.split(/\r?\n/)) {
-    const at = line.indexOf(':');
-    if (at > 0) out[line.slice(0, at)] = line.slice(at + 1);
-  }
-  return out;
-}
-
-/**
- * One command on a short-lived connection: the harness must never ride a node's failover itself,
- * and never wait on a node that accepts connections but does not answer (a frozen process), which
- * no node-redis timeout covers during the connection handshake.
- */
-async function sendTo(port: number, command: string[], timeoutMs = 2000): Promise<string> {
-  const client = createClient({ socket: { host: HOST, port, connectTimeout: timeoutMs, reconnectStrategy: false } });
-  client.on('error', () => {});
-  let timer: NodeJS.Timeout | undefined;
-  const timedOut = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`node ${port} did not answer ${command.join(' ')} within ${timeoutMs} ms`)), timeoutMs);
-  });
-  try {
-    return await Promise.race([timedOut, client.connect().then(async () => String(await client.sendCommand(command)))]);
-  } finally {
-    clearTimeout(timer);
-    client.destroy();
-  }
-}
-
 async function waitForPing(port: number): Promise<void> {
   for (let i = 0; i < 200; i++) {
     try {
       // A restarted node answers LOADING while it replays its append-only file.
-      if ((await sendTo(port, ['PING'])) === 'PONG') return;
+      if ((await ask(port, ['PING'])) === 'PONG') return;
     } catch {
       // not up yet
     }
