@@ -136,15 +136,28 @@ redis.call('ZADD', KEYS[7], tweetId, tweetId)
 -- Chunks as "bucket:lo:hi": a bucket with n followers is cut into ceil(n / chunkSize) score
 -- ranges of equal width over (0, hi]. A bucket counted 0 still gets one: a follow there may
 -- be written and its count not yet synced (follows.ts), and an empty page costs little.
+-- They are listed round-robin over the buckets (each bucket's first range, then each one's
+-- second, ...): workers take bulk chunks in stream order, and consecutive chunks of one bucket
+-- would send every worker to the same master while the other masters idle.
 local chunkSize = tonumber(ARGV[10])
-local chunks = {}
+local ranges = {}
+local mostParts = 0
 for _, entry in ipairs(counts) do
   local parts = math.min(math.max(1, math.ceil(entry[2] / chunkSize)), hi)
+  local own = {}
   local lo = 0
   for k = 1, parts do
     local upper = math.floor(hi * k / parts)
-    chunks[#chunks + 1] = entry[1] .. ':' .. integer(lo) .. ':' .. integer(upper)
+    own[k] = entry[1] .. ':' .. integer(lo) .. ':' .. integer(upper)
     lo = upper
+  end
+  ranges[#ranges + 1] = own
+  mostParts = math.max(mostParts, parts)
+end
+local chunks = {}
+for k = 1, mostParts do
+  for _, own in ipairs(ranges) do
+    if own[k] then chunks[#chunks + 1] = own[k] end
   end
 end
 
