@@ -162,6 +162,19 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     return { took: false, entries: [] };
   }
 
+  /**
+   * Which lanes hold any entry, read or not. On a cluster, a look at every lane's length, sent to
+   * all masters at once, costs one round trip where reading each of the 32 lanes in turn would
+   * cost 32 between two chunks; a lane whose entries are all in other workers' hands still
+   * answers yes, and its read then finds nothing. A single Redis has two lanes: it just reads.
+   */
+  async function lanesHoldingEntries(): Promise<(from: LaneRef) => boolean> {
+    if (buckets === 1) return () => true;
+    const lengths = await Promise.all(allLanes.map((from) => redis.xLen(laneStream(redis, from))));
+    const holding = new Set(allLanes.filter((_, i) => lengths[i]! > 0).map((from) => `${from.lane}:${from.bucket}`));
+    return (from) => holding.has(`${from.lane}:${from.bucket}`);
+  }
+
   async function readSome(from: LaneRef, count: number): Promise<HeldEntry[]> {
     const reply = await redis.xReadGroup(group, config.consumerName, { key: laneStream(redis, from), id: '>' }, { COUNT: count });
     return ((reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? []).map((m) => ({ ...m, from }));
@@ -180,11 +193,13 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     const order: readonly Lane[] = smallStreak >= SMALL_PER_BULK ? ['bulk', 'small'] : LANES;
     const start = nextBucket;
     nextBucket = (nextBucket + 1) % buckets;
+    const holdsEntries = await lanesHoldingEntries();
     for (const lane of order) {
       const wanted = lane === 'small' ? SMALL_BATCH : 1;
       const found: HeldEntry[] = [];
       for (let i = 0; i < buckets && found.length < wanted; i++) {
-        found.push(...(await readSome({ bucket: (start + i) % buckets, lane }, wanted - found.length)));
+        const from = { bucket: (start + i) % buckets, lane };
+        if (holdsEntries(from)) found.push(...(await readSome(from, wanted - found.length)));
       }
       if (found.length > 0) return found;
     }
