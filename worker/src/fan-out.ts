@@ -25,7 +25,10 @@ export type EntryOutcome = 'complete' | 'stopped';
  */
 export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entry: FanoutEntry, options: FanOutOptions): Promise<EntryOutcome> {
   const k = keysOf(redis);
-  const [jobTweet, stored] = await Promise.all([redis.hGet(k.job(entry.job), jobField.tweetSeq), redis.hGetAll(k.tweet(entry.tweet))]);
+  const [[jobTweet, jobTotal], stored] = await Promise.all([
+    redis.hmGet(k.job(entry.job), [jobField.tweetSeq, jobField.total]),
+    redis.hGetAll(k.tweet(entry.tweet)),
+  ]);
   // No such job (expired, or an entry from a data set Redis lost, whose job id now names
   // another tweet's job): there is nothing left to deliver.
   if (jobTweet !== entry.tweet) return 'complete';
@@ -44,6 +47,11 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
       reports,
     });
 
+  // A chunk reports between pages only when its news is worth a round trip to the author's
+  // master: 5 % of the job (with report-chunks.lua's own 5 % step, progress events come at
+  // least every 10 % and a page) or a progress interval since its last report. Every chunk
+  // also reports when it ends.
+  const reportEvery = Math.max(1, Math.floor(Number(jobTotal) / 20));
   let stopped = false;
   // One chunk failing stops the others at their next page: the entry is retried or given up as
   // a whole, and no page of it may still run once that is decided.
@@ -52,6 +60,7 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
     entry.chunks.map(async (chunk): Promise<ChunkReport> => {
       // What this run saw; 0 before its first page is safe, since reports only ever raise.
       let delivered = 0;
+      let reported = { delivered: 0, at: Date.now() };
       try {
         for (;;) {
           if (failed || options.shouldStop()) {
@@ -64,7 +73,10 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
             await confirmReplicated(redis, entry.job, chunk);
             return { chunk, delivered, complete: true };
           }
-          await report([{ chunk, delivered, complete: false }]);
+          if (delivered - reported.delivered >= reportEvery || Date.now() - reported.at >= config.progressIntervalMs) {
+            await report([{ chunk, delivered, complete: false }]);
+            reported = { delivered, at: Date.now() };
+          }
           await options.afterPage();
         }
       } catch (err) {

@@ -88,11 +88,13 @@ local function publish(event, payload)
 end
 
 if chunksLeft > 0 or finished == 0 then
-  -- Progress at least every 10 % of the job or every interval, whichever comes first.
+  -- Progress at least every 10 % of the job or every interval, whichever comes first: an event
+  -- once 5 % more is reported, since a report may itself carry up to 5 % and a page (a chunk
+  -- reports between pages once it has 5 % of the job to tell, fan-out.ts).
   local lastAt = tonumber(job[5] or '0')
   local lastDelivered = tonumber(job[6] or '0')
   if chunksLeft > 0 and gained > 0 and not failed
-    and (nowMs - lastAt >= tonumber(ARGV[4]) or (delivered - lastDelivered) * 10 >= total) then
+    and (nowMs - lastAt >= tonumber(ARGV[4]) or (delivered - lastDelivered) * 20 >= total) then
     redis.call('HSET', KEYS[1], JOB.lastProgressAt, nowMs, JOB.lastProgressDelivered, delivered)
     publish('fanout:progress', {jobId = redis.call('HGET', KEYS[1], JOB.id), tweetId = ARGV[2],
       delivered = delivered, total = total})
