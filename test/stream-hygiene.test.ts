@@ -2,11 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import { jobField, keys, seqFromTweetId, type Job } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
-import { readBacklog } from '../server/src/store/bucket-totals.js';
+import { readBacklog, readDeadLetterCount } from '../server/src/store/bucket-totals.js';
 import { allLanes } from './support/streams.js';
 import { waitForJob } from './support/jobs.js';
-import { startRedis, type TestRedis } from './support/redis-server.js';
-import { connectedClient, createTestApp, startTestWorker } from './support/ripple.js';
+import { startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
+import { connectedClient, createTestApp, keysMatching, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 
 // The README's numbers ("Hygiene"), spelled here rather than imported, so that changing the
@@ -27,9 +27,9 @@ const expectAbout = (ttl: number, seconds: number, what: string) => {
   expect(ttl, what).toBeLessThanOrEqual(seconds);
 };
 
-let redisServer: TestRedis;
+let redisServer: RedisUnderTestHandle;
 beforeAll(async () => {
-  redisServer = await startRedis();
+  redisServer = await startRedisUnderTest();
 });
 afterAll(async () => {
   await redisServer.stop();
@@ -37,8 +37,8 @@ afterAll(async () => {
 
 describe('after thousands of jobs', () => {
   it('leaves no stream entry, pending entry or retry behind, and every job record expiring', async () => {
-    const { app, redis, close } = await createTestApp(redisServer.url);
-    const worker = await startTestWorker(redisServer.url);
+    const { app, redis, close } = await createTestApp(redisServer.target);
+    const worker = await startTestWorker(redisServer.target);
     try {
       const authors = await Promise.all(Array.from({ length: 20 }, (_, i) => signUp(app, `hygiene_${i}`)));
       for (const a of authors) await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 5 }).expect(200);
@@ -53,13 +53,17 @@ describe('after thousands of jobs', () => {
       for (const lane of allLanes(redis)) {
         await expect.poll(async () => redis.xLen(lane), { timeout: 5_000 }).toBe(0);
         expect((await redis.xPending(lane, keys.fanoutGroup)).pending).toBe(0);
+        // Deleted entries free their stream nodes: a lane stays small however many jobs passed.
+        const streamBytes = Number(await redis.memoryUsage(lane));
+        expect(streamBytes, lane).toBeGreaterThan(0);
+        expect(streamBytes, lane).toBeLessThan(4_096);
       }
-      expect(await redis.zCard(k(redis).retrySchedule(0))).toBe(0);
-      // Deleted entries free their stream nodes: the stream stays small however many jobs passed.
-      const streamBytes = Number(await redis.memoryUsage(k(redis).fanoutLanes(0).small));
-      expect(streamBytes).toBeGreaterThan(0);
-      expect(streamBytes).toBeLessThan(4_096);
+      for (const b of k(redis).layout.all) expect(await redis.zCard(k(redis).retrySchedule(b))).toBe(0);
+      expect(await readDeadLetterCount(redis)).toBe(0);
 
+      // Every job record there is, in any bucket, is one of these, and expiring.
+      const jobRecords = (await Promise.all(k(redis).layout.all.map((b) => keysMatching(redis, keys.job(b, '*'))))).flat();
+      expect(jobRecords.sort()).toEqual(jobIds.map((id) => k(redis).job(id)).sort());
       const ttls = await Promise.all(jobIds.map((id) => redis.ttl(k(redis).job(id))));
       expect(ttls.filter((t) => !isAbout(t, JOB_KEPT_S))).toEqual([]);
       const statuses = await Promise.all(jobIds.map((id) => redis.hGet(k(redis).job(id), jobField.status)));
@@ -79,7 +83,7 @@ async function post(app: Parameters<typeof request>[0], auth: Record<string, str
 
 describe('finished job records', () => {
   it('outlive the idempotency key that answers them: done at admission, done by a worker, or failed', async () => {
-    const { app, redis, close } = await createTestApp(redisServer.url);
+    const { app, redis, close } = await createTestApp(redisServer.target);
     let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
     try {
       const alone = await signUp(app, 'ttl_alone');
@@ -97,7 +101,7 @@ describe('finished job records', () => {
 
       // The tweet record vanishes before any worker runs, so the one attempt allowed fails.
       await redis.del(k(redis).tweet(seqFromTweetId(failed.tweetId)));
-      worker = await startTestWorker(redisServer.url, { maxAttempts: 1 });
+      worker = await startTestWorker(redisServer.target, { maxAttempts: 1 });
       await waitForJob(app, heard.token, delivered.job.id, 'done');
       await waitForJob(app, doomed.token, failed.job.id, 'failed');
 
@@ -114,6 +118,9 @@ describe('finished job records', () => {
         expect(jobTtl).toBeGreaterThan(idempotencyTtl);
         expect(await redis.get(k(redis).idempotency(c.user.user.id, c.key))).toMatch(new RegExp(`:${c.posted.job.id}$`));
       }
+      // And no other idempotency key was written, in any bucket.
+      const idempotencyKeys = (await Promise.all(k(redis).layout.all.map((b) => keysMatching(redis, keys.idempotency(b, '*', '*'))))).flat();
+      expect(idempotencyKeys.sort()).toEqual(cases.map((c) => k(redis).idempotency(c.user.user.id, c.key)).sort());
       // Within the window the key answers the finished job (the failed one's tweet was destroyed
       // on purpose above, so only these two can be answered in full).
       for (const c of cases.slice(0, 2)) {
@@ -128,35 +135,36 @@ describe('finished job records', () => {
 });
 
 /** Appends `count` entries no relay emits (their event name is none of Ripple's), in one call. */
-async function padEventsStream(redis: RedisClient, count: number): Promise<void> {
+async function padEventsStream(redis: RedisClient, events: string, count: number): Promise<void> {
   await redis.eval("for i = 1, tonumber(ARGV[1]) do redis.call('XADD', KEYS[1], '*', 'event', 'padding') end", {
-    keys: [k(redis).eventsStream(0)],
+    keys: [events],
     arguments: [String(count)],
   });
 }
 
 describe('the events stream', () => {
   it('is trimmed to about 100 000 entries by each script that appends to it', async () => {
-    const redis = await connectedClient(redisServer.url);
+    const redis = await connectedClient(redisServer.target);
     // Approximate trimming (MAXLEN ~) frees whole stream nodes only, so up to one node's worth
     // more stays; never fewer than the bound.
     const nodeEntries = Number((await redis.configGet('stream-node-max-entries'))['stream-node-max-entries']);
+    const allEvents = () => k(redis).layout.all.map((b) => k(redis).eventsStream(b));
+    /** Where a user's tweets publish: admission, reports and give-ups all run in the author's bucket. */
+    const eventsOf = (user: { user: { id: string } }) => k(redis).eventsStream(k(redis).layout.bucketOf(user.user.id));
     /**
      * Tops the stream up to 1 000 entries over the bound (one XADD trims at most 100 nodes, far
      * more), so that an append which did not trim would leave it visibly too long.
      */
-    const events = k(redis).eventsStream(0);
-    const overfill = async () => padEventsStream(redis, EVENTS_KEPT + 1_000 - (await redis.xLen(events)));
-    const lastEvent = async () => (await redis.xRevRange(events, '+', '-', { COUNT: 1 }))?.[0]?.message;
-    const expectTrimmed = async () => {
+    const overfill = async (events: string) => padEventsStream(redis, events, EVENTS_KEPT + 1_000 - (await redis.xLen(events)));
+    const lastEvent = async (events: string) => (await redis.xRevRange(events, '+', '-', { COUNT: 1 }))?.[0]?.message;
+    const expectTrimmed = async (events: string) => {
       const length = await redis.xLen(events);
       expect(length).toBeGreaterThanOrEqual(EVENTS_KEPT);
       expect(length).toBeLessThanOrEqual(EVENTS_KEPT + nodeEntries);
     };
 
-    await redis.del(events);
-    await overfill();
-    const { app, close } = await createTestApp(redisServer.url);
+    for (const events of allEvents()) await redis.del(events);
+    const { app, close } = await createTestApp(redisServer.target);
     let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
     try {
       const alone = await signUp(app, 'events_alone');
@@ -165,29 +173,30 @@ describe('the events stream', () => {
       for (const a of [doomed, heard]) await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 1 }).expect(200);
 
       // admit-tweet.lua: a tweet nobody follows is done at once.
+      await overfill(eventsOf(alone));
       await request(app).post('/api/tweets').set(alone.auth).send({ text: 'anyone?' }).expect(202);
-      expect(await lastEvent()).toMatchObject({ event: 'fanout:done', to: alone.user.id });
-      await expectTrimmed();
+      expect(await lastEvent(eventsOf(alone))).toMatchObject({ event: 'fanout:done', to: alone.user.id });
+      await expectTrimmed(eventsOf(alone));
 
       // give-up-chunk.lua: a chunk whose tweet vanished fails its only attempt.
-      await overfill();
+      await overfill(eventsOf(doomed));
       const poisoned = await request(app).post('/api/tweets').set(doomed.auth).send({ text: 'doomed' }).expect(202);
       await redis.del(k(redis).tweet(seqFromTweetId(poisoned.body.tweet.id)));
-      worker = await startTestWorker(redisServer.url, { maxAttempts: 1 });
+      worker = await startTestWorker(redisServer.target, { maxAttempts: 1 });
       await waitForJob(app, doomed.token, poisoned.body.job.id, 'failed');
-      expect(await lastEvent()).toMatchObject({ event: 'fanout:failed', to: doomed.user.id });
-      await expectTrimmed();
+      expect(await lastEvent(eventsOf(doomed))).toMatchObject({ event: 'fanout:failed', to: doomed.user.id });
+      await expectTrimmed(eventsOf(doomed));
 
       // report-chunks.lua: the report of a delivered job's last chunk publishes fanout:done.
-      await overfill();
+      await overfill(eventsOf(heard));
       const posted = await request(app).post('/api/tweets').set(heard.auth).send({ text: 'heard' }).expect(202);
       await waitForJob(app, heard.token, posted.body.job.id, 'done');
-      expect(await lastEvent()).toMatchObject({ event: 'fanout:done', to: heard.user.id });
-      await expectTrimmed();
+      expect(await lastEvent(eventsOf(heard))).toMatchObject({ event: 'fanout:done', to: heard.user.id });
+      await expectTrimmed(eventsOf(heard));
     } finally {
       await worker?.close();
       await close();
-      await redis.del(events);
+      for (const events of allEvents()) await redis.del(events);
       await redis.close();
     }
   });

@@ -1,4 +1,4 @@
-import { connectRipple, createLogger, createRippleRedis, type RedisClient, type RedisTarget } from '@ripple/shared/node';
+import { clusterOf, connectRipple, createLogger, createRippleRedis, type RedisClient, type RedisTarget } from '@ripple/shared/node';
 import { readServerConfig, type ServerConfig } from '../../server/src/config.js';
 import { createRippleServer, type RippleServer } from '../../server/src/server.js';
 import { readWorkerConfig, type WorkerConfig } from '../../worker/src/config.js';
@@ -71,4 +71,18 @@ export async function startTestWorker(target: RedisUnderTest, overrides: Partial
       await Promise.allSettled([redis.close(), reader.close()]);
     },
   };
+}
+
+/**
+ * Every key matching `pattern` (a SCAN glob), wherever it lives. On a cluster SCAN sees only
+ * the node it is sent to, so each master is scanned in turn.
+ */
+export async function keysMatching(redis: RedisClient, pattern: string): Promise<string[]> {
+  const cluster = clusterOf(redis);
+  const nodes = cluster ? await Promise.all(cluster.masters.map((master) => cluster.nodeClient(master))) : [redis];
+  const found: string[] = [];
+  for (const node of nodes) {
+    for await (const batch of node.scanIterator({ MATCH: pattern, COUNT: 1_000 })) found.push(...batch);
+  }
+  return found;
 }
