@@ -3,7 +3,7 @@ import request from 'supertest';
 import type { Server } from 'node:http';
 import { fanoutEntrySchema, keys, seqFromTweetId, timelineTrimAt, tweetIdFromSeq, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
-import { startRedis, type TestRedis } from './support/redis-server.js';
+import { startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { createTestApp, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 import { waitForJob } from './support/jobs.js';
@@ -12,15 +12,15 @@ import { deliverPage, reportChunks } from '../worker/src/deliver-page.js';
 import { readBacklog } from '../server/src/store/bucket-totals.js';
 import { followerIds } from './support/timelines.js';
 
-let redisServer: TestRedis;
+let redisServer: RedisUnderTestHandle;
 let app: Server;
 let redis: RedisClient;
 let closeApp: () => Promise<unknown>;
 const k = () => keysOf(redis);
 
 beforeAll(async () => {
-  redisServer = await startRedis();
-  ({ app, redis, close: closeApp } = await createTestApp(redisServer.url, { timelineMax: 5 }));
+  redisServer = await startRedisUnderTest();
+  ({ app, redis, close: closeApp } = await createTestApp(redisServer.target, { timelineMax: 5 }));
 });
 afterAll(async () => {
   await closeApp();
@@ -29,7 +29,11 @@ afterAll(async () => {
 
 describe('fan-out', () => {
   it('delivers to 10 000 followers exactly once each, with monotonic progress and one done', async () => {
-    const worker = await startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 500 });
+    // Pages of 625 leave no chunk a partial last page (one chunk of 10 000, or on a cluster one
+    // of 625 per bucket), and each is more than the 5 % a chunk gathers before it reports: so
+    // every page is reported as it lands. A partial last page would be reported only with its
+    // entry's end, and on a cluster all 16 chunks' at once.
+    const worker = await startTestWorker(redisServer.target, { timelineMax: 5, pageSize: 625 });
     try {
       const author = await signUp(app, 'tenk');
       await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 10_000 }).expect(200);
@@ -66,8 +70,8 @@ describe('fan-out', () => {
 
   it('delivers once even when the same entry is queued twice and two workers race', async () => {
     const workers = await Promise.all([
-      startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
-      startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
+      startTestWorker(redisServer.target, { timelineMax: 5, pageSize: 100 }),
+      startTestWorker(redisServer.target, { timelineMax: 5, pageSize: 100 }),
     ]);
     try {
       const author = await signUp(app, 'twice');
@@ -75,11 +79,12 @@ describe('fan-out', () => {
       await workers[0]!.consumer.stop();
       await workers[1]!.consumer.stop();
       const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'dup?' }).expect(202)).body;
-      const [entry] = (await redis.xRange(k().fanoutLanes(0).small, '-', '+')) ?? [];
-      await redis.xAdd(k().fanoutLanes(0).small, '*', entry!.message);
+      const lane = k().fanoutLanes(k().layout.bucketOf(author.user.id)).small;
+      const [entry] = (await redis.xRange(lane, '-', '+')) ?? [];
+      await redis.xAdd(lane, '*', entry!.message);
       const racing = await Promise.all([
-        startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
-        startTestWorker(redisServer.url, { timelineMax: 5, pageSize: 100 }),
+        startTestWorker(redisServer.target, { timelineMax: 5, pageSize: 100 }),
+        startTestWorker(redisServer.target, { timelineMax: 5, pageSize: 100 }),
       ]);
       workers.push(...racing);
       const finished = await waitForJob(app, author.token, job.id);
@@ -88,7 +93,7 @@ describe('fan-out', () => {
       const followers = await followerIds(redis, author.user.id);
       const timelines = await Promise.all(followers.map((id) => redis.lRange(k().timeline(id), 0, -1)));
       expect(timelines.every((t) => t.length === 1 && t[0] === seq)).toBe(true);
-      await expect.poll(async () => redis.xLen(k().fanoutLanes(0).small), { timeout: 10_000 }).toBe(0);
+      await expect.poll(async () => redis.xLen(lane), { timeout: 10_000 }).toBe(0);
       const done = (await publishedEvents(redis, job.id)).filter((e) => e.event === 'fanout:done');
       expect(done).toHaveLength(1);
       expect(await readBacklog(redis)).toBe(0);
@@ -111,7 +116,7 @@ describe('fan-out', () => {
     expect(job).toMatchObject({ status: 'queued', total: 6 });
     await request(app).post('/api/follows').set(late.auth).send({ handle: 'punctual' }).expect(200);
 
-    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
+    const worker = await startTestWorker(redisServer.target, { timelineMax: 5 });
     try {
       expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: 6, total: 6 });
     } finally {
@@ -125,7 +130,7 @@ describe('fan-out', () => {
   });
 
   it('keeps home timelines capped at TIMELINE_MAX, newest first', async () => {
-    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
+    const worker = await startTestWorker(redisServer.target, { timelineMax: 5 });
     try {
       const author = await signUp(app, 'chatty');
       const reader = await signUp(app, 'capped_reader');
@@ -150,14 +155,16 @@ describe('fan-out', () => {
   });
 
   it('moves a malformed stream entry to dead letters without blocking the next job', async () => {
-    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
+    const worker = await startTestWorker(redisServer.target, { timelineMax: 5 });
     try {
-      await redis.xAdd(k().fanoutLanes(0).bulk, '*', { job: 'not-a-number' });
       const author = await signUp(app, 'after_poison');
+      // On the lanes of the author's bucket, where the job below is queued too.
+      const home = k().layout.bucketOf(author.user.id);
+      await redis.xAdd(k().fanoutLanes(home).bulk, '*', { job: 'not-a-number' });
       await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 10 }).expect(200);
       const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'still flows' }).expect(202)).body;
       expect((await waitForJob(app, author.token, job.id)).delivered).toBe(10);
-      const dead = (await redis.xRange(k().deadLetterStream(0), '-', '+')) ?? [];
+      const dead = (await redis.xRange(k().deadLetterStream(home), '-', '+')) ?? [];
       expect(dead.map((d) => d.message.job)).toContain('not-a-number');
     } finally {
       await worker.close();
@@ -174,7 +181,7 @@ describe('fan-out', () => {
     const read = await redis.xReadGroup(keys.fanoutGroup, 'ghost', { key: lane, id: '>' }, { COUNT: 100 });
     expect(JSON.stringify(read)).toContain(`"job":"${job.id}"`);
 
-    const worker = await startTestWorker(redisServer.url, { timelineMax: 5, claimIdleMs: 100 });
+    const worker = await startTestWorker(redisServer.target, { timelineMax: 5, claimIdleMs: 100 });
     try {
       const finished = await waitForJob(app, author.token, job.id);
       expect(finished).toMatchObject({ delivered: 100, attempts: 2 });
@@ -184,7 +191,7 @@ describe('fan-out', () => {
   });
 
   it('skips a follower whose timeline is damaged, and still delivers to everyone else exactly once', async () => {
-    const worker = await startTestWorker(redisServer.url, { timelineMax: 5 });
+    const worker = await startTestWorker(redisServer.target, { timelineMax: 5 });
     try {
       const author = await signUp(app, 'damaged_one');
       await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 50 }).expect(200);
@@ -205,16 +212,25 @@ describe('fan-out', () => {
 
   it('records the most tries a chunk needed, even when a stale copy of it reports after a later try', async () => {
     const author = await signUp(app, 'tried_twice');
-    await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 25 }).expect(200);
+    // 25 followers in every bucket: the chunk raced below takes three pages on either kind of Redis.
+    const audience = 25 * k().layout.buckets;
+    await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: audience }).expect(200);
     const { job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'raced by itself' }).expect(202)).body;
     const lane = k().fanoutLanes(k().layout.bucketOf(author.user.id)).small;
     const stored = ((await redis.xRange(lane, '-', '+')) ?? []).find((e) => e.message.job === job.id)!.message;
     const entry = fanoutEntrySchema.parse(stored);
-    const [chunk] = entry.chunks;
+    const [chunk, ...others] = entry.chunks;
     const common = { jobId: job.id, tweetSeq: entry.tweet, authorId: entry.author };
-    const page = () => deliverPage(redis, { ...common, chunk: chunk!, timelineNewPayload: '{}', pageSize: 10, timelineMax: 5 });
-    const report = (attempt: number, delivered: number, complete: boolean) =>
-      reportChunks(redis, { ...common, tweetId: tweetIdFromSeq(entry.tweet), attempt, progressIntervalMs: 250, reports: [{ chunk: chunk!, delivered, complete }] });
+    const page = (of = chunk!) => deliverPage(redis, { ...common, chunk: of, timelineNewPayload: '{}', pageSize: 10, timelineMax: 5 });
+    const report = (attempt: number, delivered: number, complete: boolean, of = chunk!) =>
+      reportChunks(redis, { ...common, tweetId: tweetIdFromSeq(entry.tweet), attempt, progressIntervalMs: 250, reports: [{ chunk: of, delivered, complete }] });
+    // On a cluster the entry names a chunk in every other bucket too: a first try that nothing
+    // disturbs delivers those.
+    for (const other of others) {
+      let done = await page(other);
+      while (done.state === 'more') done = await page(other);
+      expect(await report(1, done.delivered, true, other)).toBe('running');
+    }
     // The second try writes a page; then the first, which was only stalled, writes the rest.
     const first = await page();
     expect(first).toMatchObject({ state: 'more', delivered: 10 });
@@ -225,7 +241,7 @@ describe('fan-out', () => {
     expect(await report(1, last.delivered, true)).toBe('job-done');
     // A repeat of a report changes nothing: still one done, counted once.
     expect(await report(1, last.delivered, true)).toBe('job-done');
-    expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: 25, attempts: 2 });
+    expect(await waitForJob(app, author.token, job.id)).toMatchObject({ delivered: audience, attempts: 2 });
     expect((await publishedEvents(redis, job.id)).filter((e) => e.event === 'fanout:done')).toHaveLength(1);
   });
 });
