@@ -4,11 +4,11 @@ import type { Server } from 'node:http';
 import { jobField, keys, seqFromTweetId, statsField, type PostTweetResponse } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { readCounters } from '../server/src/store/bucket-totals.js';
-import { startRedis, type TestRedis } from './support/redis-server.js';
+import { startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { createTestApp, startTestWorker } from './support/ripple.js';
-import { signUp } from './support/users.js';
+import { signUp, signUpInBucket } from './support/users.js';
 import { readJob, waitForJob } from './support/jobs.js';
-import { expectEveryFollowerHasEachOnce } from './support/timelines.js';
+import { expectEveryFollowerHasEachOnce, followerIds } from './support/timelines.js';
 
 /**
  * Long enough that a page of one follower is far below it, so a worker going page by page never
@@ -18,15 +18,16 @@ const CLAIM_IDLE_MS = 1_000;
 /** Followers of the long chunk: at one per page it runs for several claim times. */
 const LONG_AUDIENCE = 30_000;
 
-let redisServer: TestRedis;
+let redisServer: RedisUnderTestHandle;
 let app: Server;
 let redis: RedisClient;
 let closeApp: () => Promise<unknown>;
 
 beforeAll(async () => {
-  redisServer = await startRedis();
-  // One chunk per job, so both jobs below go to the small lane and one read takes both.
-  ({ app, redis, close: closeApp } = await createTestApp(redisServer.url, { fanoutChunkSize: LONG_AUDIENCE }));
+  redisServer = await startRedisUnderTest();
+  // Every job's whole audience fits one chunk (on a cluster, one per follower bucket), so both
+  // jobs below go to the small lane as one entry each.
+  ({ app, redis, close: closeApp } = await createTestApp(redisServer.target, { fanoutChunkSize: LONG_AUDIENCE }));
 });
 afterAll(async () => {
   await closeApp();
@@ -39,7 +40,9 @@ const post = async (auth: Record<string, string>, text: string) =>
 describe('claims between live workers', () => {
   it('leave a long chunk with its busy worker, and run the entries waiting behind it elsewhere at no attempt', async () => {
     const busy = await signUp(app, 'claims_long');
-    const waiting = await signUp(app, 'claims_short');
+    // In one bucket, so both entries are on one lane, the long one first, and one read takes both.
+    const home = keysOf(redis).layout.bucketOf(busy.user.id);
+    const waiting = await signUpInBucket(app, redis, 'claims_short', home);
     await request(app).post('/api/me/followers/synthetic').set(busy.auth).send({ count: LONG_AUDIENCE }).expect(200);
     await request(app).post('/api/me/followers/synthetic').set(waiting.auth).send({ count: 10 }).expect(200);
     const long = await post(busy.auth, 'a long chunk');
@@ -47,12 +50,12 @@ describe('claims between live workers', () => {
 
     // The first worker reads both entries at once and works through the long one page by page:
     // alive (it beats after every page) but, for the short entry in its hand, stalled.
-    const first = await startTestWorker(redisServer.url, { pageSize: 1, claimIdleMs: CLAIM_IDLE_MS });
+    const first = await startTestWorker(redisServer.target, { pageSize: 1, claimIdleMs: CLAIM_IDLE_MS });
     const workers = [first];
     try {
-      await expect.poll(async () => (await redis.xPending(keysOf(redis).fanoutLanes(0).small, keys.fanoutGroup)).pending, { timeout: 5_000 }).toBe(2);
+      await expect.poll(async () => (await redis.xPending(keysOf(redis).fanoutLanes(home).small, keys.fanoutGroup)).pending, { timeout: 5_000 }).toBe(2);
       await waitForJob(app, busy.token, long.job.id, 'running', { timeoutMs: 5_000 });
-      const idle = await startTestWorker(redisServer.url, { pageSize: 1, claimIdleMs: CLAIM_IDLE_MS });
+      const idle = await startTestWorker(redisServer.target, { pageSize: 1, claimIdleMs: CLAIM_IDLE_MS });
       workers.push(idle);
 
       const shortDone = await waitForJob(app, waiting.token, short.job.id, 'done', { timeoutMs: 10_000 });
@@ -63,7 +66,9 @@ describe('claims between live workers', () => {
       expect((await readJob(app, busy.token, long.job.id))!.status, 'the long job, when the short one was done').toBe('running');
       // Taken from a live worker: run as it was, not requeued with an attempt counted.
       expect(shortDone).toMatchObject({ delivered: 10, total: 10, attempts: 1 });
-      expect(await redis.hGet(keysOf(redis).job(short.job.id), jobField.attempt('0:0'))).toBe('1');
+      // So is every chunk of it: one in each bucket holding its followers.
+      const chunks = [...new Set((await followerIds(redis, waiting.user.id)).map((id) => keysOf(redis).layout.bucketOf(id)))].map((b) => `${b}:0`);
+      expect(await redis.hmGet(keysOf(redis).job(short.job.id), chunks.map((chunk) => jobField.attempt(chunk)))).toEqual(chunks.map(() => '1'));
 
       const longDone = await waitForJob(app, busy.token, long.job.id, 'done', { timeoutMs: 30_000 });
       expect(longDone).toMatchObject({ delivered: LONG_AUDIENCE, total: LONG_AUDIENCE, attempts: 1 });
