@@ -7,6 +7,8 @@ export interface PublishedEvent {
   /** Recipient user ids, comma-separated (several for timeline:new). */
   to: string;
   payload: Record<string, unknown>;
+  /** When it was published: the ms part of its stream id, on its master's clock. */
+  at: number;
 }
 
 /**
@@ -21,7 +23,12 @@ export async function publishedEvents(redis: RedisClient, jobId?: string): Promi
     .flat()
     .filter((e) => e !== null)
     .sort((a, b) => compareStreamIds(a.id, b.id));
-  const events = entries.map((e) => ({ event: e.message.event!, to: e.message.to!, payload: JSON.parse(e.message.payload!) as Record<string, unknown> }));
+  const events = entries.map((e) => ({
+    event: e.message.event!,
+    to: e.message.to!,
+    payload: JSON.parse(e.message.payload!) as Record<string, unknown>,
+    at: Number(e.id.split('-')[0]),
+  }));
   return jobId === undefined ? events : events.filter((e) => e.payload.jobId === jobId);
 }
 

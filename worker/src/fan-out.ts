@@ -47,36 +47,47 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
       reports,
     });
 
-  // A chunk reports between pages only when its news is worth a round trip to the author's
-  // master: 5 % of the job (with report-chunks.lua's own 5 % step, progress events come at
-  // least every 10 % and a page) or a progress interval since its last report. Every chunk
-  // also reports when it ends.
-  const reportEvery = Math.max(1, Math.floor(Number(jobTotal) / 20));
+  // The entry's chunks report together, between pages only when the news is worth a round trip
+  // to the author's master: once 5 % of the job (and at least a page) is unreported, or a
+  // progress interval after the last report. With report-chunks.lua's own 5 % step, progress
+  // events then come at least every 10 % and a page, and a chunk finished early is not held
+  // back until its entry's slowest chunk ends (on a cluster, a small tweet is one entry with a
+  // chunk on every master).
+  const reportEvery = Math.max(config.pageSize, Math.floor(Number(jobTotal) / 20));
+  // What this run saw of each chunk; 0 before its first page is safe, since reports only ever raise.
+  const states = new Map(entry.chunks.map((chunk): [Chunk, ChunkReport] => [chunk, { chunk, delivered: 0, complete: false }]));
+  let unreported = 0;
+  let reportedAt = Date.now();
+  const reportIfDue = async () => {
+    if (unreported < reportEvery && Date.now() - reportedAt < config.progressIntervalMs) return;
+    unreported = 0;
+    reportedAt = Date.now();
+    await report([...states.values()]);
+  };
+
   let stopped = false;
   // One chunk failing stops the others at their next page: the entry is retried or given up as
   // a whole, and no page of it may still run once that is decided.
   let failed = false;
   const outcomes = await Promise.allSettled(
-    entry.chunks.map(async (chunk): Promise<ChunkReport> => {
-      // What this run saw; 0 before its first page is safe, since reports only ever raise.
-      let delivered = 0;
-      let reported = { delivered: 0, at: Date.now() };
+    entry.chunks.map(async (chunk): Promise<void> => {
+      const state = states.get(chunk)!;
       try {
         for (;;) {
           if (failed || options.shouldStop()) {
             stopped = true;
-            return { chunk, delivered, complete: false };
+            return;
           }
           const page = await deliverPage(redis, pageArgs(chunk));
-          delivered = page.delivered;
+          unreported += page.delivered - state.delivered;
+          state.delivered = page.delivered;
           if (page.state === 'chunk-done') {
             await confirmReplicated(redis, entry.job, chunk);
-            return { chunk, delivered, complete: true };
+            state.complete = true;
+            await reportIfDue();
+            return;
           }
-          if (delivered - reported.delivered >= reportEvery || Date.now() - reported.at >= config.progressIntervalMs) {
-            await report([{ chunk, delivered, complete: false }]);
-            reported = { delivered, at: Date.now() };
-          }
+          await reportIfDue();
           await options.afterPage();
         }
       } catch (err) {
@@ -87,7 +98,7 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
   );
   const rejected = outcomes.find((o) => o.status === 'rejected');
   if (rejected) throw rejected.reason;
-  const reports = outcomes.map((o) => (o as PromiseFulfilledResult<ChunkReport>).value);
+  const reports = [...states.values()];
   await report(reports);
   return stopped && reports.some((r) => !r.complete) ? 'stopped' : 'complete';
 

@@ -89,8 +89,8 @@ end
 
 if chunksLeft > 0 or finished == 0 then
   -- Progress at least every 10 % of the job or every interval, whichever comes first: an event
-  -- once 5 % more is reported, since a report may itself carry up to 5 % and a page (a chunk
-  -- reports between pages once it has 5 % of the job to tell, fan-out.ts).
+  -- once 5 % more is reported, since a report may itself carry up to 5 % and a page (an entry
+  -- reports between pages once it has 5 % of the job, and at least a page, to tell: fan-out.ts).
   local lastAt = tonumber(job[5] or '0')
   local lastDelivered = tonumber(job[6] or '0')
   if chunksLeft > 0 and gained > 0 and not failed
