@@ -5,13 +5,13 @@ import { readBacklog } from '../server/src/store/bucket-totals.js';
 import { watchDashboard, type DashboardWatch } from './support/dashboard.js';
 import { waitForJob } from './support/jobs.js';
 import { spawnWorker, type RippleProcess } from './support/processes.js';
-import { startRedis, type TestRedis } from './support/redis-server.js';
+import { killRedisUnderTest, restartRedisUnderTest, startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { connectedClient, createTestApp, startTestServer, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 
-let redisServer: TestRedis;
+let redisServer: RedisUnderTestHandle;
 beforeAll(async () => {
-  redisServer = await startRedis();
+  redisServer = await startRedisUnderTest();
 });
 afterAll(async () => {
   await redisServer.stop();
@@ -19,26 +19,27 @@ afterAll(async () => {
 
 describe('admission control', () => {
   it('refuses with 503 overloaded and Retry-After once the backlog is over the limit, writing nothing', async () => {
-    const { app, redis, close } = await createTestApp(redisServer.url, { fanoutMaxBacklog: 5 });
+    const { app, redis, close } = await createTestApp(redisServer.target, { fanoutMaxBacklog: 5 });
     try {
       const a = await signUp(app, 'celebrity');
       await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 10 }).expect(200);
       await request(app).post('/api/tweets').set(a.auth).send({ text: 'first' }).expect(202);
       expect(await readBacklog(redis)).toBe(10);
 
-      const tweetSeqBefore = await redis.get(keysOf(redis).tweetSeq(0));
+      const bucket = keysOf(redis).layout.bucketOf(a.user.id);
+      const tweetSeqBefore = await redis.get(keysOf(redis).tweetSeq(bucket));
       const refused = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'later').send({ text: 'second' });
       expect(refused.status).toBe(503);
       expect(refused.body.error.code).toBe('overloaded');
       // No worker has delivered anything: nothing is draining.
       expect(refused.headers['retry-after']).toBe('10');
-      expect(await redis.get(keysOf(redis).tweetSeq(0))).toBe(tweetSeqBefore);
+      expect(await redis.get(keysOf(redis).tweetSeq(bucket))).toBe(tweetSeqBefore);
       expect(await redis.zCard(keysOf(redis).userTweets(a.user.id))).toBe(1);
       expect(await redis.exists(keysOf(redis).idempotency(a.user.id, 'later'))).toBe(0);
-      expect(await redis.xLen(keysOf(redis).fanoutLanes(0).small)).toBe(1);
+      expect(await redis.xLen(keysOf(redis).fanoutLanes(bucket).small)).toBe(1);
 
       // Once the backlog drains, the same key is accepted as a new tweet.
-      await redis.set(keysOf(redis).backlog(0), 0);
+      await redis.set(keysOf(redis).backlog(bucket), 0);
       const accepted = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'later').send({ text: 'second' }).expect(202);
       expect(accepted.body.tweet.text).toBe('second');
     } finally {
@@ -49,17 +50,17 @@ describe('admission control', () => {
   it('gives the same Retry-After on every node: the excess backlog over the deliveries of the last 10 s, from the shared counters', async () => {
     const MAX_BACKLOG = 1_000_000;
     const EXCESS = 6_000;
-    const own = await startRedis();
-    const redis = await connectedClient(own.url);
+    const own = await startRedisUnderTest();
+    const redis = await connectedClient(own.target);
     // A worker process runs on the real clock; the nodes below run on one the test turns.
-    const worker: RippleProcess = await spawnWorker(own.url);
+    const worker: RippleProcess = await spawnWorker(own.target);
     // Each node reads the shared counters once a second (setInterval) and dates each reading
     // with Date.now(). Turning both by hand, a second at a time, makes every window exact.
     vi.useFakeTimers({ toFake: ['Date', 'setInterval', 'clearInterval'] });
     const nodes: Awaited<ReturnType<typeof startTestServer>>[] = [];
     const dashboards: DashboardWatch[] = [];
     try {
-      for (let i = 0; i < 2; i++) nodes.push(await startTestServer(own.url, { fanoutMaxBacklog: MAX_BACKLOG }));
+      for (let i = 0; i < 2; i++) nodes.push(await startTestServer(own.target, { fanoutMaxBacklog: MAX_BACKLOG }));
       dashboards.push(...nodes.map((n) => watchDashboard(n.url)));
       const source = await signUp(nodes[0]!.url, 'drain_source');
       const asker = await signUp(nodes[1]!.url, 'drain_asker');
@@ -81,9 +82,12 @@ describe('admission control', () => {
       };
       /** What each node answers a tweet while the backlog is EXCESS over the limit. */
       const retryAfters = async () => {
-        await redis.set(keysOf(redis).backlog(0), MAX_BACKLOG + EXCESS);
+        // Added to what the asker's bucket holds: on a cluster that may be below 0 (its pages
+        // took off deliveries admitted in the source's), and only the sum is the backlog.
+        const askersBacklog = keysOf(redis).backlog(keysOf(redis).layout.bucketOf(asker.user.id));
+        await redis.incrBy(askersBacklog, MAX_BACKLOG + EXCESS);
         const refusals = await Promise.all(nodes.map((n) => request(n.url).post('/api/tweets').set(asker.auth).send({ text: 'may I?' })));
-        await redis.set(keysOf(redis).backlog(0), 0);
+        await redis.decrBy(askersBacklog, MAX_BACKLOG + EXCESS);
         expect(refusals.map((r) => [r.status, r.body.error?.code])).toEqual([[503, 'overloaded'], [503, 'overloaded']]);
         return refusals.map((r) => Number(r.headers['retry-after']));
       };
@@ -118,8 +122,8 @@ describe('admission control', () => {
 
 describe('admission under concurrency', () => {
   it('admits concurrent posts up to the backlog bound, refuses the rest cleanly, and delivers every accepted one', async () => {
-    const own = await startRedis();
-    const { app, redis, close } = await createTestApp(own.url, { fanoutMaxBacklog: 1_000 });
+    const own = await startRedisUnderTest();
+    const { app, redis, close } = await createTestApp(own.target, { fanoutMaxBacklog: 1_000 });
     try {
       const a = await signUp(app, 'crowded');
       await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 100 }).expect(200);
@@ -142,7 +146,7 @@ describe('admission under concurrency', () => {
       const refusedKeys = results.map((r, i) => (r.status === 503 ? `k${i}` : null)).filter((k): k is string => k !== null);
       expect(await Promise.all(refusedKeys.map((k) => redis.exists(keysOf(redis).idempotency(a.user.id, k))))).toEqual(refusedKeys.map(() => 0));
 
-      const worker = await startTestWorker(own.url);
+      const worker = await startTestWorker(own.target);
       try {
         await expect.poll(async () => await readBacklog(redis), { timeout: 10_000 }).toBe(0);
         for (const r of accepted) {
@@ -173,9 +177,9 @@ describe('rate limits', () => {
 
   it('answer 429 with Retry-After past the per-user posting limit, across server nodes, counted as rate_limited', async () => {
     // A Redis of its own: the refusal counters in /metrics are this test's alone.
-    const own = await startRedis();
-    const nodeA = await createTestApp(own.url, { tweetsPerMinute: 3 });
-    const nodeB = await createTestApp(own.url, { tweetsPerMinute: 3 });
+    const own = await startRedisUnderTest();
+    const nodeA = await createTestApp(own.target, { tweetsPerMinute: 3 });
+    const nodeB = await createTestApp(own.target, { tweetsPerMinute: 3 });
     try {
       const a = await signUp(nodeA.app, 'limited_poster');
       await request(nodeA.app).post('/api/tweets').set(a.auth).send({ text: '1' }).expect(202);
@@ -206,7 +210,7 @@ describe('rate limits', () => {
   });
 
   it('answer 429 to repeated sign-in attempts for one handle, even with the right password', async () => {
-    const { app, close } = await createTestApp(redisServer.url, { signInsPerMinute: 2 });
+    const { app, close } = await createTestApp(redisServer.target, { signInsPerMinute: 2 });
     try {
       await signUp(app, 'guarded', 'the-password');
       await request(app).post('/api/sessions').send({ handle: 'guarded', password: 'wrong-guess' }).expect(401);
@@ -225,7 +229,7 @@ describe('rate limits', () => {
 
 describe('demo endpoints', () => {
   it('answer 404 when RIPPLE_DEMO is 0', async () => {
-    const { app, close } = await createTestApp(redisServer.url, { demo: false });
+    const { app, close } = await createTestApp(redisServer.target, { demo: false });
     try {
       const a = await signUp(app, 'no_demo');
       const res = await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 10 });
@@ -239,15 +243,15 @@ describe('demo endpoints', () => {
 
 describe('Redis outage', () => {
   it('answers 503 unavailable with Retry-After while Redis is down, and recovers by itself', async () => {
-    const own = await startRedis();
-    const { app, close } = await createTestApp(own.url);
+    const own = await startRedisUnderTest();
+    const { app, close } = await createTestApp(own.target);
     try {
       const a = await signUp(app, 'survivor');
       // /metrics answers while Redis is away; what it said is checked once Redis is back.
       const redisUpSeen: (string | undefined)[] = [];
       const scrapeRedisUp = async () => redisUpSeen.push(/^ripple_redis_up (\d+)$/m.exec((await request(app).get('/metrics').expect(200)).text)?.[1]);
       await scrapeRedisUp();
-      await own.kill();
+      await killRedisUnderTest(own);
       await scrapeRedisUp();
       const down = await request(app).get('/api/me').set(a.auth);
       expect(down.status).toBe(503);
@@ -257,11 +261,11 @@ describe('Redis outage', () => {
       expect(post.status).toBe(503);
       expect((await request(app).get('/healthz')).status).toBe(503);
 
-      await own.restart();
+      await restartRedisUnderTest(own, { withoutData: true });
       await expect.poll(async () => (await request(app).get('/healthz')).status, { timeout: 10_000, interval: 100 }).toBe(200);
       await scrapeRedisUp();
       expect(redisUpSeen).toEqual(['1', '0', '1']);
-      // Redis restarted empty (no AOF here): a new user gets the old user's id, and the old token
+      // Redis came back without its data: a new user gets the old user's id, and the old token
       // must not open the new account.
       const newcomer = await signUp(app, 'after_outage');
       expect(newcomer.user.id).toBe(a.user.id);
