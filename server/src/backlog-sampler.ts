@@ -26,11 +26,12 @@ export function startBacklogSampler(redis: RedisClient, log: Logger): BacklogSam
     inFlight = true;
     // Bucket by bucket: a master that is away keeps its buckets' last sample (admission there
     // fails anyway), and the others stay fresh.
-    void Promise.allSettled(
-      layout.all.map(async (bucket) => {
-        backlogs[bucket] = Number((await redis.get(keys.backlog(bucket))) ?? 0);
-      }),
-    ).then((results) => {
+    void Promise.allSettled(layout.all.map((bucket) => redis.get(keys.backlog(bucket)))).then((results) => {
+      // Readings and their total change together: a reading stored before the total is summed
+      // would make otherBacklog() subtract a bucket's new value from a total holding its old one.
+      results.forEach((r, bucket) => {
+        if (r.status === 'fulfilled') backlogs[bucket] = Number(r.value ?? 0);
+      });
       total = backlogs.reduce((sum, n) => sum + n, 0);
       if (results.some((r) => r.status === 'rejected')) log.debug('backlog sample missed a bucket; kept its last value');
       inFlight = false;
