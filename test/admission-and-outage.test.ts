@@ -266,12 +266,18 @@ describe('Redis outage', () => {
       await scrapeRedisUp();
       expect(redisUpSeen).toEqual(['1', '0', '1']);
       // Redis came back without its data: a new user gets the old user's id, and the old token
-      // must not open the new account.
-      const newcomer = await signUp(app, 'after_outage');
+      // must not open the new account. Until the server has read the new data set's token keys
+      // it answers 503 under /api, and a sign-up writes nothing.
+      await expect
+        .poll(async () => (await request(app).post('/api/users').send({ handle: 'after_outage', password: 'correct horse' })).status, {
+          timeout: 5_000,
+          interval: 50,
+        })
+        .toBe(201);
+      const newcomer = (await request(app).post('/api/sessions').send({ handle: 'after_outage', password: 'correct horse' }).expect(200)).body;
       expect(newcomer.user.id).toBe(a.user.id);
-      await expect.poll(async () => (await request(app).get('/api/me').set(a.auth)).status).toBe(401);
-      const session = await request(app).post('/api/sessions').send({ handle: 'after_outage', password: 'correct horse' }).expect(200);
-      const me = await request(app).get('/api/me').set('Authorization', `Bearer ${session.body.token}`).expect(200);
+      expect((await request(app).get('/api/me').set(a.auth)).status).toBe(401);
+      const me = await request(app).get('/api/me').set('Authorization', `Bearer ${newcomer.token}`).expect(200);
       expect(me.body.user.handle).toBe('after_outage');
     } finally {
       await close();

@@ -81,6 +81,12 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(healthRouter(deps));
+  // Nothing under /api runs while the token keys are re-read after a reconnect (tokens.ts):
+  // a sign-up then would write a user and fail to hand out a token for it.
+  app.use('/api', (_req, _res, next) => {
+    deps.tokens.assertReady();
+    next();
+  });
   app.use('/api', requireJsonBody, express.json({ limit: BODY_LIMIT }));
   app.use(publicUsersRouter(deps));
   app.use('/api', requireAuth(deps.tokens));

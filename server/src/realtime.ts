@@ -1,7 +1,7 @@
 import type { Server } from 'socket.io';
 import { userRoom, type ClientToServerEvents, type ServerToClientEvents, type SocketData } from '@ripple/shared';
 import type { Presence } from './presence.js';
-import type { Tokens } from './tokens.js';
+import { TokenKeysUnconfirmed, type Tokens } from './tokens.js';
 
 export type RippleIo = Server<ClientToServerEvents, ServerToClientEvents, Record<string, never>, SocketData>;
 
@@ -17,7 +17,14 @@ export interface RealtimeDeps {
 export function attachRealtime(io: RippleIo, { tokens, presence }: RealtimeDeps): void {
   io.use((socket, next) => {
     const token: unknown = socket.handshake.auth?.token;
-    const userId = typeof token === 'string' ? tokens.verify(token) : null;
+    let userId: string | null;
+    try {
+      userId = typeof token === 'string' ? tokens.verify(token) : null;
+    } catch (err) {
+      // The keys are being re-read after a reconnect: the client retries, nothing is wrong with its token.
+      if (err instanceof TokenKeysUnconfirmed) return next(new Error('unavailable'));
+      throw err;
+    }
     if (!userId) return next(new Error('unauthorized'));
     socket.data.userId = userId;
     next();

@@ -36,19 +36,30 @@ export interface RippleServer {
 export async function createRippleServer({ redis, reader, config, log }: RippleServerDeps): Promise<RippleServer> {
   let tokenKeys = await loadTokenKeys(redis, config.tokenSecret);
   // After every reconnect: a Redis that came back without its data has a new epoch (and secret).
+  // Until the keys are read again no token is issued or accepted (503), or an old token could
+  // open the account of whoever got its user id in the new data set. On a cluster every node's
+  // reconnect starts a refresh; only the latest one confirms.
+  let confirmed = true;
+  let refreshes = 0;
   const refreshTokenKeys = () => {
+    const refresh = ++refreshes;
+    confirmed = false;
     loadTokenKeys(redis, config.tokenSecret)
       .then((fresh) => {
         const newDataSet = fresh.epoch !== tokenKeys.epoch;
         tokenKeys = fresh;
+        if (refresh === refreshes) confirmed = true;
         // Sockets authenticated against the lost data set could receive the events of whoever
         // gets their user id next: drop them all; clients reconnect and authenticate afresh.
         if (newDataSet) io.disconnectSockets(true);
       })
-      .catch((err: unknown) => log.error({ err }, 'could not reload token keys'));
+      .catch((err: unknown) => {
+        log.error({ err }, 'could not reload token keys; trying again');
+        setTimeout(() => refresh === refreshes && refreshTokenKeys(), 1000).unref();
+      });
   };
   redis.on('ready', refreshTokenKeys);
-  const tokens = createTokens(() => tokenKeys, config.tokenTtlMs);
+  const tokens = createTokens(() => (confirmed ? tokenKeys : undefined), config.tokenTtlMs);
   const stats = startStatsSampler(redis);
   const backlog = startBacklogSampler(redis, log);
   const replication = createReplicationCheck(redis, log, config.replicaWaitMs);

@@ -48,4 +48,21 @@ describe('createRealtime', () => {
     socket.serverEmit('connect_error', new Error('unauthorized'));
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
   });
+
+  it('connects again a second after the server answers unavailable, without signing out', () => {
+    vi.useFakeTimers();
+    try {
+      const { socket, onUnauthorized, realtime } = setup();
+      realtime.open();
+      socket.disconnect();
+      socket.serverEmit('connect_error', new Error('unavailable'));
+      vi.advanceTimersByTime(999);
+      expect(socket.connected).toBe(false);
+      vi.advanceTimersByTime(1);
+      expect(socket.connected).toBe(true);
+      expect(onUnauthorized).not.toHaveBeenCalled();
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -40,6 +40,8 @@ export interface RealtimeOptions {
 type AnyListener = (payload?: unknown) => void;
 
 const SERVER_EVENTS = Object.keys(serverEventSchemas) as ServerEventName[];
+/** After a connection refused as `unavailable`, the wait before trying again (the server's Retry-After). */
+const UNAVAILABLE_RETRY_MS = 1000;
 
 /**
  * Creates the typed Socket.IO connection for one signed-in user, not yet connected.
@@ -68,6 +70,9 @@ export function createRealtime(options: RealtimeOptions): RealtimeConnection {
   socket.on('connect', () => notify('connect'));
   socket.on('connect_error', (error) => {
     if (error.message === 'unauthorized') options.onUnauthorized();
+    // The server refused for now (its storage just came back); socket.io does not retry a
+    // refusal by itself.
+    if (error.message === 'unavailable') setTimeout(() => !socket.connected && socket.connect(), UNAVAILABLE_RETRY_MS);
   });
 
   return {
