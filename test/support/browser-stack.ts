@@ -1,7 +1,7 @@
 import type { Browser } from 'playwright-core';
 import { launchChromium } from './browser.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './processes.js';
-import { startRedis, type TestRedis } from './redis-server.js';
+import { startRedisUnderTest, type RedisUnderTestHandle } from './redis-under-test.js';
 
 export interface BrowserStackOptions {
   /** Extra environment of the server process. @defaultValue none */
@@ -14,9 +14,12 @@ export interface BrowserStackOptions {
   workerEnv?: Record<string, string> | false;
 }
 
-/** What a browser test runs against: a private Redis, one server node, its workers, and Chromium. */
+/**
+ * What a browser test runs against: a private Redis (a cluster in the `e2e-cluster` project),
+ * one server node, its workers, and Chromium.
+ */
 export interface BrowserStack {
-  redis: TestRedis;
+  redis: RedisUnderTestHandle;
   server: RippleProcess & { url: string };
   /** Every worker running, the one started with the stack first. */
   workers: RippleProcess[];
@@ -33,7 +36,7 @@ export interface BrowserStack {
  * received a stack, so nobody else could stop them.
  */
 export async function startBrowserStack({ serverEnv = {}, workerEnv = {} }: BrowserStackOptions = {}): Promise<BrowserStack> {
-  const parts: { redis?: TestRedis; server?: RippleProcess & { url: string }; browser?: Browser; workers: RippleProcess[] } = { workers: [] };
+  const parts: { redis?: RedisUnderTestHandle; server?: RippleProcess & { url: string }; browser?: Browser; workers: RippleProcess[] } = { workers: [] };
   const stop = async () => {
     // Server and workers go before Redis, so they stop cleanly instead of retrying a lost connection.
     await Promise.allSettled([parts.browser?.close(), parts.server?.stop(), ...parts.workers.map((worker) => worker.stop())]);
@@ -43,11 +46,11 @@ export async function startBrowserStack({ serverEnv = {}, workerEnv = {} }: Brow
   try {
     await allStarted([
       launchChromium().then((browser) => (parts.browser = browser)),
-      startRedis().then((redis) => {
+      startRedisUnderTest().then((redis) => {
         parts.redis = redis;
         return allStarted([
-          spawnServer(redis.url, serverEnv).then((server) => (parts.server = server)),
-          workerEnv === false ? undefined : spawnWorker(redis.url, workerEnv).then((worker) => parts.workers.push(worker)),
+          spawnServer(redis.target, serverEnv).then((server) => (parts.server = server)),
+          workerEnv === false ? undefined : spawnWorker(redis.target, workerEnv).then((worker) => parts.workers.push(worker)),
         ]);
       }),
     ]);
@@ -64,7 +67,7 @@ export async function startBrowserStack({ serverEnv = {}, workerEnv = {} }: Brow
     workers,
     browser,
     async addWorker(env = {}) {
-      const worker = await spawnWorker(redis.url, env);
+      const worker = await spawnWorker(redis.target, env);
       workers.push(worker);
       return worker;
     },
