@@ -21,6 +21,7 @@ import { createClient, type RedisClientType } from 'redis';
 import { timelineTrimAt } from '@ripple/shared';
 import { startRedisCluster, type TestRedisCluster } from '../test/support/redis-cluster.js';
 import { startRedis, type TestRedis } from '../test/support/redis-server.js';
+import { freshAof, settleAof } from './aof-rewrite.js';
 import { stopRedisProcesses } from './redis-teardown.js';
 
 /** Followers per script call, as Ripple's default FANOUT_PAGE_SIZE. */
@@ -79,7 +80,7 @@ export interface BareLoops {
   readonly pids: number[];
   /** One pass over every process's ids at once; `value` is the entry pushed (a tweet id). */
   pass(value: string): Promise<BarePass>;
-  /** Waits until no process is rewriting its append-only file. */
+  /** Rewrites every process's append-only file and waits for it, before a measured pass (bench/aof-rewrite.ts). */
   settle(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -167,13 +168,7 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
     return { ms: performance.now() - started, pushed };
   }
 
-  async function settle(): Promise<void> {
-    for (const client of clients) {
-      for (let i = 0; i < 600 && /aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await client.info('persistence').catch(() => '')); i++) {
-        await new Promise((r) => setTimeout(r, 200));
-      }
-    }
-  }
+  const settle = () => freshAof(clients);
 
   return {
     mode,
@@ -189,7 +184,7 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
     },
     settle,
     async stop() {
-      await settle();
+      await settleAof(clients);
       await stopAll();
     },
   };

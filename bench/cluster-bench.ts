@@ -42,6 +42,7 @@ import { followerIds } from '../test/support/timelines.js';
 import { signUp } from '../test/support/users.js';
 import { BARE_PAGE, startBareLoops, type BareLoops, type BareMode, type BarePass } from './bare-loop.js';
 import { kindsOf, startCpuWindow, type CpuWindow, type WatchedPids } from './process-cpu.js';
+import { freshAof, settleAof } from './aof-rewrite.js';
 import { stopRedisProcesses } from './redis-teardown.js';
 import { redisZaddOpsPerSecond } from './redis-yardstick.js';
 
@@ -197,9 +198,7 @@ async function startEnv(topology: Topology): Promise<Env & { stop(): Promise<voi
   let pids: number[] = [];
   const stop = async () => {
     // A rewrite in progress would outlive its SIGKILLed redis-server (bench/redis-teardown.ts).
-    for (const p of probes.values()) {
-      for (let i = 0; i < 150 && /aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await p.info('persistence').catch(() => '')); i++) await delay(200);
-    }
+    await settleAof([...probes.values()], 30_000);
     await Promise.allSettled([...probes.values()].map((p) => p.close()));
     await client?.close().catch(() => {});
     await stopRedisProcesses(async () => {
@@ -225,12 +224,7 @@ async function startEnv(topology: Topology): Promise<Env & { stop(): Promise<voi
 }
 
 /** Waits until no node is rewriting its append-only file (a fork that copies the data set). */
-async function settleAof(env: Env): Promise<void> {
-  const deadline = Date.now() + 120_000;
-  for (const p of env.probes.values()) {
-    while (Date.now() < deadline && /aof_rewrite_in_progress:1|aof_rewrite_scheduled:1/.test(await p.info('persistence').catch(() => ''))) await delay(200);
-  }
-}
+const settleEnvAof = (env: Env) => settleAof([...env.probes.values()]);
 
 type CommandStats = Record<string, { calls: number; usec: number }>;
 
@@ -298,7 +292,7 @@ interface Ripple {
 }
 
 async function measureFanOut(env: Env, ripple: Ripple, author: { token: string }, watcher: ReturnType<typeof doneWatcher>, followers: number, label: string): Promise<FanOutRun> {
-  await settleAof(env);
+  await freshAof(env.nodes.filter((n) => n.role === 'master').map((n) => env.probes.get(n.port)!));
   await delay(300);
   const master = env.nodes.filter((n) => n.role === 'master').map((n) => n.pid);
   const replica = env.nodes.filter((n) => n.role === 'replica').map((n) => n.pid);
@@ -684,7 +678,7 @@ async function acceptLatency({ env, ripple, author, watcher, followers }: ExtraC
       await addFollowers(ripple.server.url, a.token, LATENCY_FOLLOWERS);
       authors.push(a);
     }
-    await settleAof(env);
+    await settleEnvAof(env);
     const unreplicatedBefore = (await readCounters(env.client))[statsField.unreplicated] ?? 0;
     const samples: LatencySample[] = [];
     let postsWithWait = 0;
@@ -710,7 +704,7 @@ async function acceptLatency({ env, ripple, author, watcher, followers }: ExtraC
     // see while a celebrity's tweet is being delivered.
     const duringFanOutMs: number[] = [];
     const underFanOut = async (work: (done: () => boolean) => Promise<void>) => {
-      await settleAof(env);
+      await settleEnvAof(env);
       const started = performance.now();
       const posted = await api<PostTweetResponse>(ripple.server.url, '/api/tweets', { token: author.token, body: { text: 'latency under load' } });
       let finished = false;
@@ -822,7 +816,7 @@ async function failover(workerCount: number, followers: number): Promise<Failove
     }
     const isOnVictim = (userId: string) => victimBuckets.includes(k.layout.bucketOf(userId));
     workers = await Promise.all(Array.from({ length: workerCount }, () => spawnWorker(env.target, { TIMELINE_MAX: String(TIMELINE_MAX) })));
-    await settleAof(env);
+    await settleEnvAof(env);
     const unreplicatedBefore = (await readCounters(env.client))[statsField.unreplicated] ?? 0;
 
     type Accepted = { token: string; authorId: string; jobId: string; tweetId: string; acceptedAt: number; doneAt?: number; status?: string };
