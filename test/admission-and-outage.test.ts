@@ -18,8 +18,8 @@ afterAll(async () => {
 });
 
 describe('admission control', () => {
-  it('refuses with 503 overloaded and Retry-After once the backlog is over the limit, writing nothing', async () => {
-    const { app, redis, close } = await createTestApp(redisServer.target, { fanoutMaxBacklog: 5 });
+  it('refuses with 503 overloaded and Retry-After once the backlog is at its bound, writing nothing', async () => {
+    const { app, redis, close } = await createTestApp(redisServer.target, { fanoutMaxSmallBacklog: 5 });
     try {
       const a = await signUp(app, 'celebrity');
       await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 10 }).expect(200);
@@ -39,7 +39,7 @@ describe('admission control', () => {
       expect(await redis.xLen(keysOf(redis).fanoutLanes(bucket).small)).toBe(1);
 
       // Once the backlog drains, the same key is accepted as a new tweet.
-      await redis.set(keysOf(redis).backlog(bucket), 0);
+      await redis.set(keysOf(redis).smallBacklog(bucket), 0);
       const accepted = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'later').send({ text: 'second' }).expect(202);
       expect(accepted.body.tweet.text).toBe('second');
     } finally {
@@ -49,7 +49,8 @@ describe('admission control', () => {
 
   it('gives the same Retry-After on every node: the excess backlog over the deliveries of the last 10 s, from the shared counters', async () => {
     const MAX_BACKLOG = 1_000_000;
-    const EXCESS = 6_000;
+    /** With this many more outstanding, 6 000 deliveries must drain before a tweet is admitted. */
+    const EXCESS = 5_999;
     const own = await startRedisUnderTest();
     const redis = await connectedClient(own.target);
     // A worker process runs on the real clock; the nodes below run on one the test turns.
@@ -60,11 +61,13 @@ describe('admission control', () => {
     const nodes: Awaited<ReturnType<typeof startTestServer>>[] = [];
     const dashboards: DashboardWatch[] = [];
     try {
-      for (let i = 0; i < 2; i++) nodes.push(await startTestServer(own.target, { fanoutMaxBacklog: MAX_BACKLOG }));
+      for (let i = 0; i < 2; i++) nodes.push(await startTestServer(own.target, { fanoutMaxSmallBacklog: MAX_BACKLOG }));
       dashboards.push(...nodes.map((n) => watchDashboard(n.url)));
       const source = await signUp(nodes[0]!.url, 'drain_source');
       const asker = await signUp(nodes[1]!.url, 'drain_asker');
       await request(nodes[0]!.url).post('/api/me/followers/synthetic').set(source.auth).send({ count: 10_000 }).expect(200);
+      // A tweet nobody would receive adds no work, and no bound refuses it.
+      await request(nodes[1]!.url).post('/api/me/followers/synthetic').set(asker.auth).send({ count: 1 }).expect(200);
 
       /** Lets `seconds` pass on the nodes' clock, and waits until each node has taken its readings. */
       const pass = async (seconds: number) => {
@@ -80,11 +83,9 @@ describe('admission control', () => {
           expect((await waitForJob(nodes[0]!.url, source.token, job.id, 'done')).delivered).toBe(10_000);
         }
       };
-      /** What each node answers a tweet while the backlog is EXCESS over the limit. */
+      /** What each node answers a small tweet while the small tweets' backlog is EXCESS over its bound. */
       const retryAfters = async () => {
-        // Added to what the asker's bucket holds: on a cluster that may be below 0 (its pages
-        // took off deliveries admitted in the source's), and only the sum is the backlog.
-        const askersBacklog = keysOf(redis).backlog(keysOf(redis).layout.bucketOf(asker.user.id));
+        const askersBacklog = keysOf(redis).smallBacklog(keysOf(redis).layout.bucketOf(asker.user.id));
         await redis.incrBy(askersBacklog, MAX_BACKLOG + EXCESS);
         const refusals = await Promise.all(nodes.map((n) => request(n.url).post('/api/tweets').set(asker.auth).send({ text: 'may I?' })));
         await redis.decrBy(askersBacklog, MAX_BACKLOG + EXCESS);
@@ -123,7 +124,7 @@ describe('admission control', () => {
 describe('admission under concurrency', () => {
   it('admits concurrent posts up to the backlog bound, refuses the rest cleanly, and delivers every accepted one', async () => {
     const own = await startRedisUnderTest();
-    const { app, redis, close } = await createTestApp(own.target, { fanoutMaxBacklog: 1_000 });
+    const { app, redis, close } = await createTestApp(own.target, { fanoutMaxSmallBacklog: 1_000 });
     try {
       const a = await signUp(app, 'crowded');
       await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 100 }).expect(200);
@@ -132,17 +133,17 @@ describe('admission under concurrency', () => {
       );
       const accepted = results.filter((r) => r.status === 202);
       const refused = results.filter((r) => r.status === 503);
-      // Admitted while the backlog is at or under 1 000: 0, 100, …, 1 000 → 11 jobs; never more than one job over.
-      expect(accepted).toHaveLength(11);
-      expect(refused).toHaveLength(39);
-      expect(await readBacklog(redis)).toBe(1_100);
+      // Admitted while the backlog is below 1 000: at 0, 100, …, 900 → 10 jobs; never more than one job past it.
+      expect(accepted).toHaveLength(10);
+      expect(refused).toHaveLength(40);
+      expect(await readBacklog(redis)).toBe(1_000);
       for (const r of refused) {
         expect(r.body.error.code).toBe('overloaded');
         // No worker runs yet: nothing is draining.
         expect(r.headers['retry-after']).toBe('10');
       }
-      expect(await redis.zCard(keysOf(redis).userTweets(a.user.id))).toBe(11);
-      expect(await redis.lLen(keysOf(redis).timeline(a.user.id))).toBe(11);
+      expect(await redis.zCard(keysOf(redis).userTweets(a.user.id))).toBe(10);
+      expect(await redis.lLen(keysOf(redis).timeline(a.user.id))).toBe(10);
       const refusedKeys = results.map((r, i) => (r.status === 503 ? `k${i}` : null)).filter((k): k is string => k !== null);
       expect(await Promise.all(refusedKeys.map((k) => redis.exists(keysOf(redis).idempotency(a.user.id, k))))).toEqual(refusedKeys.map(() => 0));
 
@@ -153,11 +154,11 @@ describe('admission under concurrency', () => {
           expect((await request(app).get(`/api/jobs/${r.body.job.id}`).set(a.auth)).body.job).toMatchObject({ status: 'done', delivered: 100 });
         }
         const metrics = (await request(app).get('/metrics')).text;
-        expect(metrics).toMatch(/^ripple_tweets_accepted_total 11$/m);
-        expect(metrics).toMatch(/^ripple_tweets_refused_total\{reason="overloaded"\} 39$/m);
-        expect(metrics).toMatch(/^ripple_deliveries_total 1100$/m);
-        expect(metrics).toMatch(/^ripple_fanout_duration_seconds_count 11$/m);
-        expect(metrics).toMatch(/^ripple_fanout_duration_seconds_bucket\{le="\+Inf"\} 11$/m);
+        expect(metrics).toMatch(/^ripple_tweets_accepted_total 10$/m);
+        expect(metrics).toMatch(/^ripple_tweets_refused_total\{reason="overloaded"\} 40$/m);
+        expect(metrics).toMatch(/^ripple_deliveries_total 1000$/m);
+        expect(metrics).toMatch(/^ripple_fanout_duration_seconds_count 10$/m);
+        expect(metrics).toMatch(/^ripple_fanout_duration_seconds_bucket\{le="\+Inf"\} 10$/m);
       } finally {
         await worker.close();
       }

@@ -264,7 +264,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
           '(RATE_LIMIT_TWEETS_PER_MIN, 600/min by default); use more --authors or raise the limit',
       );
     }
-    if ((refusals.get(503) ?? 0) > 0) notes.push(`refused: ${refusals.get(503)} × 503 (backlog over FANOUT_MAX_BACKLOG, or Redis unavailable)`);
+    if ((refusals.get(503) ?? 0) > 0) notes.push(`refused: ${refusals.get(503)} × 503 (a backlog at FANOUT_MAX_BACKLOG, FANOUT_MAX_SMALL_BACKLOG or FANOUT_MAX_AUTHOR_BACKLOG, or Redis unavailable)`);
     if (disconnects > 0) notes.push(`${disconnects} socket disconnect(s) during the run: events may have been missed`);
 
     const summaries = main.tracker.summaries();

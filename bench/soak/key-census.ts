@@ -66,6 +66,8 @@ const KINDS: readonly KeyKind[] = [
   family('timeline', 'kept', keys.timeline),
   family('user-tweets', 'kept', keys.userTweets),
   family('tweet', 'kept', keys.tweet),
+  /** Deleted when the author's outstanding deliveries are back at 0 (release-backlog.lua). */
+  family('author-backlog', 'kept', keys.authorBacklog),
   ...Object.entries({
     handles: keys.handles,
     'seq:user': keys.userSeq,
@@ -77,6 +79,7 @@ const KINDS: readonly KeyKind[] = [
     'seq:tweet': keys.tweetSeq,
     'seq:job': keys.jobSeq,
     backlog: keys.backlog,
+    'backlog-small': keys.smallBacklog,
     stats: keys.stats,
     'fanout-durations': keys.fanoutDurations,
     'recent-durations': keys.recentDurations,

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger, RedisClient } from '@ripple/shared/node';
 import { requireAuth } from './auth.js';
 import { HttpError, errorHandler, notFound } from './http-error.js';
-import type { ServerConfig } from './config.js';
+import type { AdmissionBound, ServerConfig } from './config.js';
 import type { Metrics } from './metrics.js';
 import type { StatsSampler } from './stats-sampler.js';
 import type { BacklogSampler } from './backlog-sampler.js';
@@ -17,7 +17,7 @@ import { tweetsRouter } from './routes/tweets.js';
 import { publicUsersRouter, usersRouter } from './routes/users.js';
 import type { Tokens } from './tokens.js';
 
-export interface AppDeps extends Pick<ServerConfig, 'fanoutMaxBacklog' | 'timelineMax' | 'fanoutChunkSize' | 'tweetsPerMinute' | 'signInsPerMinute' | 'demo'> {
+export interface AppDeps extends Pick<ServerConfig, AdmissionBound | 'timelineMax' | 'fanoutChunkSize' | 'tweetsPerMinute' | 'signInsPerMinute' | 'demo'> {
   redis: RedisClient;
   tokens: Tokens;
   metrics: Metrics;

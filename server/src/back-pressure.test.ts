@@ -2,9 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { retryAfterSeconds } from './back-pressure.js';
 
 describe('retryAfterSeconds', () => {
-  it('divides the excess backlog by the recent drain rate, rounding up', () => {
-    expect(retryAfterSeconds(1_300_000, 1_000_000, 100_000)).toBe(3);
-    expect(retryAfterSeconds(1_250_001, 1_000_000, 100_000)).toBe(3);
+  it('divides what must drain before the backlog is below its bound by the recent drain rate, rounding up', () => {
+    expect(retryAfterSeconds(1_299_999, 1_000_000, 100_000)).toBe(3);
+    expect(retryAfterSeconds(1_300_000, 1_000_000, 100_000)).toBe(4);
+    expect(retryAfterSeconds(1_250_000, 1_000_000, 100_000)).toBe(3);
   });
 
   it('never says less than 1 second or more than 5 minutes', () => {

@@ -7,8 +7,17 @@ export interface ServerConfig {
   port: number;
   /** REDIS_CLUSTER_NODES when set, else REDIS_URL (default redis://127.0.0.1:6379). */
   redis: RedisTarget;
-  /** Outstanding deliveries above which new tweets are refused with 503. @defaultValue 5000000 */
+  /**
+   * Outstanding deliveries of tweets that are not small at which such a tweet is refused with
+   * 503 (admitted while below). @defaultValue 5000000
+   */
   fanoutMaxBacklog: number;
+  /** A tweet whose author has at most this many followers is small. @defaultValue 10000 */
+  fanoutSmallAudience: number;
+  /** As fanoutMaxBacklog, for small tweets: no big fan-out can hold one up. @defaultValue 500000 */
+  fanoutMaxSmallBacklog: number;
+  /** One author's outstanding deliveries at which their next tweet is refused. @defaultValue 2000000 */
+  fanoutMaxAuthorBacklog: number;
   /** Entries kept in one home timeline. @defaultValue 800 */
   timelineMax: number;
   /**
@@ -39,6 +48,10 @@ export interface ServerConfig {
   presence: PresenceTiming;
 }
 
+/** The settings admission checks a tweet against (admit-tweet.lua). */
+export type AdmissionBound = 'fanoutMaxBacklog' | 'fanoutSmallAudience' | 'fanoutMaxSmallBacklog' | 'fanoutMaxAuthorBacklog';
+export type AdmissionBounds = Pick<ServerConfig, AdmissionBound>;
+
 const intFrom = (value: string | undefined, fallback: number, name: string, min = 1): number => {
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
@@ -52,6 +65,9 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     port: intFrom(env.PORT, 3000, 'PORT', 0),
     redis: redisTargetFromEnv(env),
     fanoutMaxBacklog: intFrom(env.FANOUT_MAX_BACKLOG, 5_000_000, 'FANOUT_MAX_BACKLOG', 0),
+    fanoutSmallAudience: intFrom(env.FANOUT_SMALL_AUDIENCE, 10_000, 'FANOUT_SMALL_AUDIENCE', 0),
+    fanoutMaxSmallBacklog: intFrom(env.FANOUT_MAX_SMALL_BACKLOG, 500_000, 'FANOUT_MAX_SMALL_BACKLOG', 0),
+    fanoutMaxAuthorBacklog: intFrom(env.FANOUT_MAX_AUTHOR_BACKLOG, 2_000_000, 'FANOUT_MAX_AUTHOR_BACKLOG', 0),
     timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
     fanoutChunkSize: intFrom(env.FANOUT_CHUNK_SIZE, 10_000, 'FANOUT_CHUNK_SIZE'),
     tweetsPerMinute: intFrom(env.RATE_LIMIT_TWEETS_PER_MIN, 600, 'RATE_LIMIT_TWEETS_PER_MIN'),

@@ -106,11 +106,18 @@ const inBucket = {
   /** Counter behind the job ids of bucket `b`. */
   jobSeq: (b: number) => `${P}seq:job:${bucketTag(b)}`,
   /**
-   * Outstanding follower deliveries counted in this bucket: admission adds a tweet's audience in
-   * its author's bucket, pages take off what they deliver in theirs. Only the sum over buckets
-   * means anything: the backlog.
+   * Outstanding deliveries of the tweets that are not small (FANOUT_SMALL_AUDIENCE) whose
+   * authors live in this bucket: admission adds a tweet's audience, its job's reports take off
+   * what was delivered, its end the rest. Summed over buckets: what FANOUT_MAX_BACKLOG bounds.
    */
   backlog: (b: number) => `${P}backlog:${bucketTag(b)}`,
+  /** As `backlog`, for small tweets: what FANOUT_MAX_SMALL_BACKLOG bounds. */
+  smallBacklog: (b: number) => `${P}backlog-small:${bucketTag(b)}`,
+  /**
+   * Outstanding deliveries of one author's tweets, counted like `backlog`, deleted at 0: what
+   * FANOUT_MAX_AUTHOR_BACKLOG bounds. In the author's bucket, so admission reads it exactly.
+   */
+  authorBacklog: (b: number, authorId: string) => `${P}backlog-author:${bucketTag(b)}:${authorId}`,
   /**
    * Hash of counters, summed over buckets for /metrics, the dashboard and the drain rate; its
    * fields are named in records/stats-record.ts.
@@ -171,6 +178,8 @@ export function keysFor(layout: Layout) {
     tweetSeq: inBucket.tweetSeq,
     jobSeq: inBucket.jobSeq,
     backlog: inBucket.backlog,
+    smallBacklog: inBucket.smallBacklog,
+    authorBacklog: (authorId: string) => inBucket.authorBacklog(at(authorId), authorId),
     stats: inBucket.stats,
     fanoutDurations: inBucket.fanoutDurations,
     recentDurations: inBucket.recentDurations,

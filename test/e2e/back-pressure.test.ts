@@ -7,8 +7,9 @@ import { signUp } from '../support/users.js';
 let stack: BrowserStack;
 
 beforeAll(async () => {
-  // A backlog limit of 0 and no worker yet: once one job waits, every new tweet is refused.
-  stack = await startBrowserStack({ serverEnv: { FANOUT_MAX_BACKLOG: '0' }, workerEnv: false });
+  // A bound of 1 on small tweets' backlog and no worker yet: the first tweet is admitted
+  // (nothing is outstanding), and while it waits every new one is refused.
+  stack = await startBrowserStack({ serverEnv: { FANOUT_MAX_SMALL_BACKLOG: '1' }, workerEnv: false });
 });
 afterAll(async () => {
   await stack?.stop();

@@ -28,7 +28,7 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
   const b = a.chunk.bucket;
   const reply = (await pageScript.run(
     redis,
-    [k.cursor(b, a.jobId), k.followers(b, a.authorId), k.online(b), k.backlog(b), k.eventsStream(b), k.stats(b)],
+    [k.cursor(b, a.jobId), k.followers(b, a.authorId), k.online(b), k.eventsStream(b), k.stats(b)],
     [
       chunkId(a.chunk),
       a.chunk.lo,
@@ -76,7 +76,16 @@ export async function reportChunks(redis: RedisClient, a: ReportArgs): Promise<R
   const b = k.layout.bucketOf(a.jobId);
   const reply = (await reportScript.run(
     redis,
-    [k.job(a.jobId), k.backlog(b), k.eventsStream(b), k.stats(b), k.fanoutDurations(b), k.recentDurations(b)],
+    [
+      k.job(a.jobId),
+      k.backlog(b),
+      k.eventsStream(b),
+      k.stats(b),
+      k.fanoutDurations(b),
+      k.recentDurations(b),
+      k.smallBacklog(b),
+      k.authorBacklog(a.authorId),
+    ],
     [
       a.tweetSeq,
       a.tweetId,

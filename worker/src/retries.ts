@@ -96,7 +96,16 @@ export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<bo
   const b = a.from.bucket;
   const failedNow = await giveUpScript.run(
     redis,
-    [k.job(a.entry.job), laneStream(redis, a.from), k.deadLetterStream(b), k.eventsStream(b), k.backlog(b), k.stats(b)],
+    [
+      k.job(a.entry.job),
+      laneStream(redis, a.from),
+      k.deadLetterStream(b),
+      k.eventsStream(b),
+      k.backlog(b),
+      k.stats(b),
+      k.smallBacklog(b),
+      k.authorBacklog(a.entry.author),
+    ],
     [
       keys.fanoutGroup,
       a.entryId,

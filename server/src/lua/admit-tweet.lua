@@ -22,7 +22,7 @@
   KEYS[2] tweet id counter of the bucket
   KEYS[3] job id counter of the bucket (kept, like the tweet ids', at or above the clock)
   KEYS[4] author's audience (hash)
-  KEYS[5] the bucket's backlog counter
+  KEYS[5] the bucket's backlog counter of tweets that are not small
   KEYS[6] the bucket's fan-out stream, small lane
   KEYS[7] author's own tweets (sorted set)
   KEYS[8] author's home timeline (list, newest first)
@@ -30,6 +30,8 @@
   KEYS[10] the bucket's stats counters
   KEYS[11] the bucket's fan-out stream, bulk lane
   KEYS[12] author's user record (hash; the handle is read here)
+  KEYS[13] the bucket's backlog counter of small tweets
+  KEYS[14] the author's backlog counter
 
   ARGV[1] author id
   ARGV[2] tweet text
@@ -45,13 +47,19 @@
   ARGV[12] timeline length at which it is trimmed back to TIMELINE_MAX
   ARGV[13] number of buckets
   ARGV[14] this bucket
-  ARGV[15] the other buckets' backlog, as last sampled ("0" on a single Redis: there are none)
+  ARGV[15] the other buckets' backlog of tweets that are not small, as last sampled ("0" on a
+           single Redis: there are none)
+  ARGV[16] the other buckets' backlog of small tweets, as last sampled
+  ARGV[17] FANOUT_SMALL_AUDIENCE: a tweet to at most this many followers is small
+  ARGV[18] FANOUT_MAX_SMALL_BACKLOG
+  ARGV[19] FANOUT_MAX_AUTHOR_BACKLOG
 
   Returns one of
     {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
     {"dup", tweetId, jobId, tweet, job}    answer needs no further round trip; "dup": the same
                                            key was seen before and nothing was written
-    {"overloaded", backlog}                backlog above the limit: nothing written
+    {"overloaded", bound, count}           a backlog at its bound: nothing written. bound is
+                                           "author", "small" or "backlog"; count what it holds
     {"no-user"}                            the author's record is gone: nothing written
 
   Field names come from shared/src/records, idioms from shared/src/lua/includes.
@@ -89,13 +97,45 @@ if not handle then
   return {'no-user'}
 end
 
+local audience = redis.call('HGETALL', KEYS[4])
+local hi = 0
+local counts = {}
+local total = 0
+for i = 1, #audience, 2 do
+  local field, value = audience[i], tonumber(audience[i + 1])
+  if field == AUDIENCE.seq then
+    hi = value
+  elseif string.sub(field, 1, #audienceCountField('')) == audienceCountField('') then
+    counts[#counts + 1] = {tonumber(string.sub(field, #audienceCountField('') + 1)), value}
+    total = total + value
+  end
+end
+
 -- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
--- units of work. Admitting while the backlog is at or under the limit means the backlog can
--- pass it by at most one job (on a cluster, by the jobs admitted within one sample elsewhere).
-local backlog = tonumber(redis.call('GET', KEYS[5]) or '0') + tonumber(ARGV[15])
-if backlog > tonumber(ARGV[4]) then
+-- units of work. Three bounds, each admitting while its count is below it, so each is passed by
+-- at most one tweet (the global two, on a cluster, also by the tweets admitted on other
+-- masters within one sample): the author's own share, so no account can crowd out the others;
+-- and one for small tweets and one for the rest, so big fan-outs never hold up a small tweet.
+local function refuse(bound, count)
   redis.call('HINCRBY', KEYS[10], statsRefusedField('overloaded'), 1)
-  return {'overloaded', backlog}
+  return {'overloaded', bound, count}
+end
+local authorBacklog = tonumber(redis.call('GET', KEYS[14]) or '0')
+if authorBacklog >= tonumber(ARGV[19]) then
+  return refuse('author', authorBacklog)
+end
+local small = total <= tonumber(ARGV[17])
+local classKey = small and KEYS[13] or KEYS[5]
+-- A tweet nobody follows adds no work to either: nothing to hold it back for.
+if total > 0 then
+  local bound, limit, other = 'backlog', tonumber(ARGV[4]), tonumber(ARGV[15])
+  if small then
+    bound, limit, other = 'small', tonumber(ARGV[18]), tonumber(ARGV[16])
+  end
+  local backlog = tonumber(redis.call('GET', classKey) or '0') + other
+  if backlog >= limit then
+    return refuse(bound, backlog)
+  end
 end
 
 local nowMs = timeMs()
@@ -114,19 +154,6 @@ local n = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, (nowMs - ID_
 redis.call('SET', KEYS[3], integer(n))
 local jobId = integer(n * buckets + bucket)
 
-local audience = redis.call('HGETALL', KEYS[4])
-local hi = 0
-local counts = {}
-local total = 0
-for i = 1, #audience, 2 do
-  local field, value = audience[i], tonumber(audience[i + 1])
-  if field == AUDIENCE.seq then
-    hi = value
-  elseif string.sub(field, 1, #audienceCountField('')) == audienceCountField('') then
-    counts[#counts + 1] = {tonumber(string.sub(field, #audienceCountField('') + 1)), value}
-    total = total + value
-  end
-end
 
 redis.call('HSET', ARGV[6] .. tweetId,
   TWEET.id, tweetId, TWEET.text, ARGV[2], TWEET.authorId, ARGV[1], TWEET.authorHandle, handle,
@@ -165,7 +192,7 @@ local jobKey = ARGV[7] .. jobId
 redis.call('HSET', jobKey,
   JOB.id, jobId, JOB.tweetSeq, tweetId, JOB.authorId, ARGV[1], JOB.status, 'queued',
   JOB.delivered, 0, JOB.total, total, JOB.enqueuedAt, nowMs,
-  JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, #chunks)
+  JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, #chunks, JOB.small, small and 1 or 0)
 
 if #chunks == 0 then
   -- Nobody to deliver to, not even a follow on its way: the job is done the moment it exists.
@@ -175,7 +202,8 @@ if #chunks == 0 then
     'payload', cjson.encode({jobId = jobId, tweetId = string.rep('0', tonumber(ARGV[9]) - #tweetId) .. tweetId,
       delivered = 0, total = 0, durationMs = 0}))
 else
-  redis.call('INCRBY', KEYS[5], total)
+  redis.call('INCRBY', classKey, total)
+  redis.call('INCRBY', KEYS[14], total)
   if total <= chunkSize then
     redis.call('XADD', KEYS[6], '*', 'job', jobId, 'tweet', tweetId, 'author', ARGV[1], 'chunks', table.concat(chunks, ' '))
   else

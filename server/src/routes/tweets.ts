@@ -4,6 +4,7 @@ import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { retryAfterSeconds } from '../back-pressure.js';
 import type { BacklogSampler } from '../backlog-sampler.js';
+import type { AdmissionBounds } from '../config.js';
 import { HttpError } from '../http-error.js';
 import { rateLimit } from '../rate-limit.js';
 import type { ReplicationCheck } from '../replication-check.js';
@@ -12,18 +13,31 @@ import { admitTweet } from '../store/admit-tweet.js';
 import { getTweet } from '../store/tweets.js';
 import { validate } from '../validate.js';
 
-export interface TweetsDeps {
+export interface TweetsDeps extends AdmissionBounds {
   redis: RedisClient;
   stats: StatsSampler;
   backlog: BacklogSampler;
   replication: ReplicationCheck;
-  fanoutMaxBacklog: number;
   timelineMax: number;
   fanoutChunkSize: number;
   tweetsPerMinute: number;
 }
 
-export function tweetsRouter({ redis, stats, backlog, replication, fanoutMaxBacklog, timelineMax, fanoutChunkSize, tweetsPerMinute }: TweetsDeps): Router {
+/** What a refusal says, and the bound the Retry-After counts down to. */
+const refusals = {
+  author: { limit: (b: AdmissionBounds) => b.fanoutMaxAuthorBacklog, says: 'your earlier tweets are still being delivered' },
+  small: { limit: (b: AdmissionBounds) => b.fanoutMaxSmallBacklog, says: 'too many tweets are waiting to be delivered' },
+  backlog: { limit: (b: AdmissionBounds) => b.fanoutMaxBacklog, says: 'too many big fan-outs are waiting to be delivered' },
+} as const;
+
+export function tweetsRouter(deps: TweetsDeps): Router {
+  const { redis, stats, backlog, replication, timelineMax, fanoutChunkSize, tweetsPerMinute } = deps;
+  const bounds: AdmissionBounds = {
+    fanoutMaxBacklog: deps.fanoutMaxBacklog,
+    fanoutSmallAudience: deps.fanoutSmallAudience,
+    fanoutMaxSmallBacklog: deps.fanoutMaxSmallBacklog,
+    fanoutMaxAuthorBacklog: deps.fanoutMaxAuthorBacklog,
+  };
   const router = Router();
   const postingLimit = rateLimit(redis, {
     name: 'tweets',
@@ -42,14 +56,15 @@ export function tweetsRouter({ redis, stats, backlog, replication, fanoutMaxBack
       authorId,
       text,
       idempotencyKey,
-      maxBacklog: fanoutMaxBacklog,
+      bounds,
       timelineMax,
       chunkSize: fanoutChunkSize,
       otherBacklog: backlog.otherBacklog(keysOf(redis).layout.bucketOf(authorId)),
     });
     if (admitted.outcome === 'overloaded') {
-      const wait = retryAfterSeconds(admitted.backlog, fanoutMaxBacklog, stats.rate(statsField.delivered));
-      throw new HttpError('overloaded', `fan-out backlog is full; try again in ${wait} s`, { 'Retry-After': String(wait) });
+      const refusal = refusals[admitted.bound];
+      const wait = retryAfterSeconds(admitted.count, refusal.limit(bounds), stats.rate(statsField.delivered));
+      throw new HttpError('overloaded', `${refusal.says}; try again in ${wait} s`, { 'Retry-After': String(wait) });
     }
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));

@@ -1,5 +1,7 @@
 import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, jobView, timelineTrimAt, tweetView, TWEET_ID_DIGITS, type Job, type Tweet } from '@ripple/shared';
 import { hashFromFlat, keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import type { OtherBacklog } from '../backlog-sampler.js';
+import type { AdmissionBounds } from '../config.js';
 
 const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url));
 
@@ -8,23 +10,29 @@ export interface AdmitTweetArgs {
   authorId: string;
   text: string;
   idempotencyKey: string | undefined;
-  maxBacklog: number;
+  bounds: AdmissionBounds;
   timelineMax: number;
   chunkSize: number;
-  /** The backlog counted in the other buckets, as last sampled (0 on a single Redis). */
-  otherBacklog: number;
+  /** The backlogs counted in the other buckets, as last sampled (0 on a single Redis). */
+  otherBacklog: OtherBacklog;
 }
+
+/**
+ * Which bound refused a tweet: the author's own share, the small tweets' backlog, or the
+ * backlog of the others.
+ */
+export type AdmissionRefusal = 'author' | 'small' | 'backlog';
 
 export type AdmitResult =
   | { outcome: 'new' | 'dup'; tweet: Tweet; job: Job }
-  | { outcome: 'overloaded'; backlog: number }
+  | { outcome: 'overloaded'; bound: AdmissionRefusal; count: number }
   | { outcome: 'no-user' };
 
 
 /**
  * Stores the tweet, puts it in the author's timeline and enqueues its fan-out job in one atomic
  * step; or answers the earlier tweet for a repeated Idempotency-Key; or refuses, writing nothing,
- * when the fan-out backlog is over the limit. One round trip either way: the script returns the
+ * when a backlog it counts against is at its bound. One round trip either way: the script returns the
  * stored tweet and job. Every key is in the author's bucket. The only caller of admit-tweet.lua.
  */
 export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise<AdmitResult> {
@@ -46,12 +54,14 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       keys.stats(bucket),
       lanes.bulk,
       keys.user(a.authorId),
+      keys.smallBacklog(bucket),
+      keys.authorBacklog(a.authorId),
     ],
     [
       a.authorId,
       a.text,
       a.idempotencyKey ? IDEMPOTENCY_TTL_S : 0,
-      a.maxBacklog,
+      a.bounds.fanoutMaxBacklog,
       a.timelineMax,
       keys.tweetPrefix(bucket),
       keys.jobPrefix(bucket),
@@ -62,10 +72,14 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       timelineTrimAt(a.timelineMax),
       keys.layout.buckets,
       bucket,
-      a.otherBacklog,
+      a.otherBacklog.big,
+      a.otherBacklog.small,
+      a.bounds.fanoutSmallAudience,
+      a.bounds.fanoutMaxSmallBacklog,
+      a.bounds.fanoutMaxAuthorBacklog,
     ],
   )) as [string, ...unknown[]];
-  if (reply[0] === 'overloaded') return { outcome: 'overloaded', backlog: Number(reply[1]) };
+  if (reply[0] === 'overloaded') return { outcome: 'overloaded', bound: reply[1] as AdmissionRefusal, count: Number(reply[2]) };
   if (reply[0] === 'no-user') return { outcome: 'no-user' };
   const tweet = tweetView(hashFromFlat(reply[3]));
   const job = jobView(hashFromFlat(reply[4]));

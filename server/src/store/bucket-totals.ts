@@ -14,10 +14,17 @@ const sumHashes = (hashes: Record<string, string>[]): Record<string, number> => 
   return sum;
 };
 
-/** Outstanding follower deliveries: accepted, not yet delivered. Only the sum over buckets means that. */
-export async function readBacklog(redis: RedisClient): Promise<number> {
+/** Outstanding follower deliveries of small tweets and of the others: accepted, not yet delivered. */
+export async function readBacklogs(redis: RedisClient): Promise<{ small: number; big: number }> {
   const k = keysOf(redis);
-  return (await Promise.all(k.layout.all.map((b) => redis.get(k.backlog(b))))).reduce((sum, value) => sum + Number(value ?? 0), 0);
+  const readings = await Promise.all(k.layout.all.map((b) => redis.mGet([k.smallBacklog(b), k.backlog(b)])));
+  return readings.reduce((sum, [small, big]) => ({ small: sum.small + Number(small ?? 0), big: sum.big + Number(big ?? 0) }), { small: 0, big: 0 });
+}
+
+/** Outstanding follower deliveries, small tweets' and others' together. */
+export async function readBacklog(redis: RedisClient): Promise<number> {
+  const { small, big } = await readBacklogs(redis);
+  return small + big;
 }
 
 /** The stats counters (records/stats-record.ts), summed over buckets. */

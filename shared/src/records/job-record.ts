@@ -26,6 +26,11 @@ const fixed = {
   chunksLeft: 'chunksLeft',
   lastProgressAt: 'lastProgressAt',
   lastProgressDelivered: 'lastProgressDelivered',
+  /**
+   * "1" when the tweet was small at admission (FANOUT_SMALL_AUDIENCE): its outstanding
+   * deliveries are counted in `keys.smallBacklog`, else in `keys.backlog`.
+   */
+  small: 'small',
 } as const;
 
 /** Field names of the job hash: the only place they are spelled, for TypeScript and (generated) Lua. */

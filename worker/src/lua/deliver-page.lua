@@ -2,8 +2,8 @@
   deliver-page: deliver one tweet to the next page of followers in one chunk of a job, in the
   chunk's bucket.
 
-  Why Lua: a page's timeline writes, the chunk's cursor, the bucket's backlog and the events
-  they cause must change together. A worker may die between any two commands; because this
+  Why Lua: a page's timeline writes, the chunk's cursor, the bucket's delivery count and the
+  events they cause must change together. A worker may die between any two commands; because this
   whole step is atomic and the cursor moves with the writes, a redelivered chunk resumes exactly
   where the last completed page ended: no timeline gets the tweet twice, no delivery is counted
   twice. On a Redis Cluster everything here is in the chunk's bucket, so the same holds through
@@ -12,7 +12,8 @@
   one redis.call per follower is the whole cost of a delivery.
 
   The job itself lives in its author's bucket, often on another master: the worker reports the
-  chunk's progress there afterwards (report-chunks.lua), with the count this returns.
+  chunk's progress there afterwards (report-chunks.lua), with the count this returns, and the
+  report takes the deliveries off the backlogs.
 
   Timeline keys are built from ARGV[6] .. follower id, in this bucket: not declared, since a
   page writes up to a thousand of them; the `#!lua` header makes Redis refuse any that is not.
@@ -20,9 +21,8 @@
   KEYS[1] the job's cursors in this bucket (hash)
   KEYS[2] author's followers in this bucket (sorted set scored by the author's follow sequence)
   KEYS[3] online users of this bucket (sorted set: user id → online until, ms)
-  KEYS[4] this bucket's backlog counter
-  KEYS[5] this bucket's events stream
-  KEYS[6] this bucket's stats counters
+  KEYS[4] this bucket's events stream
+  KEYS[5] this bucket's stats counters
 
   ARGV[1] chunk id
   ARGV[2] chunk start, exclusive (follow sequence)
@@ -96,11 +96,10 @@ end
 if count > 0 then
   -- Skipped followers are not delivered; their share of the backlog is released when the job ends.
   delivered = redis.call('HINCRBY', KEYS[1], deliveredAt, count - skipped)
-  redis.call('DECRBY', KEYS[4], count - skipped)
-  redis.call('HINCRBY', KEYS[6], STATS.delivered, count - skipped)
+  redis.call('HINCRBY', KEYS[5], STATS.delivered, count - skipped)
 end
 if #online > 0 then
-  redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[9], '*',
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
     'event', 'timeline:new', 'to', table.concat(online, ','), 'payload', ARGV[8])
 end
 

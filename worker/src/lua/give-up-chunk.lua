@@ -14,8 +14,10 @@
   KEYS[2] the fan-out lane (stream) the entry is in
   KEYS[3] the bucket's dead-letter stream
   KEYS[4] the bucket's events stream
-  KEYS[5] the bucket's backlog counter
+  KEYS[5] the bucket's backlog counter of tweets that are not small
   KEYS[6] the bucket's stats counters
+  KEYS[7] the bucket's backlog counter of small tweets
+  KEYS[8] the author's backlog counter
 
   ARGV[1] fan-out consumer group
   ARGV[2] stream entry id
@@ -38,11 +40,12 @@
 --- @include "time-ms"
 --- @include "job-record"
 --- @include "stats-record"
+--- @include "release-backlog"
 
 redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[2], ARGV[2])
 
-local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered)
+local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.small)
 redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'job', ARGV[3], 'chunks', ARGV[4],
   'attempt', ARGV[5], 'sourceId', ARGV[2], 'reason', ARGV[6])
 if not job[1] then
@@ -72,12 +75,9 @@ if job[1] ~= 'failed' then
 end
 
 if redis.call('HINCRBY', KEYS[1], JOB.chunksLeft, -finished) <= 0 then
-  -- Admission added the job's total to the backlog, its pages took off what they delivered
-  -- (more than the total when a follow was not yet counted at admission): settle the rest.
-  local undelivered = tonumber(job[2]) - tonumber(job[3])
-  if undelivered ~= 0 then
-    redis.call('DECRBY', KEYS[5], undelivered)
-  end
+  -- Admission added the job's total to the backlogs, its reports took off what was delivered
+  -- (more than the total when a follow was not yet counted at admission): release the rest.
+  releaseBacklog(KEYS[7], KEYS[5], KEYS[8], job[4], tonumber(job[2]) - tonumber(job[3]))
   redis.call('EXPIRE', KEYS[1], ARGV[11])
 end
 return failedNow

@@ -10,11 +10,13 @@
   report that completes the last chunk.
 
   KEYS[1] job hash
-  KEYS[2] the bucket's backlog counter
+  KEYS[2] the bucket's backlog counter of tweets that are not small
   KEYS[3] the bucket's events stream
   KEYS[4] the bucket's stats counters
   KEYS[5] the bucket's fan-out duration histogram
   KEYS[6] the bucket's recent fan-out durations (list)
+  KEYS[7] the bucket's backlog counter of small tweets
+  KEYS[8] the author's backlog counter
 
   ARGV[1] tweet id the report is for (a job of that id for another tweet is not this job)
   ARGV[2] tweet id as the API shows it
@@ -38,9 +40,10 @@
 --- @include "job-record"
 --- @include "stats-record"
 --- @include "fanout-durations-record"
+--- @include "release-backlog"
 
 local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.enqueuedAt,
-  JOB.lastProgressAt, JOB.lastProgressDelivered, JOB.chunksLeft, JOB.tweetSeq)
+  JOB.lastProgressAt, JOB.lastProgressDelivered, JOB.chunksLeft, JOB.tweetSeq, JOB.small)
 if not job[1] or job[8] ~= ARGV[1] then
   return {'missing', 0, 0}
 end
@@ -52,8 +55,12 @@ if job[1] == 'queued' then
   redis.call('HSET', KEYS[1], JOB.status, 'running', JOB.startedAt, nowMs)
 end
 
--- A job already ended (its backlog settled) can still gain deliveries: a stale copy of a chunk
--- that was given up on, still running. Those came off the backlog in their pages; put them back.
+-- Deliveries come off the backlogs as they are reported. A job already ended has released its
+-- whole audience; it can still gain deliveries (a stale copy of a chunk that was given up on,
+-- still running), which then release nothing more.
+local function release(n)
+  releaseBacklog(KEYS[7], KEYS[2], KEYS[8], job[9], n)
+end
 local endedBefore = chunksLeft <= 0
 local gained, finished = 0, 0
 for i = 10, #ARGV, 3 do
@@ -73,8 +80,8 @@ for i = 10, #ARGV, 3 do
 end
 if gained > 0 then
   delivered = redis.call('HINCRBY', KEYS[1], JOB.delivered, gained)
-  if endedBefore then
-    redis.call('INCRBY', KEYS[2], gained)
+  if not endedBefore then
+    release(gained)
   end
 end
 if finished > 0 then
@@ -105,12 +112,12 @@ if chunksLeft > 0 or finished == 0 then
   return {'job-done', delivered, total}
 end
 
--- This call completed the last chunk. Admission added `total` to the backlog, the pages took
--- off what they delivered: settle the difference. Followers who unfollowed while the job
+-- This call completed the last chunk. Admission added `total` to the backlogs, the reports
+-- took off what was delivered: release the difference. Followers who unfollowed while the job
 -- waited were never delivered; a follow not yet counted at admission was. A finished job
 -- shows what it did (the contract: delivered = total).
 if total ~= delivered then
-  redis.call('DECRBY', KEYS[2], total - delivered)
+  release(total - delivered)
   if not failed then
     total = delivered
     redis.call('HSET', KEYS[1], JOB.total, total)
