@@ -49,6 +49,7 @@ export default defineConfig({
             'test/stream-hygiene.test.ts',
             'test/presence.test.ts',
             'test/admission-and-outage.test.ts',
+            'test/fair-share.test.ts',
           ],
           env: { RIPPLE_TEST_REDIS: 'cluster' },
           setupFiles: ['test/support/setup-process-logs.ts'],
