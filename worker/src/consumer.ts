@@ -42,10 +42,11 @@ const PROMOTE_INTERVAL_MS = 250;
  */
 const heartbeatIntervalMs = (claimIdleMs: number) => Math.min(1000, claimIdleMs / 4);
 /**
- * Small entries a worker takes in a row before it serves a waiting bulk chunk: small tweets
- * come first, but a flood of them cannot starve a celebrity's fan-out.
+ * What running any entry costs beyond its deliveries (reading it, its report, its ack: a few
+ * round trips, about what 100 deliveries take), counted so that a flood of one-follower tweets
+ * weighs what it costs the worker, not just what it delivers.
  */
-const SMALL_PER_BULK = 8;
+const ENTRY_COST_IN_DELIVERIES = 100;
 /** Small entries read at once. */
 const SMALL_BATCH = 4;
 /**
@@ -92,7 +93,12 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
   let nextBucket = 0;
   let stopping = false;
   let groupReady = false;
-  let smallStreak = 0;
+  /**
+   * The lanes' shares, in deliveries (deficit round robin): what the small entries run since
+   * the last bulk chunk weigh, and what that chunk weighed (ENTRY_COST_IN_DELIVERIES at least).
+   * See readNew.
+   */
+  const share = { smallEntries: 0, smallDelivered: 0, lastBulkDelivered: 0 };
   let lastAlive = 0;
   const heartbeatMs = heartbeatIntervalMs(config.claimIdleMs);
   /** A worker that missed two heartbeats is taken for dead when its entries are claimed. */
@@ -182,15 +188,20 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
 
   /**
    * Small lanes first (a small tweet then waits for at most the one chunk a worker is already
-   * writing), a few small entries at a time to spread the per-read cost; but after
-   * SMALL_PER_BULK small entries in a row a waiting bulk chunk goes first. Buckets are looked
+   * writing), a few small entries at a time to spread the per-read cost; but once the small
+   * entries run since the last bulk chunk have delivered as much as that chunk did, a waiting
+   * bulk chunk goes first. Weighed in deliveries, not entries, the two lanes split a worker
+   * evenly when both are full: a flood of small tweets cannot starve a celebrity's fan-out, and
+   * an attacker's fan-outs cannot take more than half of any worker (counted in entries, one
+   * 10 000-follower chunk per 8 small tweets of 100 gave bulk work 90 % of it). Buckets are looked
    * at in turn from a rotating start. When every lane is empty, a single Redis waits on both of
    * its lanes at once; a cluster, whose buckets cannot be waited on together, looks again after
    * `pollMs`. An entry waiting in hand behind another is safe: should this worker stall,
    * another may run it, which costs no attempt while this worker is alive.
    */
   async function readNew(): Promise<HeldEntry[]> {
-    const order: readonly Lane[] = smallStreak >= SMALL_PER_BULK ? ['bulk', 'small'] : LANES;
+    const bulkFirst = share.smallEntries > 0 && share.smallDelivered >= share.lastBulkDelivered;
+    const order: readonly Lane[] = bulkFirst ? ['bulk', 'small'] : LANES;
     const start = nextBucket;
     nextBucket = (nextBucket + 1) % buckets;
     const holdsEntries = await lanesHoldingEntries();
@@ -251,17 +262,18 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     });
   }
 
-  async function deliver(held: HeldEntry): Promise<void> {
+  /** Runs one entry; answers the deliveries it counts (0 when it was not run). */
+  async function deliver(held: HeldEntry): Promise<number> {
     const parsed = fanoutEntrySchema.safeParse(held.message);
     if (!parsed.success) {
       await deadLetterMalformed(held, `malformed entry: ${parsed.error.issues[0]?.message ?? 'invalid'}`);
-      return;
+      return 0;
     }
     const entry = parsed.data;
     const attempt = attemptOf(held.message);
     if (attempt > config.maxAttempts) {
       await onChunkFailed(held, entry, attempt - 1, new Error('its worker died on every attempt'));
-      return;
+      return 0;
     }
 
     const stream = laneStream(redis, held.from);
@@ -282,15 +294,16 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
     } catch (err) {
       if (isRedisUnavailable(err)) throw err;
       await onChunkFailed(held, entry, attempt, err);
-      return;
+      return 0;
     }
 
     const done = redis.multi();
     // A stopped entry goes back on the stream at once rather than waiting to be claimed; its
     // chunks' cursors are stored, so whoever takes it resumes where this worker stopped.
-    if (outcome === 'stopped') done.xAdd(stream, '*', held.message);
+    if (outcome.state === 'stopped') done.xAdd(stream, '*', held.message);
     // Acknowledged entries are deleted, so the stream holds only outstanding work.
     await done.xAck(stream, group, held.id).xDel(stream, held.id).exec();
+    return outcome.delivered;
   }
 
   async function run(): Promise<void> {
@@ -325,9 +338,14 @@ export function startConsumer(deps: ConsumerDeps): FanoutConsumer {
           // Also after an outage, before going back to the entries in hand: a stale heartbeat
           // would let another worker count them as an attempt.
           await markAlive();
-          await deliver(held);
+          const weight = Math.max(ENTRY_COST_IN_DELIVERIES, await deliver(held));
           inHand.shift();
-          smallStreak = held.from.lane === 'small' ? smallStreak + 1 : 0;
+          if (held.from.lane === 'small') {
+            share.smallEntries++;
+            share.smallDelivered += weight;
+          } else {
+            Object.assign(share, { smallEntries: 0, smallDelivered: 0, lastBulkDelivered: weight });
+          }
         }
         failures = 0;
       } catch (err) {

@@ -12,7 +12,11 @@ export interface FanOutOptions {
   afterPage: () => Promise<void>;
 }
 
-export type EntryOutcome = 'complete' | 'stopped';
+export interface EntryOutcome {
+  state: 'complete' | 'stopped';
+  /** Deliveries the entry's chunks count so far, which the worker weighs its lanes by. */
+  delivered: number;
+}
 
 /**
  * Delivers one stream entry (one or more chunks of a job) to every follower in its chunks,
@@ -31,7 +35,7 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
   ]);
   // No such job (expired, or an entry from a data set Redis lost, whose job id now names
   // another tweet's job): there is nothing left to deliver.
-  if (jobTweet !== entry.tweet) return 'complete';
+  if (jobTweet !== entry.tweet) return { state: 'complete', delivered: 0 };
   const tweet = tweetView(stored);
   if (!tweet) throw new Error(`the tweet of job ${entry.job} no longer exists`);
 
@@ -100,7 +104,8 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
   if (rejected) throw rejected.reason;
   const reports = [...states.values()];
   await report(reports);
-  return stopped && reports.some((r) => !r.complete) ? 'stopped' : 'complete';
+  const delivered = reports.reduce((sum, r) => sum + r.delivered, 0);
+  return { state: stopped && reports.some((r) => !r.complete) ? 'stopped' : 'complete', delivered };
 
   function pageArgs(chunk: FanoutEntry['chunks'][number]) {
     return {
