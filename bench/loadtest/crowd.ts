@@ -18,6 +18,11 @@ export interface Crowd {
   online: Member[];
   /** The extra author with a huge audience, when asked for. */
   celebrity: Member | null;
+  /**
+   * Big accounts that post at their rate limit to crowd the others out. Only synthetic users
+   * follow them: what an attack does to the others is the measure, not the attackers' delivery.
+   */
+  attackers: Member[];
   /** Author id → ids of the online users who follow that author. */
   audiences: Map<string, ReadonlySet<string>>;
 }
@@ -29,6 +34,9 @@ export interface CrowdPlan {
   online: number;
   /** Synthetic followers of the celebrity; 0 for none. */
   celebrityFollowers: number;
+  attackers: number;
+  /** Synthetic followers of each attacker. */
+  attackerFollowers: number;
 }
 
 /** Parallel API calls during setup: enough to be quick, few enough not to be a load test of sign-up. */
@@ -38,11 +46,12 @@ const SETUP_CONCURRENCY = 8;
 export const newRunId = (): string =>
   [...randomBytes(6)].map((byte) => (byte % 36).toString(36)).join('');
 
-/** The handles of one run: `lt<runId>_a<i>`, `lt<runId>_o<i>`, `lt<runId>_c`. */
+/** The handles of one run: `lt<runId>_a<i>`, `lt<runId>_o<i>`, `lt<runId>_c`, `lt<runId>_x<i>`. */
 export const handles = {
   author: (runId: string, i: number) => `lt${runId}_a${i}`,
   online: (runId: string, i: number) => `lt${runId}_o${i}`,
   celebrity: (runId: string) => `lt${runId}_c`,
+  attacker: (runId: string, i: number) => `lt${runId}_x${i}`,
 };
 
 /** Sizes of the `POST /api/me/followers/synthetic` calls for `count` followers (≤ 1 000 000 each). */
@@ -106,15 +115,22 @@ export async function setUpCrowd(client: RippleClient, plan: CrowdPlan, runId: s
     signUp,
   );
   const celebrity = plan.celebrityFollowers > 0 ? await signUp(handles.celebrity(runId)) : null;
+  const attackers = await mapWithLimit(
+    Array.from({ length: plan.attackers }, (_, i) => handles.attacker(runId, i)),
+    SETUP_CONCURRENCY,
+    signUp,
+  );
 
   const audiences = new Map<string, ReadonlySet<string>>();
   const followersOf = authors.map((_, a) => online.filter((_, i) => i % authors.length === a));
   authors.forEach((author, a) => audiences.set(author.id, new Set(followersOf[a]!.map((m) => m.id))));
   if (celebrity) audiences.set(celebrity.id, new Set(online.map((m) => m.id)));
+  for (const attacker of attackers) audiences.set(attacker.id, new Set());
 
   await Promise.all([
     mapWithLimit(authors, SETUP_CONCURRENCY, (author, a) => buildAudience(client, author, plan.followers, followersOf[a]!)),
     celebrity ? buildAudience(client, celebrity, plan.celebrityFollowers, online) : Promise.resolve(),
+    mapWithLimit(attackers, SETUP_CONCURRENCY, (attacker) => addSynthetic(client, attacker, plan.attackerFollowers)),
   ]);
-  return { runId, authors, online, celebrity, audiences };
+  return { runId, authors, online, celebrity, attackers, audiences };
 }

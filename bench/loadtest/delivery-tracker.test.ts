@@ -56,12 +56,14 @@ describe('DeliveryTracker', () => {
   it('counts refusals, tweets given up on and failed jobs', () => {
     const tracker = new DeliveryTracker();
     const gaveUp = tracker.sending(0, audience);
-    tracker.refusal();
-    tracker.refusal();
+    tracker.refusal(503);
+    tracker.refusal(429);
+    tracker.refusal(503);
     tracker.gaveUp(gaveUp);
     tracker.accepted(tracker.sending(10, audience), 't2', 20);
     tracker.fanoutFailed('t2');
-    expect(tracker.counts).toEqual({ sent: 2, accepted: 1, refused: 2, failed: 2, done: 0 });
+    expect(tracker.counts).toEqual({ sent: 2, accepted: 1, refused: 3, failed: 2, done: 0 });
+    expect(tracker.refusedByStatus).toEqual({ 429: 1, 503: 2 });
     expect([tracker.posting, tracker.running, tracker.awaitingDeliveries]).toEqual([0, 0, 0]);
   });
 });

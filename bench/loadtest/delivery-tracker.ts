@@ -1,4 +1,5 @@
 import { LatencyRecorder, type LatencySummary } from './latency.js';
+import type { RefusalStatus } from './ripple-client.js';
 
 /** The four latency measures of one group of authors, each from a tweet's intended send time. */
 export interface Measures {
@@ -68,6 +69,8 @@ export class DeliveryTracker {
     complete: new LatencyRecorder(),
   };
   readonly counts: TrackerCounts = { sent: 0, accepted: 0, refused: 0, failed: 0, done: 0 };
+  /** `counts.refused` by status: the remedies differ (more authors for 429, a drained backlog for 503). */
+  readonly refusedByStatus: Record<RefusalStatus, number> = { 429: 0, 503: 0 };
 
   readonly #tweets = new Map<string, TrackedTweet>();
   readonly #early = new Map<string, EarlyEvents>();
@@ -86,8 +89,9 @@ export class DeliveryTracker {
   }
 
   /** A 429 or 503 answer to some try. */
-  refusal(): void {
+  refusal(status: RefusalStatus): void {
     this.counts.refused += 1;
+    this.refusedByStatus[status] += 1;
   }
 
   /** The tweet was given up on while posting (tries spent, an error that is final, or aborted). */

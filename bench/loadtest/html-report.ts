@@ -1,7 +1,7 @@
 import { MEASURES, type MeasureName } from './delivery-tracker.js';
 import type { LatencySummary, SpectrumPoint } from './latency.js';
 import { SPECTRUM_MAX_NINES } from './latency.js';
-import type { LoadTestReport, ReportSpectra } from './report.js';
+import { ATTACK_GOALS, type AttackReport, type LoadTestReport, type ReportSpectra } from './report.js';
 import { escapeXml, lineChart, type AxisTick, type ChartSeries } from './svg-chart.js';
 
 /** One colour per measure, from the Okabe–Ito palette: distinct for colour-blind readers too. */
@@ -27,6 +27,7 @@ const STYLE = `
   main { max-width: 860px; margin: 0 auto; padding: 28px 20px 48px; }
   h1 { font-size: 24px; margin: 0 0 4px; }
   h2 { font-size: 18px; margin: 32px 0 10px; }
+  h3 { font-size: 15px; margin: 18px 0 6px; }
   .subtitle { color: #5b6475; margin: 0 0 20px; }
   section { background: #fff; border: 1px solid #e2e5ea; border-radius: 8px; padding: 16px 20px; margin-bottom: 18px; }
   table { border-collapse: collapse; width: 100%; font-variant-numeric: tabular-nums; }
@@ -40,6 +41,8 @@ const STYLE = `
   .totals div { font-size: 13px; color: #5b6475; }
   .totals strong { display: block; font-size: 20px; color: #1d2330; }
   .note { color: #5b6475; font-size: 13px; margin: 8px 0 0; }
+  .met { color: #00734d; font-weight: 600; }
+  .missed { color: #b3261e; font-weight: 600; }
   svg.chart { max-width: 100%; height: auto; display: block; margin: 8px 0 4px; }
   svg .chart-title { font-size: 14px; font-weight: 600; fill: #1d2330; }
   svg .grid { stroke: #eceef2; stroke-width: 1; }
@@ -85,6 +88,12 @@ function configTable(report: LoadTestReport): string {
     ['authors', `${c.authors}, ${c.followers.toLocaleString('en-US')} synthetic followers each`],
     ['online followers', `${c.online} (online user i follows author i % ${c.authors})`],
     ['celebrity', c.celebrityFollowers > 0 ? `${c.celebrityFollowers.toLocaleString('en-US')} followers, ${c.celebrityPosts} post(s)` : 'none'],
+    [
+      'attackers',
+      c.attackers > 0
+        ? `${c.attackers}, ${c.attackerFollowers.toLocaleString('en-US')} synthetic followers each, ${c.attackerRate} tweets/s each`
+        : 'none',
+    ],
     ['tries per tweet', String(c.maxTries)],
   ];
   return `<table class="config"><tbody>
@@ -93,6 +102,43 @@ ${rows.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr
 }
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+
+/** The verdict on the ordinary authors first, then what the attackers got for their trouble. */
+function attackSection(attack: AttackReport): string {
+  const { ordinary: o, attackerTweets: a } = attack;
+  const judged = (measured: string, met: boolean) => `<td class="${met ? 'met' : 'missed'}">${escapeXml(measured)}</td>`;
+  const rows = [
+    `<tr><td>refused with 503</td><td>${ATTACK_GOALS.refused}</td>${judged(String(o.refusedByStatus[503]), o.refusedByStatus[503] <= ATTACK_GOALS.refused)}</tr>`,
+    `<tr><td>refused with 429</td><td>${ATTACK_GOALS.refused}</td>${judged(String(o.refusedByStatus[429]), o.refusedByStatus[429] <= ATTACK_GOALS.refused)}</tr>`,
+    `<tr><td>failed tweets</td><td>${ATTACK_GOALS.failed}</td>${judged(String(o.failed), o.failed <= ATTACK_GOALS.failed)}</tr>`,
+    `<tr><td>online delivery p99</td><td>≤ ${ATTACK_GOALS.onlineDeliveryP99Ms} ms</td>${judged(`${o.onlineDeliveryP99.toFixed(1)} ms`, o.onlineDeliveryP99 <= ATTACK_GOALS.onlineDeliveryP99Ms)}</tr>`,
+  ];
+  return `<h2>Under attack</h2>
+<section>
+<p class="subtitle">${escapeXml(
+    `${attack.attackers} attacker(s) with ${attack.followers.toLocaleString('en-US')} synthetic followers each posted ${fmt(attack.rate)} tweets/s each ` +
+      'for the whole run, retrying every refusal, while the authors above posted.',
+  )}</p>
+<table>
+<thead><tr><th>the authors' tweets</th><th>goal</th><th>measured</th></tr></thead>
+<tbody>
+${rows.join('\n')}
+</tbody>
+</table>
+<p class="${o.goalsMet ? 'met' : 'missed'}">${o.goalsMet ? 'Goals met: the attack did not crowd the authors out.' : 'Goals not met: the attack crowded the authors out.'}</p>
+<h3>The attackers' own tweets</h3>
+<div class="totals">
+<div><strong>${a.sent}</strong>sent</div>
+<div><strong>${a.accepted}</strong>accepted</div>
+<div><strong>${a.refusedByStatus[503]}</strong>refused with 503</div>
+<div><strong>${a.refusedByStatus[429]}</strong>refused with 429</div>
+<div><strong>${a.failed}</strong>failed</div>
+<div><strong>${a.accept.p99.toFixed(1)} ms</strong>accept p99</div>
+<div><strong>${a.complete.p99.toFixed(1)} ms</strong>complete p99</div>
+</div>
+<p class="note">Refusals count every try, retries included; an attacker tweet still retrying when the posting phase ended counts as failed.</p>
+</section>`;
+}
 
 /**
  * The report as one self-contained HTML page: configuration, latency table, and inline SVG
@@ -146,12 +192,15 @@ ${spectrumChart('Celebrity latency by percentile', spectra.celebrity)}
 ${latencyTable(report)}
 <div class="totals">
 <div><strong>${fmt(report.deliveriesPerSecond)}</strong>deliveries/s overall</div>
-<div><strong>${report.refused}</strong>refused (429/503 answers)</div>
+<div><strong>${report.refusedByStatus[503]}</strong>refused with 503</div>
+<div><strong>${report.refusedByStatus[429]}</strong>refused with 429</div>
 <div><strong>${report.failed}</strong>failed tweets</div>
 </div>
 <p class="note">Every latency is measured from the tweet's intended send time in the constant-arrival schedule, so time a request spent waiting behind a slow server counts.</p>
 ${spectrumChart('Latency by percentile', spectra.main)}
 </section>
+
+${report.attack ? attackSection(report.attack) : ''}
 
 <h2>Over time</h2>
 <section>

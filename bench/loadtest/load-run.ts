@@ -8,8 +8,8 @@ import { connectSocket, type RippleSocket } from './live-sockets.js';
 import { startOpenLoop, systemClock, type Arrival, type Clock, type OpenLoop } from './open-loop.js';
 import type { LoadTestOptions } from './options.js';
 import { formatProgress, type ProgressLine } from './progress-line.js';
-import type { CelebrityReport, LoadTestReport, ReportSpectra } from './report.js';
-import { RippleHttpError, RippleNetworkError, type RippleClient } from './ripple-client.js';
+import { judgeOrdinaryUnderAttack, type AttackReport, type CelebrityReport, type LoadTestReport, type ReportSpectra } from './report.js';
+import { RippleHttpError, RippleNetworkError, type RefusalStatus, type RippleClient } from './ripple-client.js';
 import { ServerSampler, type ServerReading } from './server-sampler.js';
 
 export interface LoadRunDeps {
@@ -40,19 +40,25 @@ const PROGRESS_EVERY_MS = 250;
  */
 const DELIVERY_GRACE_MS = 2000;
 
-/** One group of authors whose measures are kept together: the crowd, or the celebrity. */
+/** One group of authors whose measures are kept together: the crowd, the celebrity, or the attackers. */
 interface PostingGroup {
   tracker: DeliveryTracker;
   authors: Member[];
   /** Names the group in Idempotency-Keys and tweet texts. */
-  name: 'crowd' | 'celebrity';
+  name: 'crowd' | 'celebrity' | 'attacker';
+  /** Aborting it gives up on every tweet of the group still being posted. */
+  stop: AbortSignal;
+  /** Why a tweet was given up on when `stop` aborted, for the notes. */
+  stoppedBecause: () => string;
+  /** Starts the group's lines of notes. */
+  notePrefix: string;
 }
 
 /** Why a tweet was given up on, in a few words, for the notes. */
-function failureReason(error: unknown, drainTimedOut: boolean): string {
+function failureReason(error: unknown, group: PostingGroup): string {
   if (error instanceof RippleHttpError) return `${error.status} ${error.code}`;
   if (error instanceof RippleNetworkError) return `no answer (${error.message.replace(/^\/api\/tweets: /, '')})`;
-  if (error instanceof Error && error.name === 'AbortError') return drainTimedOut ? 'still retrying when the drain timed out' : 'interrupted';
+  if (error instanceof Error && error.name === 'AbortError') return group.stoppedBecause();
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -79,6 +85,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
   progress.log(
     `setting up: ${options.authors} authors × ${options.followers} followers, ${options.online} online` +
       (options.celebrityFollowers > 0 ? `, a celebrity with ${options.celebrityFollowers} followers` : '') +
+      (options.attackers > 0 ? `, ${options.attackers} attacker(s) with ${options.attackerFollowers} followers each` : '') +
       ` at ${client.baseUrl}`,
   );
   const crowd: Crowd = await setUpCrowd(client, {
@@ -86,17 +93,46 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
     followers: options.followers,
     online: options.online,
     celebrityFollowers: options.celebrityFollowers,
+    attackers: options.attackers,
+    attackerFollowers: options.attackerFollowers,
   }).catch((error: unknown) => {
     throw new Error(`setting up the crowd failed: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   });
 
-  const main: PostingGroup = { tracker: new DeliveryTracker(), authors: crowd.authors, name: 'crowd' };
+  const giveUp = new AbortController();
+  // The attack lasts as long as the posting phase: an attacker still retrying afterwards would
+  // only hold the drain up, and no ordinary tweet is posted then to be crowded out.
+  const attackOver = new AbortController();
+  // Every tweet waiting out a Retry-After listens on one of these signals: thousands at a time
+  // is the design, not a leak.
+  setMaxListeners(0, giveUp.signal, attackOver.signal);
+  let drainTimedOut = false;
+  const stoppedByDrain = () => (drainTimedOut ? 'still retrying when the drain timed out' : 'interrupted');
+
+  const main: PostingGroup = {
+    tracker: new DeliveryTracker(),
+    authors: crowd.authors,
+    name: 'crowd',
+    stop: giveUp.signal,
+    stoppedBecause: stoppedByDrain,
+    notePrefix: '',
+  };
   const celebrity: PostingGroup | null = crowd.celebrity
-    ? { tracker: new DeliveryTracker(), authors: [crowd.celebrity], name: 'celebrity' }
+    ? { tracker: new DeliveryTracker(), authors: [crowd.celebrity], name: 'celebrity', stop: giveUp.signal, stoppedBecause: stoppedByDrain, notePrefix: 'celebrity: ' }
     : null;
+  const attack: PostingGroup | null = crowd.attackers.length > 0
+    ? {
+        tracker: new DeliveryTracker(),
+        authors: crowd.attackers,
+        name: 'attacker',
+        stop: attackOver.signal,
+        stoppedBecause: () => (deps.interrupt?.aborted ? 'interrupted' : 'still retrying when the attack ended'),
+        notePrefix: 'attackers: ',
+      }
+    : null;
+  const groups = [main, ...(celebrity ? [celebrity] : []), ...(attack ? [attack] : [])];
   const groupOfAuthor = new Map<string, PostingGroup>();
-  for (const author of crowd.authors) groupOfAuthor.set(author.id, main);
-  if (crowd.celebrity && celebrity) groupOfAuthor.set(crowd.celebrity.id, celebrity);
+  for (const group of groups) for (const author of group.authors) groupOfAuthor.set(author.id, group);
 
   const sockets: RippleSocket[] = [];
   let disconnects = 0;
@@ -129,14 +165,9 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
     });
   }
 
-  const giveUp = new AbortController();
-  // Every tweet waiting out a Retry-After listens on this one signal: thousands at a time is
-  // the design, not a leak.
-  setMaxListeners(0, giveUp.signal);
   const inFlight = new Set<Promise<void>>();
-  const failures = new Map<string, number>();
-  const refusals = new Map<number, number>();
-  let drainTimedOut = false;
+  /** Why tweets were given up on, per group: reason → count. */
+  const failures = new Map<PostingGroup, Map<string, number>>(groups.map((group) => [group, new Map()]));
   let progressTimer: NodeJS.Timeout | undefined;
   const sampler = new ServerSampler(async (): Promise<ServerReading> => {
     const [health, deliveries] = await Promise.allSettled([client.health(), client.deliveriesTotal()]);
@@ -147,7 +178,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
   }, clock);
 
   try {
-    const members = [...crowd.authors, ...(crowd.celebrity ? [crowd.celebrity] : []), ...crowd.online];
+    const members = [...groups.flatMap((group) => group.authors), ...crowd.online];
     progress.log(`connecting ${members.length} sockets…`);
     await mapWithLimit(members, CONNECT_CONCURRENCY, async (member) => {
       const socket = await connect(client.baseUrl, member.token);
@@ -166,24 +197,20 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
           // Unique per run, group and tweet, and the same for every try of this tweet.
           idempotencyKey: `lt${crowd.runId}-${group.name}-${arrival.index}`,
           maxTries: options.maxTries,
-          signal: giveUp.signal,
-          onRefused: (error) => {
-            group.tracker.refusal();
-            refusals.set(error.status, (refusals.get(error.status) ?? 0) + 1);
-          },
+          signal: group.stop,
+          onRefused: (error) => group.tracker.refusal(error.status),
         })
         .then(
           ({ tweet }) => group.tracker.accepted(ticket, tweet.id, clock.now()),
           (error: unknown) => {
             group.tracker.gaveUp(ticket);
-            countInto(failures, failureReason(error, drainTimedOut));
+            countInto(failures.get(group)!, failureReason(error, group));
           },
         )
         .finally(() => inFlight.delete(attempt));
       inFlight.add(attempt);
     }
 
-    const groups = [main, ...(celebrity ? [celebrity] : [])];
     const total = () => {
       const sum = { sent: 0, accepted: 0, refused: 0, done: 0, failed: 0 };
       for (const g of groups) for (const key of Object.keys(sum) as (keyof typeof sum)[]) sum[key] += g.tracker.counts[key];
@@ -199,6 +226,11 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
       // K posts spread evenly over the run from t = 0: one every duration / K seconds.
       const rate = options.celebrityPosts / options.durationS;
       loops.push(startOpenLoop({ rate, durationS: options.durationS, clock, startAt, fire: (a) => post(celebrity, a) }));
+    }
+    if (attack) {
+      // One schedule for all attackers, round-robin: each posts at --attacker-rate.
+      const rate = options.attackerRate * attack.authors.length;
+      loops.push(startOpenLoop({ rate, durationS: options.durationS, clock, startAt, fire: (a) => post(attack, a) }));
     }
     const drawProgress = () => {
       const now = clock.now();
@@ -218,6 +250,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
     deps.interrupt?.addEventListener('abort', onInterrupt, { once: true });
     if (deps.interrupt?.aborted) onInterrupt();
     await Promise.all(loops.map((loop) => loop.finished));
+    attackOver.abort();
 
     // Drain: wait for every post to settle and every job to report, within the drain timeout.
     phase = 'draining';
@@ -248,15 +281,18 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
     const notes: string[] = [];
     if (deps.interrupt?.aborted) notes.push('interrupted: the run was stopped early; the numbers cover what happened until then');
     for (const g of groups) {
-      const who = g === main ? '' : 'celebrity: ';
+      const who = g.notePrefix;
       const unfinished = g.tracker.running;
       if (unfinished > 0) notes.push(`${who}${unfinished} accepted tweet(s) had no fanout:done when the drain ended (not in "complete")`);
       if (g.tracker.awaitingDeliveries > 0 && unfinished === 0) {
         notes.push(`${who}${g.tracker.awaitingDeliveries} timeline:new event(s) expected at online followers never arrived`);
       }
     }
-    for (const [reason, count] of failures) notes.push(`failed: ${count} × ${reason}`);
-    const rateLimited = refusals.get(429) ?? 0;
+    for (const [g, reasons] of failures) for (const [reason, count] of reasons) notes.push(`${g.notePrefix}failed: ${count} × ${reason}`);
+    // The attackers' refusals are the attack being held off, reported under "attack"; the
+    // advice below is about the others' own refusals.
+    const refusedOthers = (status: RefusalStatus) => groups.filter((g) => g !== attack).reduce((n, g) => n + g.tracker.refusedByStatus[status], 0);
+    const rateLimited = refusedOthers(429);
     if (rateLimited > 0) {
       const perAuthor = options.rate / options.authors;
       notes.push(
@@ -264,7 +300,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
           '(RATE_LIMIT_TWEETS_PER_MIN, 600/min by default); use more --authors or raise the limit',
       );
     }
-    if ((refusals.get(503) ?? 0) > 0) notes.push(`refused: ${refusals.get(503)} × 503 (a backlog at FANOUT_MAX_BACKLOG, FANOUT_MAX_SMALL_BACKLOG or FANOUT_MAX_AUTHOR_BACKLOG, or Redis unavailable)`);
+    if (refusedOthers(503) > 0) notes.push(`refused: ${refusedOthers(503)} × 503 (a backlog at FANOUT_MAX_BACKLOG, FANOUT_MAX_SMALL_BACKLOG or FANOUT_MAX_AUTHOR_BACKLOG, or Redis unavailable)`);
     if (disconnects > 0) notes.push(`${disconnects} socket disconnect(s) during the run: events may have been missed`);
 
     const summaries = main.tracker.summaries();
@@ -278,6 +314,26 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
         failed: celebrity.tracker.counts.failed,
       };
     }
+    let attackReport: AttackReport | undefined;
+    if (attack) {
+      const { sent, accepted, refused, failed } = attack.tracker.counts;
+      const attackerSummaries = attack.tracker.summaries();
+      attackReport = {
+        attackers: options.attackers,
+        followers: options.attackerFollowers,
+        rate: options.attackerRate,
+        ordinary: judgeOrdinaryUnderAttack({ refusedByStatus: main.tracker.refusedByStatus, failed: main.tracker.counts.failed, onlineDelivery: summaries.onlineDelivery }),
+        attackerTweets: {
+          sent,
+          accepted,
+          refused,
+          refusedByStatus: { ...attack.tracker.refusedByStatus },
+          failed,
+          accept: attackerSummaries.accept,
+          complete: attackerSummaries.complete,
+        },
+      };
+    }
     const report: LoadTestReport = {
       config: {
         url: client.baseUrl,
@@ -289,6 +345,9 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
         drainTimeoutS: options.drainTimeoutS,
         celebrityFollowers: options.celebrityFollowers,
         celebrityPosts: options.celebrityPosts,
+        attackers: options.attackers,
+        attackerFollowers: options.attackerFollowers,
+        attackerRate: options.attackerRate,
         maxTries: options.maxTries,
         runId: crowd.runId,
         startedAt: startedAt.toISOString(),
@@ -299,9 +358,11 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
       complete: summaries.complete,
       deliveriesPerSecond: sampler.overallDeliveriesPerSecond() ?? 0,
       refused: main.tracker.counts.refused,
+      refusedByStatus: { ...main.tracker.refusedByStatus },
       failed: main.tracker.counts.failed,
       series: sampler.series(),
       ...(celebrityReport ? { celebrity: celebrityReport } : {}),
+      ...(attackReport ? { attack: attackReport } : {}),
     };
     return {
       report,
@@ -311,6 +372,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
   } finally {
     if (progressTimer) clearInterval(progressTimer);
     giveUp.abort();
+    attackOver.abort();
     sampler.halt();
     for (const socket of sockets) socket.disconnect();
   }

@@ -49,6 +49,25 @@ export interface LoadTestOptions {
    */
   celebrityPosts: number;
   /**
+   * Big accounts that attack while the authors post: each has `attackerFollowers` synthetic
+   * followers and posts at `attackerRate`, retrying refusals. Measured apart, under `attack`;
+   * 0 means no attack.
+   * @defaultValue 0
+   */
+  attackers: number;
+  /**
+   * Synthetic followers of each attacker. Above the server's `FANOUT_SMALL_AUDIENCE` (10 000 by
+   * default) an attacker is a big fan-out, which is the case fair admission is about.
+   * @defaultValue 1_000_000
+   */
+  attackerFollowers: number;
+  /**
+   * Tweets per second each attacker posts (open loop, from t = 0 for the whole run). The
+   * default is Ripple's own rate limit, `RATE_LIMIT_TWEETS_PER_MIN` = 600/min.
+   * @defaultValue 10
+   */
+  attackerRate: number;
+  /**
    * Tries of one tweet (the first included) before it is given up on and counted as failed.
    * @defaultValue 8
    */
@@ -61,6 +80,11 @@ export interface LoadTestOptions {
 }
 
 export const DEFAULT_URL = 'http://127.0.0.1:3000';
+const DEFAULT_ATTACKER_FOLLOWERS = 1_000_000;
+/** Ripple's default `RATE_LIMIT_TWEETS_PER_MIN` (600) per second. */
+const DEFAULT_ATTACKER_RATE = 10;
+/** Each attacker holds a socket and its own fan-out; more than this is no longer a load test of Ripple. */
+const MAX_ATTACKERS = 100;
 
 export const HELP = `npm run loadtest -- [options]
 
@@ -80,6 +104,15 @@ tweet's intended send time.
   --celebrity-followers N     add one celebrity author with N synthetic followers, measured
                               apart under "celebrity"; 0 = none (default 0)
   --celebrity-posts K         tweets the celebrity posts, spread evenly from t = 0 (default 1)
+  --attackers N               add N big accounts that post at their rate limit all through the
+                              run while the authors post, retrying every refusal; the authors'
+                              refusals and online delivery are then judged "under attack"
+                              (goals: 0 refused, p99 ≤ 250 ms), the attackers' own tweets
+                              counted apart; needs --online ≥ 1; 0 = none (default 0)
+  --attacker-followers N      synthetic followers of each attacker; above the server's
+                              FANOUT_SMALL_AUDIENCE to be a big fan-out (default 1000000)
+  --attacker-rate N           tweets per second each attacker posts (default 10, Ripple's
+                              default RATE_LIMIT_TWEETS_PER_MIN of 600/min)
   --max-tries N               tries per tweet on 429/503/network errors before it counts as
                               failed (default 8)
   --out PATH                  report path without extension; writes PATH.json and PATH.html
@@ -122,6 +155,10 @@ export function parseOptions(argv: string[], now: Date = new Date()): LoadTestOp
         'drain-timeout': { type: 'string', default: '60' },
         'celebrity-followers': { type: 'string', default: '0' },
         'celebrity-posts': { type: 'string', default: '1' },
+        // No defaults here: an attacker-* option given without --attackers is a mistake to report.
+        attackers: { type: 'string' },
+        'attacker-followers': { type: 'string' },
+        'attacker-rate': { type: 'string' },
         'max-tries': { type: 'string', default: '8' },
         out: { type: 'string' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -143,9 +180,18 @@ export function parseOptions(argv: string[], now: Date = new Date()): LoadTestOp
     drainTimeoutS: integer('drain-timeout', values['drain-timeout'], 0),
     celebrityFollowers: integer('celebrity-followers', values['celebrity-followers'], 0),
     celebrityPosts: integer('celebrity-posts', values['celebrity-posts'], 1),
+    attackers: integer('attackers', values.attackers ?? '0', 0, MAX_ATTACKERS),
+    attackerFollowers: integer('attacker-followers', values['attacker-followers'] ?? String(DEFAULT_ATTACKER_FOLLOWERS), 1),
+    attackerRate: positive('attacker-rate', values['attacker-rate'] ?? String(DEFAULT_ATTACKER_RATE)),
     maxTries: integer('max-tries', values['max-tries'], 1, 100),
     out: values.out ?? `loadtest-results/${timestampForFileName(now)}`,
   };
   if (options.out.trim() === '') throw new OptionsError('--out must not be empty');
+  if (options.attackers === 0) {
+    const stray = (['attacker-followers', 'attacker-rate'] as const).find((flag) => values[flag] !== undefined);
+    if (stray) throw new OptionsError(`--${stray} needs --attackers ≥ 1`);
+  } else if (options.online === 0) {
+    throw new OptionsError('--attackers needs --online ≥ 1: an attack is judged by the online delivery of the other authors\' tweets');
+  }
   return options;
 }

@@ -5,12 +5,20 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryTracker, MEASURES, type MeasureName } from './delivery-tracker.js';
 import type { SpectrumPoint } from './latency.js';
 import { renderHtmlReport } from './html-report.js';
-import { formatLatencyTable, formatReport, writeReport, type LoadTestReport, type ReportSpectra } from './report.js';
+import {
+  formatLatencyTable,
+  formatReport,
+  judgeOrdinaryUnderAttack,
+  writeReport,
+  type AttackReport,
+  type LoadTestReport,
+  type ReportSpectra,
+} from './report.js';
 
 const LATENCY_KEYS = ['count', 'p50', 'p90', 'p99', 'p999', 'max'];
 
-/** A small but complete run: 50 tweets, two online followers, a celebrity. */
-function sampleRun(withCelebrity: boolean): { report: LoadTestReport; spectra: ReportSpectra } {
+/** A small but complete run: 50 tweets, two online followers, a celebrity, attackers. */
+function sampleRun(withCelebrity: boolean, withAttack = false): { report: LoadTestReport; spectra: ReportSpectra } {
   const tracker = new DeliveryTracker();
   const audience = new Set(['f1', 'f2']);
   for (let i = 0; i < 50; i++) {
@@ -20,7 +28,7 @@ function sampleRun(withCelebrity: boolean): { report: LoadTestReport; spectra: R
     tracker.timelineNew(`t${i}`, 'f2', i * 20 + 55);
     tracker.fanoutDone(`t${i}`, i * 20 + 60 + i);
   }
-  tracker.refusal();
+  tracker.refusal(503);
   const spectraOf = (t: DeliveryTracker) =>
     Object.fromEntries(MEASURES.map(({ name }) => [name, t.measures[name].spectrum()])) as Record<MeasureName, SpectrumPoint[]>;
   const s = tracker.summaries();
@@ -35,6 +43,9 @@ function sampleRun(withCelebrity: boolean): { report: LoadTestReport; spectra: R
       drainTimeoutS: 60,
       celebrityFollowers: withCelebrity ? 100_000 : 0,
       celebrityPosts: 1,
+      attackers: withAttack ? 1 : 0,
+      attackerFollowers: 1_000_000,
+      attackerRate: 10,
       maxTries: 8,
       runId: 'abc123',
       startedAt: '2026-11-28T01:00:00.000Z',
@@ -45,6 +56,7 @@ function sampleRun(withCelebrity: boolean): { report: LoadTestReport; spectra: R
     complete: s.complete,
     deliveriesPerSecond: 12345.6,
     refused: tracker.counts.refused,
+    refusedByStatus: tracker.refusedByStatus,
     failed: tracker.counts.failed,
     series: [
       { t: 0, backlog: 0, deliveriesPerSecond: 0 },
@@ -61,7 +73,32 @@ function sampleRun(withCelebrity: boolean): { report: LoadTestReport; spectra: R
     report.celebrity = { followers: 100_000, posts: 1, ...celeb.summaries(), refused: 0, failed: 0 };
     spectra.celebrity = spectraOf(celeb);
   }
+  if (withAttack) report.attack = sampleAttack(report);
   return { report, spectra };
+}
+
+/** One attacker at 10 tweets/s for 20 s: 200 tweets, 12 of them accepted. */
+function sampleAttack(report: LoadTestReport): AttackReport {
+  const attacker = new DeliveryTracker();
+  for (let i = 0; i < 200; i++) {
+    const ticket = attacker.sending(i * 100, new Set());
+    if (i % 16 === 0 && i < 192) {
+      attacker.accepted(ticket, `x${i}`, i * 100 + 5);
+      attacker.fanoutDone(`x${i}`, i * 100 + 800);
+    } else {
+      attacker.refusal(i % 5 === 0 ? 429 : 503);
+      attacker.gaveUp(ticket);
+    }
+  }
+  const { sent, accepted, refused, failed } = attacker.counts;
+  const s = attacker.summaries();
+  return {
+    attackers: 1,
+    followers: 1_000_000,
+    rate: 10,
+    ordinary: judgeOrdinaryUnderAttack(report),
+    attackerTweets: { sent, accepted, refused, refusedByStatus: attacker.refusedByStatus, failed, accept: s.accept, complete: s.complete },
+  };
 }
 
 describe('the JSON report', () => {
@@ -69,7 +106,8 @@ describe('the JSON report', () => {
     const { report } = sampleRun(true);
     const json = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual([
-      'config', 'accept', 'firstDelivery', 'onlineDelivery', 'complete', 'deliveriesPerSecond', 'refused', 'failed', 'series', 'celebrity',
+      'config', 'accept', 'firstDelivery', 'onlineDelivery', 'complete', 'deliveriesPerSecond', 'refused', 'refusedByStatus', 'failed',
+      'series', 'celebrity',
     ]);
     for (const measure of ['accept', 'firstDelivery', 'onlineDelivery', 'complete']) {
       expect(Object.keys(json[measure] as object)).toEqual(LATENCY_KEYS);
@@ -79,6 +117,7 @@ describe('the JSON report', () => {
     expect(json.onlineDelivery).toMatchObject({ count: 100, max: 55 });
     expect(json.complete).toMatchObject({ count: 50, p50: 84, max: 109 });
     expect(json.refused).toBe(1);
+    expect(json.refusedByStatus).toEqual({ 429: 0, 503: 1 });
     expect(json.failed).toBe(0);
     expect((json.series as object[])[1]).toEqual({ t: 1, backlog: 4000, deliveriesPerSecond: 9000 });
     expect(Object.keys(json.celebrity as object)).toEqual(
@@ -87,8 +126,53 @@ describe('the JSON report', () => {
     expect(json.config).toMatchObject({ url: 'http://127.0.0.1:3477', rate: 50, durationS: 1, runId: 'abc123' });
   });
 
-  it('leaves "celebrity" out when there was none', () => {
+  it('leaves "celebrity" and "attack" out when there was none', () => {
     expect(Object.keys(sampleRun(false).report)).not.toContain('celebrity');
+    expect(Object.keys(sampleRun(false).report)).not.toContain('attack');
+  });
+
+  it('keeps the attack apart: the authors judged, the attackers counted', () => {
+    const json = JSON.parse(JSON.stringify(sampleRun(false, true).report)) as LoadTestReport;
+    expect(json.attack).toEqual({
+      attackers: 1,
+      followers: 1_000_000,
+      rate: 10,
+      ordinary: { refusedByStatus: { 429: 0, 503: 1 }, failed: 0, onlineDeliveryP99: 55, goalsMet: false },
+      attackerTweets: {
+        sent: 200,
+        accepted: 12,
+        refused: 188,
+        refusedByStatus: { 429: 37, 503: 151 },
+        failed: 188,
+        accept: expect.objectContaining({ count: 12, max: 5 }) as unknown,
+        complete: expect.objectContaining({ count: 12, max: 800 }) as unknown,
+      },
+    });
+    // The top-level numbers stay the authors' own: the attackers' refusals are not among them.
+    expect(json.refused).toBe(1);
+    expect(json.accept.count).toBe(50);
+  });
+});
+
+describe('judging the authors under attack', () => {
+  const latency = (count: number, p99: number) => ({ count, p50: p99 / 2, p90: p99, p99, p999: p99, max: p99 });
+  const judge = (refused429: number, refused503: number, failed: number, onlineDelivery = latency(100, 80)) =>
+    judgeOrdinaryUnderAttack({ refusedByStatus: { 429: refused429, 503: refused503 }, failed, onlineDelivery });
+
+  it('holds with no refusal, no failure and an online delivery p99 within 250 ms', () => {
+    expect(judge(0, 0, 0)).toEqual({ refusedByStatus: { 429: 0, 503: 0 }, failed: 0, onlineDeliveryP99: 80, goalsMet: true });
+    expect(judge(0, 0, 0, latency(100, 250)).goalsMet).toBe(true);
+  });
+
+  it('fails on a single refusal of either kind, or a tweet given up on', () => {
+    expect(judge(0, 1, 0).goalsMet).toBe(false);
+    expect(judge(1, 0, 0).goalsMet).toBe(false);
+    expect(judge(0, 0, 1).goalsMet).toBe(false);
+  });
+
+  it('fails on an online delivery p99 over 250 ms, and when there was no delivery to judge', () => {
+    expect(judge(0, 0, 0, latency(100, 250.1)).goalsMet).toBe(false);
+    expect(judge(0, 0, 0, latency(0, 0)).goalsMet).toBe(false);
   });
 });
 
@@ -105,6 +189,18 @@ describe('the printed table', () => {
     const text = formatReport(sampleRun(true).report);
     expect(text).toContain('celebrity: 1 post to 100000 followers');
     expect(text).toContain('deliveries/s 12,345.6');
+    expect(text).toContain('refused 1 (503: 1, 429: 0)');
+    expect(text).not.toContain('under attack');
+  });
+
+  it('shows the verdict on the authors under attack, then the attackers apart', () => {
+    const text = formatReport(sampleRun(false, true).report);
+    const attack = text.slice(text.indexOf('under attack'));
+    expect(attack.split('\n')).toEqual([
+      'under attack: 1 attacker × 1,000,000 followers, 10 tweets/s each',
+      expect.stringMatching(/^ {2}authors: +refused 503: 1, 429: 0 \(goal 0\) +failed 0 \(goal 0\) +online delivery p99 55\.0 ms \(goal ≤ 250\) +GOALS NOT MET$/),
+      expect.stringMatching(/^ {2}attackers: sent 200 +accepted 12 +refused 188 \(503: 151, 429: 37\) +failed 188 +accept p99 5\.0 ms +complete p99 800\.0 ms$/),
+    ]);
   });
 });
 
@@ -128,6 +224,21 @@ describe('the HTML report', () => {
     }
     expect(html).toContain('<title>Ripple load test abc123</title>');
     for (const { label } of MEASURES) expect(html).toContain(label);
+  });
+
+  it('shows the attack as a verdict on the authors and the attackers\' own counts', () => {
+    const { report, spectra } = sampleRun(false, true);
+    const html = renderHtmlReport(report, spectra);
+    const section = html.slice(html.indexOf('<h2>Under attack</h2>'), html.indexOf('<h2>Over time</h2>'));
+    expect(section).toContain('1 attacker(s) with 1,000,000 synthetic followers each posted 10 tweets/s each');
+    expect(section).toContain('<tr><td>refused with 503</td><td>0</td><td class="missed">1</td></tr>');
+    expect(section).toContain('<tr><td>online delivery p99</td><td>≤ 250 ms</td><td class="met">55.0 ms</td></tr>');
+    expect(section).toContain('Goals not met');
+    expect(section).toContain('<strong>12</strong>accepted');
+    expect(section).toContain('<strong>151</strong>refused with 503');
+    // The attack adds no plot: the spectrum, deliveries/s and backlog stay the only three.
+    expect(html.match(/<svg\b/g)).toHaveLength(3);
+    expect(renderHtmlReport(sampleRun(false).report, spectra)).not.toContain('Under attack');
   });
 
   it('escapes what it prints from the configuration', () => {

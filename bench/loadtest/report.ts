@@ -7,7 +7,7 @@
  * {
  *   config: {                       // what was asked for, and when
  *     url, authors, followers, online, rate, durationS, drainTimeoutS,
- *     celebrityFollowers, celebrityPosts, maxTries,
+ *     celebrityFollowers, celebrityPosts, attackers, attackerFollowers, attackerRate, maxTries,
  *     runId: string,                // handles of the run are lt<runId>_…
  *     startedAt: ISO-8601 string
  *   },
@@ -19,10 +19,24 @@
  *   deliveriesPerSecond: number,    // rise of the server's ripple_deliveries_total during the
  *                                   //   run ÷ elapsed seconds (cluster-wide)
  *   refused: number,                // 429 and 503 answers, every try counted
+ *   refusedByStatus: { "429": number, "503": number },   // the same, by status
  *   failed: number,                 // tweets given up on while posting + fanout:failed jobs
  *   series: [{ t, backlog, deliveriesPerSecond }],   // once a second; t = s since start
  *   celebrity?: {                   // only with --celebrity-followers; never mixed into the above
  *     followers, posts, accept, firstDelivery, onlineDelivery, complete, refused, failed
+ *   },
+ *   attack?: {                      // only with --attackers; never mixed into the above
+ *     attackers, followers, rate,   // accounts; synthetic followers and tweets/s of each
+ *     ordinary: {                   // the authors' tweets above, judged against the goals
+ *       refusedByStatus: { "429", "503" },   // goal 0 each
+ *       failed: number,             // tweets given up on or fanout:failed; goal 0
+ *       onlineDeliveryP99: number,  // ms, goal ≤ 250
+ *       goalsMet: boolean
+ *     },
+ *     attackerTweets: {             // the attackers' own, all of them
+ *       sent, accepted, refused, refusedByStatus: { "429", "503" }, failed,
+ *       accept: Latency, complete: Latency
+ *     }
  *   }
  * }
  * Latency = { count, p50, p90, p99, p999, max }  // milliseconds, 1 decimal; all 0 when count is 0
@@ -36,6 +50,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MEASURES, type MeasureName } from './delivery-tracker.js';
 import type { LatencySummary, SpectrumPoint } from './latency.js';
+import type { RefusalStatus } from './ripple-client.js';
 import type { SeriesPoint } from './server-sampler.js';
 import { renderHtmlReport } from './html-report.js';
 
@@ -53,13 +68,69 @@ export interface CelebrityReport extends Record<MeasureName, LatencySummary> {
   failed: number;
 }
 
+/**
+ * What fair admission promises the ordinary authors: while big accounts post at their rate
+ * limit, none of the others' tweets is refused (and so none given up on), and they still reach
+ * online followers within 250 ms at p99.
+ */
+export const ATTACK_GOALS = { refused: 0, failed: 0, onlineDeliveryP99Ms: 250 } as const;
+
+/** The ordinary authors' tweets under attack, judged against {@link ATTACK_GOALS}. */
+export interface OrdinaryUnderAttack {
+  refusedByStatus: Record<RefusalStatus, number>;
+  failed: number;
+  onlineDeliveryP99: number;
+  goalsMet: boolean;
+}
+
+/** The attackers' own tweets. */
+export interface AttackerTweets {
+  sent: number;
+  accepted: number;
+  refused: number;
+  refusedByStatus: Record<RefusalStatus, number>;
+  /** Given up on (tries spent, or still retrying when the attack ended) plus `fanout:failed`. */
+  failed: number;
+  accept: LatencySummary;
+  complete: LatencySummary;
+}
+
+export interface AttackReport {
+  attackers: number;
+  /** Synthetic followers of each attacker. */
+  followers: number;
+  /** Tweets per second each attacker posted. */
+  rate: number;
+  ordinary: OrdinaryUnderAttack;
+  attackerTweets: AttackerTweets;
+}
+
 export interface LoadTestReport extends Record<MeasureName, LatencySummary> {
   config: ReportConfig;
   deliveriesPerSecond: number;
   refused: number;
+  refusedByStatus: Record<RefusalStatus, number>;
   failed: number;
   series: SeriesPoint[];
   celebrity?: CelebrityReport;
+  attack?: AttackReport;
+}
+
+/**
+ * Judges the ordinary authors' tweets of a run under attack. A tweet given up on never reaches
+ * anyone and so never shows in the p99, and a run without a single online delivery has a p99 of
+ * 0: neither may pass for a met goal.
+ */
+export function judgeOrdinaryUnderAttack(
+  ordinary: Pick<LoadTestReport, 'refusedByStatus' | 'failed' | 'onlineDelivery'>,
+): OrdinaryUnderAttack {
+  const { refusedByStatus, failed, onlineDelivery } = ordinary;
+  const goalsMet =
+    refusedByStatus[429] + refusedByStatus[503] <= ATTACK_GOALS.refused &&
+    failed <= ATTACK_GOALS.failed &&
+    onlineDelivery.count > 0 &&
+    onlineDelivery.p99 <= ATTACK_GOALS.onlineDeliveryP99Ms;
+  return { refusedByStatus: { ...refusedByStatus }, failed, onlineDeliveryP99: onlineDelivery.p99, goalsMet };
 }
 
 /** The percentile spectra behind the HTML plots; not part of the JSON. */
@@ -81,6 +152,24 @@ export function formatLatencyTable(measures: Record<MeasureName, LatencySummary>
 
 const formatRate = (n: number): string => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
+/** `12 (503: 10, 429: 2)`, or just `0`. */
+export const formatRefused = (total: number, byStatus: Record<RefusalStatus, number>): string =>
+  total === 0 ? '0' : `${total} (503: ${byStatus[503]}, 429: ${byStatus[429]})`;
+
+/** The attack's lines of the printed report: the verdict on the ordinary authors first. */
+export function formatAttack(attack: AttackReport): string[] {
+  const { ordinary: o, attackerTweets: a } = attack;
+  const plural = attack.attackers === 1 ? '' : 's';
+  return [
+    `under attack: ${attack.attackers} attacker${plural} × ${attack.followers.toLocaleString('en-US')} followers, ${formatRate(attack.rate)} tweets/s each`,
+    `  authors:   refused 503: ${o.refusedByStatus[503]}, 429: ${o.refusedByStatus[429]} (goal ${ATTACK_GOALS.refused})` +
+      `   failed ${o.failed} (goal ${ATTACK_GOALS.failed})   online delivery p99 ${o.onlineDeliveryP99.toFixed(1)} ms (goal ≤ ${ATTACK_GOALS.onlineDeliveryP99Ms})` +
+      `   ${o.goalsMet ? 'goals met' : 'GOALS NOT MET'}`,
+    `  attackers: sent ${a.sent}   accepted ${a.accepted}   refused ${formatRefused(a.refused, a.refusedByStatus)}   failed ${a.failed}` +
+      `   accept p99 ${a.accept.p99.toFixed(1)} ms   complete p99 ${a.complete.p99.toFixed(1)} ms`,
+  ];
+}
+
 /** The whole report as the CLI prints it on stdout. */
 export function formatReport(report: LoadTestReport): string {
   const c = report.config;
@@ -89,7 +178,7 @@ export function formatReport(report: LoadTestReport): string {
     '',
     formatLatencyTable(report),
     '',
-    `deliveries/s ${formatRate(report.deliveriesPerSecond)}   refused ${report.refused}   failed ${report.failed}`,
+    `deliveries/s ${formatRate(report.deliveriesPerSecond)}   refused ${formatRefused(report.refused, report.refusedByStatus)}   failed ${report.failed}`,
   ];
   if (report.celebrity) {
     const celeb = report.celebrity;
@@ -100,6 +189,7 @@ export function formatReport(report: LoadTestReport): string {
       `refused ${celeb.refused}   failed ${celeb.failed}`,
     );
   }
+  if (report.attack) lines.push('', ...formatAttack(report.attack));
   return lines.join('\n');
 }
 

@@ -90,7 +90,7 @@ export interface PostTweetOptions extends RetryPolicy {
   /** Aborting gives up on the tweet, whatever try or wait it is in. */
   signal?: AbortSignal;
   /** Told of every refusal (429 or 503), the one that ends the retries included. */
-  onRefused?: (error: RippleHttpError) => void;
+  onRefused?: (error: RippleRefusal) => void;
 }
 
 export const DEFAULT_MAX_TRIES = 8;
@@ -102,8 +102,12 @@ const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: 
 const healthSchema = z.object({ status: z.string(), redis: z.string().optional(), backlog: z.number().nullable() });
 export type Health = z.infer<typeof healthSchema>;
 
+/** The statuses of Ripple's back pressure: 429 rate_limited and 503 (overloaded, or Redis unavailable). */
+export type RefusalStatus = 429 | 503;
+export type RippleRefusal = RippleHttpError & { readonly status: RefusalStatus };
+
 /** 429 and 503 are Ripple's back pressure: "not now", and nothing was written. */
-export const isRefusal = (error: unknown): error is RippleHttpError =>
+export const isRefusal = (error: unknown): error is RippleRefusal =>
   error instanceof RippleHttpError && (error.status === 429 || error.status === 503);
 
 /** Failures after which the same request may succeed: refusals, no answer, a restarting proxy. */
@@ -222,7 +226,7 @@ export class RippleClient {
   /** Tries `spec` until it succeeds, fails for good, or `maxTries` is spent. */
   async #withRetries<T>(
     spec: RequestSpec<T>,
-    policy: RetryPolicy & { retryable: (error: unknown) => boolean; onRefused?: (error: RippleHttpError) => void },
+    policy: RetryPolicy & { retryable: (error: unknown) => boolean; onRefused?: (error: RippleRefusal) => void },
   ): Promise<T> {
     const maxTries = Math.max(1, policy.maxTries ?? DEFAULT_MAX_TRIES);
     for (let tries = 1; ; tries++) {
