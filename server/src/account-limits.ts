@@ -32,7 +32,7 @@ export interface SignInThrottle {
 
 /**
  * Failed sign-ins per handle *and* address: guesses from one address run out after `perMinute`
- * in a rolling minute from the first, while the owner, from their own address, still gets in.
+ * within a minute of the first, while the owner, from their own address, still gets in.
  * The attempt is spent before the password is checked, so parallel guesses cannot all slip in
  * under the limit; a success gives the pair a clean slate.
  */

@@ -9,7 +9,8 @@ const config = { ...readServerConfig(), clientDir: fileURLToPath(new URL('../../
 try {
   config.tokenSecret = tokenSecretFor(config.tokenSecret, process.env.NODE_ENV);
 } catch (err) {
-  log.fatal((err as Error).message);
+  // One line naming the setting, as for any setting that stops the start.
+  process.stderr.write(`ripple server: ${(err as Error).message}\n`);
   process.exit(1);
 }
 

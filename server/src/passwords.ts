@@ -5,7 +5,7 @@ import pLimit from 'p-limit';
 
 /**
  * OWASP's first argon2id choice (Password Storage Cheat Sheet): 19 MiB, 2 passes, 1 lane,
- * ~30 ms per hash here (README, "Abuse resistance"). Raising any of them rehashes each password
+ * ~12 ms per hash here (README, "Abuse resistance"). Raising any of them rehashes each password
  * at its owner's next sign-in.
  */
 const ARGON2_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
