@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords.js';
+import { HASHES_AT_ONCE, hashingLoad, hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from './passwords.js';
 
 describe('passwords', () => {
   it('verify against their argon2id hash and nothing else', async () => {
@@ -18,5 +18,24 @@ describe('passwords', () => {
 
   it('refuse every password for an unknown handle, at the price of a verify', async () => {
     expect(await verifyAgainstDummy('whatever1')).toBe(false);
+  });
+
+  it('run at most one hash per core at once; the rest wait their turn', async () => {
+    let mostRunning = 0;
+    let mostWaiting = 0;
+    const sample = () => {
+      const { running, waiting } = hashingLoad();
+      mostRunning = Math.max(mostRunning, running);
+      mostWaiting = Math.max(mostWaiting, waiting);
+    };
+    const sampler = setInterval(sample, 1);
+    try {
+      await Promise.all(Array.from({ length: HASHES_AT_ONCE * 3 }, (_, i) => hashPassword(`password ${i}`).finally(sample)));
+    } finally {
+      clearInterval(sampler);
+    }
+    expect(mostRunning).toBe(HASHES_AT_ONCE);
+    expect(mostWaiting).toBeGreaterThan(0);
+    expect(hashingLoad()).toEqual({ running: 0, waiting: 0 });
   });
 });

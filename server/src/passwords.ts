@@ -17,7 +17,11 @@ const ARGON2ID = 2 satisfies Algorithm;
  * every sign-in and starves the event loop's own work of the thread pool, while the rest wait
  * in line here, costing a closure each.
  */
-const hashing = pLimit(Math.max(1, availableParallelism()));
+export const HASHES_AT_ONCE = Math.max(1, availableParallelism());
+const hashing = pLimit(HASHES_AT_ONCE);
+
+/** Hashes running now and waiting their turn: what every sign-in and sign-up queues behind. */
+export const hashingLoad = (): { running: number; waiting: number } => ({ running: hashing.activeCount, waiting: hashing.pendingCount });
 
 /** Hashes stored before argon2: `scrypt$<salt>$<hash>` (base64url) at these fixed parameters. */
 const LEGACY_SCRYPT: ScryptOptions = { N: 16384, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
