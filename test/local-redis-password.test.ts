@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createClient } from 'redis';
-import { describeRedisTarget, redisTargetFromEnv, withPassword } from '@ripple/shared/node';
+import { describeRedisTarget, localSecret, REDIS_PASSWORD_FILE, redisTargetFromEnv, withPassword } from '@ripple/shared/node';
 import { CONFIG_FROM_STDIN, localRedisArgs, passwordConfig } from '../scripts/local-redis.js';
 import { freePort } from './support/free-port.js';
 import { setTimeout as delay } from 'node:timers/promises';
@@ -60,5 +60,18 @@ describe('the Redis that npm start runs (scripts/local-redis.ts)', () => {
     const target = redisTargetFromEnv({ REDIS_URL: 'redis://:s3cret@127.0.0.1:6390' });
     expect(target).toEqual({ kind: 'single', url: 'redis://:s3cret@127.0.0.1:6390' });
     expect(describeRedisTarget(target)).toBe('redis://:***@127.0.0.1:6390');
+  });
+
+  it('is found by every tool that defaults to the local Redis, with the password npm start generated', () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'ripple-data-'));
+    try {
+      expect(redisTargetFromEnv({}, dataDir)).toEqual({ kind: 'single', url: 'redis://127.0.0.1:6379' });
+      const password = localSecret(REDIS_PASSWORD_FILE, dataDir);
+      expect(redisTargetFromEnv({}, dataDir)).toEqual({ kind: 'single', url: `redis://:${password}@127.0.0.1:6379` });
+      // A REDIS_URL of one's own is taken as it is.
+      expect(redisTargetFromEnv({ REDIS_URL: 'redis://127.0.0.1:6390' }, dataDir)).toEqual({ kind: 'single', url: 'redis://127.0.0.1:6390' });
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });

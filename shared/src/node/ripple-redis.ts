@@ -12,7 +12,7 @@
  * one within one bucket (one slot).
  */
 import { CLUSTER_BUCKETS, keysFor, layoutOf, SINGLE_REDIS_BUCKETS, type RippleKeys } from '../index.js';
-import { readLocalSecret, REDIS_PASSWORD_FILE } from './local-secret.js';
+import { LOCAL_DATA_DIR, readLocalSecret, REDIS_PASSWORD_FILE } from './local-secret.js';
 import type { Logger } from './logger.js';
 import { connectRedis, createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
 import {
@@ -45,14 +45,14 @@ export function withPassword(url: string, password: string): string {
  * password `npm start` generated for the one it runs, if it ever did, so that a server, worker
  * or bench started by hand finds it. Throws, naming the setting, on a malformed node list.
  */
-export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget {
+export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env, dataDir: string = LOCAL_DATA_DIR): RedisTarget {
   const nodes = env.REDIS_CLUSTER_NODES;
   if (nodes) {
     parseClusterNodes(nodes);
     return { kind: 'cluster', nodes, password: env.REDIS_PASSWORD || undefined };
   }
   if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
-  const password = readLocalSecret(REDIS_PASSWORD_FILE);
+  const password = readLocalSecret(REDIS_PASSWORD_FILE, dataDir);
   return { kind: 'single', url: password ? withPassword(DEFAULT_REDIS_URL, password) : DEFAULT_REDIS_URL };
 }
 
