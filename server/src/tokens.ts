@@ -29,6 +29,12 @@ export interface TokenKeys {
   epoch: string;
 }
 
+/**
+ * How far another node's clock may run ahead of this one's: a token it has just issued expires
+ * that much beyond this node's `now + ttl`, and is still good.
+ */
+const CLOCK_SKEW_MS = 60_000;
+
 const TOKEN = /^v1\.([0-9]+)\.([A-Za-z0-9_-]+)\.([0-9]+)\.([A-Za-z0-9_-]+)$/;
 
 /**
@@ -64,7 +70,7 @@ export function createTokens(currentKeys: () => TokenKeys | undefined, ttlMs: nu
       const given = Buffer.from(signature);
       if (expected.length !== given.length || !timingSafeEqual(expected, given)) return null;
       const expiresAt = Number(expires);
-      if (epoch !== keys().epoch || expiresAt <= now() || expiresAt > now() + ttlMs) return null;
+      if (epoch !== keys().epoch || expiresAt <= now() || expiresAt > now() + ttlMs + CLOCK_SKEW_MS) return null;
       return { userId, expiresAt };
     },
   };
