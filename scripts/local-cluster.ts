@@ -11,7 +11,7 @@ import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { createClient } from 'redis';
-import { DURABILITY_ARGS } from './local-redis.js';
+import { CONFIG_FROM_STDIN, DURABILITY_ARGS, passwordConfig } from './local-redis.js';
 import { stopChild } from './stop-child.js';
 
 const HOST = '127.0.0.1';
@@ -39,6 +39,11 @@ export interface LocalClusterOptions {
   nodeTimeoutMs?: number;
   /** Told what is happening, a line at a time. @defaultValue silence */
   log?: (line: string) => void;
+  /**
+   * Every node's `requirepass` and `masterauth`: clients (and replicas of their masters) must
+   * give it. `npm run cluster` uses the generated one in `.data/redis-password`. @defaultValue none
+   */
+  password?: string;
 }
 
 export interface LocalCluster {
@@ -58,7 +63,7 @@ export interface LocalCluster {
  * all slots served. Throws with a one-line reason when it cannot.
  */
 export async function startLocalCluster(options: LocalClusterOptions): Promise<LocalCluster> {
-  const { ports, dataDir, nodeTimeoutMs = 1500, log = () => {} } = options;
+  const { ports, dataDir, nodeTimeoutMs = 1500, log = () => {}, password } = options;
   const started = new Map<number, ChildProcess>();
   // The nodes run in their own process group, out of reach of a Ctrl-C meant for the server and
   // workers; if this process exits without stop(), they are still asked to shut down.
@@ -73,7 +78,7 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 
   try {
     const down: number[] = [];
-    for (const port of ports) if ((await nodeState(port)) === 'down') down.push(port);
+    for (const port of ports) if ((await nodeState(port, password)) === 'down') down.push(port);
     if (down.length < ports.length) log(`using the Redis nodes already running on ports ${ports.filter((p) => !down.includes(p)).join(', ')}`);
     if (down.length > 0) {
       assertRedisServerInstalled();
@@ -82,15 +87,15 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
         down.map((port) => {
           const dir = path.join(dataDir, String(port));
           // Known to stop() and the exit hook from the start, not only once it answers.
-          const child = launchNode(port, dir, nodeTimeoutMs);
+          const child = launchNode(port, dir, nodeTimeoutMs, password);
           started.set(port, child);
-          return untilAnswering(child, port, dir);
+          return untilAnswering(child, port, dir, password);
         }),
       );
     }
-    const created = await createIfNeverCreated(ports);
+    const created = await createIfNeverCreated(ports, password);
     if (created) log('formed the cluster: 3 masters, each with one replica');
-    await waitUntilHealthy(ports, log);
+    await waitUntilHealthy(ports, log, password);
     return { seedNodes: ports.map((p) => `${HOST}:${p}`), created, startedPorts: [...started.keys()], stop };
   } catch (err) {
     await stop();
@@ -126,17 +131,20 @@ function assertRedisServerInstalled(): void {
   }
 }
 
-function launchNode(port: number, dir: string, nodeTimeoutMs: number): ChildProcess {
+function launchNode(port: number, dir: string, nodeTimeoutMs: number, password: string | undefined): ChildProcess {
   mkdirSync(dir, { recursive: true });
-  return spawn('redis-server', nodeArgs(port, dir, nodeTimeoutMs), { stdio: 'ignore', detached: true });
+  if (!password) return spawn('redis-server', nodeArgs(port, dir, nodeTimeoutMs), { stdio: 'ignore', detached: true });
+  const child = spawn('redis-server', [...CONFIG_FROM_STDIN, ...nodeArgs(port, dir, nodeTimeoutMs)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
+  child.stdin!.end(passwordConfig(password));
+  return child;
 }
 
-async function untilAnswering(child: ChildProcess, port: number, dir: string): Promise<void> {
+async function untilAnswering(child: ChildProcess, port: number, dir: string, password: string | undefined): Promise<void> {
   for (let waited = 0; ; waited += 100) {
     if (child.exitCode !== null || child.signalCode !== null) {
       throw new Error(`redis-server on port ${port} exited (${child.exitCode ?? child.signalCode}); is the port or port + 10000 in use? see ${dir}/redis.log`);
     }
-    const state = await nodeState(port);
+    const state = await nodeState(port, password);
     if (state === 'ready') return;
     // A node replaying a big append-only file answers LOADING for as long as that takes.
     if (state === 'down' && waited > 10_000) {
@@ -152,10 +160,10 @@ async function untilAnswering(child: ChildProcess, port: number, dir: string): P
  * redis-server writes that file the moment it starts, so a first run stopped before
  * `--cluster create` leaves one behind for nodes that never joined anything.
  */
-async function createIfNeverCreated(ports: readonly number[]): Promise<boolean> {
+async function createIfNeverCreated(ports: readonly number[], password: string | undefined): Promise<boolean> {
   const fresh: number[] = [];
   for (const port of ports) {
-    const info = await clusterInfo(port);
+    const info = await clusterInfo(port, password);
     if (info.cluster_slots_assigned === '0' && info.cluster_known_nodes === '1') fresh.push(port);
   }
   if (fresh.length === 0) return false;
@@ -164,7 +172,8 @@ async function createIfNeverCreated(ports: readonly number[]): Promise<boolean> 
   }
   const args = ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', '1', '--cluster-yes'];
   try {
-    await promisify(execFile)('redis-cli', args, { timeout: 60_000 });
+    // REDISCLI_AUTH rather than -a: an argument is visible to every user of the machine.
+    await promisify(execFile)('redis-cli', args, { timeout: 60_000, env: password ? { ...process.env, REDISCLI_AUTH: password } : process.env });
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
     const why = `${stderr}${stdout}`.trim().split('\n').filter((line) => /ERR|error/i.test(line)).pop();
@@ -174,11 +183,11 @@ async function createIfNeverCreated(ports: readonly number[]): Promise<boolean> 
 }
 
 /** Until every node says `cluster_state:ok` and sees every slot served by a live master. */
-async function waitUntilHealthy(ports: readonly number[], log: (line: string) => void): Promise<void> {
+async function waitUntilHealthy(ports: readonly number[], log: (line: string) => void, password: string | undefined): Promise<void> {
   const deadline = Date.now() + 60_000;
   let told = false;
   for (;;) {
-    const why = await unhealthyBecause(ports);
+    const why = await unhealthyBecause(ports, password);
     if (!why) return;
     if (Date.now() > deadline) throw new Error(`the cluster did not become healthy within 60 s: ${why}`);
     if (!told) log(`waiting for the cluster: ${why}`);
@@ -188,11 +197,11 @@ async function waitUntilHealthy(ports: readonly number[], log: (line: string) =>
 }
 
 /** Empty when healthy, else the first reason it is not. */
-async function unhealthyBecause(ports: readonly number[]): Promise<string> {
+async function unhealthyBecause(ports: readonly number[], password: string | undefined): Promise<string> {
   for (const port of ports) {
     let info: Record<string, string>;
     try {
-      info = await clusterInfo(port);
+      info = await clusterInfo(port, password);
     } catch (err) {
       return err instanceof Error ? err.message : String(err);
     }
@@ -204,8 +213,8 @@ async function unhealthyBecause(ports: readonly number[]): Promise<string> {
 }
 
 /** CLUSTER INFO's fields; throws naming the port when the Redis there is no cluster node. */
-async function clusterInfo(port: number): Promise<Record<string, string>> {
-  const info = await ask(port, ['CLUSTER', 'INFO']).catch((err: unknown) => {
+async function clusterInfo(port: number, password: string | undefined): Promise<Record<string, string>> {
+  const info = await ask(port, ['CLUSTER', 'INFO'], 2000, password).catch((err: unknown) => {
     const why = err instanceof Error ? err.message : String(err);
     throw new Error(/cluster support disabled/i.test(why) ? `the Redis on port ${port} is not a cluster node; choose other ports` : `node ${port}: ${why}`);
   });
@@ -213,9 +222,9 @@ async function clusterInfo(port: number): Promise<Record<string, string>> {
 }
 
 /** 'loading': a node is there but still replaying its append-only file. */
-async function nodeState(port: number): Promise<'ready' | 'loading' | 'down'> {
+async function nodeState(port: number, password: string | undefined): Promise<'ready' | 'loading' | 'down'> {
   try {
-    return (await ask(port, ['PING'])) === 'PONG' ? 'ready' : 'down';
+    return (await ask(port, ['PING'], 2000, password)) === 'PONG' ? 'ready' : 'down';
   } catch (err) {
     return err instanceof Error && err.message.startsWith('LOADING') ? 'loading' : 'down';
   }
@@ -227,8 +236,8 @@ async function nodeState(port: number): Promise<'ready' | 'loading' | 'down'> {
  * timeout covers during the handshake) fails within `timeoutMs` instead of hanging. The test
  * harness (test/support/redis-cluster.ts) asks its nodes the same way.
  */
-export async function ask(port: number, command: string[], timeoutMs = 2000): Promise<string> {
-  const client = createClient({ socket: { host: HOST, port, connectTimeout: timeoutMs, reconnectStrategy: false } });
+export async function ask(port: number, command: string[], timeoutMs = 2000, password?: string): Promise<string> {
+  const client = createClient({ password, socket: { host: HOST, port, connectTimeout: timeoutMs, reconnectStrategy: false } });
   client.on('error', () => {});
   let timer: NodeJS.Timeout | undefined;
   const timedOut = new Promise<never>((_, reject) => {

@@ -18,6 +18,19 @@ export interface LocalRedisOptions {
   dataDir: string;
 }
 
+/**
+ * Arguments that make redis-server read more configuration from its standard input; put before
+ * the others. Then `passwordConfig` is written there.
+ */
+export const CONFIG_FROM_STDIN = ['-'] as const;
+
+/**
+ * Configuration that makes redis-server require `password` from every client, and, on a cluster
+ * node, give it to its master. Sent on standard input, not on the command line, where `ps`
+ * shows it to every user of the machine.
+ */
+export const passwordConfig = (password: string): string => `requirepass ${password}\nmasterauth ${password}\n`;
+
 /** Arguments for `redis-server` (the binary's name not included). */
 export function localRedisArgs({ port, dataDir }: LocalRedisOptions): string[] {
   return [

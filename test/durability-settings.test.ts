@@ -66,7 +66,7 @@ describe('durability settings (README, "Durability")', () => {
     // scripts/start.ts runs on import, so it cannot be called here: this checks that it uses the
     // function the test above runs, and spells no persistence setting itself.
     const start = readFileSync(new URL('scripts/start.ts', root), 'utf8');
-    expect(start).toMatch(/\['redis-server', \.\.\.localRedisArgs\(/);
+    expect(start).toMatch(/\['redis-server', \.\.\.CONFIG_FROM_STDIN, \.\.\.localRedisArgs\(/);
     expect(start).not.toMatch(/--append|--save/);
   });
 

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createClient, createCluster } from 'redis';
-import { startLocalCluster, type LocalCluster } from '../scripts/local-cluster.js';
+import { connectRipple, createRippleRedis, describeRedisTarget, redisTargetFromEnv } from '@ripple/shared/node';
+import { ask as askWith, startLocalCluster, type LocalCluster } from '../scripts/local-cluster.js';
 
 /**
  * Data ports from 10000–22767, as in test/support/redis-cluster.ts: their bus ports (+10000)
@@ -123,5 +124,33 @@ describe("npm run cluster's local Redis Cluster (scripts/local-cluster.ts)", () 
     await second.stop();
     // Stopping the second start leaves the nodes of the first running.
     for (const port of ports) expect(await ask(port, ['PING'])).toBe('PONG');
+  }, 40_000);
+
+  it('with a password, every node requires it and replicas give it to their masters; REDIS_PASSWORD hands it to Ripple', async () => {
+    dataDir = mkdtempSync(path.join(tmpdir(), 'ripple-local-cluster-'));
+    const ports = await freeClusterPorts(6);
+    const password = 'cluster-test-password';
+    const cluster = await startLocalCluster({ ports, dataDir, password });
+    running.push(cluster);
+    await expect(askWith(ports[0]!, ['PING'])).rejects.toThrow(/NOAUTH/);
+    for (const port of ports) expect(await askWith(port, ['PING'], 2000, password)).toBe('PONG');
+    // A replica that could not authenticate to its master would never be linked.
+    await vi.waitFor(async () => {
+      for (const port of ports) {
+        const info = await askWith(port, ['INFO', 'replication'], 2000, password);
+        if (info.includes('role:slave')) expect(info).toContain('master_link_status:up');
+      }
+    }, { timeout: 10_000, interval: 200 });
+
+    const target = redisTargetFromEnv({ REDIS_CLUSTER_NODES: cluster.seedNodes.join(','), REDIS_PASSWORD: password });
+    expect(describeRedisTarget(target)).not.toContain(password);
+    const redis = createRippleRedis(target);
+    await connectRipple(redis, () => {});
+    try {
+      await redis.set('password-test', 'opened');
+      expect(await redis.get('password-test')).toBe('opened');
+    } finally {
+      redis.destroy();
+    }
   }, 40_000);
 });

@@ -5,7 +5,7 @@ import { keysOf, type RedisClient } from '@ripple/shared/node';
  * Every key in the soak's Redis, sorted into the kinds `shared/src/keys.ts` names. Redis's
  * total memory grows by design (tweets, timelines); a leak is bookkeeping that nothing ever
  * removes. So: the kinds that must expire (job records, chunk cursors, idempotency keys,
- * rate-limit windows) must all carry a TTL, and a key of no known kind is reported.
+ * rate-limit windows and limiter counters) must all carry a TTL, and a key of no known kind is reported.
  *
  * Most keys carry a bucket tag `{b<n>}` (docs/cluster-design.md): a kind is matched whatever
  * its bucket, as long as the bucket is one of the data set's layout. A key tagged with a bucket
@@ -58,6 +58,7 @@ const KINDS: readonly KeyKind[] = [
   family('cursor', 'must-expire', keys.cursor),
   family('idempotency', 'must-expire', keys.idempotency),
   kindOf('rate-limit', 'must-expire', keys.rateLimit(MARKER, MARKER, 0)),
+  kindOf('limiter', 'must-expire', `${keys.limiter(MARKER)}:`),
   family('user', 'kept', keys.user),
   family('followers', 'kept', keys.followers),
   family('followers-v', 'kept', keys.followersVersion),
@@ -72,7 +73,6 @@ const KINDS: readonly KeyKind[] = [
     handles: keys.handles,
     'seq:user': keys.userSeq,
     workers: keys.workers,
-    'token-secret': keys.tokenSecret,
     'token-epoch': keys.tokenEpoch,
   }).map(([kind, key]) => kindOf(kind, 'kept', key)),
   ...Object.entries({

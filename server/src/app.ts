@@ -17,7 +17,8 @@ import { tweetsRouter } from './routes/tweets.js';
 import { publicUsersRouter, usersRouter } from './routes/users.js';
 import type { Tokens } from './tokens.js';
 
-export interface AppDeps extends Pick<ServerConfig, AdmissionBound | 'timelineMax' | 'fanoutChunkSize' | 'tweetsPerMinute' | 'signInsPerMinute' | 'demo'> {
+export interface AppDeps
+  extends Pick<ServerConfig, AdmissionBound | 'timelineMax' | 'fanoutChunkSize' | 'tweetsPerMinute' | 'signInsPerMinute' | 'signUpsPerHour' | 'demo'> {
   redis: RedisClient;
   tokens: Tokens;
   metrics: Metrics;

@@ -7,7 +7,7 @@ export function requireAuth(tokens: Tokens): RequestHandler {
   return (req, res, next) => {
     const header = req.get('authorization') ?? '';
     const match = /^Bearer ([^\s]+)$/i.exec(header);
-    const userId = match ? tokens.verify(match[1]!) : null;
+    const userId = match ? tokens.verify(match[1]!)?.userId : undefined;
     if (!userId) throw new HttpError('unauthorized', match ? 'token is malformed, expired or forged' : 'missing bearer token');
     res.locals.userId = userId;
     next();

@@ -28,14 +28,29 @@ export interface ServerConfig {
   fanoutChunkSize: number;
   /** Tweets one user may post per minute, across all nodes; more answer 429. @defaultValue 600 */
   tweetsPerMinute: number;
-  /** Sign-in attempts per handle per minute; more answer 429. @defaultValue 10 */
+  /** Failed sign-ins per handle and client address per minute; more answer 429. @defaultValue 10 */
   signInsPerMinute: number;
+  /** Successful sign-ups per client address per hour; more answer 429; 0 turns it off. @defaultValue 1000 */
+  signUpsPerHour: number;
   /** Demo-only endpoints (synthetic followers) answer; when false they are 404. @defaultValue true */
   demo: boolean;
-  /** Token signing key; when unset, one generated key is shared through Redis by every process. */
+  /**
+   * Token signing key (RIPPLE_TOKEN_SECRET). When unset, main.ts refuses to start in production
+   * and otherwise uses the local run's generated key in `.data/`; never kept in Redis, where
+   * anyone who can reach Redis could read it and sign tokens.
+   */
   tokenSecret: string | undefined;
-  /** Lifetime of a sign-in token in ms. @defaultValue 7 days */
+  /**
+   * Lifetime of a sign-in token in ms: a day of use, then sign in again. There is no revocation
+   * list, so this bounds how long a stolen token works. @defaultValue 24 h
+   */
   tokenTtlMs: number;
+  /**
+   * Sockets one user may hold open on one server node; one more is refused with `connect_error`
+   * "too_many_connections". Enough for every tab and device a person uses, few enough that a
+   * leaked token cannot pin a node's memory. Not an environment setting. @defaultValue 20
+   */
+  maxSocketsPerUser: number;
   /** Built client to serve, if present. */
   clientDir: string | undefined;
   /**
@@ -72,9 +87,11 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     fanoutChunkSize: intFrom(env.FANOUT_CHUNK_SIZE, 10_000, 'FANOUT_CHUNK_SIZE'),
     tweetsPerMinute: intFrom(env.RATE_LIMIT_TWEETS_PER_MIN, 600, 'RATE_LIMIT_TWEETS_PER_MIN'),
     signInsPerMinute: intFrom(env.RATE_LIMIT_SIGNINS_PER_MIN, 10, 'RATE_LIMIT_SIGNINS_PER_MIN'),
+    signUpsPerHour: intFrom(env.RATE_LIMIT_SIGNUPS_PER_HOUR, 1000, 'RATE_LIMIT_SIGNUPS_PER_HOUR', 0),
     demo: (env.RIPPLE_DEMO ?? '1') !== '0',
     tokenSecret: env.RIPPLE_TOKEN_SECRET || undefined,
-    tokenTtlMs: 7 * 24 * 3600 * 1000,
+    tokenTtlMs: 24 * 3600 * 1000,
+    maxSocketsPerUser: 20,
     clientDir: undefined,
     replicaWaitMs: intFrom(env.ADMISSION_REPLICA_WAIT_MS, DEFAULT_REPLICA_WAIT_MS, 'ADMISSION_REPLICA_WAIT_MS', 0),
     presence: DEFAULT_PRESENCE_TIMING,

@@ -2,9 +2,17 @@ import { fileURLToPath } from 'node:url';
 import { connectProcessClients, createLogger, createRippleRedis, describeRedisTarget, stopOnSignals } from '@ripple/shared/node';
 import { readServerConfig } from './config.js';
 import { createRippleServer } from './server.js';
+import { tokenSecretFor } from './tokens.js';
 
 const log = createLogger('server');
 const config = { ...readServerConfig(), clientDir: fileURLToPath(new URL('../../client/dist', import.meta.url)) };
+try {
+  config.tokenSecret = tokenSecretFor(config.tokenSecret, process.env.NODE_ENV);
+} catch (err) {
+  // One line naming the setting, as for any setting that stops the start.
+  process.stderr.write(`ripple server: ${(err as Error).message}\n`);
+  process.exit(1);
+}
 
 const redis = createRippleRedis(config.redis);
 const reader = redis.duplicate();

@@ -1,6 +1,7 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { FANOUT_DURATION_BUCKETS_MS, fanoutDurationsField, REFUSAL_REASONS, statsField } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
+import { hashingLoad } from './passwords.js';
 import { readBacklog, readCounters, readDurationHistogram } from './store/bucket-totals.js';
 
 export interface Metrics {
@@ -50,6 +51,17 @@ export function createMetrics(redis: RedisClient): Metrics {
     registers: [registry],
     collect() {
       this.set(redisUp ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'ripple_password_hashes',
+    help: "Password hashes on this node (sign-in, sign-up): running, and waiting for a core; a long wait is sign-ins queueing",
+    labelNames: ['state'],
+    registers: [registry],
+    collect() {
+      const { running, waiting } = hashingLoad();
+      this.set({ state: 'running' }, running);
+      this.set({ state: 'waiting' }, waiting);
     },
   });
   new Gauge({

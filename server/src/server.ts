@@ -34,8 +34,11 @@ export interface RippleServer {
 
 /** One server node: HTTP API, Socket.IO and the event relay, built from connected Redis clients. */
 export async function createRippleServer({ redis, reader, config, log }: RippleServerDeps): Promise<RippleServer> {
-  let tokenKeys = await loadTokenKeys(redis, config.tokenSecret);
-  // After every reconnect: a Redis that came back without its data has a new epoch (and secret).
+  const { tokenSecret } = config;
+  // main.ts decides where it comes from (tokenSecretFor); tests pass their own.
+  if (!tokenSecret) throw new Error('createRippleServer needs config.tokenSecret');
+  let tokenKeys = await loadTokenKeys(redis, tokenSecret);
+  // After every reconnect: a Redis that came back without its data has a new epoch.
   // Until the keys are read again no token is issued or accepted (503), or an old token could
   // open the account of whoever got its user id in the new data set. On a cluster every node's
   // reconnect starts a refresh; only the latest one confirms.
@@ -44,7 +47,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   const refreshTokenKeys = () => {
     const refresh = ++refreshes;
     confirmed = false;
-    loadTokenKeys(redis, config.tokenSecret)
+    loadTokenKeys(redis, tokenSecret)
       .then((fresh) => {
         const newDataSet = fresh.epoch !== tokenKeys.epoch;
         tokenKeys = fresh;
@@ -74,7 +77,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   });
   const io: RippleIo = new Server(httpServer, { serveClient: false });
   const presence = startPresence(redis, log, config.presence);
-  attachRealtime(io, { tokens, presence });
+  attachRealtime(io, { tokens, presence, maxSocketsPerUser: config.maxSocketsPerUser });
   attachDashboard(io, stats);
   const relay = startEventRelay({ reader, io, log });
 

@@ -39,6 +39,8 @@ export type ClientToServerEvents = Record<string, never>;
 
 export interface SocketData {
   userId: string;
+  /** When the token the socket authenticated with expires (ms since the epoch). */
+  tokenExpiresAt: number;
 }
 
 /**

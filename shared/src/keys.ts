@@ -56,8 +56,11 @@ const unbucketed = {
   workers: `${P}workers`,
   /** Counter of one user's requests of one kind in one fixed window. */
   rateLimit: (name: string, userKey: string, window: number) => `${P}rate:${name}:${userKey}:${window}`,
-  /** Secret that signs tokens when RIPPLE_TOKEN_SECRET is not set; shared by every process. */
-  tokenSecret: `${P}token-secret`,
+  /**
+   * What rate-limiter-flexible puts before its own key (`<prefix>:<who>`): one counter per
+   * limited party, each a single key (so on a cluster always in one slot), expiring with its window.
+   */
+  limiter: (name: string) => `${P}limit:${name}`,
   /**
    * Random value made once per data set and carried in every token: if Redis loses its data,
    * user ids start again from 1, and the new epoch keeps old tokens from naming new users.

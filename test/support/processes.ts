@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from './free-port.js';
 import { rememberProcess } from './process-logs.js';
-import { targetOf, type RedisUnderTest } from './ripple.js';
+import { TEST_TOKEN_SECRET, targetOf, type RedisUnderTest } from './ripple.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -19,7 +19,7 @@ export interface RippleProcess {
 function spawnEntry(entry: string, env: Record<string, string>): RippleProcess {
   const child = spawn(process.execPath, ['--import', 'tsx', entry], {
     cwd: root,
-    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', ...env },
+    env: { ...process.env, NODE_ENV: 'production', LOG_LEVEL: 'info', RIPPLE_TOKEN_SECRET: TEST_TOKEN_SECRET, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let out = '';

@@ -6,6 +6,12 @@ import { startConsumer, type FanoutConsumer } from '../../worker/src/consumer.js
 
 const log = createLogger('test');
 
+/**
+ * The token key of every server a test starts, in-process or as a process, so that nodes of one
+ * test accept each other's tokens and no test writes a generated key into the repository's `.data/`.
+ */
+export const TEST_TOKEN_SECRET = 'ripple-test-token-secret';
+
 /** Where a test's Redis is: a URL for a single redis-server, or a target (a cluster too). */
 export type RedisUnderTest = string | RedisTarget;
 
@@ -29,7 +35,7 @@ export async function connectedClient(redis: RedisUnderTest, commandTimeoutMs?: 
  */
 export async function createTestApp(target: RedisUnderTest, overrides: Partial<ServerConfig> = {}) {
   const [redis, serverRedis, reader] = await Promise.all([connectedClient(target), connectedClient(target), connectedClient(target)]);
-  const config = { ...readServerConfig({}), redis: targetOf(target), ...overrides };
+  const config = { ...readServerConfig({}), tokenSecret: TEST_TOKEN_SECRET, redis: targetOf(target), ...overrides };
   const server = await createRippleServer({ redis: serverRedis, reader, config, log });
   return {
     app: server.httpServer,
@@ -45,7 +51,7 @@ export async function createTestApp(target: RedisUnderTest, overrides: Partial<S
 export async function startTestServer(target: RedisUnderTest, overrides: Partial<ServerConfig> = {}) {
   const redis = await connectedClient(target);
   const reader = await connectedClient(target);
-  const config = { ...readServerConfig({}), redis: targetOf(target), ...overrides };
+  const config = { ...readServerConfig({}), tokenSecret: TEST_TOKEN_SECRET, redis: targetOf(target), ...overrides };
   const server: RippleServer = await createRippleServer({ redis, reader, config, log });
   const url = await server.listen(0);
   return {

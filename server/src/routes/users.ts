@@ -3,10 +3,10 @@ import { credentialsSchema, handleSchema, syntheticFollowersBodySchema } from '@
 import type { RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { HttpError } from '../http-error.js';
-import { hashPassword, verifyPassword } from '../passwords.js';
-import { rateLimit } from '../rate-limit.js';
+import { signInThrottle, signUpLimit } from '../account-limits.js';
+import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../passwords.js';
 import { addSyntheticFollowers } from '../store/follows.js';
-import { createUser, findUserIdByHandle, getPasswordHash, getUser } from '../store/users.js';
+import { createUser, findUserIdByHandle, getPasswordHash, getUser, setPasswordHash } from '../store/users.js';
 import type { Tokens } from '../tokens.js';
 import { validate } from '../validate.js';
 
@@ -15,6 +15,7 @@ export interface UsersDeps {
   tokens: Tokens;
   demo: boolean;
   signInsPerMinute: number;
+  signUpsPerHour: number;
 }
 
 /** Resolves a handle from the URL to a user id, or throws not_found. */
@@ -32,33 +33,35 @@ async function userOrThrow(redis: RedisClient, id: string) {
 }
 
 /** Sign-up and sign-in: no token needed. */
-export function publicUsersRouter({ redis, tokens, signInsPerMinute }: UsersDeps): Router {
+export function publicUsersRouter({ redis, tokens, signInsPerMinute, signUpsPerHour }: UsersDeps): Router {
   const router = Router();
-  // Guessing passwords is limited per account, whichever address the guesses come from.
-  const signInLimit = rateLimit(redis, {
-    name: 'sign-in',
-    limit: signInsPerMinute,
-    windowMs: 60_000,
-    keyOf: (req) => {
-      const handle = handleSchema.safeParse((req.body as { handle?: unknown } | undefined)?.handle);
-      return handle.success ? handle.data : null;
-    },
-  });
+  const signIns = signInThrottle(redis, signInsPerMinute);
+  const signUps = signUpLimit(redis, signUpsPerHour);
 
   router.post('/api/users', async (req, res) => {
     const { handle, password } = validate(credentialsSchema, req.body);
+    // Before the hash and the new id: a taken handle costs neither.
+    if (await findUserIdByHandle(redis, handle)) throw new HttpError('handle_taken', `@${handle} is taken`);
+    await signUps.spend(req);
     const id = await createUser(redis, handle, await hashPassword(password));
-    if (!id) throw new HttpError('handle_taken', `@${handle} is taken`);
+    if (!id) {
+      // Lost a race for the handle.
+      await signUps.refund(req);
+      throw new HttpError('handle_taken', `@${handle} is taken`);
+    }
     res.status(201).json({ user: await userOrThrow(redis, id), token: tokens.issue(id) });
   });
 
-  router.post('/api/sessions', signInLimit, async (req, res) => {
+  router.post('/api/sessions', async (req, res) => {
     const { handle, password } = validate(credentialsSchema, req.body);
+    await signIns.attempt(req, handle);
     const id = await findUserIdByHandle(redis, handle);
     const stored = id ? await getPasswordHash(redis, id) : null;
-    if (!id || !stored || !(await verifyPassword(password, stored))) {
-      throw new HttpError('unauthorized', 'wrong handle or password');
-    }
+    // An unknown handle costs a hash too, so the time of the answer does not tell it apart.
+    const matches = id && stored ? await verifyPassword(password, stored) : await verifyAgainstDummy(password);
+    if (!id || !stored || !matches) throw new HttpError('unauthorized', 'wrong handle or password');
+    await signIns.succeeded(req, handle);
+    if (needsRehash(stored)) await setPasswordHash(redis, id, await hashPassword(password));
     res.json({ user: await userOrThrow(redis, id), token: tokens.issue(id) });
   });
 

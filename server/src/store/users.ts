@@ -27,6 +27,11 @@ export async function getPasswordHash(redis: RedisClient, id: string): Promise<s
   return (await redis.hGet(keysOf(redis).user(id), userField.pass)) ?? null;
 }
 
+/** Replaces a stored hash, e.g. with one at today's parameters after a sign-in. */
+export async function setPasswordHash(redis: RedisClient, id: string, passwordHash: string): Promise<void> {
+  await redis.hSet(keysOf(redis).user(id), userField.pass, passwordHash);
+}
+
 /** The API's User with live follower and following counts; null when there is no such user. */
 export async function getUser(redis: RedisClient, id: string): Promise<User | null> {
   const keys = keysOf(redis);

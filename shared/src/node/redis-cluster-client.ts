@@ -58,6 +58,8 @@ export interface RedisClusterClientOptions {
    * @defaultValue 5000
    */
   silentNodeTimeoutMs?: number;
+  /** Every node's `requirepass` (REDIS_PASSWORD). @defaultValue none */
+  password?: string | undefined;
 }
 
 /** Delay after a node's first failed reconnection attempt before the slot map is re-read. */
@@ -108,6 +110,7 @@ function createNodeRedisCluster(nodes: string, options: RedisClusterClientOption
     topologyRefreshOnReconnectionAttemptStrategy: RECONNECT_REFRESH_MS,
     commandOptions: { timeout: options.commandTimeoutMs ?? 5000 },
     defaults: {
+      ...(options.password ? { password: options.password } : {}),
       disableOfflineQueue: true,
       pingInterval: PING_INTERVAL_MS,
       socket: {

@@ -12,6 +12,7 @@
  * one within one bucket (one slot).
  */
 import { CLUSTER_BUCKETS, keysFor, layoutOf, SINGLE_REDIS_BUCKETS, type RippleKeys } from '../index.js';
+import { LOCAL_DATA_DIR, readLocalSecret, REDIS_PASSWORD_FILE } from './local-secret.js';
 import type { Logger } from './logger.js';
 import { connectRedis, createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
 import {
@@ -22,31 +23,61 @@ import {
   type RedisClusterClientOptions,
 } from './redis-cluster-client.js';
 
-/** Where Ripple's data lives: one redis-server, or a cluster named by seed nodes. */
-export type RedisTarget = { kind: 'single'; url: string } | { kind: 'cluster'; nodes: string };
+/**
+ * Where Ripple's data lives: one redis-server (a password goes in the URL,
+ * `redis://:<password>@host:port`), or a cluster named by seed nodes, whose `host:port` list has
+ * no room for one: its password is given apart (REDIS_PASSWORD), the same for every node.
+ */
+export type RedisTarget = { kind: 'single'; url: string } | { kind: 'cluster'; nodes: string; password?: string | undefined };
+
+export const DEFAULT_REDIS_URL = 'redis://127.0.0.1:6379';
+
+/** `url` with `password` in it, as node-redis reads it. */
+export function withPassword(url: string, password: string): string {
+  const parsed = new URL(url);
+  parsed.password = password;
+  return parsed.toString();
+}
 
 /**
- * The target from the environment: `REDIS_CLUSTER_NODES` when set (then `REDIS_URL` is
- * ignored), else `REDIS_URL`. Throws, naming the setting, on a malformed node list.
+ * The target from the environment: `REDIS_CLUSTER_NODES` (and `REDIS_PASSWORD`) when set (then
+ * `REDIS_URL` is ignored), else `REDIS_URL`. Without REDIS_URL it is the local Redis, with the
+ * password `npm start` generated for the one it runs, if it ever did, so that a server, worker
+ * or bench started by hand finds it. Throws, naming the setting, on a malformed node list.
  */
-export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget {
+export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env, dataDir: string = LOCAL_DATA_DIR): RedisTarget {
   const nodes = env.REDIS_CLUSTER_NODES;
   if (nodes) {
     parseClusterNodes(nodes);
-    return { kind: 'cluster', nodes };
+    return { kind: 'cluster', nodes, password: env.REDIS_PASSWORD || undefined };
   }
-  return { kind: 'single', url: env.REDIS_URL || 'redis://127.0.0.1:6379' };
+  if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
+  const password = readLocalSecret(REDIS_PASSWORD_FILE, dataDir);
+  return { kind: 'single', url: password ? withPassword(DEFAULT_REDIS_URL, password) : DEFAULT_REDIS_URL };
 }
 
-/** How a target reads in a log line. */
-export const describeRedisTarget = (target: RedisTarget): string => (target.kind === 'cluster' ? `cluster ${target.nodes}` : target.url);
+/** A URL fit for a log line: its password, if any, masked. */
+export function redactUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (parsed.password) parsed.password = '***';
+    return parsed.toString();
+  } catch {
+    return '(unreadable URL)';
+  }
+}
+
+/** How a target reads in a log line; never with its password. */
+export const describeRedisTarget = (target: RedisTarget): string => (target.kind === 'cluster' ? `cluster ${target.nodes}` : redactUrl(target.url));
 
 const clusters = new WeakMap<object, RedisClusterClient>();
 const keysByClient = new WeakMap<object, RippleKeys>();
 
 /** A client for `target`, not yet connected; see `connectRipple`. */
 export function createRippleRedis(target: RedisTarget, options: RedisClientOptions & RedisClusterClientOptions = {}): RedisClient {
-  return target.kind === 'single' ? createRedisClient(target.url, options) : adaptCluster(createRedisClusterClient(target.nodes, options));
+  return target.kind === 'single'
+    ? createRedisClient(target.url, options)
+    : adaptCluster(createRedisClusterClient(target.nodes, { ...options, password: target.password }));
 }
 
 /** The node-redis cluster client behind `redis`, or undefined for a single Redis. */
