@@ -18,7 +18,7 @@
   milliseconds since 2026 on this master's clock: the id says where the tweet is stored, ids
   of different buckets sort by creation time, and gaps are allowed.
 
-  KEYS[1] idempotency record (string "tweetId:jobId"; a dummy key when no header)
+  KEYS[1] idempotency record (string "bodyDigest:tweetId:jobId"; a dummy key when no header)
   KEYS[2] tweet id counter of the bucket
   KEYS[3] job id counter of the bucket (kept, like the tweet ids', at or above the clock)
   KEYS[4] author's audience (hash)
@@ -46,6 +46,7 @@
   ARGV[13] number of buckets
   ARGV[14] this bucket
   ARGV[15] the other buckets' backlog, as last sampled ("0" on a single Redis: there are none)
+  ARGV[#ARGV] (always the last) digest of the normalised body, kept in the idempotency record
 
   Returns one of
     {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
@@ -53,6 +54,8 @@
                                            key was seen before and nothing was written
     {"overloaded", backlog}                backlog above the limit: nothing written
     {"no-user"}                            the author's record is gone: nothing written
+    {"idempotency-mismatch"}               the key was used before with another body: nothing
+                                           written
 
   Field names come from shared/src/records, idioms from shared/src/lua/includes.
 ]]
@@ -76,11 +79,18 @@ local function answer(outcome, tweetId, jobId)
 end
 
 local useIdempotency = ARGV[3] ~= '0'
+local bodyDigest = ARGV[#ARGV]
 if useIdempotency then
   local seen = redis.call('GET', KEYS[1])
   if seen then
-    local sep = string.find(seen, ':', 1, true)
-    return answer('dup', string.sub(seen, 1, sep - 1), string.sub(seen, sep + 1))
+    -- Compared here, not by the caller, so that two racing requests with one key and different
+    -- bodies cannot both be told they match. A record from before digests ("tweetId:jobId",
+    -- at most 24 h old) matches any body, as it always did.
+    local digest, tweetId, jobId = string.match(seen, '^(.-):?([^:]+):([^:]+)$')
+    if digest ~= '' and digest ~= bodyDigest then
+      return {'idempotency-mismatch'}
+    end
+    return answer('dup', tweetId, jobId)
   end
 end
 
@@ -186,7 +196,7 @@ else
 end
 
 if useIdempotency then
-  redis.call('SET', KEYS[1], tweetId .. ':' .. jobId, 'EX', ARGV[3])
+  redis.call('SET', KEYS[1], bodyDigest .. ':' .. tweetId .. ':' .. jobId, 'EX', ARGV[3])
 end
 redis.call('HINCRBY', KEYS[10], STATS.accepted, 1)
 

@@ -51,6 +51,9 @@ export function tweetsRouter({ redis, stats, backlog, replication, fanoutMaxBack
       const wait = retryAfterSeconds(admitted.backlog, fanoutMaxBacklog, stats.rate(statsField.delivered));
       throw new HttpError('overloaded', `fan-out backlog is full; try again in ${wait} s`, { 'Retry-After': String(wait) });
     }
+    if (admitted.outcome === 'idempotency-mismatch') {
+      throw new HttpError('idempotency_mismatch', 'Idempotency-Key was already used for a request with a different body');
+    }
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
     res.status(202).json({ tweet: admitted.tweet, job: admitted.job });
