@@ -5,3 +5,4 @@ export * from './lua-includes.js';
 export * from './logger.js';
 export * from './shutdown.js';
 export * from './ripple-redis.js';
+export * from './settings.js';

@@ -14,10 +14,10 @@
 import { CLUSTER_BUCKETS, keysFor, layoutOf, SINGLE_REDIS_BUCKETS, type RippleKeys } from '../index.js';
 import type { Logger } from './logger.js';
 import { connectRedis, createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
+import { readSettings, redisTargetOf, sharedSettings } from './settings.js';
 import {
   connectRedisCluster,
   createRedisClusterClient,
-  parseClusterNodes,
   type RedisClusterClient,
   type RedisClusterClientOptions,
 } from './redis-cluster-client.js';
@@ -30,12 +30,8 @@ export type RedisTarget = { kind: 'single'; url: string } | { kind: 'cluster'; n
  * ignored), else `REDIS_URL`. Throws, naming the setting, on a malformed node list.
  */
 export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env): RedisTarget {
-  const nodes = env.REDIS_CLUSTER_NODES;
-  if (nodes) {
-    parseClusterNodes(nodes);
-    return { kind: 'cluster', nodes };
-  }
-  return { kind: 'single', url: env.REDIS_URL || 'redis://127.0.0.1:6379' };
+  const { REDIS_URL, REDIS_CLUSTER_NODES } = sharedSettings;
+  return redisTargetOf(readSettings({ REDIS_URL, REDIS_CLUSTER_NODES }, env));
 }
 
 /** How a target reads in a log line. */
