@@ -11,6 +11,14 @@
  */
 export const DURABILITY_ARGS = ['--appendonly', 'yes', '--appendfsync', 'everysec'] as const;
 
+/**
+ * A bound on memory, and writes refused (OOM) rather than keys evicted when it is reached:
+ * evicting would silently drop accepted tweets, queued jobs or follows. Ripple answers a refused
+ * write 503 unavailable and workers retry it, so a full Redis stalls instead of losing work.
+ * 1 GB holds several million follows and a long backlog (README, "Redis memory").
+ */
+export const MEMORY_ARGS = ['--maxmemory', '1gb', '--maxmemory-policy', 'noeviction'] as const;
+
 export interface LocalRedisOptions {
   /** Port from REDIS_URL. */
   port: string;
@@ -39,6 +47,7 @@ export function localRedisArgs({ port, dataDir }: LocalRedisOptions): string[] {
     '--dir', dataDir,
     '--logfile', 'redis.log',
     ...DURABILITY_ARGS,
+    ...MEMORY_ARGS,
     // No RDB snapshots: the append-only file is the one copy of the data.
     '--save', '',
   ];

@@ -202,12 +202,25 @@ describe('tweets', () => {
     expect([...ids].sort()).toEqual(ids);
   });
 
-  it('counts text in code points: 280 emoji pass, 281 do not, blank is refused', async () => {
+  it('counts text in characters as a person counts them: 280 emoji pass, 281 do not, blank is refused', async () => {
     const a = await signUp(app, 'emoji');
     await request(app).post('/api/tweets').set(a.auth).send({ text: '🌊'.repeat(280) }).expect(202);
     expectError(await request(app).post('/api/tweets').set(a.auth).send({ text: '🌊'.repeat(281) }), 400, 'invalid_request');
     expectError(await request(app).post('/api/tweets').set(a.auth).send({ text: '   ' }), 400, 'invalid_request');
     expectError(await request(app).post('/api/tweets').set(a.auth).send({ text: 5 }), 400, 'invalid_request');
+    await request(app).post('/api/tweets').set(a.auth).send({ text: '👨‍👩‍👧'.repeat(280) }).expect(202);
+  });
+
+  it('refuses invisible, control, bidi-override and ill-formed text with 400 naming text, and stores the NFC form', async () => {
+    const a = await signUp(app, 'unicode_poster');
+    for (const text of ['\u200B\u200D', 'a\u0000b', '\u001b[31mred', 'abc\u202Edef', 'x\uD800y']) {
+      const res = await request(app).post('/api/tweets').set(a.auth).send({ text });
+      expectError(res, 400, 'invalid_request');
+      expect(res.body.error.message).toMatch(/^text: /);
+    }
+    expect(await redis.zCard(keysOf(redis).userTweets(a.user.id))).toBe(0);
+    const posted = await request(app).post('/api/tweets').set(a.auth).send({ text: ' cafe\u0301\r\nok ' }).expect(202);
+    expect(posted.body.tweet.text).toBe('caf\u00e9\nok');
   });
 
   it('answers the first tweet and job again for a repeated Idempotency-Key, even racing', async () => {
@@ -223,6 +236,23 @@ describe('tweets', () => {
     const b = await signUp(app, 'racing_other');
     const other = await request(app).post('/api/tweets').set(b.auth).set('Idempotency-Key', 'same-key-1').send({ text: 'once' }).expect(202);
     expect(other.body.tweet.id).not.toBe(results[0]!.body.tweet.id);
+  });
+
+  it('answers 422 idempotency_mismatch for a repeated key with another body, and the first tweet for the same normalised body', async () => {
+    const a = await signUp(app, 'mismatcher');
+    const first = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'k-1').send({ text: 'caf\u00e9' }).expect(202);
+    const again = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'k-1').send({ text: '  cafe\u0301 ' }).expect(202);
+    expect(again.body.tweet.id).toBe(first.body.tweet.id);
+    expect(again.body.job.id).toBe(first.body.job.id);
+    expectError(await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'k-1').send({ text: 'other' }), 422, 'idempotency_mismatch');
+    // Racing with different bodies: exactly one body wins the key, the others are told so.
+    const racing = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'k-2').send({ text: `body ${i % 2}` })),
+    );
+    const accepted = racing.filter((r) => r.status === 202);
+    expect(new Set(accepted.map((r) => r.body.tweet.text)).size).toBe(1);
+    expect(racing.filter((r) => r.status !== 202).every((r) => r.status === 422 && r.body.error.code === 'idempotency_mismatch')).toBe(true);
+    expect(await redis.zCard(keysOf(redis).userTweets(a.user.id))).toBe(2);
   });
 
   it('refuses a malformed Idempotency-Key with 400', async () => {

@@ -62,6 +62,11 @@ describe('durability settings (README, "Durability")', () => {
     expect(settings).toEqual({ appendonly: 'yes', appendfsync: 'everysec' });
   });
 
+  it("npm start's redis-server has a memory bound and refuses writes rather than evicting at it", async () => {
+    const settings = await settingsOf((port, dataDir) => localRedisArgs({ port: String(port), dataDir }), ['maxmemory', 'maxmemory-policy']);
+    expect(settings).toEqual({ maxmemory: String(1024 ** 3), 'maxmemory-policy': 'noeviction' });
+  });
+
   it('npm start builds its redis-server command from localRedisArgs, not from arguments of its own', () => {
     // scripts/start.ts runs on import, so it cannot be called here: this checks that it uses the
     // function the test above runs, and spells no persistence setting itself.

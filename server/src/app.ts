@@ -1,4 +1,5 @@
 import express, { type Express, type RequestHandler } from 'express';
+import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger, RedisClient } from '@ripple/shared/node';
@@ -10,7 +11,7 @@ import type { StatsSampler } from './stats-sampler.js';
 import type { BacklogSampler } from './backlog-sampler.js';
 import type { ReplicationCheck } from './replication-check.js';
 import { followsRouter } from './routes/follows.js';
-import { healthRouter } from './routes/health.js';
+import { healthRouter, metricsRouter } from './routes/health.js';
 import { jobsRouter } from './routes/jobs.js';
 import { timelineRouter } from './routes/timeline.js';
 import { tweetsRouter } from './routes/tweets.js';
@@ -18,7 +19,10 @@ import { publicUsersRouter, usersRouter } from './routes/users.js';
 import type { Tokens } from './tokens.js';
 
 export interface AppDeps
-  extends Pick<ServerConfig, AdmissionBound | 'timelineMax' | 'fanoutChunkSize' | 'tweetsPerMinute' | 'signInsPerMinute' | 'signUpsPerHour' | 'demo'> {
+  extends Pick<
+    ServerConfig,
+    AdmissionBound | 'timelineMax' | 'fanoutChunkSize' | 'tweetsPerMinute' | 'signInsPerMinute' | 'signUpsPerHour' | 'demo' | 'metricsPort' | 'demoMaxFollowers' | 'syntheticPerMinute'
+  > {
   redis: RedisClient;
   tokens: Tokens;
   metrics: Metrics;
@@ -55,6 +59,32 @@ const deadline: RequestHandler = (req, res, next) => {
   next();
 };
 
+/**
+ * Helmet's protective headers (nosniff, no framing, no referrer leaks) with a CSP the built
+ * client passes: everything from this origin (Socket.IO's WebSocket included), no inline
+ * scripts, no plugins, no framing. Inline styles stay allowed: React sets style attributes.
+ * No upgrade-insecure-requests: TLS is the deployment's to add, and the local demo is plain HTTP.
+ */
+const protectiveHeaders = helmet({
+  contentSecurityPolicy: {
+    useDefaults: false,
+    directives: {
+      defaultSrc: ["'self'"],
+      baseUri: ["'self'"],
+      connectSrc: ["'self'"],
+      fontSrc: ["'self'", 'data:'],
+      formAction: ["'self'"],
+      frameAncestors: ["'none'"],
+      imgSrc: ["'self'", 'data:'],
+      objectSrc: ["'none'"],
+      scriptSrc: ["'self'"],
+      scriptSrcAttr: ["'none'"],
+      styleSrc: ["'self'", "'unsafe-inline'"],
+    },
+  },
+  frameguard: { action: 'deny' },
+});
+
 /** A body that is there must be JSON; a POST without a body is left to validation. */
 const requireJsonBody: RequestHandler = (req, _res, next) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
@@ -64,12 +94,21 @@ const requireJsonBody: RequestHandler = (req, _res, next) => {
   next();
 };
 
+/** The app of METRICS_PORT: `/metrics` and nothing else. */
+export function createMetricsApp(deps: Pick<AppDeps, 'metrics' | 'log'>): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.use(metricsRouter(deps), notFound, errorHandler(deps.log));
+  return app;
+}
+
 /** Builds the Express app from injected parts; no I/O happens here. */
 export function createApp(deps: AppDeps): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', 'loopback');
 
+  app.use(protectiveHeaders);
   app.use(deadline);
   app.use((req, res, next) => {
     const started = process.hrtime.bigint();
@@ -82,6 +121,7 @@ export function createApp(deps: AppDeps): Express {
     next();
   });
   app.use(healthRouter(deps));
+  if (deps.metricsPort === undefined) app.use(metricsRouter(deps));
   // Nothing under /api runs while the token keys are re-read after a reconnect (tokens.ts):
   // a sign-up then would write a user and fail to hand out a token for it.
   app.use('/api', (_req, _res, next) => {

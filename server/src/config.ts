@@ -1,10 +1,25 @@
-import { redisTargetFromEnv, type RedisTarget } from '@ripple/shared/node';
+import {
+  hostSetting,
+  intSetting,
+  optionalIntSetting,
+  portSetting,
+  readSettings,
+  redisTargetOf,
+  sharedSettings,
+  stringSetting,
+  switchSetting,
+  type RedisTarget,
+} from '@ripple/shared/node';
 import { DEFAULT_PRESENCE_TIMING, type PresenceTiming } from './presence.js';
 import { DEFAULT_REPLICA_WAIT_MS } from './replication-check.js';
 
 export interface ServerConfig {
   /** HTTP + Socket.IO port. @defaultValue 3000 */
   port: number;
+  /** Address to listen on; `docker compose` sets 0.0.0.0. @defaultValue 127.0.0.1 */
+  host: string;
+  /** When set, `/metrics` is served only on this port (same host), not on `port`. */
+  metricsPort: number | undefined;
   /** REDIS_CLUSTER_NODES when set, else REDIS_URL (default redis://127.0.0.1:6379). */
   redis: RedisTarget;
   /**
@@ -34,6 +49,13 @@ export interface ServerConfig {
   signUpsPerHour: number;
   /** Demo-only endpoints (synthetic followers) answer; when false they are 404. @defaultValue true */
   demo: boolean;
+  /** Synthetic followers one account may have in all. @defaultValue 3000000 */
+  demoMaxFollowers: number;
+  /**
+   * Synthetic-follower requests one user may make per minute. Each can hold a worker of Redis
+   * for seconds (in short slices), so a handful is plenty for a demo. @defaultValue 10
+   */
+  syntheticPerMinute: number;
   /**
    * Token signing key (RIPPLE_TOKEN_SECRET). When unset, main.ts refuses to start in production
    * and otherwise uses the local run's generated key in `.data/`; never kept in Redis, where
@@ -67,33 +89,54 @@ export interface ServerConfig {
 export type AdmissionBound = 'fanoutMaxBacklog' | 'fanoutSmallAudience' | 'fanoutMaxSmallBacklog' | 'fanoutMaxAuthorBacklog';
 export type AdmissionBounds = Pick<ServerConfig, AdmissionBound>;
 
-const intFrom = (value: string | undefined, fallback: number, name: string, min = 1): number => {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer ≥ ${min}, got "${value}"`);
-  return n;
+const settings = {
+  PORT: portSetting(3000),
+  HOST: hostSetting('127.0.0.1'),
+  METRICS_PORT: optionalIntSetting(1, 65_535),
+  REDIS_URL: sharedSettings.REDIS_URL,
+  REDIS_CLUSTER_NODES: sharedSettings.REDIS_CLUSTER_NODES,
+  REDIS_PASSWORD: sharedSettings.REDIS_PASSWORD,
+  TIMELINE_MAX: sharedSettings.TIMELINE_MAX,
+  FANOUT_MAX_BACKLOG: intSetting(5_000_000),
+  FANOUT_SMALL_AUDIENCE: intSetting(10_000),
+  FANOUT_MAX_SMALL_BACKLOG: intSetting(500_000),
+  FANOUT_MAX_AUTHOR_BACKLOG: intSetting(2_000_000),
+  FANOUT_CHUNK_SIZE: intSetting(10_000, 1),
+  RATE_LIMIT_TWEETS_PER_MIN: intSetting(600, 1),
+  RATE_LIMIT_SIGNINS_PER_MIN: intSetting(10, 1),
+  RATE_LIMIT_SIGNUPS_PER_HOUR: intSetting(1000, 0),
+  RATE_LIMIT_SYNTHETIC_PER_MIN: intSetting(10, 1),
+  RIPPLE_DEMO: switchSetting(true),
+  RIPPLE_DEMO_MAX_FOLLOWERS: intSetting(3_000_000),
+  RIPPLE_TOKEN_SECRET: stringSetting(),
+  ADMISSION_REPLICA_WAIT_MS: intSetting(DEFAULT_REPLICA_WAIT_MS),
 };
 
-/** Reads the environment once into a typed config; a bad value stops the process with its name. */
+/** Reads the environment once into a typed config; a bad value throws a SettingError naming it. */
 export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const s = readSettings(settings, env);
   return {
-    port: intFrom(env.PORT, 3000, 'PORT', 0),
-    redis: redisTargetFromEnv(env),
-    fanoutMaxBacklog: intFrom(env.FANOUT_MAX_BACKLOG, 5_000_000, 'FANOUT_MAX_BACKLOG', 0),
-    fanoutSmallAudience: intFrom(env.FANOUT_SMALL_AUDIENCE, 10_000, 'FANOUT_SMALL_AUDIENCE', 0),
-    fanoutMaxSmallBacklog: intFrom(env.FANOUT_MAX_SMALL_BACKLOG, 500_000, 'FANOUT_MAX_SMALL_BACKLOG', 0),
-    fanoutMaxAuthorBacklog: intFrom(env.FANOUT_MAX_AUTHOR_BACKLOG, 2_000_000, 'FANOUT_MAX_AUTHOR_BACKLOG', 0),
-    timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
-    fanoutChunkSize: intFrom(env.FANOUT_CHUNK_SIZE, 10_000, 'FANOUT_CHUNK_SIZE'),
-    tweetsPerMinute: intFrom(env.RATE_LIMIT_TWEETS_PER_MIN, 600, 'RATE_LIMIT_TWEETS_PER_MIN'),
-    signInsPerMinute: intFrom(env.RATE_LIMIT_SIGNINS_PER_MIN, 10, 'RATE_LIMIT_SIGNINS_PER_MIN'),
-    signUpsPerHour: intFrom(env.RATE_LIMIT_SIGNUPS_PER_HOUR, 1000, 'RATE_LIMIT_SIGNUPS_PER_HOUR', 0),
-    demo: (env.RIPPLE_DEMO ?? '1') !== '0',
-    tokenSecret: env.RIPPLE_TOKEN_SECRET || undefined,
+    port: s.PORT,
+    host: s.HOST,
+    metricsPort: s.METRICS_PORT,
+    redis: redisTargetOf(s),
+    fanoutMaxBacklog: s.FANOUT_MAX_BACKLOG,
+    fanoutSmallAudience: s.FANOUT_SMALL_AUDIENCE,
+    fanoutMaxSmallBacklog: s.FANOUT_MAX_SMALL_BACKLOG,
+    fanoutMaxAuthorBacklog: s.FANOUT_MAX_AUTHOR_BACKLOG,
+    timelineMax: s.TIMELINE_MAX,
+    fanoutChunkSize: s.FANOUT_CHUNK_SIZE,
+    tweetsPerMinute: s.RATE_LIMIT_TWEETS_PER_MIN,
+    signInsPerMinute: s.RATE_LIMIT_SIGNINS_PER_MIN,
+    signUpsPerHour: s.RATE_LIMIT_SIGNUPS_PER_HOUR,
+    syntheticPerMinute: s.RATE_LIMIT_SYNTHETIC_PER_MIN,
+    demo: s.RIPPLE_DEMO,
+    demoMaxFollowers: s.RIPPLE_DEMO_MAX_FOLLOWERS,
+    tokenSecret: s.RIPPLE_TOKEN_SECRET,
     tokenTtlMs: 24 * 3600 * 1000,
     maxSocketsPerUser: 20,
     clientDir: undefined,
-    replicaWaitMs: intFrom(env.ADMISSION_REPLICA_WAIT_MS, DEFAULT_REPLICA_WAIT_MS, 'ADMISSION_REPLICA_WAIT_MS', 0),
+    replicaWaitMs: s.ADMISSION_REPLICA_WAIT_MS,
     presence: DEFAULT_PRESENCE_TIMING,
   };
 }

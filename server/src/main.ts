@@ -1,11 +1,11 @@
 import { fileURLToPath } from 'node:url';
-import { connectProcessClients, createLogger, createRippleRedis, describeRedisTarget, stopOnSignals } from '@ripple/shared/node';
+import { connectProcessClients, createLogger, createRippleRedis, describeRedisTarget, readConfigOrExit, stopOnSignals } from '@ripple/shared/node';
 import { readServerConfig } from './config.js';
 import { createRippleServer } from './server.js';
 import { tokenSecretFor } from './tokens.js';
 
 const log = createLogger('server');
-const config = { ...readServerConfig(), clientDir: fileURLToPath(new URL('../../client/dist', import.meta.url)) };
+const config = { ...readConfigOrExit(() => readServerConfig(), 'server'), clientDir: fileURLToPath(new URL('../../client/dist', import.meta.url)) };
 try {
   config.tokenSecret = tokenSecretFor(config.tokenSecret, process.env.NODE_ENV);
 } catch (err) {
@@ -19,8 +19,8 @@ const reader = redis.duplicate();
 await connectProcessClients(log, [redis, reader]);
 
 const server = await createRippleServer({ redis, reader, config, log });
-const url = await server.listen(config.port);
-log.info({ url, redis: describeRedisTarget(config.redis) }, `Ripple listening on http://localhost:${config.port}`);
+const url = await server.listen(config.port, config.host);
+log.info({ url, host: config.host, redis: describeRedisTarget(config.redis) }, `Ripple listening on http://localhost:${config.port}`);
 
 stopOnSignals({
   log,

@@ -2,7 +2,7 @@ import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Server } from 'socket.io';
 import type { Logger, RedisClient } from '@ripple/shared/node';
-import { createApp } from './app.js';
+import { createApp, createMetricsApp } from './app.js';
 import type { ServerConfig } from './config.js';
 import { startEventRelay } from './event-relay.js';
 import { createMetrics } from './metrics.js';
@@ -13,6 +13,9 @@ import { createReplicationCheck } from './replication-check.js';
 import { attachDashboard } from './dashboard.js';
 import { startPresence } from './presence.js';
 import { createTokens, loadTokenKeys } from './tokens.js';
+
+/** Largest Socket.IO message accepted from a client: a handshake with its token fits easily. */
+const SOCKET_MAX_MESSAGE_BYTES = 4096;
 
 export interface RippleServerDeps {
   /** Connection for commands. */
@@ -26,8 +29,13 @@ export interface RippleServerDeps {
 export interface RippleServer {
   httpServer: HttpServer;
   io: RippleIo;
-  /** Listens on `port` (0 for any free one) and resolves with the base URL. */
-  listen(port: number): Promise<string>;
+  /** Serves `/metrics` when METRICS_PORT is set; listening once `listen` resolves. */
+  metricsServer: HttpServer | undefined;
+  /**
+   * Listens on `port` (0 for any free one) at `host` (default 127.0.0.1), and on METRICS_PORT
+   * when set; resolves with the base URL.
+   */
+  listen(port: number, host?: string): Promise<string>;
   /** Closes sockets, lets in-flight requests finish, stops the relay. Leaves the Redis clients open. */
   close(): Promise<void>;
 }
@@ -66,8 +74,10 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   const stats = startStatsSampler(redis);
   const backlog = startBacklogSampler(redis, log);
   const replication = createReplicationCheck(redis, log, config.replicaWaitMs);
-  const app = createApp({ ...config, redis, tokens, metrics: createMetrics(redis), stats, backlog, replication, log });
+  const metrics = createMetrics(redis);
+  const app = createApp({ ...config, redis, tokens, metrics, stats, backlog, replication, log });
   const httpServer = createServer(app);
+  const metricsServer = config.metricsPort === undefined ? undefined : createServer(createMetricsApp({ metrics, log }));
   // Requests too malformed for Express to see (bad framing, oversized headers) still get the
   // contract's error shape.
   httpServer.on('clientError', (_err, socket) => {
@@ -75,7 +85,8 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
     const body = JSON.stringify({ error: { code: 'invalid_request', message: 'malformed HTTP request' } });
     socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
   });
-  const io: RippleIo = new Server(httpServer, { serveClient: false });
+  // Clients send nothing but the handshake (a token): a big buffer only helps someone flood memory.
+  const io: RippleIo = new Server(httpServer, { serveClient: false, maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES });
   const presence = startPresence(redis, log, config.presence);
   attachRealtime(io, { tokens, presence, maxSocketsPerUser: config.maxSocketsPerUser });
   attachDashboard(io, stats);
@@ -84,10 +95,17 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   return {
     httpServer,
     io,
-    listen: (port) =>
-      new Promise((resolve) => {
-        httpServer.listen(port, () => resolve(`http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`));
-      }),
+    metricsServer,
+    async listen(port, host = '127.0.0.1') {
+      const listening = (server: HttpServer, on: number) =>
+        new Promise<void>((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(on, host, () => resolve());
+        });
+      if (metricsServer && config.metricsPort !== undefined) await listening(metricsServer, config.metricsPort);
+      await listening(httpServer, port);
+      return `http://127.0.0.1:${(httpServer.address() as AddressInfo).port}`;
+    },
     async close() {
       // io.close disconnects every socket and closes the HTTP server once in-flight requests
       // end; keep-alive connections that fall idle meanwhile are closed as they do.
@@ -97,6 +115,12 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
         httpServer.closeIdleConnections();
       });
       clearInterval(closeIdle);
+      if (metricsServer?.listening) {
+        await new Promise<void>((resolve) => {
+          metricsServer.close(() => resolve());
+          metricsServer.closeAllConnections();
+        });
+      }
       stats.stop();
       backlog.stop();
       presence.stop();

@@ -7,6 +7,7 @@ export const ERROR_STATUS = {
   handle_taken: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  idempotency_mismatch: 422,
   rate_limited: 429,
   internal: 500,
   overloaded: 503,

@@ -1,4 +1,5 @@
 export * from './schemas.js';
+export * from './tweet-text.js';
 export * from './errors.js';
 export * from './events.js';
 export { bucketTag, CLUSTER_BUCKETS, keys, keysFor, layoutOf, SINGLE_REDIS_BUCKETS, type Lanes, type Layout, type RippleKeys } from './keys.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { checkTweetText } from './tweet-text.js';
 
 /** Handles are case-insensitive: validated and stored lower-case. */
 export const handleSchema = z
@@ -17,18 +18,12 @@ export const passwordSchema = z
 export const credentialsSchema = z.object({ handle: handleSchema, password: passwordSchema });
 export type Credentials = z.infer<typeof credentialsSchema>;
 
-/** Tweets are measured in Unicode code points, like the client's counter. */
-export const TWEET_MAX_CODE_POINTS = 280;
-export const codePointLength = (text: string): number => [...text].length;
-
-export const tweetTextSchema = z
-  .string({ error: 'text must be a string' })
-  .trim()
-  .refine((text) => text.length > 0, 'text must not be empty')
-  .refine(
-    (text) => codePointLength(text) <= TWEET_MAX_CODE_POINTS,
-    `text must be at most ${TWEET_MAX_CODE_POINTS} characters`,
-  );
+/** Tweet text after normalisation (tweet-text.ts); the message names what is wrong with it. */
+export const tweetTextSchema = z.string({ error: 'text must be a string' }).transform((raw, ctx) => {
+  const checked = checkTweetText(raw);
+  if (!checked.ok) ctx.addIssue({ code: 'custom', message: checked.problem });
+  return checked.text;
+});
 
 export const postTweetBodySchema = z.object({ text: tweetTextSchema });
 export const followBodySchema = z.object({ handle: handleSchema });

@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { redisTargetFromEnv, type RedisTarget } from '@ripple/shared/node';
+import { intSetting, readSettings, redisTargetOf, sharedSettings, type RedisTarget } from '@ripple/shared/node';
 
 export interface WorkerConfig {
   /** REDIS_CLUSTER_NODES when set, else REDIS_URL (default redis://127.0.0.1:6379). */
@@ -40,25 +40,29 @@ export interface WorkerConfig {
   progressIntervalMs: number;
 }
 
-const intFrom = (value: string | undefined, fallback: number, name: string): number => {
-  if (value === undefined || value === '') return fallback;
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < 1) throw new Error(`${name} must be a positive integer, got "${value}"`);
-  return n;
+const settings = {
+  REDIS_URL: sharedSettings.REDIS_URL,
+  REDIS_CLUSTER_NODES: sharedSettings.REDIS_CLUSTER_NODES,
+  REDIS_PASSWORD: sharedSettings.REDIS_PASSWORD,
+  TIMELINE_MAX: sharedSettings.TIMELINE_MAX,
+  FANOUT_PAGE_SIZE: intSetting(1000, 1),
+  FANOUT_CLAIM_IDLE_MS: intSetting(3000, 1),
+  FANOUT_MAX_ATTEMPTS: intSetting(5, 1),
+  FANOUT_RETRY_BASE_MS: intSetting(500, 1),
 };
 
-/** Reads the environment once into a typed config. */
+/** Reads the environment once into a typed config; a bad value throws a SettingError naming it. */
 export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
-  const claimIdleMs = intFrom(env.FANOUT_CLAIM_IDLE_MS, 3000, 'FANOUT_CLAIM_IDLE_MS');
+  const s = readSettings(settings, env);
   return {
-    redis: redisTargetFromEnv(env),
-    timelineMax: intFrom(env.TIMELINE_MAX, 800, 'TIMELINE_MAX'),
-    pageSize: intFrom(env.FANOUT_PAGE_SIZE, 1000, 'FANOUT_PAGE_SIZE'),
-    claimIdleMs,
-    maxAttempts: intFrom(env.FANOUT_MAX_ATTEMPTS, 5, 'FANOUT_MAX_ATTEMPTS'),
-    retryBaseMs: intFrom(env.FANOUT_RETRY_BASE_MS, 500, 'FANOUT_RETRY_BASE_MS'),
+    redis: redisTargetOf(s),
+    timelineMax: s.TIMELINE_MAX,
+    pageSize: s.FANOUT_PAGE_SIZE,
+    claimIdleMs: s.FANOUT_CLAIM_IDLE_MS,
+    maxAttempts: s.FANOUT_MAX_ATTEMPTS,
+    retryBaseMs: s.FANOUT_RETRY_BASE_MS,
     retryCapMs: 30_000,
-    blockMs: Math.min(500, claimIdleMs),
+    blockMs: Math.min(500, s.FANOUT_CLAIM_IDLE_MS),
     pollMs: 20,
     consumerName: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     progressIntervalMs: 250,

@@ -1,9 +1,9 @@
-import { connectProcessClients, createLogger, createRippleRedis, describeRedisTarget, stopOnSignals } from '@ripple/shared/node';
+import { connectProcessClients, createLogger, createRippleRedis, describeRedisTarget, readConfigOrExit, stopOnSignals } from '@ripple/shared/node';
 import { readWorkerConfig } from './config.js';
 import { startConsumer } from './consumer.js';
 
 const log = createLogger('worker');
-const config = readWorkerConfig();
+const config = readConfigOrExit(() => readWorkerConfig(), 'worker');
 
 // The fan-out path runs thousands of commands a second; per-command timers cost real CPU there.
 const redis = createRippleRedis(config.redis, { commandTimeoutMs: 0 });

@@ -18,7 +18,7 @@
   milliseconds since 2026 on this master's clock: the id says where the tweet is stored, ids
   of different buckets sort by creation time, and gaps are allowed.
 
-  KEYS[1] idempotency record (string "tweetId:jobId"; a dummy key when no header)
+  KEYS[1] idempotency record (string "bodyDigest:tweetId:jobId"; a dummy key when no header)
   KEYS[2] tweet id counter of the bucket
   KEYS[3] job id counter of the bucket (kept, like the tweet ids', at or above the clock)
   KEYS[4] author's audience (hash)
@@ -53,6 +53,7 @@
   ARGV[17] FANOUT_SMALL_AUDIENCE: a tweet to at most this many followers is small
   ARGV[18] FANOUT_MAX_SMALL_BACKLOG
   ARGV[19] FANOUT_MAX_AUTHOR_BACKLOG
+  ARGV[20] digest of the normalised body, kept in the idempotency record (always the last)
 
   Returns one of
     {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
@@ -61,6 +62,8 @@
     {"overloaded", bound, count}           a backlog at its bound: nothing written. bound is
                                            "author", "small" or "backlog"; count what it holds
     {"no-user"}                            the author's record is gone: nothing written
+    {"idempotency-mismatch"}               the key was used before with another body: nothing
+                                           written
 
   Field names come from shared/src/records, idioms from shared/src/lua/includes.
 ]]
@@ -84,11 +87,18 @@ local function answer(outcome, tweetId, jobId)
 end
 
 local useIdempotency = ARGV[3] ~= '0'
+local bodyDigest = ARGV[#ARGV]
 if useIdempotency then
   local seen = redis.call('GET', KEYS[1])
   if seen then
-    local sep = string.find(seen, ':', 1, true)
-    return answer('dup', string.sub(seen, 1, sep - 1), string.sub(seen, sep + 1))
+    -- Compared here, not by the caller, so that two racing requests with one key and different
+    -- bodies cannot both be told they match. A record from before digests ("tweetId:jobId",
+    -- at most 24 h old) matches any body, as it always did.
+    local digest, tweetId, jobId = string.match(seen, '^(.-):?([^:]+):([^:]+)$')
+    if digest ~= '' and digest ~= bodyDigest then
+      return {'idempotency-mismatch'}
+    end
+    return answer('dup', tweetId, jobId)
   end
 end
 
@@ -214,7 +224,7 @@ else
 end
 
 if useIdempotency then
-  redis.call('SET', KEYS[1], tweetId .. ':' .. jobId, 'EX', ARGV[3])
+  redis.call('SET', KEYS[1], bodyDigest .. ':' .. tweetId .. ':' .. jobId, 'EX', ARGV[3])
 end
 redis.call('HINCRBY', KEYS[10], STATS.accepted, 1)
 

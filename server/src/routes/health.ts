@@ -13,7 +13,7 @@ function within<T>(ms: number, work: Promise<T>): Promise<T> {
   });
 }
 
-export function healthRouter({ redis, metrics }: { redis: RedisClient; metrics: Metrics }): Router {
+export function healthRouter({ redis }: { redis: RedisClient }): Router {
   const router = Router();
 
   router.get('/healthz', async (_req, res) => {
@@ -33,10 +33,15 @@ export function healthRouter({ redis, metrics }: { redis: RedisClient; metrics: 
     }
   });
 
+  return router;
+}
+
+/** Prometheus text; needs no token, so METRICS_PORT can keep it off the public port. */
+export function metricsRouter({ metrics }: { metrics: Metrics }): Router {
+  const router = Router();
   router.get('/metrics', async (_req, res) => {
     const { contentType, body } = await metrics.render();
     res.type(contentType).send(body);
   });
-
   return router;
 }

@@ -66,6 +66,9 @@ export function tweetsRouter(deps: TweetsDeps): Router {
       const wait = retryAfterSeconds(admitted.count, refusal.limit(bounds), stats.rate(statsField.delivered));
       throw new HttpError('overloaded', `${refusal.says}; try again in ${wait} s`, { 'Retry-After': String(wait) });
     }
+    if (admitted.outcome === 'idempotency-mismatch') {
+      throw new HttpError('idempotency_mismatch', 'Idempotency-Key was already used for a request with a different body');
+    }
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
     res.status(202).json({ tweet: admitted.tweet, job: admitted.job });

@@ -5,7 +5,8 @@ import { callerId } from '../auth.js';
 import { HttpError } from '../http-error.js';
 import { signInThrottle, signUpLimit } from '../account-limits.js';
 import { hashPassword, needsRehash, verifyAgainstDummy, verifyPassword } from '../passwords.js';
-import { addSyntheticFollowers } from '../store/follows.js';
+import { rateLimit } from '../rate-limit.js';
+import { addSyntheticFollowers, reserveSyntheticFollowers } from '../store/follows.js';
 import { createUser, findUserIdByHandle, getPasswordHash, getUser, setPasswordHash } from '../store/users.js';
 import type { Tokens } from '../tokens.js';
 import { validate } from '../validate.js';
@@ -14,6 +15,8 @@ export interface UsersDeps {
   redis: RedisClient;
   tokens: Tokens;
   demo: boolean;
+  demoMaxFollowers: number;
+  syntheticPerMinute: number;
   signInsPerMinute: number;
   signUpsPerHour: number;
 }
@@ -68,7 +71,7 @@ export function publicUsersRouter({ redis, tokens, signInsPerMinute, signUpsPerH
   return router;
 }
 
-export function usersRouter({ redis, demo }: UsersDeps): Router {
+export function usersRouter({ redis, demo, demoMaxFollowers, syntheticPerMinute }: UsersDeps): Router {
   const router = Router();
 
   router.get('/api/me', async (_req, res) => {
@@ -83,8 +86,17 @@ export function usersRouter({ redis, demo }: UsersDeps): Router {
   });
 
   if (demo) {
-    router.post('/api/me/followers/synthetic', async (req, res) => {
+    const syntheticLimit = rateLimit(redis, {
+      name: 'synthetic',
+      limit: syntheticPerMinute,
+      windowMs: 60_000,
+      keyOf: (_req, res) => callerId(res),
+    });
+    router.post('/api/me/followers/synthetic', syntheticLimit, async (req, res) => {
       const { count } = validate(syntheticFollowersBodySchema, req.body);
+      if (!(await reserveSyntheticFollowers(redis, callerId(res), count, demoMaxFollowers))) {
+        throw new HttpError('invalid_request', `count: an account may have at most ${demoMaxFollowers} synthetic followers in all (RIPPLE_DEMO_MAX_FOLLOWERS)`);
+      }
       await addSyntheticFollowers(redis, callerId(res), count);
       res.json({ user: await userOrThrow(redis, callerId(res)) });
     });

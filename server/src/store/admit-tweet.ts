@@ -1,5 +1,6 @@
 import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, jobView, timelineTrimAt, tweetView, TWEET_ID_DIGITS, type Job, type Tweet } from '@ripple/shared';
 import { hashFromFlat, keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { createHash } from 'node:crypto';
 import type { OtherBacklog } from '../backlog-sampler.js';
 import type { AdmissionBounds } from '../config.js';
 
@@ -8,6 +9,7 @@ const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url))
 
 export interface AdmitTweetArgs {
   authorId: string;
+  /** Normalised (tweet-text.ts): a repeated Idempotency-Key must come with the same one. */
   text: string;
   idempotencyKey: string | undefined;
   bounds: AdmissionBounds;
@@ -26,8 +28,14 @@ export type AdmissionRefusal = 'author' | 'small' | 'backlog';
 export type AdmitResult =
   | { outcome: 'new' | 'dup'; tweet: Tweet; job: Job }
   | { outcome: 'overloaded'; bound: AdmissionRefusal; count: number }
-  | { outcome: 'no-user' };
+  | { outcome: 'no-user' }
+  | { outcome: 'idempotency-mismatch' };
 
+
+/** What a repeated Idempotency-Key is compared by: the normalised body, hashed to stay short. */
+function bodyDigest(text: string): string {
+  return createHash('sha256').update(JSON.stringify({ text })).digest('base64url');
+}
 
 /**
  * Stores the tweet, puts it in the author's timeline and enqueues its fan-out job in one atomic
@@ -77,10 +85,13 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
       a.bounds.fanoutSmallAudience,
       a.bounds.fanoutMaxSmallBacklog,
       a.bounds.fanoutMaxAuthorBacklog,
+      // Always the last argument (ARGV[#ARGV]).
+      bodyDigest(a.text),
     ],
   )) as [string, ...unknown[]];
   if (reply[0] === 'overloaded') return { outcome: 'overloaded', bound: reply[1] as AdmissionRefusal, count: Number(reply[2]) };
   if (reply[0] === 'no-user') return { outcome: 'no-user' };
+  if (reply[0] === 'idempotency-mismatch') return { outcome: 'idempotency-mismatch' };
   const tweet = tweetView(hashFromFlat(reply[3]));
   const job = jobView(hashFromFlat(reply[4]));
   if (!tweet || !job) throw new Error(`admitted tweet ${String(reply[1])} / job ${String(reply[2])} not readable`);

@@ -6,3 +6,4 @@ export * from './logger.js';
 export * from './shutdown.js';
 export * from './ripple-redis.js';
 export * from './local-secret.js';
+export * from './settings.js';

@@ -76,7 +76,7 @@ export function isRedisUnavailable(err: unknown): boolean {
     err instanceof RootNodesUnavailableError ||
     err instanceof MaxCommandRedirectionsError ||
     err instanceof TimeoutError ||
-    (err instanceof ErrorReply && /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN)\b/.test(err.message)) ||
+    (err instanceof ErrorReply && /^(CLUSTERDOWN|TRYAGAIN|MASTERDOWN|OOM)\b/.test(err.message)) ||
     err instanceof ClientClosedError ||
     err instanceof ClientOfflineError ||
     err instanceof ConnectionTimeoutError ||

@@ -15,10 +15,10 @@ import { CLUSTER_BUCKETS, keysFor, layoutOf, SINGLE_REDIS_BUCKETS, type RippleKe
 import { LOCAL_DATA_DIR, readLocalSecret, REDIS_PASSWORD_FILE } from './local-secret.js';
 import type { Logger } from './logger.js';
 import { connectRedis, createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
+import { readSettings, sharedSettings } from './settings.js';
 import {
   connectRedisCluster,
   createRedisClusterClient,
-  parseClusterNodes,
   type RedisClusterClient,
   type RedisClusterClientOptions,
 } from './redis-cluster-client.js';
@@ -40,20 +40,25 @@ export function withPassword(url: string, password: string): string {
 }
 
 /**
- * The target from the environment: `REDIS_CLUSTER_NODES` (and `REDIS_PASSWORD`) when set (then
+ * The target of parsed settings: `REDIS_CLUSTER_NODES` (and `REDIS_PASSWORD`) when set (then
  * `REDIS_URL` is ignored), else `REDIS_URL`. Without REDIS_URL it is the local Redis, with the
  * password `npm start` generated for the one it runs, if it ever did, so that a server, worker
- * or bench started by hand finds it. Throws, naming the setting, on a malformed node list.
+ * or bench started by hand finds it.
  */
-export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env, dataDir: string = LOCAL_DATA_DIR): RedisTarget {
-  const nodes = env.REDIS_CLUSTER_NODES;
-  if (nodes) {
-    parseClusterNodes(nodes);
-    return { kind: 'cluster', nodes, password: env.REDIS_PASSWORD || undefined };
-  }
-  if (env.REDIS_URL) return { kind: 'single', url: env.REDIS_URL };
+export function redisTargetOf(
+  s: { REDIS_URL?: string | undefined; REDIS_CLUSTER_NODES?: string | undefined; REDIS_PASSWORD?: string | undefined },
+  dataDir: string = LOCAL_DATA_DIR,
+): RedisTarget {
+  if (s.REDIS_CLUSTER_NODES) return { kind: 'cluster', nodes: s.REDIS_CLUSTER_NODES, password: s.REDIS_PASSWORD };
+  if (s.REDIS_URL) return { kind: 'single', url: s.REDIS_URL };
   const password = readLocalSecret(REDIS_PASSWORD_FILE, dataDir);
   return { kind: 'single', url: password ? withPassword(DEFAULT_REDIS_URL, password) : DEFAULT_REDIS_URL };
+}
+
+/** The target from the environment; throws a SettingError naming a bad setting. */
+export function redisTargetFromEnv(env: NodeJS.ProcessEnv = process.env, dataDir: string = LOCAL_DATA_DIR): RedisTarget {
+  const { REDIS_URL, REDIS_CLUSTER_NODES, REDIS_PASSWORD } = sharedSettings;
+  return redisTargetOf(readSettings({ REDIS_URL, REDIS_CLUSTER_NODES, REDIS_PASSWORD }, env), dataDir);
 }
 
 /** A URL fit for a log line: its password, if any, masked. */

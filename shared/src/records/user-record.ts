@@ -7,6 +7,8 @@ export const userField = {
   /** The scrypt password hash. */
   pass: 'pass',
   createdAt: 'createdAt',
+  /** Synthetic followers asked for in all (demo), held against RIPPLE_DEMO_MAX_FOLLOWERS. */
+  syntheticFollowers: 'syntheticFollowers',
 } as const;
 
 /** The user record for Lua: `USER.<name>`. */

@@ -20,6 +20,23 @@ describe('ComposeBox', () => {
     expect(counter().textContent).toBe('278 characters left');
   });
 
+  it('counts a flag and a family emoji as one character each, as the server does', async () => {
+    const { textarea, counter, user } = setup();
+    await user.click(textarea);
+    await user.paste('🇫🇷👨‍👩‍👧');
+    expect(counter().textContent).toBe('278 characters left');
+  });
+
+  it('disables Post for text the server would refuse: invisible only, or with a bidi override', async () => {
+    const { textarea, post, user } = setup();
+    await user.click(textarea);
+    await user.paste('\u200B\u200D');
+    expect(post).toHaveProperty('disabled', true);
+    await user.clear(textarea);
+    await user.paste('hi \u202Eereh');
+    expect(post).toHaveProperty('disabled', true);
+  });
+
   it('disables Post while the text is empty or only spaces', async () => {
     const { textarea, post, user } = setup();
     expect(post).toHaveProperty('disabled', true);
@@ -29,7 +46,7 @@ describe('ComposeBox', () => {
     expect(post).toHaveProperty('disabled', false);
   });
 
-  it('allows exactly 280 code points and disables Post beyond, turning the counter red', async () => {
+  it('allows exactly 280 characters and disables Post beyond, turning the counter red', async () => {
     const { textarea, post, counter, user } = setup();
     await user.click(textarea);
     await user.paste('😀'.repeat(280));

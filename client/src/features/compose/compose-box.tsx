@@ -1,5 +1,5 @@
 import { useId, useState, type FormEvent, type KeyboardEvent } from 'react';
-import { codePointLength, TWEET_MAX_CODE_POINTS } from '@ripple/shared';
+import { checkTweetText, TWEET_MAX_CHARACTERS } from '@ripple/shared';
 
 /** From this many characters left the counter warns. */
 export const COUNTER_WARNING_AT = 20;
@@ -12,24 +12,25 @@ export function counterLevel(remaining: number): CounterLevel {
 }
 
 export interface ComposeBoxProps {
-  /** Receives the trimmed text; the box clears itself at once, since posting is optimistic. */
+  /** Receives the normalised text; the box clears itself at once, since posting is optimistic. */
   onPost: (text: string) => void;
 }
 
 /**
- * The tweet composer. Length is counted in Unicode code points, as the server counts it,
- * so an emoji is one character.
+ * The tweet composer. Text is checked and counted by the same function as on the server
+ * (characters as a person counts them), so the counter and Post never promise what the server refuses.
  */
 export function ComposeBox({ onPost }: ComposeBoxProps) {
   const [text, setText] = useState('');
   const counterId = useId();
-  const remaining = TWEET_MAX_CODE_POINTS - codePointLength(text);
+  const checked = checkTweetText(text);
+  const remaining = TWEET_MAX_CHARACTERS - checked.characters;
   const level = counterLevel(remaining);
-  const canPost = text.trim() !== '' && remaining >= 0;
+  const canPost = checked.ok;
 
   const submit = () => {
     if (!canPost) return;
-    onPost(text.trim());
+    onPost(checked.text);
     setText('');
   };
 

@@ -1,0 +1,71 @@
+import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { SettingError } from '@ripple/shared/node';
+import { readWorkerConfig } from '../../worker/src/config.js';
+import { readServerConfig } from './config.js';
+
+describe('server and worker settings', () => {
+  it('have the documented defaults, an empty value meaning unset', () => {
+    const config = readServerConfig({ PORT: '', RIPPLE_DEMO: '', HOST: '' });
+    expect(config).toMatchObject({
+      port: 3000,
+      host: '127.0.0.1',
+      metricsPort: undefined,
+      demo: true,
+      demoMaxFollowers: 3_000_000,
+      fanoutSmallAudience: 10_000,
+      fanoutMaxSmallBacklog: 500_000,
+      fanoutMaxAuthorBacklog: 2_000_000,
+      timelineMax: 800,
+      redis: { kind: 'single', url: 'redis://127.0.0.1:6379' },
+    });
+    expect(readWorkerConfig({ TIMELINE_MAX: '' }).timelineMax).toBe(800);
+  });
+
+  it('turn the demo off only with 0, and on only with 1', () => {
+    expect(readServerConfig({ RIPPLE_DEMO: '0' }).demo).toBe(false);
+    expect(readServerConfig({ RIPPLE_DEMO: '1' }).demo).toBe(true);
+    for (const value of ['false', 'off', 'no', 'maybe', 'true', ' 1']) {
+      expect(() => readServerConfig({ RIPPLE_DEMO: value })).toThrow(SettingError);
+    }
+  });
+
+  it.each([
+    ['PORT', 'abc'],
+    ['PORT', '70000'],
+    ['PORT', '3000.5'],
+    ['PORT', '1e3'],
+    ['METRICS_PORT', '0'],
+    ['TIMELINE_MAX', '0'],
+    ['FANOUT_MAX_BACKLOG', '-1'],
+    ['FANOUT_SMALL_AUDIENCE', 'many'],
+    ['FANOUT_MAX_AUTHOR_BACKLOG', '0x10'],
+    ['RIPPLE_DEMO_MAX_FOLLOWERS', '3M'],
+    ['REDIS_URL', 'localhost:6379'],
+    ['REDIS_CLUSTER_NODES', 'a,b'],
+    ['HOST', 'two words'],
+  ])('refuse %s=%s with one line naming the setting', (name, value) => {
+    expect(() => readServerConfig({ [name]: value })).toThrow(new RegExp(`^${name}="`));
+  });
+
+  it('refuse bad worker settings, TIMELINE_MAX read by the same rule as the server', () => {
+    expect(() => readWorkerConfig({ TIMELINE_MAX: 'x' })).toThrow(/^TIMELINE_MAX=/);
+    expect(() => readWorkerConfig({ FANOUT_PAGE_SIZE: '0' })).toThrow(/^FANOUT_PAGE_SIZE=/);
+  });
+
+  it.each([
+    ['server', 'RIPPLE_DEMO', 'maybe'],
+    ['server', 'PORT', 'abc'],
+    ['worker', 'FANOUT_MAX_ATTEMPTS', 'lots'],
+  ])('stop the %s process at start with a non-zero exit and one line naming %s', (proc, name, value) => {
+    const main = fileURLToPath(new URL(`../../${proc}/src/main.ts`, import.meta.url));
+    const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+    const run = spawnSync(tsx, [main], { env: { ...process.env, [name]: value, REDIS_URL: 'redis://127.0.0.1:1' }, encoding: 'utf8', timeout: 20_000 });
+    expect(run.status).not.toBe(0);
+    expect(run.status).not.toBeNull();
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${name}="${value}"`);
+  }, 30_000);
+});
