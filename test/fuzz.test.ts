@@ -33,13 +33,14 @@ afterAll(async () => {
 
 /**
  * Everything a request can change, as one string: each stored key and its serialised value.
- * Counters that any request may move (rate limits, request stats, presence, the events stream)
+ * Counters that any request may move (rate limits and the sign-in and sign-up limiters, request
+ * stats, presence, the events stream)
  * are left out: spending a rate-limit budget on a refused request is intended. So are id
- * sequences: ids are opaque and may have gaps, and a sign-up with a taken handle (409) takes an
- * id before it finds the handle taken.
+ * sequences: ids are opaque and may have gaps (a sign-up that loses a race for its handle, 409,
+ * has taken one).
  */
 async function storedState(): Promise<string> {
-  const keys = (await keysMatching(redis, '*')).filter((k) => !/:(rate|stats|online|events|presence|seq)[:-]/.test(k)).sort();
+  const keys = (await keysMatching(redis, '*')).filter((k) => !/:(rate|limit|stats|online|events|presence|seq)[:-]/.test(k)).sort();
   const digests = await Promise.all(keys.map((k) => redis.sendCommand(['DUMP', k])));
   return keys.map((k, i) => `${k}=${JSON.stringify(digests[i])}`).join('\n');
 }
