@@ -131,7 +131,8 @@ local function refuse(bound, count)
   return {'overloaded', bound, count}
 end
 local authorBacklog = tonumber(redis.call('GET', KEYS[14]) or '0')
-if authorBacklog >= tonumber(ARGV[19]) then
+-- An author with nothing outstanding always posts, whatever the bound (even 0).
+if authorBacklog > 0 and authorBacklog >= tonumber(ARGV[19]) then
   return refuse('author', authorBacklog)
 end
 local small = total <= tonumber(ARGV[17])
@@ -212,8 +213,11 @@ if #chunks == 0 then
     'payload', cjson.encode({jobId = jobId, tweetId = string.rep('0', tonumber(ARGV[9]) - #tweetId) .. tweetId,
       delivered = 0, total = 0, durationMs = 0}))
 else
-  redis.call('INCRBY', classKey, total)
-  redis.call('INCRBY', KEYS[14], total)
+  -- Only work counts: an author's counter exists only while they have deliveries outstanding.
+  if total > 0 then
+    redis.call('INCRBY', classKey, total)
+    redis.call('INCRBY', KEYS[14], total)
+  end
   if total <= chunkSize then
     redis.call('XADD', KEYS[6], '*', 'job', jobId, 'tweet', tweetId, 'author', ARGV[1], 'chunks', table.concat(chunks, ' '))
   else
