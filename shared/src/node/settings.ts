@@ -11,28 +11,18 @@ export class SettingError extends Error {
 
 const unsetWhenEmpty = (value: unknown) => (value === '' ? undefined : value);
 
-/** A whole number written in decimal digits (no sign, exponent, fraction or spaces), ≥ `min`. */
-export const intSetting = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.preprocess(
-    unsetWhenEmpty,
-    z
-      .string()
-      .regex(/^[0-9]+$/, `must be a whole number from ${min} to ${max}`)
-      .transform(Number)
-      .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-      .default(fallback),
-  );
+/** A whole number written in decimal digits (no sign, exponent, fraction or spaces), within [min, max]. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .regex(/^[0-9]+$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
-export const optionalIntSetting = (min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.preprocess(
-    unsetWhenEmpty,
-    z
-      .string()
-      .regex(/^[0-9]+$/, `must be a whole number from ${min} to ${max}`)
-      .transform(Number)
-      .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`))
-      .optional(),
-  );
+export const intSetting = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
+  z.preprocess(unsetWhenEmpty, wholeNumber(min, max).default(fallback));
+
+export const optionalIntSetting = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.preprocess(unsetWhenEmpty, wholeNumber(min, max).optional());
 
 export const portSetting = (fallback: number) => intSetting(fallback, 0, 65_535);
 
