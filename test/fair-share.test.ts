@@ -105,6 +105,22 @@ describe('fair admission', () => {
 });
 
 describe("an author's own share", () => {
+  it('lets an author with nothing outstanding post even with FANOUT_MAX_AUTHOR_BACKLOG=0, and only then refuses', async () => {
+    const own = await startRedisUnderTest();
+    const { app: ownApp, close } = await createTestApp(own.target, { ...BOUNDS, fanoutMaxBacklog: 1_000_000, fanoutMaxAuthorBacklog: 0 });
+    try {
+      const lone = await signUp(ownApp, 'share_zero');
+      await request(ownApp).post('/api/me/followers/synthetic').set(lone.auth).send({ count: 100 }).expect(200);
+      await request(ownApp).post('/api/tweets').set(lone.auth).send({ text: 'first is free' }).expect(202);
+      const refused = await request(ownApp).post('/api/tweets').set(lone.auth).send({ text: 'second waits' });
+      expect(refused.status).toBe(503);
+      expect(refused.body.error.message).toContain('your earlier tweets');
+    } finally {
+      await close();
+      await own.stop();
+    }
+  });
+
   it('refuses the author at FANOUT_MAX_AUTHOR_BACKLOG while others post, and forgets the author once drained', async () => {
     const own = await startRedisUnderTest();
     // Only the author's bound matters here: the global ones are far away.
