@@ -15,7 +15,8 @@ export interface WorkerConfig {
   pageSize: number;
   /**
    * A pending entry idle this long belonged to a dead worker and is claimed. A few seconds,
-   * not minutes: someone is watching the delivery bar. @defaultValue 3000
+   * not minutes: someone is watching the delivery bar. Every other interval of the worker
+   * follows from it (timing.ts). @defaultValue 3000
    */
   claimIdleMs: number;
   /** Tries of one chunk before it goes to dead letters and its job fails. @defaultValue 5 */
@@ -25,14 +26,10 @@ export interface WorkerConfig {
   /** Longest delay between retries. @defaultValue 30000 */
   retryCapMs: number;
   /**
-   * How long one XREADGROUP waits for new work before looking at stalled entries and due
-   * retries; never longer than `claimIdleMs`, so an idle worker notices a stalled entry in time.
-   * On a cluster, where a read cannot wait on every bucket's lanes at once, an idle worker
-   * instead looks at them all every `pollMs`.
-   * @defaultValue 500
+   * On a cluster, where a read cannot wait on every bucket's lanes at once, how often an idle
+   * worker looks at them all (a single Redis waits on its lanes; see timing.ts).
+   * @defaultValue 20
    */
-  blockMs: number;
-  /** @defaultValue 20 */
   pollMs: number;
   /** Unique name of this consumer in the group. */
   consumerName: string;
@@ -62,7 +59,6 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
     maxAttempts: s.FANOUT_MAX_ATTEMPTS,
     retryBaseMs: s.FANOUT_RETRY_BASE_MS,
     retryCapMs: 30_000,
-    blockMs: Math.min(500, s.FANOUT_CLAIM_IDLE_MS),
     pollMs: 20,
     consumerName: `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`,
     progressIntervalMs: 250,
