@@ -13,7 +13,7 @@ const DEAD_LETTERS_MAX_LEN = 10_000;
  * jitter" (half fixed, half random) so retries of many chunks that failed together spread out
  * instead of hammering Redis in step, yet never come back instantly.
  */
-export function retryDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
+export function chunkRetryDelayMs(attempt: number, baseMs: number, capMs: number, random: () => number = Math.random): number {
   const ceiling = Math.min(capMs, baseMs * 2 ** (attempt - 1));
   return ceiling / 2 + random() * (ceiling / 2);
 }

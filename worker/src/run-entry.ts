@@ -4,7 +4,7 @@ import type { WorkerConfig } from './config.js';
 import { fanOutEntry, reportDeliveredSoFar, type EntryOutcome } from './fan-out.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { HeldEntry } from './lanes.js';
-import { giveUpChunk, laneStream, retryDelayMs, scheduleRetry } from './retries.js';
+import { giveUpChunk, laneStream, chunkRetryDelayMs, scheduleRetry } from './retries.js';
 import { everyMs, type WorkerTiming } from './timing.js';
 
 export interface RunEntryDeps {
@@ -104,7 +104,7 @@ async function failChunk(held: HeldEntry, entry: FanoutEntry, attempt: number, e
   const { redis, config, log } = deps;
   const error = err instanceof Error ? err.message : String(err);
   if (attempt < config.maxAttempts) {
-    const wait = retryDelayMs(attempt, config.retryBaseMs, config.retryCapMs);
+    const wait = chunkRetryDelayMs(attempt, config.retryBaseMs, config.retryCapMs);
     log.warn({ job: entry.job, chunks: held.message.chunks, attempt, wait, error }, 'chunk failed; retrying later');
     await scheduleRetry(redis, held.from, held.id, held.message, attempt + 1, wait);
     return;

@@ -95,7 +95,7 @@ export function backoffDelayMs(retry: number, policy: RetryPolicy = {}): number 
 }
 
 /** The wait before another try: the server's `Retry-After` when it gave one, backoff otherwise. */
-export function retryDelayMs(error: ApiError, retry: number, policy: RetryPolicy = {}): number {
+export function requestRetryDelayMs(error: ApiError, retry: number, policy: RetryPolicy = {}): number {
   return error.retryAfter !== null ? error.retryAfter * 1000 : backoffDelayMs(retry, policy);
 }
 
@@ -180,7 +180,7 @@ export function withRetry(http: Http, policy: RetryPolicy = {}): Http {
         if (error.status === 0 && !isOnline()) continue;
         failed += 1;
         if (failed >= maxAttempts) throw error;
-        const delayMs = retryDelayMs(error, failed - 1, policy);
+        const delayMs = requestRetryDelayMs(error, failed - 1, policy);
         onRetry?.({ kind: 'wait', attempt: failed, delayMs, error });
         await wait(delayMs, signal);
       }
