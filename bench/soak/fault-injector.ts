@@ -79,7 +79,7 @@ async function inject(kind: FaultKind, stack: SoakStack, options: FaultInjectorO
  * as soon as the one before has ended if that took longer. Resolves with what each did; a
  * fault that fails is recorded and the schedule goes on.
  */
-export async function runFaults(schedule: readonly ScheduledFault[], stack: SoakStack, options: FaultInjectorOptions): Promise<FaultRecord[]> {
+export async function injectFaults(schedule: readonly ScheduledFault[], stack: SoakStack, options: FaultInjectorOptions): Promise<FaultRecord[]> {
   const records: FaultRecord[] = [];
   for (const fault of schedule) {
     try {

@@ -157,12 +157,12 @@ export function startSamplers(stack: SoakStack, redis: RedisClient, now: () => n
   let stopped = false;
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> = Promise.resolve();
-  const tick = () => {
+  const sampleThenWait = () => {
     running = sampleOnce().finally(() => {
-      if (!stopped) timer = setTimeout(tick, intervalMs);
+      if (!stopped) timer = setTimeout(sampleThenWait, intervalMs);
     });
   };
-  tick();
+  sampleThenWait();
   return {
     rss,
     bookkeeping,

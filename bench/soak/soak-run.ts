@@ -11,7 +11,7 @@ import { RippleClient } from '../loadtest/ripple-client.js';
 import { CALIBRATION_ROUNDS, measureDrainRate, tweetsPerRound } from './calibration.js';
 import { checkJobsDone, checkPostsAnswered, checkQueuesDrained, checkTweetsStoredOnce, inBatches, type CheckResult } from './checks.js';
 import { checkCatchUp, checkFanoutDone, checkRealTimelines, checkSyntheticSample, checkTimelineEvents } from './delivery-checks.js';
-import { runFaults, type FaultRecord } from './fault-injector.js';
+import { injectFaults, type FaultRecord } from './fault-injector.js';
 import { planFaults } from './fault-schedule.js';
 import { takeKeyCensus } from './key-census.js';
 import { checkBookkeeping, checkRss, LEAK_DEFINITION, memoryRows } from './leak-checks.js';
@@ -206,7 +206,7 @@ export async function runSoak(options: SoakOptions, deps: SoakDeps): Promise<Soa
       loops.push(startOpenLoop({ rate, durationS: postingMs / 1000, fire: ({ index }) => poster.post(group[index % group.length]!) }));
     }
     signal.addEventListener('abort', () => loops.forEach((loop) => loop.stop()), { once: true });
-    const faults: Promise<FaultRecord[]> = runFaults(schedule, stack, {
+    const faults: Promise<FaultRecord[]> = injectFaults(schedule, stack, {
       now,
       signal,
       claimIdleMs,

@@ -31,13 +31,22 @@ const POLL_MS = 50;
  * reaches a user whichever node their socket is connected to. After a Redis outage or a
  * failover it resumes each stream from the last entry it saw, so events published meanwhile
  * still arrive.
+ *
+ * Why not @socket.io/redis-streams-adapter, which runs a similar read loop: that adapter
+ * carries Socket.IO's own msgpack packets between server nodes, so only a Socket.IO server can
+ * publish. Here most events are written by Lua scripts inside Redis, in the same atomic step
+ * as the change they report (deliver-page.lua appends the progress event with the pages it
+ * writes), and a script cannot produce the adapter's packets. The adapter also reads one
+ * stream, where a cluster needs one per bucket so that each event lands in the slot of the
+ * write it reports. What the adapter would add (node-to-node broadcast) Ripple does not need:
+ * every node reads every stream.
  */
 export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay {
   let stopping = false;
   const keys = keysOf(reader);
   const blocking = keys.layout.buckets === 1;
 
-  function relay(fields: Record<string, string>): void {
+  function emitToRooms(fields: Record<string, string>): void {
     const { event, to, payload } = fields;
     if (!isEventName(event) || !to || !payload) return;
     const parsed = serverEventSchemas[event].safeParse(JSON.parse(payload));
@@ -49,7 +58,7 @@ export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay
     (io.to(rooms).emit as (name: string, body: unknown) => boolean)(event, parsed.data);
   }
 
-  async function run(bucket: number): Promise<void> {
+  async function followStream(bucket: number): Promise<void> {
     const stream = keys.eventsStream(bucket);
     // The id of the last entry seen. '$' would mean "whatever is newest when the next XREAD
     // arrives", which silently skips entries added between two reads or during an outage.
@@ -68,7 +77,7 @@ export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay
         for (const entry of entries) {
           lastId = entry.id;
           try {
-            relay(entry.message);
+            emitToRooms(entry.message);
           } catch (err) {
             log.warn({ err: String(err) }, 'dropped unreadable event');
           }
@@ -83,7 +92,7 @@ export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay
     }
   }
 
-  const finished = Promise.all(keys.layout.all.map(run));
+  const finished = Promise.all(keys.layout.all.map(followStream));
   return {
     async stop() {
       stopping = true;

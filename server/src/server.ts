@@ -90,7 +90,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   const presence = startPresence(redis, log, config.presence);
   attachRealtime(io, { tokens, presence, maxSocketsPerUser: config.maxSocketsPerUser });
   attachDashboard(io, stats);
-  const relay = startEventRelay({ reader, io, log });
+  const eventRelay = startEventRelay({ reader, io, log });
 
   return {
     httpServer,
@@ -125,7 +125,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
       backlog.stop();
       presence.stop();
       redis.off('ready', refreshTokenKeys);
-      await relay.stop();
+      await eventRelay.stop();
     },
   };
 }

@@ -84,13 +84,13 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
 
   // One reading at a time: while Redis hangs, readings must not pile up and land out of order.
   let inFlight = false;
-  const tick = () => {
+  const sampleUnlessInFlight = () => {
     if (inFlight) return;
     inFlight = true;
     void sample().finally(() => (inFlight = false));
   };
-  tick();
-  const timer = setInterval(tick, intervalMs);
+  sampleUnlessInFlight();
+  const timer = setInterval(sampleUnlessInFlight, intervalMs);
   timer.unref();
 
   return {
