@@ -1,5 +1,6 @@
 import { createServer, type Server as HttpServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { Server } from 'socket.io';
 import type { Logger, RedisClient } from '@ripple/shared/node';
 import { createApp, createMetricsApp } from './app.js';
@@ -12,7 +13,8 @@ import { startBacklogSampler } from './backlog-sampler.js';
 import { createReplicationCheck } from './replication-check.js';
 import { attachDashboard } from './dashboard.js';
 import { startPresence } from './presence.js';
-import { createTokens, loadTokenKeys } from './tokens.js';
+import { watchTokenKeys } from './token-key-watch.js';
+import { createTokens } from './tokens.js';
 
 /** Largest Socket.IO message accepted from a client: a handshake with its token fits easily. */
 const SOCKET_MAX_MESSAGE_BYTES = 4096;
@@ -40,37 +42,25 @@ export interface RippleServer {
   close(): Promise<void>;
 }
 
+/**
+ * Requests too malformed for Express to see (bad framing, oversized headers) still get the
+ * contract's error shape.
+ */
+function answerMalformedRequest(_err: Error, socket: Duplex): void {
+  if (!socket.writable) return void socket.destroy();
+  const body = JSON.stringify({ error: { code: 'invalid_request', message: 'malformed HTTP request' } });
+  socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+}
+
 /** One server node: HTTP API, Socket.IO and the event relay, built from connected Redis clients. */
 export async function createRippleServer({ redis, reader, config, log }: RippleServerDeps): Promise<RippleServer> {
   const { tokenSecret } = config;
   // main.ts decides where it comes from (tokenSecretFor); tests pass their own.
   if (!tokenSecret) throw new Error('createRippleServer needs config.tokenSecret');
-  let tokenKeys = await loadTokenKeys(redis, tokenSecret);
-  // After every reconnect: a Redis that came back without its data has a new epoch.
-  // Until the keys are read again no token is issued or accepted (503), or an old token could
-  // open the account of whoever got its user id in the new data set. On a cluster every node's
-  // reconnect starts a refresh; only the latest one confirms.
-  let confirmed = true;
-  let refreshes = 0;
-  const refreshTokenKeys = () => {
-    const refresh = ++refreshes;
-    confirmed = false;
-    loadTokenKeys(redis, tokenSecret)
-      .then((fresh) => {
-        const newDataSet = fresh.epoch !== tokenKeys.epoch;
-        tokenKeys = fresh;
-        if (refresh === refreshes) confirmed = true;
-        // Sockets authenticated against the lost data set could receive the events of whoever
-        // gets their user id next: drop them all; clients reconnect and authenticate afresh.
-        if (newDataSet) io.disconnectSockets(true);
-      })
-      .catch((err: unknown) => {
-        log.error({ err }, 'could not reload token keys; trying again');
-        setTimeout(() => refresh === refreshes && refreshTokenKeys(), 1000).unref();
-      });
-  };
-  redis.on('ready', refreshTokenKeys);
-  const tokens = createTokens(() => (confirmed ? tokenKeys : undefined), config.tokenTtlMs);
+  // Sockets authenticated against a lost data set could receive the events of whoever gets
+  // their user id next: drop them all; clients reconnect and authenticate afresh.
+  const tokenKeys = await watchTokenKeys(redis, tokenSecret, log, () => io.disconnectSockets(true));
+  const tokens = createTokens(tokenKeys.current, config.tokenTtlMs);
   const stats = startStatsSampler(redis);
   const backlog = startBacklogSampler(redis, log);
   const replication = createReplicationCheck(redis, log, config.replicaWaitMs);
@@ -78,13 +68,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   const app = createApp({ ...config, redis, tokens, metrics, stats, backlog, replication, log });
   const httpServer = createServer(app);
   const metricsServer = config.metricsPort === undefined ? undefined : createServer(createMetricsApp({ metrics, log }));
-  // Requests too malformed for Express to see (bad framing, oversized headers) still get the
-  // contract's error shape.
-  httpServer.on('clientError', (_err, socket) => {
-    if (!socket.writable) return void socket.destroy();
-    const body = JSON.stringify({ error: { code: 'invalid_request', message: 'malformed HTTP request' } });
-    socket.end(`HTTP/1.1 400 Bad Request\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
-  });
+  httpServer.on('clientError', answerMalformedRequest);
   // Clients send nothing but the handshake (a token): a big buffer only helps someone flood memory.
   const io: RippleIo = new Server(httpServer, { serveClient: false, maxHttpBufferSize: SOCKET_MAX_MESSAGE_BYTES });
   const presence = startPresence(redis, log, config.presence);
@@ -124,7 +108,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
       stats.stop();
       backlog.stop();
       presence.stop();
-      redis.off('ready', refreshTokenKeys);
+      tokenKeys.stop();
       await eventRelay.stop();
     },
   };
