@@ -40,6 +40,64 @@ if #page == 0 then return {0, ARGV[1]} end
 return {#page / 2, page[#page]}
 `;
 
+/** Takes back what a pass pushed: the value, from the head of each list that starts with it. */
+const TAKE_BACK_SCRIPT = `#!lua
+local page = redis.call('ZRANGE', KEYS[1], '(' .. ARGV[1], '+inf', 'BYSCORE', 'LIMIT', 0, tonumber(ARGV[2]), 'WITHSCORES')
+for i = 1, #page, 2 do
+  if redis.call('LINDEX', ARGV[3] .. page[i], 0) == ARGV[4] then
+    redis.call('LPOP', ARGV[3] .. page[i])
+  end
+end
+if #page == 0 then return {0, ARGV[1]} end
+return {#page / 2, page[#page]}
+`;
+
+/** What a pass needs: the ids (a sorted set scored from 1 up), where their lists are, what to push. */
+export interface BareTarget {
+  followersKey: string;
+  timelinePrefix: string;
+  value: string;
+  timelineMax: number;
+}
+
+interface CommandSender {
+  sendCommand(args: string[]): Promise<unknown>;
+}
+
+/** Loads the loop script into a Redis; the SHA to pass to `bareLoopPass`. */
+export async function loadBareLoop(client: CommandSender): Promise<string> {
+  return String(await client.sendCommand(['SCRIPT', 'LOAD', LOOP_SCRIPT]));
+}
+
+async function pageThrough(client: CommandSender, script: string[], target: BareTarget): Promise<{ ms: number; pushed: number }> {
+  const started = performance.now();
+  const trimAt = String(timelineTrimAt(target.timelineMax));
+  let cursor = '0';
+  let pushed = 0;
+  for (;;) {
+    const [n, last] = (await client.sendCommand([
+      ...script, '1', target.followersKey, cursor, String(BARE_PAGE), target.timelinePrefix, target.value, String(target.timelineMax), trimAt,
+    ])) as [number, string];
+    pushed += Number(n);
+    cursor = String(last);
+    if (Number(n) < BARE_PAGE) break;
+  }
+  return { ms: performance.now() - started, pushed };
+}
+
+/**
+ * One pass of the bare loop over every id in `target.followersKey`, one script call per
+ * BARE_PAGE ids, from one sequential caller. `sha` is from `loadBareLoop`.
+ */
+export function bareLoopPass(client: CommandSender, sha: string, target: BareTarget): Promise<{ ms: number; pushed: number }> {
+  return pageThrough(client, ['EVALSHA', sha], target);
+}
+
+/** Undoes a pass on lists that must stay as they were (a bench measuring on Ripple's own timelines). */
+export async function takeBackBarePass(client: CommandSender, target: BareTarget): Promise<void> {
+  await pageThrough(client, ['EVAL', TAKE_BACK_SCRIPT], target);
+}
+
 /** Adds ids first, first + step, … (count of them) with scores 1, 2, …, in slices. */
 const LOAD_SCRIPT = `
 local first, step, count, from = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
@@ -149,24 +207,10 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
       }
     }),
   );
-  const shas = await Promise.all(clients.map(async (c) => String(await c.sendCommand(['SCRIPT', 'LOAD', LOOP_SCRIPT]))));
-  const trimAt = String(timelineTrimAt(timelineMax));
+  const shas = await Promise.all(clients.map(loadBareLoop));
 
-  async function loop(p: number, value: string): Promise<{ ms: number; pushed: number }> {
-    const client = clients[p]!;
-    const started = performance.now();
-    let cursor = '0';
-    let pushed = 0;
-    for (;;) {
-      const [n, last] = (await client.sendCommand([
-        'EVALSHA', shas[p]!, '1', followersKey(tags[p]!), cursor, String(BARE_PAGE), timelinePrefix(tags[p]!), value, String(timelineMax), trimAt,
-      ])) as [number, string];
-      pushed += Number(n);
-      cursor = String(last);
-      if (Number(n) < BARE_PAGE) break;
-    }
-    return { ms: performance.now() - started, pushed };
-  }
+  const loop = async (p: number, value: string) =>
+    bareLoopPass(clients[p]!, shas[p]!, { followersKey: followersKey(tags[p]!), timelinePrefix: timelinePrefix(tags[p]!), value, timelineMax });
 
   const settle = () => freshAof(clients);
 

@@ -3,10 +3,18 @@
  *
  * For each audience size, with empty and with full (TIMELINE_MAX entries) home timelines, and
  * with 1, 2 and 4 worker processes, it posts tweets and measures from outside, like a user:
- * HTTP post sent → `fanout:done` on the author's socket. In the same run it measures the
- * yardstick `redis-benchmark -t zadd -P 128 -r 1000000` on the same Redis and reports Ripple's
- * deliveries/s as a ratio to it, and the memory of a full home timeline. `--kill` adds the
- * recovery scenario: the only worker is SIGKILLed after 10 % of a fan-out.
+ * HTTP post sent → `fanout:done` on the author's socket. In the same run, on the same Redis, it
+ * measures the yardsticks and reports Ripple's deliveries/s as a ratio to each:
+ * - the bare in-Redis loop (bare-loop.ts) over the same author's followers and the same
+ *   timelines, the physical limit of a fan-out (each pass is taken back afterwards);
+ * - `redis-benchmark -c 50 -r 1000000 -n 2000000 -P 128 ZADD tl:__rand_int__ __rand_int__
+ *   t:__rand_int__`, random keys, as a fan-out writes;
+ * - `redis-benchmark -t zadd`, one growing sorted set, reported for comparison only.
+ * It also reports the memory of a full home timeline. `--kill` adds the recovery scenario: the
+ * only worker is SIGKILLed after 10 % of a fan-out.
+ *
+ * With empty timelines every measured run starts from a freshly rewritten append-only file
+ * (bench/aof-rewrite.ts), so that no rewrite forks inside one run and not another.
  *
  * Starts its own redis-server (append-only file on, as `npm start` runs it) on a free port and
  * one server process; prints a table and saves JSON under bench/results/.
@@ -25,7 +33,9 @@ import { addFollowers, openSocket, postTweet, type ClientSocket } from '../test/
 import { waitForDelivered } from '../test/support/jobs.js';
 import { signUp } from '../test/support/users.js';
 import { followerIds } from '../test/support/timelines.js';
-import { redisZaddOpsPerSecond } from './redis-yardstick.js';
+import { freshAof } from './aof-rewrite.js';
+import { BARE_PAGE, bareLoopPass, loadBareLoop, takeBackBarePass } from './bare-loop.js';
+import { oneSetZaddPerSecond, randomKeyZaddPerSecond } from './redis-yardstick.js';
 
 // `--cluster`: the Redis Cluster measurements (issue #10) instead; see bench/cluster-bench.ts.
 if (process.argv.includes('--cluster')) {
@@ -107,11 +117,43 @@ async function timelineBytes(authorId: string): Promise<{ mean: number; max: num
   return { mean: Math.round(sizes.reduce((a, b) => a + b, 0) / sizes.length), max: Math.max(...sizes) };
 }
 
-console.log('measuring the yardstick: redis-benchmark -t zadd -P 128 -r 1000000 …');
-const yardstick = redisZaddOpsPerSecond(redisServer.port);
-console.log(`yardstick: ${yardstick.toLocaleString('en-US')} ZADD/s\n`);
+console.log('measuring the ZADD yardsticks on the same Redis …');
+const zaddRandomKeys = randomKeyZaddPerSecond(redisServer.port);
+const zaddOneSet = oneSetZaddPerSecond(redisServer.port);
+console.log(`random keys: ${zaddRandomKeys.opsPerSecond.toLocaleString('en-US')} ZADD/s  (${zaddRandomKeys.command})`);
+console.log(`one set:     ${zaddOneSet.opsPerSecond.toLocaleString('en-US')} ZADD/s  (${zaddOneSet.command})\n`);
+const bareSha = await loadBareLoop(redis);
 
-const throughput: { followers: number; timelines: string; workers: number; postToDoneMs: number[]; medianMs: number; deliveriesPerSecond: number; ratioToYardstick: number }[] = [];
+/**
+ * The bare loop over the author's own followers and timelines, `runs` passes, each taken back
+ * afterwards so that the timelines stay as Ripple left them: deliveries/s of each pass.
+ */
+async function bareLoopRuns(authorId: string, mode: 'empty' | 'full'): Promise<number[]> {
+  const k = keysOf(redis);
+  const target = { followersKey: k.followers(0, authorId), timelinePrefix: k.timelinePrefix(0), timelineMax: TIMELINE_MAX };
+  const rates: number[] = [];
+  for (let run = 0; run < runs; run++) {
+    const value = String(8_000_000_000 + run);
+    if (mode === 'empty') await freshAof([redis]);
+    const pass = await bareLoopPass(redis, bareSha, { ...target, value });
+    rates.push(Math.round(pass.pushed / (pass.ms / 1000)));
+    await takeBackBarePass(redis, { ...target, value });
+  }
+  return rates;
+}
+
+const throughput: {
+  followers: number;
+  timelines: string;
+  workers: number;
+  postToDoneMs: number[];
+  medianMs: number;
+  deliveriesPerSecond: number;
+  ratioToBareLoop: number;
+  ratioToRandomKeyZadd: number;
+  ratioToOneSetZadd: number;
+}[] = [];
+const bareLoop: { followers: number; timelines: string; deliveriesPerSecond: number[]; median: number }[] = [];
 const memory: { followers: number; timelines: string; bytesPerTimeline: { mean: number; max: number } }[] = [];
 const recovery: { followers: number; killedAtDelivered: number; killToDoneMs: number }[] = [];
 try {
@@ -121,10 +163,17 @@ try {
     const socket = await openSocket(server.url, author.token);
     for (const mode of timelineModes) {
       if (mode === 'full') await fillTimelines(author.user.id);
+      const bareRates = await bareLoopRuns(author.user.id, mode);
+      const bareMedian = median(bareRates);
+      bareLoop.push({ followers, timelines: mode, deliveriesPerSecond: bareRates, median: bareMedian });
+      console.log(
+        `${String(followers).padStart(9)} followers  ${mode.padEnd(5)} timelines  bare loop (${BARE_PAGE} per call)  ${bareMedian.toLocaleString('en-US').padStart(9)} deliveries/s  (runs: ${bareRates.map((r) => r.toLocaleString('en-US')).join(', ')})`,
+      );
       for (const workerCount of workerCounts) {
         const workers: RippleProcess[] = await Promise.all(Array.from({ length: workerCount }, () => spawnWorker(redisServer.url, workerEnv)));
         const times: number[] = [];
         for (let run = 0; run < runs; run++) {
+          if (mode === 'empty') await freshAof([redis]);
           const started = performance.now();
           const { job } = await postTweet(server.url, author.token, `bench ${mode} ${workerCount} ${run}`);
           await doneOf(socket, job.id);
@@ -133,11 +182,23 @@ try {
         await Promise.all(workers.map((w) => w.stop()));
         const medianMs = median(times);
         const deliveriesPerSecond = Math.round(followers / (medianMs / 1000));
-        const row = { followers, timelines: mode, workers: workerCount, postToDoneMs: times.map(Math.round), medianMs: Math.round(medianMs), deliveriesPerSecond, ratioToYardstick: Number((deliveriesPerSecond / yardstick).toFixed(2)) };
+        const ratio = (to: number) => Number((deliveriesPerSecond / to).toFixed(2));
+        const row = {
+          followers,
+          timelines: mode,
+          workers: workerCount,
+          postToDoneMs: times.map(Math.round),
+          medianMs: Math.round(medianMs),
+          deliveriesPerSecond,
+          ratioToBareLoop: ratio(bareMedian),
+          ratioToRandomKeyZadd: ratio(zaddRandomKeys.opsPerSecond),
+          ratioToOneSetZadd: ratio(zaddOneSet.opsPerSecond),
+        };
         throughput.push(row);
         console.log(
           `${String(followers).padStart(9)} followers  ${mode.padEnd(5)} timelines  ${workerCount} worker(s)  post→done ${String(row.medianMs).padStart(5)} ms  ` +
-            `${deliveriesPerSecond.toLocaleString('en-US').padStart(9)} deliveries/s  ${row.ratioToYardstick.toFixed(2)}× yardstick  (runs: ${row.postToDoneMs.join(', ')} ms)`,
+            `${deliveriesPerSecond.toLocaleString('en-US').padStart(9)} deliveries/s  ${row.ratioToBareLoop.toFixed(2)}× bare loop  ${row.ratioToRandomKeyZadd.toFixed(2)}× random-key ZADD  ` +
+            `${row.ratioToOneSetZadd.toFixed(2)}× one-set ZADD  (runs: ${row.postToDoneMs.join(', ')} ms)`,
         );
       }
       const bytes = await timelineBytes(author.user.id);
@@ -174,5 +235,5 @@ try {
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const out = new URL(`./results/fan-out-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-writeFileSync(out, JSON.stringify({ machine, timelineMax: TIMELINE_MAX, runs, yardstickZaddPerSecond: yardstick, throughput, memory, recovery }, null, 2));
+writeFileSync(out, JSON.stringify({ machine, timelineMax: TIMELINE_MAX, runs, yardsticks: { zaddRandomKeys, zaddOneSet, bareLoop }, throughput, memory, recovery }, null, 2));
 console.log(`saved ${out.pathname}`);

@@ -7,7 +7,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { startRedis } from '../../test/support/redis-server.js';
 import { BARE_PAGE, startBareLoops, type BareLoops, type BareMode, type BarePass } from '../bare-loop.js';
 import { startCpuWindow, type CpuWindow } from '../process-cpu.js';
-import { redisZaddOpsPerSecond } from '../redis-yardstick.js';
+import { oneSetZaddPerSecond } from '../redis-yardstick.js';
 import { median, round, fmt, type Spread, spread } from './measure-math.js';
 import { TIMELINE_MAX } from './bench-env.js';
 
@@ -97,7 +97,7 @@ export const ZADD_COMMAND = 'redis-benchmark -t zadd -P 128 -r 1000000 -n 100000
 export async function zaddYardstick(): Promise<number> {
   const redis = await startRedis({ appendOnly: true });
   try {
-    return redisZaddOpsPerSecond(redis.port, 1_000_000);
+    return oneSetZaddPerSecond(redis.port, 1_000_000).opsPerSecond;
   } finally {
     await redis.stop();
   }
