@@ -1,11 +1,6 @@
 import { z } from 'zod';
 import {
   abortableSleep,
-  abortReason,
-  BACKOFF_BASE_MS,
-  BACKOFF_CAP_MS,
-  fullJitterDelayMs,
-  parseRetryAfter,
   authResponseSchema,
   jobSchema,
   postTweetResponseSchema,
@@ -17,50 +12,14 @@ import {
   type TweetPage,
   type User,
 } from '@ripple/shared';
+import { requestOnce, type FetchFn, type RequestSpec } from './request-once.js';
+import { isRefusal, isRetryable, RippleHttpError, RippleNetworkError, RippleUnreachableError, type RippleRefusal } from './ripple-errors.js';
+import { backoffDelayMs, DEFAULT_MAX_TRIES, type RetryPolicy } from './retry-policy.js';
 
-/** An answer other than success, with the contract's error code when the body had one. */
-export class RippleHttpError extends Error {
-  override name = 'RippleHttpError';
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-    /** `Retry-After` in seconds, when the answer had one. */
-    readonly retryAfterS: number | null = null,
-  ) {
-    super(message);
-  }
-}
-
-/** No answer at all: refused connection, reset, DNS failure, or the per-try timeout. */
-export class RippleNetworkError extends Error {
-  override name = 'RippleNetworkError';
-}
-
-/** Ripple cannot be driven at the given URL; the message is the one line the CLI prints. */
-export class RippleUnreachableError extends Error {
-  override name = 'RippleUnreachableError';
-}
-
-export type FetchFn = (input: string, init: RequestInit) => Promise<Response>;
-
-export interface RetryPolicy {
-  /**
-   * Tries of one request, the first included.
-   * @defaultValue 8
-   */
-  maxTries?: number;
-  /**
-   * Bound of the first backoff wait; doubles each wait up to `maxDelayMs`.
-   * @defaultValue 500
-   */
-  baseDelayMs?: number;
-  /**
-   * Largest backoff bound. A server's `Retry-After` is honoured as given, even when longer.
-   * @defaultValue 30_000
-   */
-  maxDelayMs?: number;
-}
+// What the load tester and the soak import from here, wherever it is defined.
+export * from './ripple-errors.js';
+export * from './retry-policy.js';
+export type { FetchFn } from './request-once.js';
 
 export interface RippleClientOptions {
   /** Origin of the Ripple, e.g. `http://127.0.0.1:3000`. */
@@ -93,32 +52,10 @@ export interface PostTweetOptions extends RetryPolicy {
   onRefused?: (error: RippleRefusal) => void;
 }
 
-export const DEFAULT_MAX_TRIES = 8;
-export const DEFAULT_BASE_DELAY_MS = BACKOFF_BASE_MS;
-export const DEFAULT_MAX_DELAY_MS = BACKOFF_CAP_MS;
 const DEFAULT_TIMEOUT_MS = 30_000;
 
-const errorBodySchema = z.object({ error: z.object({ code: z.string(), message: z.string() }) });
 const healthSchema = z.object({ status: z.string(), redis: z.string().optional(), backlog: z.number().nullable() });
 export type Health = z.infer<typeof healthSchema>;
-
-/** The statuses of Ripple's back pressure: 429 rate_limited and 503 (overloaded, or Redis unavailable). */
-export type RefusalStatus = 429 | 503;
-export type RippleRefusal = RippleHttpError & { readonly status: RefusalStatus };
-
-/** 429 and 503 are Ripple's back pressure: "not now", and nothing was written. */
-export const isRefusal = (error: unknown): error is RippleRefusal =>
-  error instanceof RippleHttpError && (error.status === 429 || error.status === 503);
-
-/** Failures after which the same request may succeed: refusals, no answer, a restarting proxy. */
-const isRetryable = (error: unknown): boolean =>
-  isRefusal(error) || error instanceof RippleNetworkError || (error instanceof RippleHttpError && (error.status === 502 || error.status === 504));
-
-/** The same backoff as the browser client's (full jitter, see `fullJitterDelayMs`). */
-export function backoffDelayMs(retry: number, random: () => number, policy: RetryPolicy = {}): number {
-  return fullJitterDelayMs(retry, random, policy.baseDelayMs ?? DEFAULT_BASE_DELAY_MS, policy.maxDelayMs ?? DEFAULT_MAX_DELAY_MS);
-}
-
 
 /** The `ripple_deliveries_total` counter from Prometheus text, or null when it is absent. */
 export function parseDeliveriesTotal(prometheusText: string): number | null {
@@ -135,28 +72,6 @@ function pageQuery(page: { limit?: number; before?: string }): string {
   if (page.before !== undefined) params.set('before', page.before);
   const query = params.toString();
   return query ? `?${query}` : '';
-}
-
-/** Why a fetch got no answer, in a few words: the system error code when there is one. */
-function describeNetworkFailure(error: unknown): string {
-  const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  // fetch refuses a few ports outright (1, 25, 6000, …) and says only "bad port".
-  if (cause?.message === 'bad port') return 'fetch does not allow that port';
-  return cause?.code ?? cause?.message ?? (error as Error).message ?? String(error);
-}
-
-interface RequestSpec<T> {
-  method?: 'GET' | 'POST';
-  path: string;
-  token?: string;
-  body?: unknown;
-  headers?: Record<string, string>;
-  /** Validates the success body. */
-  schema: z.ZodType<T>;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** The success body is text (Prometheus), not JSON. */
-  text?: boolean;
 }
 
 /**
@@ -180,47 +95,8 @@ export class RippleClient {
   }
 
   /** One try: a parsed success body, or a RippleHttpError / RippleNetworkError. */
-  async #try<T>(spec: RequestSpec<T>): Promise<T> {
-    const headers: Record<string, string> = { Accept: 'application/json', ...spec.headers };
-    if (spec.body !== undefined) headers['Content-Type'] = 'application/json';
-    if (spec.token) headers.Authorization = `Bearer ${spec.token}`;
-    const timeout = AbortSignal.timeout(spec.timeoutMs ?? this.#timeoutMs);
-    const signal = spec.signal ? AbortSignal.any([spec.signal, timeout]) : timeout;
-
-    let response: Response;
-    let text: string;
-    try {
-      response = await this.#fetch(`${this.baseUrl}${spec.path}`, {
-        method: spec.method ?? (spec.body === undefined ? 'GET' : 'POST'),
-        headers,
-        body: spec.body === undefined ? null : JSON.stringify(spec.body),
-        signal,
-      });
-      text = await response.text();
-    } catch (error) {
-      if (spec.signal?.aborted) throw abortReason(spec.signal);
-      if (timeout.aborted) throw new RippleNetworkError(`${spec.path}: no answer in ${spec.timeoutMs ?? this.#timeoutMs} ms`);
-      throw new RippleNetworkError(`${spec.path}: ${describeNetworkFailure(error)}`, { cause: error });
-    }
-
-    let body: unknown;
-    try {
-      body = spec.text && response.ok ? text : text === '' ? undefined : JSON.parse(text);
-    } catch {
-      body = undefined;
-    }
-    if (!response.ok) {
-      const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
-      const parsed = errorBodySchema.safeParse(body);
-      const code = parsed.success ? parsed.data.error.code : 'bad_response';
-      const detail = parsed.success ? `${code}: ${parsed.data.error.message}` : 'without a Ripple error body';
-      throw new RippleHttpError(response.status, code, `${spec.method ?? 'GET'} ${spec.path}: ${response.status} ${detail}`, retryAfter);
-    }
-    const parsed = spec.schema.safeParse(body);
-    if (!parsed.success) {
-      throw new RippleHttpError(response.status, 'bad_response', `${spec.path}: an answer that is not Ripple's (${parsed.error.issues[0]?.message ?? 'invalid'})`);
-    }
-    return parsed.data;
+  #try<T>(spec: RequestSpec<T>): Promise<T> {
+    return requestOnce(spec, { baseUrl: this.baseUrl, fetch: this.#fetch, timeoutMs: this.#timeoutMs });
   }
 
   /** Tries `spec` until it succeeds, fails for good, or `maxTries` is spent. */

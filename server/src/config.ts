@@ -112,6 +112,16 @@ const settings = {
   ADMISSION_REPLICA_WAIT_MS: intSetting(DEFAULT_REPLICA_WAIT_MS),
 };
 
+/**
+ * The settings this server must share with every other server and worker on its Redis, checked
+ * at start (agreed-settings.ts). TIMELINE_MAX: the server trims the author's own timeline and
+ * cuts every page it reads to it, while workers trim the followers'. FANOUT_CHUNK_SIZE needs no
+ * agreement: only admission reads it, and each chunk's follower range travels in its stream
+ * entry, so workers run whatever chunks they are given and servers with different sizes only
+ * split different tweets differently.
+ */
+export const agreedServerSettings = (config: Pick<ServerConfig, 'timelineMax'>) => ({ TIMELINE_MAX: config.timelineMax });
+
 /** Reads the environment once into a typed config; a bad value throws a SettingError naming it. */
 export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const s = readSettings(settings, env);

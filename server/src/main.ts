@@ -1,6 +1,14 @@
 import { fileURLToPath } from 'node:url';
-import { connectProcessClients, createLogger, createRippleRedis, describeRedisTarget, readConfigOrExit, stopOnSignals } from '@ripple/shared/node';
-import { readServerConfig } from './config.js';
+import {
+  agreeOnSettingsOrExit,
+  connectProcessClients,
+  createLogger,
+  createRippleRedis,
+  describeRedisTarget,
+  readConfigOrExit,
+  stopOnSignals,
+} from '@ripple/shared/node';
+import { agreedServerSettings, readServerConfig } from './config.js';
 import { createRippleServer } from './server.js';
 import { tokenSecretFor } from './tokens.js';
 
@@ -17,6 +25,8 @@ try {
 const redis = createRippleRedis(config.redis);
 const reader = redis.duplicate();
 await connectProcessClients(log, [redis, reader]);
+// Before serving anything: a server that trims timelines to another length than the workers must not start.
+const agreement = await agreeOnSettingsOrExit(redis, 'server', agreedServerSettings(config), { log });
 
 const server = await createRippleServer({ redis, reader, config, log });
 const url = await server.listen(config.port, config.host);
@@ -29,6 +39,7 @@ stopOnSignals({
   graceMs: 5000,
   async stop() {
     await server.close();
+    await agreement.release();
     await Promise.allSettled([redis.close(), reader.close()]);
   },
 });

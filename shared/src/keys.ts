@@ -66,6 +66,12 @@ const unbucketed = {
    * user ids start again from 1, and the new epoch keeps old tokens from naming new users.
    */
   tokenEpoch: `${P}token-epoch`,
+  /**
+   * Hash: the settings that every server and worker sharing this Redis must agree on
+   * (TIMELINE_MAX, …), and which live processes hold them. Expires once no process refreshes
+   * it; shared/src/node/agreed-settings.ts owns its fields.
+   */
+  agreedSettings: `${P}agreed-settings`,
   fanoutGroup: 'fanout-workers',
 } as const;
 

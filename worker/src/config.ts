@@ -48,6 +48,20 @@ const settings = {
   FANOUT_RETRY_BASE_MS: intSetting(500, 1),
 };
 
+/**
+ * The settings this worker must share with every other process on its Redis, checked at start
+ * (agreed-settings.ts). TIMELINE_MAX: with the servers, which trim authors' timelines and read
+ * pages to it. FANOUT_CLAIM_IDLE_MS: with the other workers, because every claim judges another
+ * worker by this one's timing (timing.ts): a worker with a shorter claim time would take entries
+ * from live workers that beat and reclaim more slowly, and count an attempt against them.
+ * FANOUT_PAGE_SIZE, FANOUT_MAX_ATTEMPTS and FANOUT_RETRY_BASE_MS may differ: each shapes only
+ * this worker's own calls and retries.
+ */
+export const agreedWorkerSettings = (config: Pick<WorkerConfig, 'timelineMax' | 'claimIdleMs'>) => ({
+  TIMELINE_MAX: config.timelineMax,
+  FANOUT_CLAIM_IDLE_MS: config.claimIdleMs,
+});
+
 /** Reads the environment once into a typed config; a bad value throws a SettingError naming it. */
 export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerConfig {
   const s = readSettings(settings, env);

@@ -1,5 +1,13 @@
-import { connectProcessClients, createLogger, createRippleRedis, describeRedisTarget, readConfigOrExit, stopOnSignals } from '@ripple/shared/node';
-import { readWorkerConfig } from './config.js';
+import {
+  agreeOnSettingsOrExit,
+  connectProcessClients,
+  createLogger,
+  createRippleRedis,
+  describeRedisTarget,
+  readConfigOrExit,
+  stopOnSignals,
+} from '@ripple/shared/node';
+import { agreedWorkerSettings, readWorkerConfig } from './config.js';
 import { startConsumer } from './consumer.js';
 
 const log = createLogger('worker');
@@ -9,6 +17,8 @@ const config = readConfigOrExit(() => readWorkerConfig(), 'worker');
 const redis = createRippleRedis(config.redis, { commandTimeoutMs: 0 });
 const reader = redis.duplicate();
 await connectProcessClients(log, [redis, reader]);
+// Before taking any work: a worker that disagrees on TIMELINE_MAX or the claim time must not start.
+const agreement = await agreeOnSettingsOrExit(redis, 'worker', agreedWorkerSettings(config), { log, holderId: config.consumerName });
 
 const consumer = startConsumer({ reader, redis, config, log });
 log.info({ consumer: config.consumerName, redis: describeRedisTarget(config.redis) }, 'worker started');
@@ -20,6 +30,8 @@ stopOnSignals({
   graceMs: 8000,
   async stop() {
     await consumer.stop();
+    // After the hand-back, which waits out a short outage, so that letting go reaches Redis too.
+    await agreement.release();
     await Promise.allSettled([redis.close(), reader.close()]);
   },
 });

@@ -7,3 +7,4 @@ export * from './shutdown.js';
 export * from './ripple-redis.js';
 export * from './local-secret.js';
 export * from './settings.js';
+export * from './agreed-settings.js';
