@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { Delivery, PendingRetry, RetryCause } from './timeline-reducer';
+import type { Delivery } from './delivery';
+import type { PendingRetry, RetryCause } from './timeline-state';
 
 export interface DeliveryStatusProps {
   delivery: Delivery;

@@ -3,7 +3,7 @@ import type { RippleApi } from '../../api/ripple-api';
 import type { Realtime } from '../../api/socket';
 import { ComposeBox } from '../compose/compose-box';
 import { createOutboxStore } from './outbox-store';
-import { entryKey } from './timeline-reducer';
+import { entryKey } from './timeline-selectors';
 import { TweetCard } from './tweet-card';
 import { useHomeTimeline } from './use-home-timeline';
 

@@ -1,14 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Tweet } from '@ripple/shared';
-import {
-  deliveryOf,
-  entryKey,
-  initialTimelineState,
-  timelineReducer,
-  unfinishedJobIds,
-  type TimelineAction,
-  type TimelineState,
-} from './timeline-reducer';
+import { deliveryOf } from './delivery';
+import { timelineReducer, type TimelineAction } from './timeline-reducer';
+import { entryKey, unfinishedJobIds } from './timeline-selectors';
+import { initialTimelineState, type TimelineState } from './timeline-state';
 
 const tweet = (id: string, handle = 'alice', text = `tweet ${id}`): Tweet => ({
   id,

@@ -5,14 +5,10 @@ import { isRetryable, type RetryEvent } from '../../api/retry';
 import type { RippleApi } from '../../api/ripple-api';
 import type { Realtime } from '../../api/socket';
 import type { OutboxStore, PendingPost } from './outbox-store';
-import {
-  initialTimelineState,
-  retryNeedsNewKey,
-  timelineReducer,
-  unfinishedJobIds,
-  type RetryCause,
-  type TimelineState,
-} from './timeline-reducer';
+import { retryNeedsNewKey } from './delivery';
+import { timelineReducer } from './timeline-reducer';
+import { unfinishedJobIds } from './timeline-selectors';
+import { initialTimelineState, type RetryCause, type TimelineState } from './timeline-state';
 
 export interface HomeTimeline {
   state: TimelineState;
