@@ -21,15 +21,15 @@ export interface HomeTimelineProps {
 /** The composer and the home timeline beneath it, newest first. */
 export function HomeTimeline({ api, realtime, me, storage = window.localStorage }: HomeTimelineProps) {
   const outbox = useMemo(() => createOutboxStore(storage, me.id), [storage, me.id]);
-  const { state, loadError, loadingOlder, post, retry, discard, loadOlder } = useHomeTimeline(api, realtime, outbox);
+  const { state, post, retry, discard, loadOlder } = useHomeTimeline(api, realtime, outbox);
 
   return (
     <>
       <ComposeBox onPost={post} />
       <section className="timeline" aria-label="Home timeline">
-        {loadError !== null && (
+        {state.loadError !== null && (
           <p className="notice notice--error" role="alert">
-            {loadError}
+            {state.loadError}
           </p>
         )}
         {state.loaded && state.entries.length === 0 && (
@@ -46,8 +46,8 @@ export function HomeTimeline({ api, realtime, me, storage = window.localStorage 
           />
         ))}
         {state.nextBefore !== null && (
-          <button type="button" className="button timeline__more" onClick={loadOlder} disabled={loadingOlder}>
-            {loadingOlder ? 'Loading…' : 'Load more'}
+          <button type="button" className="button timeline__more" onClick={loadOlder} disabled={state.loadingOlder}>
+            {state.loadingOlder ? 'Loading…' : 'Load more'}
           </button>
         )}
       </section>

@@ -1,7 +1,7 @@
 import type { Tweet } from '@ripple/shared';
 import type { PendingPost } from './outbox-store';
 import { entryTweetId, knownTweetIds } from './timeline-selectors';
-import type { OwnPost, TimelineEntry, TimelineState } from './timeline-state';
+import { initialTimelineState, type OwnPost, type TimelineEntry, type TimelineState } from './timeline-state';
 
 /**
  * Puts server tweets the timeline does not hold yet where their ids belong, without moving
@@ -35,9 +35,21 @@ export function sendingPost(post: PendingPost): OwnPost {
     send: 'sending',
     sendError: null,
     retry: null,
+    refusedForGood: false,
     tweet: null,
     jobId: null,
   };
+}
+
+/**
+ * The timeline a visit starts from: the posts its outbox still holds, at the top, newest
+ * first, each about to be sent again.
+ */
+export function restoredTimelineState(posts: PendingPost[]): TimelineState {
+  const entries = [...posts]
+    .sort((a, b) => (a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : 0))
+    .map((post): TimelineEntry => ({ kind: 'own', post: sendingPost(post) }));
+  return { ...initialTimelineState, entries };
 }
 
 /** The state with one own post changed; the same state when `update` changes nothing. */

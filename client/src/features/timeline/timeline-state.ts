@@ -31,6 +31,11 @@ export interface OwnPost {
   sendError: string | null;
   /** Set while a 'sending' post waits between tries; null while a try is out. */
   retry: PendingRetry | null;
+  /**
+   * The server refused this send with a 4xx that sending again cannot fix (the text is invalid,
+   * say): the post leaves the outbox, though it stays on screen until retried or discarded.
+   */
+  refusedForGood: boolean;
   /** The server's tweet, once the 202 arrived. */
   tweet: Tweet | null;
   jobId: string | null;
@@ -57,6 +62,17 @@ export interface TimelineState {
   nextBefore: string | null;
   /** The first page has been loaded once. */
   loaded: boolean;
+  /** An older page has been asked for and has not come back yet. */
+  loadingOlder: boolean;
+  /** Why the last page load failed; null when it did not. */
+  loadError: string | null;
 }
 
-export const initialTimelineState: TimelineState = { entries: [], jobs: {}, nextBefore: null, loaded: false };
+export const initialTimelineState: TimelineState = {
+  entries: [],
+  jobs: {},
+  nextBefore: null,
+  loaded: false,
+  loadingOlder: false,
+  loadError: null,
+};
