@@ -5,15 +5,13 @@ import { createHttp } from '../../api/http';
 import { withRetry, type RetryPolicy } from '../../api/retry';
 import { createRippleApi } from '../../api/ripple-api';
 import { fakeFetch, fakeRealtime, makeJob, makeTweet } from '../../test/fakes';
-import { HomeTimeline } from './home-timeline';
+import { articles, ComposedTimeline, me, ownTweet, topArticle } from '../../test/home-timeline-fixture';
 import { outboxStorageKey, type PendingPost } from './outbox-store';
 
 // These tests drive the clock by hand, so Testing Library's waitFor (which polls on timers) is
 // not used: every step advances fake time inside act() and then looks at the page.
 
-const me = { id: 'u-me', handle: 'me' };
 const OUTBOX_KEY = outboxStorageKey(me.id);
-const ownTweet = makeTweet('000000000010', 'me', 'hello world');
 const busy = { error: { code: 'overloaded', message: 'Ripple is busy delivering tweets; try again shortly.' } };
 
 /** Advances fake time (0 just lets pending promises and renders settle). */
@@ -29,7 +27,7 @@ async function setup(options: { policy?: RetryPolicy; timeline?: ReturnType<type
     random: () => 0.5,
     ...options.policy,
   });
-  const timeline = <HomeTimeline api={createRippleApi(http)} realtime={socket.realtime} me={me} storage={localStorage} />;
+  const timeline = <ComposedTimeline api={createRippleApi(http)} realtime={socket.realtime} storage={localStorage} />;
   render(options.strict ? <StrictMode>{timeline}</StrictMode> : timeline);
   await elapse();
   server.answer('GET', '/api/timeline', 200, { tweets: options.timeline ?? [makeTweet('000000000005', 'bob')], nextBefore: null });
@@ -42,8 +40,6 @@ async function setup(options: { policy?: RetryPolicy; timeline?: ReturnType<type
   return { server, socket, postTweet };
 }
 
-const articles = () => screen.getAllByRole('article');
-const topArticle = () => articles()[0]!;
 const status = () => topArticle().getAttribute('data-status');
 const statusText = () => topArticle().querySelector('.delivery')?.textContent ?? '';
 const storedOutbox = (): PendingPost[] => JSON.parse(localStorage.getItem(OUTBOX_KEY) ?? '[]') as PendingPost[];
