@@ -5,9 +5,12 @@ import { withRetry, type RetryPolicy } from './api/retry';
 import { createRippleApi } from './api/ripple-api';
 import { createRealtime, type RealtimeOptions } from './api/socket';
 import type { Session } from './features/auth/session-store';
+import { ComposeBox } from './features/compose/compose-box';
 import { SyntheticFollowers } from './features/demo/synthetic-followers';
 import { FollowPanel } from './features/follow/follow-panel';
 import { HomeTimeline } from './features/timeline/home-timeline';
+import { createOutboxStore } from './features/timeline/outbox-store';
+import { useHomeTimeline } from './features/timeline/use-home-timeline';
 
 export interface HomePageProps {
   session: Session;
@@ -28,6 +31,9 @@ export interface HomePageProps {
  * Its requests retry on back pressure (`withRetry` repeats only what is safe to repeat:
  * GET, DELETE, and POST /api/tweets with its Idempotency-Key). Sign-in and sign-up use the
  * app's own client, which never retries.
+ *
+ * Features never import each other: the page owns the timeline and hands its `post` to the
+ * composer.
  */
 export function HomePage({
   session,
@@ -44,6 +50,9 @@ export function HomePage({
     ),
   );
   const [realtime] = useState(() => createRealtime({ token: session.token, onUnauthorized: onSignOut, createSocket }));
+  const [outbox] = useState(() => createOutboxStore(storage ?? window.localStorage, session.user.id));
+  // Called before the socket opens below, so the timeline listens before the first `connect`.
+  const timeline = useHomeTimeline(api, realtime, outbox);
 
   useEffect(() => {
     realtime.open();
@@ -63,7 +72,8 @@ export function HomePage({
         <FollowPanel api={api} user={session.user} onChanged={refreshMe} />
         <SyntheticFollowers api={api} onUser={onUserChange} />
       </div>
-      <HomeTimeline api={api} realtime={realtime} me={session.user} storage={storage} />
+      <ComposeBox onPost={timeline.post} />
+      <HomeTimeline timeline={timeline} me={session.user} />
     </>
   );
 }

@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
-import type { Delivery, PendingRetry, RetryCause } from './timeline-reducer';
+import type { Delivery } from './delivery';
+import type { PendingRetry, RetryCause } from './timeline-state';
 
 export interface DeliveryStatusProps {
   delivery: Delivery;
@@ -21,14 +22,14 @@ function useSecondsUntil(at: number): number {
   const [now, setNow] = useState(() => Date.now());
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
-    const tick = () => {
+    const showCurrentSecond = () => {
       const current = Date.now();
       setNow(current);
       const left = at - current;
       // Wake when the shown number changes, not on a drifting one-second interval.
-      if (left > 0) timer = setTimeout(tick, left % 1000 || 1000);
+      if (left > 0) timer = setTimeout(showCurrentSecond, left % 1000 || 1000);
     };
-    tick();
+    showCurrentSecond();
     return () => clearTimeout(timer);
   }, [at]);
   return Math.max(0, Math.ceil((at - now) / 1000));
@@ -74,9 +75,11 @@ export function DeliveryStatus({ delivery, onRetry, onDiscard }: DeliveryStatusP
           </span>
         </>
       )}
-      {status === 'delivered' && <span className="delivery__text">
+      {status === 'delivered' && (
+        <span className="delivery__text">
           delivered to {count(total)} {followers(total)}
-        </span>}
+        </span>
+      )}
       {status === 'failed' && (
         <>
           <span className="delivery__text">failed: {reason}</span>

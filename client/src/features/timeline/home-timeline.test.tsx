@@ -4,16 +4,13 @@ import userEvent from '@testing-library/user-event';
 import { createHttp } from '../../api/http';
 import { createRippleApi } from '../../api/ripple-api';
 import { fakeFetch, fakeRealtime, makeJob, makeTweet } from '../../test/fakes';
-import { HomeTimeline } from './home-timeline';
-
-const me = { id: 'u-me', handle: 'me' };
-const ownTweet = makeTweet('000000000010', 'me', 'hello world');
+import { articles, ComposedTimeline, ownTweet, topArticle } from '../../test/home-timeline-fixture';
 
 async function setup(timeline = { tweets: [makeTweet('000000000005', 'bob')], nextBefore: null as string | null }) {
   const server = fakeFetch();
   const socket = fakeRealtime();
   const api = createRippleApi(createHttp({ fetch: server.fetch, getToken: () => 'tok' }));
-  render(<HomeTimeline api={api} realtime={socket.realtime} me={me} />);
+  render(<ComposedTimeline api={api} realtime={socket.realtime} />);
   server.answer('GET', '/api/timeline', 200, timeline);
   await screen.findByText(timeline.tweets[0]?.text ?? 'No tweets yet. Post one, or follow someone.');
   const user = userEvent.setup();
@@ -24,8 +21,6 @@ async function setup(timeline = { tweets: [makeTweet('000000000005', 'bob')], ne
   return { server, socket, user, postTweet };
 }
 
-const articles = () => screen.getAllByRole('article');
-const topArticle = () => articles()[0]!;
 
 describe('HomeTimeline', () => {
   it('shows the tweet at the top marked sending before the server answers, then walks it to delivered', async () => {

@@ -9,21 +9,20 @@ const post = (n: number): PendingPost => ({
 });
 
 describe('createOutboxStore', () => {
-  it('keeps posts per user under ripple.outbox.<userId>, in the order they were put', () => {
+  it('keeps posts per user under ripple.outbox.<userId>, in the order they were saved', () => {
     const alice = createOutboxStore(localStorage, 'u-alice');
-    alice.put(post(1));
-    alice.put(post(2));
+    alice.save([post(1), post(2)]);
     expect(outboxStorageKey('u-alice')).toBe('ripple.outbox.u-alice');
     expect(JSON.parse(localStorage.getItem('ripple.outbox.u-alice')!)).toEqual([post(1), post(2)]);
     expect(createOutboxStore(localStorage, 'u-bob').load()).toEqual([]);
   });
 
-  it('replaces a post put again under the same localId, and removes the entry when empty', () => {
+  it('replaces what it holds on each save, and removes the entry when empty', () => {
     const store = createOutboxStore(localStorage, 'u1');
-    store.put(post(1));
-    store.put({ ...post(1), idempotencyKey: 'key-new' });
+    store.save([post(1)]);
+    store.save([{ ...post(1), idempotencyKey: 'key-new' }]);
     expect(store.load()).toEqual([{ ...post(1), idempotencyKey: 'key-new' }]);
-    store.remove('local-1');
+    store.save([]);
     expect(localStorage.getItem(outboxStorageKey('u1'))).toBeNull();
   });
 
@@ -43,6 +42,6 @@ describe('createOutboxStore', () => {
       },
       removeItem: () => undefined,
     } as unknown as Storage;
-    expect(() => createOutboxStore(full, 'u1').put(post(1))).not.toThrow();
+    expect(() => createOutboxStore(full, 'u1').save([post(1)])).not.toThrow();
   });
 });

@@ -11,16 +11,16 @@ const pendingPostSchema = z.object({
 export type PendingPost = z.infer<typeof pendingPostSchema>;
 
 /**
- * The posts of one user that are not accepted yet, kept across reloads and outages. A post
- * goes in when its send starts and comes out when the server answers 202, when it is
- * discarded, or when the server refuses it for good.
+ * The posts of one user that are not accepted yet, kept across reloads and outages. What it
+ * holds is derived from the timeline state (`outboxPosts`) and written whenever that changes:
+ * a post is in from the moment its send starts until the server answers 202, it is discarded,
+ * or the server refuses it for good.
  */
 export interface OutboxStore {
   /** Oldest first. */
   load(): PendingPost[];
-  /** Adds the post, or replaces the one with the same `localId` (a retry under a new key). */
-  put(post: PendingPost): void;
-  remove(localId: string): void;
+  /** Replaces what is stored with `posts`, oldest first; nothing stored when there are none. */
+  save(posts: PendingPost[]): void;
 }
 
 /** One entry per user, so one user's unsent posts are never sent under another's session. */
@@ -58,25 +58,5 @@ export function createOutboxStore(storage: Storage, userId: string): OutboxStore
     }
   };
 
-  return {
-    load,
-    put(post) {
-      const posts = load();
-      const at = posts.findIndex((p) => p.localId === post.localId);
-      const entry: PendingPost = {
-        localId: post.localId,
-        text: post.text,
-        idempotencyKey: post.idempotencyKey,
-        createdAt: post.createdAt,
-      };
-      if (at === -1) posts.push(entry);
-      else posts[at] = entry;
-      save(posts);
-    },
-    remove(localId) {
-      const posts = load();
-      const kept = posts.filter((p) => p.localId !== localId);
-      if (kept.length !== posts.length) save(kept);
-    },
-  };
+  return { load, save };
 }

@@ -1,14 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import type { Job, Tweet } from '@ripple/shared';
-import {
-  deliveryOf,
-  entryKey,
-  initialTimelineState,
-  timelineReducer,
-  unfinishedJobIds,
-  type TimelineAction,
-  type TimelineState,
-} from './timeline-reducer';
+import { deliveryOf } from './delivery';
+import { timelineReducer, type TimelineAction } from './timeline-reducer';
+import { restoredTimelineState } from './timeline-entries';
+import { entryKey, outboxPosts, sendingPosts, unfinishedJobIds } from './timeline-selectors';
+import { initialTimelineState, type TimelineState } from './timeline-state';
 
 const tweet = (id: string, handle = 'alice', text = `tweet ${id}`): Tweet => ({
   id,
@@ -55,6 +51,10 @@ const done = (total = 10): TimelineAction => ({
   type: 'fanout-done',
   event: { jobId: 'j1', tweetId: '000000000010', delivered: total, total, durationMs: 42 },
 });
+
+function onlyOwnDeliveries(state: TimelineState) {
+  return state.entries.flatMap((e) => (e.kind === 'own' ? [deliveryOf(e.post, state.jobs)] : []));
+}
 
 function onlyOwnDelivery(state: TimelineState) {
   const own = state.entries.filter((e) => e.kind === 'own');
@@ -127,7 +127,7 @@ describe('timelineReducer', () => {
   });
 
   it('marks a rejected send failed with the reason, and a retry sends again', () => {
-    const failed = run([started, { type: 'post-rejected', localId: 'local-1', message: 'Too many tweets' }]);
+    const failed = run([started, { type: 'post-rejected', localId: 'local-1', message: 'Too many tweets', forGood: false }]);
     expect(onlyOwnDelivery(failed)).toMatchObject({ status: 'failed', reason: 'Too many tweets' });
     const retried = run([{ type: 'post-retried', localId: 'local-1', idempotencyKey: 'key-1' }], failed);
     expect(onlyOwnDelivery(retried).status).toBe('sending');
@@ -138,7 +138,7 @@ describe('timelineReducer', () => {
     const state = run([
       { type: 'page-loaded', page: { tweets: [tweet('000000000005')], nextBefore: null }, position: 'newest' },
       started,
-      { type: 'post-rejected', localId: 'local-1', message: 'offline' },
+      { type: 'post-rejected', localId: 'local-1', message: 'offline', forGood: false },
       { type: 'post-discarded', localId: 'local-1' },
     ]);
     expect(state.entries.map(entryKey)).toEqual(['000000000005']);
@@ -178,26 +178,50 @@ describe('timelineReducer', () => {
   it('ignores a wait reported for a post that is no longer sending', () => {
     const waiting: TimelineAction = { type: 'post-waiting', localId: 'local-1', retry: { cause: 'offline', at: null } };
     expect(onlyOwnDelivery(run([started, accepted(), waiting])).status).toBe('queued');
-    const rejected: TimelineAction = { type: 'post-rejected', localId: 'local-1', message: 'gave up' };
+    const rejected: TimelineAction = { type: 'post-rejected', localId: 'local-1', message: 'gave up', forGood: false };
     expect(onlyOwnDelivery(run([started, waiting, rejected])).status).toBe('failed');
   });
 
-  it('restores unsent posts at the top, newest first, and only once', () => {
-    const restored: TimelineAction = {
-      type: 'posts-restored',
-      posts: [
-        { localId: 'local-a', text: 'a', idempotencyKey: 'key-a', createdAt: '2025-01-01T00:00:01.000Z' },
-        { localId: 'local-b', text: 'b', idempotencyKey: 'key-b', createdAt: '2025-01-01T00:00:02.000Z' },
-      ],
-    };
+  it('starts from unsent posts restored at the top, newest first, marked sending', () => {
+    const restored = restoredTimelineState([
+      { localId: 'local-a', text: 'a', idempotencyKey: 'key-a', createdAt: '2025-01-01T00:00:01.000Z' },
+      { localId: 'local-b', text: 'b', idempotencyKey: 'key-b', createdAt: '2025-01-01T00:00:02.000Z' },
+    ]);
     const page: TimelineAction = {
       type: 'page-loaded',
       page: { tweets: [tweet('000000000005')], nextBefore: null },
       position: 'newest',
     };
-    const state = run([restored, page, restored]);
+    const state = run([page], restored);
     expect(state.entries.map(entryKey)).toEqual(['local-b', 'local-a', '000000000005']);
     expect(state.entries[0]).toMatchObject({ kind: 'own', post: { idempotencyKey: 'key-b', send: 'sending' } });
+    expect(sendingPosts(state).map((p) => p.localId)).toEqual(['local-b', 'local-a']);
+  });
+
+  it('marks an older page loading until it arrives or fails, and keeps the last load error until a page arrives', () => {
+    const first: TimelineAction = { type: 'page-loaded', page: { tweets: [tweet('000000000005')], nextBefore: '000000000005' }, position: 'newest' };
+    const requested = run([first, { type: 'older-page-requested' }]);
+    expect(requested).toMatchObject({ loadingOlder: true, loadError: null });
+    const refetchFailed = run([{ type: 'page-failed', message: 'offline', position: 'newest' }], requested);
+    expect(refetchFailed).toMatchObject({ loadingOlder: true, loadError: 'offline' });
+    const olderFailed = run([{ type: 'page-failed', message: 'busy', position: 'older' }], refetchFailed);
+    expect(olderFailed).toMatchObject({ loadingOlder: false, loadError: 'busy', nextBefore: '000000000005' });
+    const older: TimelineAction = { type: 'page-loaded', page: { tweets: [tweet('000000000002')], nextBefore: null }, position: 'older' };
+    expect(run([{ type: 'older-page-requested' }, older], olderFailed)).toMatchObject({ loadingOlder: false, loadError: null, nextBefore: null });
+  });
+
+  it('keeps unaccepted posts in the outbox, oldest first, except those refused for good, until a retry', () => {
+    const second: TimelineAction = { ...started, localId: 'local-2', idempotencyKey: 'key-2', createdAt: '2025-01-01T00:00:01.000Z' };
+    const both = run([started, second]);
+    expect(outboxPosts(both.entries).map((p) => p.localId)).toEqual(['local-1', 'local-2']);
+    const gaveUp = run([{ type: 'post-rejected', localId: 'local-2', message: 'no answer', forGood: false }], both);
+    expect(outboxPosts(gaveUp.entries).map((p) => p.localId)).toEqual(['local-1', 'local-2']);
+    const refused = run([{ type: 'post-rejected', localId: 'local-1', message: 'text is too long', forGood: true }], gaveUp);
+    expect(onlyOwnDeliveries(refused).map((d) => d.status)).toEqual(['failed', 'failed']);
+    expect(outboxPosts(refused.entries)).toEqual([{ localId: 'local-2', text: 'hello', idempotencyKey: 'key-2', createdAt: '2025-01-01T00:00:01.000Z' }]);
+    const retried = run([{ type: 'post-retried', localId: 'local-1', idempotencyKey: 'key-1' }], refused);
+    expect(outboxPosts(retried.entries).map((p) => p.localId)).toEqual(['local-1', 'local-2']);
+    expect(outboxPosts(run([accepted(), { type: 'post-discarded', localId: 'local-2' }], retried).entries)).toEqual([]);
   });
 
   it('merges a re-read job monotonically and lists only unfinished own jobs', () => {

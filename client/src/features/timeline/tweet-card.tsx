@@ -1,6 +1,8 @@
 import type { Tweet } from '@ripple/shared';
 import { DeliveryStatus } from './delivery-status';
-import { deliveryOf, entryKey, type JobProgress, type TimelineEntry } from './timeline-reducer';
+import { deliveryOf } from './delivery';
+import { entryKey } from './timeline-selectors';
+import type { JobProgress, TimelineEntry } from './timeline-state';
 
 export interface TweetCardProps {
   entry: TimelineEntry;

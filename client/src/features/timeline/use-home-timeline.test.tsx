@@ -1,18 +1,17 @@
+import { StrictMode } from 'react';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { act, fireEvent, render, screen, within } from '@testing-library/react';
 import { createHttp } from '../../api/http';
 import { withRetry, type RetryPolicy } from '../../api/retry';
 import { createRippleApi } from '../../api/ripple-api';
 import { fakeFetch, fakeRealtime, makeJob, makeTweet } from '../../test/fakes';
-import { HomeTimeline } from './home-timeline';
+import { articles, ComposedTimeline, me, ownTweet, topArticle } from '../../test/home-timeline-fixture';
 import { outboxStorageKey, type PendingPost } from './outbox-store';
 
 // These tests drive the clock by hand, so Testing Library's waitFor (which polls on timers) is
 // not used: every step advances fake time inside act() and then looks at the page.
 
-const me = { id: 'u-me', handle: 'me' };
 const OUTBOX_KEY = outboxStorageKey(me.id);
-const ownTweet = makeTweet('000000000010', 'me', 'hello world');
 const busy = { error: { code: 'overloaded', message: 'Ripple is busy delivering tweets; try again shortly.' } };
 
 /** Advances fake time (0 just lets pending promises and renders settle). */
@@ -21,14 +20,15 @@ const elapse = (ms = 0) =>
     await vi.advanceTimersByTimeAsync(ms);
   });
 
-async function setup(options: { policy?: RetryPolicy; timeline?: ReturnType<typeof makeTweet>[] } = {}) {
+async function setup(options: { policy?: RetryPolicy; timeline?: ReturnType<typeof makeTweet>[]; strict?: boolean } = {}) {
   const server = fakeFetch();
   const socket = fakeRealtime();
   const http = withRetry(createHttp({ fetch: server.fetch, getToken: () => 'tok' }), {
     random: () => 0.5,
     ...options.policy,
   });
-  render(<HomeTimeline api={createRippleApi(http)} realtime={socket.realtime} me={me} storage={localStorage} />);
+  const timeline = <ComposedTimeline api={createRippleApi(http)} realtime={socket.realtime} storage={localStorage} />;
+  render(options.strict ? <StrictMode>{timeline}</StrictMode> : timeline);
   await elapse();
   server.answer('GET', '/api/timeline', 200, { tweets: options.timeline ?? [makeTweet('000000000005', 'bob')], nextBefore: null });
   await elapse();
@@ -40,8 +40,6 @@ async function setup(options: { policy?: RetryPolicy; timeline?: ReturnType<type
   return { server, socket, postTweet };
 }
 
-const articles = () => screen.getAllByRole('article');
-const topArticle = () => articles()[0]!;
 const status = () => topArticle().getAttribute('data-status');
 const statusText = () => topArticle().querySelector('.delivery')?.textContent ?? '';
 const storedOutbox = (): PendingPost[] => JSON.parse(localStorage.getItem(OUTBOX_KEY) ?? '[]') as PendingPost[];
@@ -204,6 +202,23 @@ describe('useHomeTimeline across reloads', () => {
     expect(screen.getAllByText('written before the reload')).toHaveLength(1);
     expect(articles().map((a) => a.getAttribute('data-tweet-id'))).toEqual(['000000000011', '000000000005']);
     expect(status()).toBe('delivered');
+  });
+
+  it('under StrictMode shows a restored post once, and sends it again after the development remount', async () => {
+    localStorage.setItem(OUTBOX_KEY, JSON.stringify([stored]));
+    const { server } = await setup({ strict: true });
+    expect(screen.getAllByText('written before the reload')).toHaveLength(1);
+    const sends = server.callsTo('POST', '/api/tweets');
+    // The first mount's send (aborted by the remount) and the second mount's, under the one key.
+    expect(sends).toHaveLength(2);
+    expect(sends.map((s) => s.headers['Idempotency-Key'])).toEqual(['key-from-last-visit', 'key-from-last-visit']);
+    const accepted = { tweet: makeTweet('000000000011', 'me', 'written before the reload'), job: makeJob({ id: 'job-2', tweetId: '000000000011' }) };
+    server.answer('POST', '/api/tweets', 202, accepted);
+    server.answer('POST', '/api/tweets', 202, accepted);
+    await elapse();
+    expect(screen.getAllByText('written before the reload')).toHaveLength(1);
+    expect(status()).toBe('queued');
+    expect(localStorage.getItem(OUTBOX_KEY)).toBeNull();
   });
 
   it("leaves another user's unsent posts alone", async () => {

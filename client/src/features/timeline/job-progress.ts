@@ -1,0 +1,32 @@
+import type { Job, JobStatus } from '@ripple/shared';
+import type { JobProgress, TimelineState } from './timeline-state';
+
+/** Terminal states outrank live ones, and done outranks failed: a done event always wins. */
+const STATUS_RANK: Record<JobStatus, number> = { queued: 0, running: 1, failed: 2, done: 3 };
+
+/**
+ * Merges two views of one job, in whichever order they arrived: the furthest status wins and
+ * counts only grow, so a late or repeated event can never move a job backwards.
+ */
+export function mergeJob(known: JobProgress | undefined, next: JobProgress): JobProgress {
+  if (!known) return next;
+  const status = STATUS_RANK[next.status] > STATUS_RANK[known.status] ? next.status : known.status;
+  return {
+    jobId: known.jobId,
+    status,
+    delivered: Math.max(known.delivered, next.delivered),
+    total: Math.max(known.total, next.total),
+    error: status === 'failed' ? (next.error ?? known.error) : null,
+  };
+}
+
+/** The progress a job record from the server (a 202 or a re-read) reports. */
+export function progressOf(job: Job): JobProgress {
+  const { id: jobId, status, delivered, total, error } = job;
+  return { jobId, status, delivered, total, error };
+}
+
+/** The state with one more view of a job merged in. */
+export function withJob(state: TimelineState, next: JobProgress): TimelineState {
+  return { ...state, jobs: { ...state.jobs, [next.jobId]: mergeJob(state.jobs[next.jobId], next) } };
+}
