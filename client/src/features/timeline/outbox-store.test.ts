@@ -26,6 +26,18 @@ describe('createOutboxStore', () => {
     expect(localStorage.getItem(outboxStorageKey('u1'))).toBeNull();
   });
 
+  it("keeps another tab's unsent posts: each tab replaces only the posts it loaded or saved", () => {
+    const first = createOutboxStore(localStorage, 'u2');
+    const second = createOutboxStore(localStorage, 'u2');
+    first.save([post(1)]);
+    second.save([post(2)]);
+    expect(createOutboxStore(localStorage, 'u2').load()).toEqual([post(1), post(2)]);
+    first.save([]);
+    expect(createOutboxStore(localStorage, 'u2').load()).toEqual([post(2)]);
+    second.save([]);
+    expect(localStorage.getItem(outboxStorageKey('u2'))).toBeNull();
+  });
+
   it('drops corrupt entries, and reads a corrupt outbox as empty', () => {
     localStorage.setItem(outboxStorageKey('u1'), JSON.stringify([post(1), { localId: 3 }, 'junk']));
     expect(createOutboxStore(localStorage, 'u1').load()).toEqual([post(1)]);

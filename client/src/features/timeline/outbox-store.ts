@@ -19,7 +19,10 @@ export type PendingPost = z.infer<typeof pendingPostSchema>;
 export interface OutboxStore {
   /** Oldest first. */
   load(): PendingPost[];
-  /** Replaces what is stored with `posts`, oldest first; nothing stored when there are none. */
+  /**
+   * Stores `posts` as this tab's outbox, oldest first: replaces what this tab loaded or saved
+   * before, and keeps, ahead of them, posts another tab of the same user stored meanwhile.
+   */
   save(posts: PendingPost[]): void;
 }
 
@@ -33,8 +36,10 @@ export const outboxStorageKey = (userId: string): string => `ripple.outbox.${use
  */
 export function createOutboxStore(storage: Storage, userId: string): OutboxStore {
   const key = outboxStorageKey(userId);
+  /** Posts this tab has loaded or saved: the ones whose fate it decides. */
+  const mine = new Set<string>();
 
-  const load = (): PendingPost[] => {
+  const read = (): PendingPost[] => {
     try {
       const raw = storage.getItem(key);
       if (raw === null) return [];
@@ -49,10 +54,19 @@ export function createOutboxStore(storage: Storage, userId: string): OutboxStore
     }
   };
 
+  const load = (): PendingPost[] => {
+    const posts = read();
+    for (const post of posts) mine.add(post.localId);
+    return posts;
+  };
+
   const save = (posts: PendingPost[]): void => {
     try {
-      if (posts.length === 0) storage.removeItem(key);
-      else storage.setItem(key, JSON.stringify(posts));
+      const others = read().filter((post) => !mine.has(post.localId));
+      for (const post of posts) mine.add(post.localId);
+      const all = [...others, ...posts];
+      if (all.length === 0) storage.removeItem(key);
+      else storage.setItem(key, JSON.stringify(all));
     } catch {
       // Quota exceeded or storage disabled: the post still sends, it just won't outlive a reload.
     }
