@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import {
   agreeOnSettingsOrExit,
@@ -6,6 +7,7 @@ import {
   createRippleRedis,
   describeRedisTarget,
   readConfigOrExit,
+  startProcessCpuReport,
   stopOnSignals,
 } from '@ripple/shared/node';
 import { agreedServerSettings, readServerConfig } from './config.js';
@@ -29,6 +31,7 @@ await connectProcessClients(log, [redis, reader]);
 const agreement = await agreeOnSettingsOrExit(redis, 'server', agreedServerSettings(config), { log });
 
 const server = await createRippleServer({ redis, reader, config, log });
+const cpuReport = startProcessCpuReport(redis, 'server', `${hostname()}:${process.pid}`);
 const url = await server.listen(config.port, config.host);
 log.info({ url, host: config.host, redis: describeRedisTarget(config.redis) }, `Ripple listening on http://localhost:${config.port}`);
 
@@ -39,6 +42,7 @@ stopOnSignals({
   graceMs: 5000,
   async stop() {
     await server.close();
+    await cpuReport.stop();
     await agreement.release();
     await Promise.allSettled([redis.close(), reader.close()]);
   },

@@ -1,6 +1,6 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import { FANOUT_DURATION_BUCKETS_MS, fanoutDurationsField, REFUSAL_REASONS, statsField } from '@ripple/shared';
-import type { RedisClient } from '@ripple/shared/node';
+import { readProcessCpu, readRedisCpu, type RedisClient } from '@ripple/shared/node';
 import { hashingLoad } from './passwords.js';
 import { readBacklog, readCounters, readDurationHistogram } from './store/bucket-totals.js';
 
@@ -132,6 +132,32 @@ export function createMetrics(redis: RedisClient): Metrics {
     registers: [registry],
     collect() {
       fromStats(this, stats[statsField.claims]);
+    },
+  });
+
+  // CPU of every process (each publishes its own, process-cpu.ts) and of Redis: what a load
+  // test divides by the tweets accepted to put a cost on each part.
+  new Counter({
+    name: 'ripple_process_cpu_seconds_total',
+    help: 'CPU time (user + system) of every live server and worker process, as each last reported it (about every second)',
+    labelNames: ['role', 'process'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of await readProcessCpu(redis).catch(() => [])) this.inc({ role: p.role, process: p.name }, p.cpuSeconds);
+    },
+  });
+  new Counter({
+    name: 'ripple_redis_cpu_seconds_total',
+    help: 'CPU time (user + system) of each Redis (every master on a cluster): its main process, and its forks (AOF rewrites)',
+    labelNames: ['node', 'part'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await readRedisCpu(redis).catch(() => [])) {
+        if (Number.isFinite(r.cpuSeconds)) this.inc({ node: r.node, part: 'main' }, r.cpuSeconds);
+        if (Number.isFinite(r.childrenCpuSeconds)) this.inc({ node: r.node, part: 'children' }, r.childrenCpuSeconds);
+      }
     },
   });
 

@@ -54,6 +54,11 @@ const unbucketed = {
   userSeq: `${P}seq:user`,
   /** Sorted set: worker consumer name → time of its last heartbeat (ms). */
   workers: `${P}workers`,
+  /**
+   * Hash: `<role>:<process name>` → "<CPU seconds since the process started> <ms when read>",
+   * written by every server and worker (process-cpu.ts) so that one /metrics shows every process's cost.
+   */
+  processCpu: `${P}process-cpu`,
   /** Counter of one user's requests of one kind in one fixed window. */
   rateLimit: (name: string, userKey: string, window: number) => `${P}rate:${name}:${userKey}:${window}`,
   /**

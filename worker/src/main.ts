@@ -5,6 +5,7 @@ import {
   createRippleRedis,
   describeRedisTarget,
   readConfigOrExit,
+  startProcessCpuReport,
   stopOnSignals,
 } from '@ripple/shared/node';
 import { agreedWorkerSettings, readWorkerConfig } from './config.js';
@@ -21,6 +22,7 @@ await connectProcessClients(log, [redis, reader]);
 const agreement = await agreeOnSettingsOrExit(redis, 'worker', agreedWorkerSettings(config), { log, holderId: config.consumerName });
 
 const consumer = startConsumer({ reader, redis, config, log });
+const cpuReport = startProcessCpuReport(redis, 'worker', config.consumerName);
 log.info({ consumer: config.consumerName, redis: describeRedisTarget(config.redis) }, 'worker started');
 
 stopOnSignals({
@@ -30,6 +32,7 @@ stopOnSignals({
   graceMs: 8000,
   async stop() {
     await consumer.stop();
+    await cpuReport.stop();
     // After the hand-back, which waits out a short outage, so that letting go reaches Redis too.
     await agreement.release();
     await Promise.allSettled([redis.close(), reader.close()]);

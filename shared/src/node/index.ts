@@ -8,3 +8,4 @@ export * from './ripple-redis.js';
 export * from './local-secret.js';
 export * from './settings.js';
 export * from './agreed-settings.js';
+export * from './process-cpu.js';

@@ -1,0 +1,85 @@
+import { keys } from '../keys.js';
+import type { RedisClient } from './redis-client.js';
+import { clusterOf } from './ripple-redis.js';
+
+export type ProcessRole = 'server' | 'worker';
+
+export interface ProcessCpuReading {
+  role: ProcessRole;
+  name: string;
+  /** CPU time (user + system) the process has used since it started. */
+  cpuSeconds: number;
+  /** When the process read it (its own clock, ms). */
+  at: number;
+}
+
+/** A process that stopped reporting this long ago is gone: its field is removed when read. */
+export const PROCESS_CPU_FORGET_MS = 5 * 60_000;
+
+const cpuSecondsNow = () => {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1e6;
+};
+
+/**
+ * Publishes this process's CPU time in Redis every `intervalMs`, so that a load test or the
+ * dashboard can put a cost on each process, workers included, through any server's /metrics.
+ * One HSET a second: nothing next to the work it measures. A failed write is simply retried
+ * at the next interval.
+ */
+export function startProcessCpuReport(redis: RedisClient, role: ProcessRole, name: string, intervalMs = 1000): { stop(): Promise<void> } {
+  const field = `${role}:${name}`;
+  const write = () => redis.hSet(keys.processCpu, field, `${cpuSecondsNow()} ${Date.now()}`).catch(() => 0);
+  void write();
+  const timer = setInterval(() => void write(), intervalMs);
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await redis.hDel(keys.processCpu, field).catch(() => 0);
+    },
+  };
+}
+
+/** Every process's last report; reports older than PROCESS_CPU_FORGET_MS are removed, not returned. */
+export async function readProcessCpu(redis: RedisClient, now = Date.now()): Promise<ProcessCpuReading[]> {
+  const stored = await redis.hGetAll(keys.processCpu);
+  const readings: ProcessCpuReading[] = [];
+  const gone: string[] = [];
+  for (const [field, value] of Object.entries(stored)) {
+    const split = field.indexOf(':');
+    const role = field.slice(0, split);
+    const [cpu, at] = value.split(' ').map(Number);
+    if ((role !== 'server' && role !== 'worker') || !Number.isFinite(cpu) || !Number.isFinite(at)) continue;
+    if (now - at! > PROCESS_CPU_FORGET_MS) gone.push(field);
+    else readings.push({ role, name: field.slice(split + 1), cpuSeconds: cpu!, at: at! });
+  }
+  if (gone.length > 0) await redis.hDel(keys.processCpu, gone);
+  return readings;
+}
+
+/** One Redis process's CPU time: its main thread and its forks (AOF rewrites, snapshots). */
+export interface RedisCpuReading {
+  node: string;
+  cpuSeconds: number;
+  childrenCpuSeconds: number;
+}
+
+const infoNumber = (info: string, field: string) => Number(new RegExp(`^${field}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+
+function redisCpuFrom(node: string, info: string): RedisCpuReading {
+  return {
+    node,
+    cpuSeconds: infoNumber(info, 'used_cpu_user') + infoNumber(info, 'used_cpu_sys'),
+    childrenCpuSeconds: infoNumber(info, 'used_cpu_user_children') + infoNumber(info, 'used_cpu_sys_children'),
+  };
+}
+
+/** INFO cpu of the one Redis, or of every master on a cluster (replicas' cost is the price of copies, not of tweets). */
+export async function readRedisCpu(redis: RedisClient): Promise<RedisCpuReading[]> {
+  const cluster = clusterOf(redis);
+  if (!cluster) return [redisCpuFrom('redis', await redis.info('cpu'))];
+  return Promise.all(
+    cluster.masters.map(async (master) => redisCpuFrom(`${master.host}:${master.port}`, await (await cluster.nodeClient(master)).info('cpu'))),
+  );
+}
