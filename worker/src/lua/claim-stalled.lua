@@ -13,12 +13,12 @@
   it from a dead one requeues it with attempt + 1, so a chunk that kills every worker that runs
   it ends in dead letters.
 
-  KEYS[1] fan-out lane (stream)
-  KEYS[2] the lane's bucket's stats counters (claims)
-  ARGV[1] consumer group
-  ARGV[2] this consumer's name
-  ARGV[3] minimum idle time, ms
-  ARGV[4], … names of the consumers alive now
+  KEYS[1] lane: fan-out lane (stream)
+  KEYS[2] stats: the lane's bucket's stats counters (claims)
+  ARGV[1] group: consumer group
+  ARGV[2] consumer: this consumer's name
+  ARGV[3] minIdleMs: minimum idle time, ms
+  ARGV[4], … alive: names of the consumers alive now
 
   Returns {"none"} | {"alive", id, fields} (claimed; run it) | {"requeued", newId, attempt}
 

@@ -6,11 +6,11 @@
 
   Per bucket: the schedule and the lanes are in one bucket.
 
-  KEYS[1] retry schedule (sorted set: JSON {lane, job, tweet, author, chunks, attempt, id} scored by due time in ms)
-  KEYS[2] fan-out stream, small lane
-  KEYS[3] fan-out stream, bulk lane
-  ARGV[1] now, ms
-  ARGV[2] most entries to move in one call
+  KEYS[1] schedule: retry schedule (sorted set: JSON {lane, job, tweet, author, chunks, attempt, id} scored by due time in ms)
+  KEYS[2] smallLane: fan-out stream, small lane
+  KEYS[3] bulkLane: fan-out stream, bulk lane
+  ARGV[1] now: now, ms
+  ARGV[2] limit: most entries to move in one call
 
   Returns how many entries were moved.
 ]]
