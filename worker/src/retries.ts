@@ -1,4 +1,4 @@
-import { chunkId, EVENTS_MAX_LEN, JOB_RETENTION_S, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
+import { chunkId, EVENTS_MAX_LEN, fanoutEntryField, JOB_RETENTION_S, keys, retryField, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
 import { defineLuaScript, keysOf, luaHash, type RedisClient } from '@ripple/shared/node';
 import { z } from 'zod';
 
@@ -62,7 +62,7 @@ export async function scheduleRetry(
   nextAttempt: number,
   delayMs: number,
 ): Promise<void> {
-  const member = JSON.stringify({ ...message, lane: from.lane, attempt: String(nextAttempt), id: entryId });
+  const member = JSON.stringify({ ...message, [retryField.lane]: from.lane, [fanoutEntryField.attempt]: String(nextAttempt), [retryField.id]: entryId });
   const stream = laneStream(redis, from);
   await redis
     .multi()

@@ -76,6 +76,8 @@
 --- @include "job-record"
 --- @include "stats-record"
 --- @include "audience-record"
+--- @include "fanout-entry-record"
+--- @include "event-entry-record"
 
 -- 2026-01-01T00:00:00Z: ids count from here to stay short.
 local ID_EPOCH_MS = 1767225600000
@@ -209,8 +211,8 @@ if #chunks == 0 then
   -- Nobody to deliver to, not even a follow on its way: the job is done the moment it exists.
   redis.call('HSET', jobKey, JOB.status, 'done', JOB.total, 0, JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
   redis.call('EXPIRE', jobKey, ARGV[11])
-  redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[8], '*', 'event', 'fanout:done', 'to', ARGV[1],
-    'payload', cjson.encode({jobId = jobId, tweetId = string.rep('0', tonumber(ARGV[9]) - #tweetId) .. tweetId,
+  redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[8], '*', EVENT.event, 'fanout:done', EVENT.to, ARGV[1],
+    EVENT.payload, cjson.encode({jobId = jobId, tweetId = string.rep('0', tonumber(ARGV[9]) - #tweetId) .. tweetId,
       delivered = 0, total = 0, durationMs = 0}))
 else
   -- Only work counts: an author's counter exists only while they have deliveries outstanding.
@@ -219,10 +221,10 @@ else
     redis.call('INCRBY', KEYS[14], total)
   end
   if total <= chunkSize then
-    redis.call('XADD', KEYS[6], '*', 'job', jobId, 'tweet', tweetId, 'author', ARGV[1], 'chunks', table.concat(chunks, ' '))
+    redis.call('XADD', KEYS[6], '*', ENTRY.job, jobId, ENTRY.tweet, tweetId, ENTRY.author, ARGV[1], ENTRY.chunks, table.concat(chunks, ' '))
   else
     for _, chunk in ipairs(chunks) do
-      redis.call('XADD', KEYS[11], '*', 'job', jobId, 'tweet', tweetId, 'author', ARGV[1], 'chunks', chunk)
+      redis.call('XADD', KEYS[11], '*', ENTRY.job, jobId, ENTRY.tweet, tweetId, ENTRY.author, ARGV[1], ENTRY.chunks, chunk)
     end
   end
 end

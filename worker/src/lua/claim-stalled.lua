@@ -22,10 +22,11 @@
 
   Returns {"none"} | {"alive", id, fields} (claimed; run it) | {"requeued", newId, attempt}
 
-  The claims counter is named in shared/src/records/stats-record.ts (STATS.claims).
+  Field names come from shared/src/records: the claims counter (STATS.claims), the entry's (ENTRY).
 ]]
 
 --- @include "stats-record"
+--- @include "fanout-entry-record"
 
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', '+', 1)
 if #pending == 0 then
@@ -48,14 +49,14 @@ end
 local attempt = 1
 local args = {}
 for i = 1, #fields, 2 do
-  if fields[i] == 'attempt' then
+  if fields[i] == ENTRY.attempt then
     attempt = tonumber(fields[i + 1]) or 1
   else
     args[#args + 1] = fields[i]
     args[#args + 1] = fields[i + 1]
   end
 end
-args[#args + 1] = 'attempt'
+args[#args + 1] = ENTRY.attempt
 args[#args + 1] = tostring(attempt + 1)
 local newId = redis.call('XADD', KEYS[1], '*', unpack(args))
 redis.call('XACK', KEYS[1], ARGV[1], id)

@@ -46,6 +46,7 @@
 --- @include "push-and-trim"
 --- @include "cursor-record"
 --- @include "stats-record"
+--- @include "event-entry-record"
 
 local cursorAt, deliveredAt = cursorField(ARGV[1]), cursorDeliveredField(ARGV[1])
 local cursor = redis.call('HMGET', KEYS[1], cursorAt, deliveredAt)
@@ -100,7 +101,7 @@ if count > 0 then
 end
 if #online > 0 then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
-    'event', 'timeline:new', 'to', table.concat(online, ','), 'payload', ARGV[8])
+    EVENT.event, 'timeline:new', EVENT.to, table.concat(online, ','), EVENT.payload, ARGV[8])
 end
 
 if count == pageSize then

@@ -34,20 +34,22 @@
 
   Returns 1 when this call failed the job (and published fanout:failed), else 0.
 
-  Job and stats field names come from shared/src/records (JOB, STATS).
+  Field names come from shared/src/records (JOB, STATS, ENTRY, EVENT).
 ]]
 
 --- @include "time-ms"
 --- @include "job-record"
 --- @include "stats-record"
+--- @include "fanout-entry-record"
+--- @include "event-entry-record"
 --- @include "release-backlog"
 
 redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[2], ARGV[2])
 
 local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.small)
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'job', ARGV[3], 'chunks', ARGV[4],
-  'attempt', ARGV[5], 'sourceId', ARGV[2], 'reason', ARGV[6])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', ENTRY.job, ARGV[3], ENTRY.chunks, ARGV[4],
+  ENTRY.attempt, ARGV[5], ENTRY.sourceId, ARGV[2], ENTRY.reason, ARGV[6])
 if not job[1] then
   return 0
 end
@@ -68,8 +70,8 @@ local nowMs = timeMs()
 local failedNow = 0
 if job[1] ~= 'failed' then
   redis.call('HSET', KEYS[1], JOB.status, 'failed', JOB.error, ARGV[6], JOB.finishedAt, nowMs)
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 'event', 'fanout:failed', 'to', ARGV[8],
-    'payload', cjson.encode({jobId = ARGV[3], tweetId = ARGV[7], error = ARGV[6]}))
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', EVENT.event, 'fanout:failed', EVENT.to, ARGV[8],
+    EVENT.payload, cjson.encode({jobId = ARGV[3], tweetId = ARGV[7], error = ARGV[6]}))
   redis.call('HINCRBY', KEYS[6], STATS.jobsFailed, 1)
   failedNow = 1
 end

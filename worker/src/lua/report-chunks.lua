@@ -40,6 +40,7 @@
 --- @include "job-record"
 --- @include "stats-record"
 --- @include "fanout-durations-record"
+--- @include "event-entry-record"
 --- @include "release-backlog"
 
 local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.enqueuedAt,
@@ -91,7 +92,7 @@ end
 local failed = job[1] == 'failed'
 local function publish(event, payload)
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*',
-    'event', event, 'to', ARGV[3], 'payload', cjson.encode(payload))
+    EVENT.event, event, EVENT.to, ARGV[3], EVENT.payload, cjson.encode(payload))
 end
 
 if chunksLeft > 0 or finished == 0 then
