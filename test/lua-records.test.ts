@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audienceField, cursorField, fanoutDurationsField, jobField, luaRecords, statsField, tweetField, userField } from '@ripple/shared';
+import { audienceField, cursorField, deadLetterField, eventEntryField, fanoutDurationsField, fanoutEntryField, jobField, luaRecords, retryField, statsField, tweetField, userField } from '@ripple/shared';
 import { expandLuaIncludes, type RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { connectedClient } from './support/ripple.js';
@@ -32,6 +32,8 @@ describe('record includes, as Redis runs them', () => {
     expect(await inLua('tweet-record', 'return cjson.encode(TWEET)')).toEqual(tweetField);
     expect(await inLua('user-record', 'return cjson.encode(USER)')).toEqual(userField);
     expect(await inLua('fanout-durations-record', 'return cjson.encode(DURATIONS)')).toEqual(durationsFixed);
+    expect(await inLua('fanout-entry-record', 'return cjson.encode(ENTRY)')).toEqual({ ...fanoutEntryField, ...retryField, ...deadLetterField });
+    expect(await inLua('event-entry-record', 'return cjson.encode(EVENT)')).toEqual(eventEntryField);
     expect(await inLua('job-record', "return cjson.encode({jobReportedField('1:7'), jobFinishedField('1:7'), jobAttemptField('1:7')})")).toEqual([
       reported('1:7'),
       finished('1:7'),

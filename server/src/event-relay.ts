@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { serverEventSchemas, userRoom, type ServerEventName } from '@ripple/shared';
+import { eventEntryField, serverEventSchemas, userRoom, type ServerEventName } from '@ripple/shared';
 import { keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
 import type { RippleIo } from './realtime.js';
 
@@ -47,7 +47,9 @@ export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay
   const blocking = keys.layout.buckets === 1;
 
   function emitToRooms(fields: Record<string, string>): void {
-    const { event, to, payload } = fields;
+    const event = fields[eventEntryField.event];
+    const to = fields[eventEntryField.to];
+    const payload = fields[eventEntryField.payload];
     if (!isEventName(event) || !to || !payload) return;
     const parsed = serverEventSchemas[event].safeParse(JSON.parse(payload));
     if (!parsed.success) {

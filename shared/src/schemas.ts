@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { fanoutEntryField } from './records/fanout-entry-record.js';
 import { checkTweetText } from './tweet-text.js';
 
 /** Handles are case-insensitive: validated and stored lower-case. */
@@ -127,10 +128,10 @@ const CHUNKS = /^[0-9]+:[0-9]+:[0-9]+( [0-9]+:[0-9]+:[0-9]+)*$/;
  * it has been retried. Workers validate entries with this before any work.
  */
 export const fanoutEntrySchema = z.object({
-  job: z.string().regex(/^[0-9]+$/),
-  tweet: z.string().regex(/^[0-9]+$/),
-  author: z.string().regex(/^[0-9]+$/),
-  chunks: z
+  [fanoutEntryField.job]: z.string().regex(/^[0-9]+$/),
+  [fanoutEntryField.tweet]: z.string().regex(/^[0-9]+$/),
+  [fanoutEntryField.author]: z.string().regex(/^[0-9]+$/),
+  [fanoutEntryField.chunks]: z
     .string()
     .regex(CHUNKS, 'chunks must be bucket:lo:hi, space-separated')
     .transform((list): Chunk[] =>
@@ -139,6 +140,6 @@ export const fanoutEntrySchema = z.object({
         return { bucket: Number(bucket), lo, hi };
       }),
     ),
-  attempt: z.string().regex(/^[1-9][0-9]*$/).optional(),
+  [fanoutEntryField.attempt]: z.string().regex(/^[1-9][0-9]*$/).optional(),
 });
 export type FanoutEntry = z.infer<typeof fanoutEntrySchema>;

@@ -1,4 +1,4 @@
-import { keys } from '@ripple/shared';
+import { eventEntryField, keys } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 
 /** One entry of the events stream: what was published, to whom, with its JSON payload parsed. */
@@ -24,9 +24,9 @@ export async function publishedEvents(redis: RedisClient, jobId?: string): Promi
     .filter((e) => e !== null)
     .sort((a, b) => compareStreamIds(a.id, b.id));
   const events = entries.map((e) => ({
-    event: e.message.event!,
-    to: e.message.to!,
-    payload: JSON.parse(e.message.payload!) as Record<string, unknown>,
+    event: e.message[eventEntryField.event]!,
+    to: e.message[eventEntryField.to]!,
+    payload: JSON.parse(e.message[eventEntryField.payload]!) as Record<string, unknown>,
     at: Number(e.id.split('-')[0]),
   }));
   return jobId === undefined ? events : events.filter((e) => e.payload.jobId === jobId);

@@ -1,8 +1,26 @@
 import { chunkId, CURSOR_DONE_RETENTION_S, EVENTS_MAX_LEN, FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, RECENT_FANOUTS_KEPT, timelineTrimAt, type Chunk } from '@ripple/shared';
-import { keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { defineLuaScript, keysOf, type RedisClient } from '@ripple/shared/node';
+import { z } from 'zod';
 
-const pageScript = loadLuaScript(new URL('./lua/deliver-page.lua', import.meta.url));
-const reportScript = loadLuaScript(new URL('./lua/report-chunks.lua', import.meta.url));
+export const deliverPageScript = defineLuaScript({
+  url: new URL('./lua/deliver-page.lua', import.meta.url),
+  keys: ['cursors', 'followers', 'online', 'events', 'stats'],
+  args: ['chunk', 'lo', 'hi', 'pageSize', 'timelineMax', 'timelinePrefix', 'tweetSeq', 'timelineNew', 'eventsMaxLen', 'timelineTrimAt', 'cursorRetentionS', 'doneRetentionS'],
+  /** {state, followers of the chunk delivered so far}. */
+  reply: z.tuple([z.enum(['more', 'chunk-done']), z.number()]),
+});
+
+const reportStateSchema = z.enum(['running', 'job-done', 'missing']);
+export type ReportState = z.infer<typeof reportStateSchema>;
+
+export const reportChunksScript = defineLuaScript({
+  url: new URL('./lua/report-chunks.lua', import.meta.url),
+  keys: ['job', 'backlog', 'events', 'stats', 'durations', 'recentDurations', 'smallBacklog', 'authorBacklog'],
+  args: ['tweetSeq', 'tweetId', 'authorId', 'progressIntervalMs', 'jobRetentionS', 'durationBoundsMs', 'recentKept', 'eventsMaxLen', 'attempt'],
+  rest: 'reports',
+  /** {state, delivered, total}. */
+  reply: z.tuple([reportStateSchema, z.number(), z.number()]),
+});
 
 export interface PageResult {
   /** "more": the chunk has followers left; "chunk-done": it is complete. */
@@ -26,25 +44,25 @@ export interface DeliverPageArgs {
 export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promise<PageResult> {
   const k = keysOf(redis);
   const b = a.chunk.bucket;
-  const reply = (await pageScript.run(
+  const [state, delivered] = await deliverPageScript.run(
     redis,
-    [k.cursor(b, a.jobId), k.followers(b, a.authorId), k.online(b), k.eventsStream(b), k.stats(b)],
-    [
-      chunkId(a.chunk),
-      a.chunk.lo,
-      a.chunk.hi,
-      a.pageSize,
-      a.timelineMax,
-      k.timelinePrefix(b),
-      a.tweetSeq,
-      a.timelineNewPayload,
-      EVENTS_MAX_LEN,
-      timelineTrimAt(a.timelineMax),
-      JOB_RETENTION_S,
-      CURSOR_DONE_RETENTION_S,
-    ],
-  )) as [PageResult['state'], number];
-  return { state: reply[0], delivered: Number(reply[1]) };
+    { cursors: k.cursor(b, a.jobId), followers: k.followers(b, a.authorId), online: k.online(b), events: k.eventsStream(b), stats: k.stats(b) },
+    {
+      chunk: chunkId(a.chunk),
+      lo: a.chunk.lo,
+      hi: a.chunk.hi,
+      pageSize: a.pageSize,
+      timelineMax: a.timelineMax,
+      timelinePrefix: k.timelinePrefix(b),
+      tweetSeq: a.tweetSeq,
+      timelineNew: a.timelineNewPayload,
+      eventsMaxLen: EVENTS_MAX_LEN,
+      timelineTrimAt: timelineTrimAt(a.timelineMax),
+      cursorRetentionS: JOB_RETENTION_S,
+      doneRetentionS: CURSOR_DONE_RETENTION_S,
+    },
+  );
+  return { state, delivered };
 }
 
 /** What a chunk's pages have done so far, as reported to its job. */
@@ -65,8 +83,6 @@ export interface ReportArgs {
   reports: readonly ChunkReport[];
 }
 
-export type ReportState = 'running' | 'job-done' | 'missing';
-
 /**
  * Records chunks' progress in their job, in the author's bucket, finishing the job when the
  * last chunk is complete; the only caller of report-chunks.lua. Safe to repeat.
@@ -74,30 +90,30 @@ export type ReportState = 'running' | 'job-done' | 'missing';
 export async function reportChunks(redis: RedisClient, a: ReportArgs): Promise<ReportState> {
   const k = keysOf(redis);
   const b = k.layout.bucketOf(a.jobId);
-  const reply = (await reportScript.run(
+  const [state] = await reportChunksScript.run(
     redis,
-    [
-      k.job(a.jobId),
-      k.backlog(b),
-      k.eventsStream(b),
-      k.stats(b),
-      k.fanoutDurations(b),
-      k.recentDurations(b),
-      k.smallBacklog(b),
-      k.authorBacklog(a.authorId),
-    ],
-    [
-      a.tweetSeq,
-      a.tweetId,
-      a.authorId,
-      a.progressIntervalMs,
-      JOB_RETENTION_S,
-      FANOUT_DURATION_BUCKETS_MS.join(','),
-      RECENT_FANOUTS_KEPT,
-      EVENTS_MAX_LEN,
-      a.attempt,
-      ...a.reports.flatMap((r) => [chunkId(r.chunk), r.delivered, r.complete ? 1 : 0]),
-    ],
-  )) as [ReportState, number, number];
-  return reply[0];
+    {
+      job: k.job(a.jobId),
+      backlog: k.backlog(b),
+      events: k.eventsStream(b),
+      stats: k.stats(b),
+      durations: k.fanoutDurations(b),
+      recentDurations: k.recentDurations(b),
+      smallBacklog: k.smallBacklog(b),
+      authorBacklog: k.authorBacklog(a.authorId),
+    },
+    {
+      tweetSeq: a.tweetSeq,
+      tweetId: a.tweetId,
+      authorId: a.authorId,
+      progressIntervalMs: a.progressIntervalMs,
+      jobRetentionS: JOB_RETENTION_S,
+      durationBoundsMs: FANOUT_DURATION_BUCKETS_MS.join(','),
+      recentKept: RECENT_FANOUTS_KEPT,
+      eventsMaxLen: EVENTS_MAX_LEN,
+      attempt: a.attempt,
+      reports: a.reports.flatMap((r) => [chunkId(r.chunk), r.delivered, r.complete ? 1 : 0]),
+    },
+  );
+  return state;
 }

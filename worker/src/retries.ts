@@ -1,9 +1,33 @@
-import { chunkId, EVENTS_MAX_LEN, JOB_RETENTION_S, keys, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
-import { hashFromFlat, keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { chunkId, EVENTS_MAX_LEN, fanoutEntryField, JOB_RETENTION_S, keys, retryField, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
+import { defineLuaScript, keysOf, luaHash, type RedisClient } from '@ripple/shared/node';
+import { z } from 'zod';
 
-const promoteScript = loadLuaScript(new URL('./lua/promote-retries.lua', import.meta.url));
-const claimScript = loadLuaScript(new URL('./lua/claim-stalled.lua', import.meta.url));
-const giveUpScript = loadLuaScript(new URL('./lua/give-up-chunk.lua', import.meta.url));
+export const promoteRetriesScript = defineLuaScript({
+  url: new URL('./lua/promote-retries.lua', import.meta.url),
+  keys: ['schedule', 'smallLane', 'bulkLane'],
+  args: ['now', 'limit'],
+  /** How many entries were moved. */
+  reply: z.number(),
+});
+export const claimStalledScript = defineLuaScript({
+  url: new URL('./lua/claim-stalled.lua', import.meta.url),
+  keys: ['lane', 'stats'],
+  args: ['group', 'consumer', 'minIdleMs'],
+  rest: 'alive',
+  reply: z.union([
+    z.tuple([z.literal('none')]),
+    z.tuple([z.literal('alive'), z.string(), luaHash]),
+    z.tuple([z.literal('requeued'), z.string(), z.number()]),
+  ]),
+});
+export const giveUpChunkScript = defineLuaScript({
+  url: new URL('./lua/give-up-chunk.lua', import.meta.url),
+  keys: ['job', 'lane', 'deadLetters', 'events', 'backlog', 'stats', 'smallBacklog', 'authorBacklog'],
+  args: ['group', 'entryId', 'jobId', 'chunks', 'attempts', 'error', 'tweetId', 'authorId', 'eventsMaxLen', 'deadLettersMaxLen', 'jobRetentionS'],
+  rest: 'chunkIds',
+  /** 1 when this call failed the job. */
+  reply: z.union([z.literal(0), z.literal(1)]),
+});
 
 /** Dead letters are for a person to read; each bucket's stream keeps roughly this many. */
 const DEAD_LETTERS_MAX_LEN = 10_000;
@@ -38,7 +62,7 @@ export async function scheduleRetry(
   nextAttempt: number,
   delayMs: number,
 ): Promise<void> {
-  const member = JSON.stringify({ ...message, lane: from.lane, attempt: String(nextAttempt), id: entryId });
+  const member = JSON.stringify({ ...message, [retryField.lane]: from.lane, [fanoutEntryField.attempt]: String(nextAttempt), [retryField.id]: entryId });
   const stream = laneStream(redis, from);
   await redis
     .multi()
@@ -52,7 +76,7 @@ export async function scheduleRetry(
 export async function promoteDueRetries(redis: RedisClient, bucket: number, now = Date.now()): Promise<number> {
   const k = keysOf(redis);
   const lanes = k.fanoutLanes(bucket);
-  return Number(await promoteScript.run(redis, [k.retrySchedule(bucket), lanes.small, lanes.bulk], [now, 100]));
+  return await promoteRetriesScript.run(redis, { schedule: k.retrySchedule(bucket), smallLane: lanes.small, bulkLane: lanes.bulk }, { now, limit: 100 });
 }
 
 export type ClaimResult =
@@ -65,15 +89,13 @@ export type ClaimResult =
  * whose heartbeat is recent. The only caller of claim-stalled.lua.
  */
 export async function claimStalledEntry(redis: RedisClient, from: LaneRef, consumer: string, minIdleMs: number, alive: readonly string[]): Promise<ClaimResult> {
-  const reply = (await claimScript.run(
+  const reply = await claimStalledScript.run(
     redis,
-    [laneStream(redis, from), keysOf(redis).stats(from.bucket)],
-    [keys.fanoutGroup, consumer, minIdleMs, ...alive],
-  )) as [string, string?, unknown?];
-  if (reply[0] === 'alive') {
-    return { outcome: 'alive', id: String(reply[1]), message: hashFromFlat(reply[2]) };
-  }
-  if (reply[0] === 'requeued') return { outcome: 'requeued', id: String(reply[1]), attempt: Number(reply[2]) };
+    { lane: laneStream(redis, from), stats: keysOf(redis).stats(from.bucket) },
+    { group: keys.fanoutGroup, consumer, minIdleMs, alive },
+  );
+  if (reply[0] === 'alive') return { outcome: 'alive', id: reply[1], message: reply[2] };
+  if (reply[0] === 'requeued') return { outcome: 'requeued', id: reply[1], attempt: reply[2] };
   return { outcome: 'none' };
 }
 
@@ -94,32 +116,32 @@ export interface GiveUpArgs {
 export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<boolean> {
   const k = keysOf(redis);
   const b = a.from.bucket;
-  const failedNow = await giveUpScript.run(
+  const failedNow = await giveUpChunkScript.run(
     redis,
-    [
-      k.job(a.entry.job),
-      laneStream(redis, a.from),
-      k.deadLetterStream(b),
-      k.eventsStream(b),
-      k.backlog(b),
-      k.stats(b),
-      k.smallBacklog(b),
-      k.authorBacklog(a.entry.author),
-    ],
-    [
-      keys.fanoutGroup,
-      a.entryId,
-      a.entry.job,
-      a.chunksField,
-      a.attempts,
-      a.error,
-      tweetIdFromSeq(a.entry.tweet),
-      a.entry.author,
-      EVENTS_MAX_LEN,
-      DEAD_LETTERS_MAX_LEN,
-      JOB_RETENTION_S,
-      ...a.entry.chunks.map(chunkId),
-    ],
+    {
+      job: k.job(a.entry.job),
+      lane: laneStream(redis, a.from),
+      deadLetters: k.deadLetterStream(b),
+      events: k.eventsStream(b),
+      backlog: k.backlog(b),
+      stats: k.stats(b),
+      smallBacklog: k.smallBacklog(b),
+      authorBacklog: k.authorBacklog(a.entry.author),
+    },
+    {
+      group: keys.fanoutGroup,
+      entryId: a.entryId,
+      jobId: a.entry.job,
+      chunks: a.chunksField,
+      attempts: a.attempts,
+      error: a.error,
+      tweetId: tweetIdFromSeq(a.entry.tweet),
+      authorId: a.entry.author,
+      eventsMaxLen: EVENTS_MAX_LEN,
+      deadLettersMaxLen: DEAD_LETTERS_MAX_LEN,
+      jobRetentionS: JOB_RETENTION_S,
+      chunkIds: a.entry.chunks.map(chunkId),
+    },
   );
-  return Number(failedNow) === 1;
+  return failedNow === 1;
 }

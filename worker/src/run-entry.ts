@@ -1,4 +1,4 @@
-import { fanoutEntrySchema, keys, type FanoutEntry } from '@ripple/shared';
+import { deadLetterField, fanoutEntryField, fanoutEntrySchema, keys, type FanoutEntry } from '@ripple/shared';
 import { isRedisUnavailable, keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
 import type { WorkerConfig } from './config.js';
 import { fanOutEntry, reportDeliveredSoFar, type EntryOutcome } from './fan-out.js';
@@ -18,7 +18,7 @@ export interface RunEntryDeps {
 }
 
 const attemptOf = (message: Record<string, string>): number => {
-  const attempt = Number(message.attempt);
+  const attempt = Number(message[fanoutEntryField.attempt]);
   return Number.isInteger(attempt) && attempt >= 1 ? attempt : 1;
 };
 
@@ -93,7 +93,7 @@ async function deadLetterMalformed(held: HeldEntry, reason: string, { redis, log
   const stream = laneStream(redis, held.from);
   await redis
     .multi()
-    .xAdd(keysOf(redis).deadLetterStream(held.from.bucket), '*', { ...held.message, sourceId: held.id, reason })
+    .xAdd(keysOf(redis).deadLetterStream(held.from.bucket), '*', { ...held.message, [deadLetterField.sourceId]: held.id, [deadLetterField.reason]: reason })
     .xAck(stream, keys.fanoutGroup, held.id)
     .xDel(stream, held.id)
     .exec();
@@ -103,18 +103,19 @@ async function deadLetterMalformed(held: HeldEntry, reason: string, { redis, log
 async function failChunk(held: HeldEntry, entry: FanoutEntry, attempt: number, err: unknown, deps: RunEntryDeps): Promise<void> {
   const { redis, config, log } = deps;
   const error = err instanceof Error ? err.message : String(err);
+  const chunks = held.message[fanoutEntryField.chunks];
   if (attempt < config.maxAttempts) {
     const wait = chunkRetryDelayMs(attempt, config.retryBaseMs, config.retryCapMs);
-    log.warn({ job: entry.job, chunks: held.message.chunks, attempt, wait, error }, 'chunk failed; retrying later');
+    log.warn({ job: entry.job, chunks, attempt, wait, error }, 'chunk failed; retrying later');
     await scheduleRetry(redis, held.from, held.id, held.message, attempt + 1, wait);
     return;
   }
-  log.error({ job: entry.job, chunks: held.message.chunks, attempt, error }, 'chunk failed on its last attempt; dead-lettered');
+  log.error({ job: entry.job, chunks, attempt, error }, 'chunk failed on its last attempt; dead-lettered');
   await reportDeliveredSoFar(redis, entry, attempt, config.progressIntervalMs);
   await giveUpChunk(redis, {
     from: held.from,
     entryId: held.id,
-    chunksField: held.message.chunks ?? '',
+    chunksField: chunks ?? '',
     entry,
     attempts: attempt,
     error: `delivery failed after ${attempt} attempts: ${error}`,

@@ -6,13 +6,13 @@
   audience (sync-audience.lua) must change together; and "already following" must be decided
   in the same step, so that following twice keeps the first follow and its place in the order.
 
-  KEYS[1] author's followers in this bucket (sorted set scored by the author's follow sequence)
-  KEYS[2] follower's following (set)
-  KEYS[3] version of KEYS[1]: at or above the clock in µs, so that it never goes back, even on a
+  KEYS[1] followers: author's followers in this bucket (sorted set scored by the author's follow sequence)
+  KEYS[2] following: follower's following (set)
+  KEYS[3] version: version of KEYS[1]: at or above the clock in µs, so that it never goes back, even on a
           promoted replica that lost the last changes
-  ARGV[1] follower id
-  ARGV[2] author id
-  ARGV[3] the follow sequence taken for this follow
+  ARGV[1] followerId: follower id
+  ARGV[2] authorId: author id
+  ARGV[3] seq: the follow sequence taken for this follow
 
   Returns {added (1 or 0), followers in this bucket, version}.
 ]]

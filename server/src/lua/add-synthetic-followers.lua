@@ -9,12 +9,12 @@
   can sign in as them. They exist to receive fan-out. The caller took a block of user ids and a
   block of follow sequence numbers; user `firstUser + i·step` gets `firstSeq + i·step`.
 
-  KEYS[1] author's followers in this bucket
-  KEYS[2] version of KEYS[1] (see add-follower.lua)
-  ARGV[1] firstUser
-  ARGV[2] firstSeq
-  ARGV[3] step (the number of buckets)
-  ARGV[4] how many users
+  KEYS[1] followers: author's followers in this bucket
+  KEYS[2] version: version of KEYS[1] (see add-follower.lua)
+  ARGV[1] firstUser: firstUser
+  ARGV[2] firstSeq: firstSeq
+  ARGV[3] step: step (the number of buckets)
+  ARGV[4] count: how many users
 
   Returns {followers in this bucket, version}.
 ]]

@@ -18,42 +18,42 @@
   milliseconds since 2026 on this master's clock: the id says where the tweet is stored, ids
   of different buckets sort by creation time, and gaps are allowed.
 
-  KEYS[1] idempotency record (string "bodyDigest:tweetId:jobId"; a dummy key when no header)
-  KEYS[2] tweet id counter of the bucket
-  KEYS[3] job id counter of the bucket (kept, like the tweet ids', at or above the clock)
-  KEYS[4] author's audience (hash)
-  KEYS[5] the bucket's backlog counter of tweets that are not small
-  KEYS[6] the bucket's fan-out stream, small lane
-  KEYS[7] author's own tweets (sorted set)
-  KEYS[8] author's home timeline (list, newest first)
-  KEYS[9] the bucket's events stream (for the immediate fanout:done of a tweet nobody follows)
-  KEYS[10] the bucket's stats counters
-  KEYS[11] the bucket's fan-out stream, bulk lane
-  KEYS[12] author's user record (hash; the handle is read here)
-  KEYS[13] the bucket's backlog counter of small tweets
-  KEYS[14] the author's backlog counter
+  KEYS[1] idempotency: idempotency record (string "bodyDigest:tweetId:jobId"; a dummy key when no header)
+  KEYS[2] tweetSeq: tweet id counter of the bucket
+  KEYS[3] jobSeq: job id counter of the bucket (kept, like the tweet ids', at or above the clock)
+  KEYS[4] audience: author's audience (hash)
+  KEYS[5] backlog: the bucket's backlog counter of tweets that are not small
+  KEYS[6] smallLane: the bucket's fan-out stream, small lane
+  KEYS[7] userTweets: author's own tweets (sorted set)
+  KEYS[8] timeline: author's home timeline (list, newest first)
+  KEYS[9] events: the bucket's events stream (for the immediate fanout:done of a tweet nobody follows)
+  KEYS[10] stats: the bucket's stats counters
+  KEYS[11] bulkLane: the bucket's fan-out stream, bulk lane
+  KEYS[12] user: author's user record (hash; the handle is read here)
+  KEYS[13] smallBacklog: the bucket's backlog counter of small tweets
+  KEYS[14] authorBacklog: the author's backlog counter
 
-  ARGV[1] author id
-  ARGV[2] tweet text
-  ARGV[3] idempotency TTL in seconds; "0" when the request has no Idempotency-Key
-  ARGV[4] FANOUT_MAX_BACKLOG
-  ARGV[5] TIMELINE_MAX
-  ARGV[6] tweet key prefix of the bucket (the tweet hash is prefix .. id)
-  ARGV[7] job key prefix of the bucket
-  ARGV[8] events stream approximate max length
-  ARGV[9] digits of a tweet id (ids are zero-padded so they sort as strings)
-  ARGV[10] FANOUT_CHUNK_SIZE: followers per chunk
-  ARGV[11] seconds a finished job record is kept
-  ARGV[12] timeline length at which it is trimmed back to TIMELINE_MAX
-  ARGV[13] number of buckets
-  ARGV[14] this bucket
-  ARGV[15] the other buckets' backlog of tweets that are not small, as last sampled ("0" on a
+  ARGV[1] authorId: author id
+  ARGV[2] text: tweet text
+  ARGV[3] idempotencyTtlS: idempotency TTL in seconds; "0" when the request has no Idempotency-Key
+  ARGV[4] maxBacklog: FANOUT_MAX_BACKLOG
+  ARGV[5] timelineMax: TIMELINE_MAX
+  ARGV[6] tweetPrefix: tweet key prefix of the bucket (the tweet hash is prefix .. id)
+  ARGV[7] jobPrefix: job key prefix of the bucket
+  ARGV[8] eventsMaxLen: events stream approximate max length
+  ARGV[9] tweetIdDigits: digits of a tweet id (ids are zero-padded so they sort as strings)
+  ARGV[10] chunkSize: FANOUT_CHUNK_SIZE: followers per chunk
+  ARGV[11] jobRetentionS: seconds a finished job record is kept
+  ARGV[12] timelineTrimAt: timeline length at which it is trimmed back to TIMELINE_MAX
+  ARGV[13] buckets: number of buckets
+  ARGV[14] bucket: this bucket
+  ARGV[15] otherBacklog: the other buckets' backlog of tweets that are not small, as last sampled ("0" on a
            single Redis: there are none)
-  ARGV[16] the other buckets' backlog of small tweets, as last sampled
-  ARGV[17] FANOUT_SMALL_AUDIENCE: a tweet to at most this many followers is small
-  ARGV[18] FANOUT_MAX_SMALL_BACKLOG
-  ARGV[19] FANOUT_MAX_AUTHOR_BACKLOG
-  ARGV[20] digest of the normalised body, kept in the idempotency record (always the last)
+  ARGV[16] otherSmallBacklog: the other buckets' backlog of small tweets, as last sampled
+  ARGV[17] smallAudience: FANOUT_SMALL_AUDIENCE: a tweet to at most this many followers is small
+  ARGV[18] maxSmallBacklog: FANOUT_MAX_SMALL_BACKLOG
+  ARGV[19] maxAuthorBacklog: FANOUT_MAX_AUTHOR_BACKLOG
+  ARGV[20] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
 
   Returns one of
     {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
@@ -76,6 +76,8 @@
 --- @include "job-record"
 --- @include "stats-record"
 --- @include "audience-record"
+--- @include "fanout-entry-record"
+--- @include "event-entry-record"
 
 -- 2026-01-01T00:00:00Z: ids count from here to stay short.
 local ID_EPOCH_MS = 1767225600000
@@ -209,8 +211,8 @@ if #chunks == 0 then
   -- Nobody to deliver to, not even a follow on its way: the job is done the moment it exists.
   redis.call('HSET', jobKey, JOB.status, 'done', JOB.total, 0, JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
   redis.call('EXPIRE', jobKey, ARGV[11])
-  redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[8], '*', 'event', 'fanout:done', 'to', ARGV[1],
-    'payload', cjson.encode({jobId = jobId, tweetId = string.rep('0', tonumber(ARGV[9]) - #tweetId) .. tweetId,
+  redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[8], '*', EVENT.event, 'fanout:done', EVENT.to, ARGV[1],
+    EVENT.payload, cjson.encode({jobId = jobId, tweetId = string.rep('0', tonumber(ARGV[9]) - #tweetId) .. tweetId,
       delivered = 0, total = 0, durationMs = 0}))
 else
   -- Only work counts: an author's counter exists only while they have deliveries outstanding.
@@ -219,10 +221,10 @@ else
     redis.call('INCRBY', KEYS[14], total)
   end
   if total <= chunkSize then
-    redis.call('XADD', KEYS[6], '*', 'job', jobId, 'tweet', tweetId, 'author', ARGV[1], 'chunks', table.concat(chunks, ' '))
+    redis.call('XADD', KEYS[6], '*', ENTRY.job, jobId, ENTRY.tweet, tweetId, ENTRY.author, ARGV[1], ENTRY.chunks, table.concat(chunks, ' '))
   else
     for _, chunk in ipairs(chunks) do
-      redis.call('XADD', KEYS[11], '*', 'job', jobId, 'tweet', tweetId, 'author', ARGV[1], 'chunks', chunk)
+      redis.call('XADD', KEYS[11], '*', ENTRY.job, jobId, ENTRY.tweet, tweetId, ENTRY.author, ARGV[1], ENTRY.chunks, chunk)
     end
   end
 end

@@ -4,11 +4,11 @@
   Why Lua: as in add-follower, the followers set, the following set and the version change
   together, and the size read back belongs to that version.
 
-  KEYS[1] author's followers in this bucket
-  KEYS[2] follower's following (set)
-  KEYS[3] version of KEYS[1] (see add-follower.lua)
-  ARGV[1] follower id
-  ARGV[2] author id
+  KEYS[1] followers: author's followers in this bucket
+  KEYS[2] following: follower's following (set)
+  KEYS[3] version: version of KEYS[1] (see add-follower.lua)
+  ARGV[1] followerId: follower id
+  ARGV[2] authorId: author id
 
   Returns {removed (1 or 0), followers in this bucket, version}.
 ]]

@@ -13,9 +13,9 @@
   scores, and the followers who hold the lost numbers are left out of tweets until the
   counter passes them again (docs/cluster-design.md).
 
-  KEYS[1] author's audience (hash)
-  ARGV[1] how many numbers
-  ARGV[2], … buckets the followers will join
+  KEYS[1] audience: author's audience (hash)
+  ARGV[1] count: how many numbers
+  ARGV[2], … buckets: buckets the followers will join
 
   Returns the first number of the block.
 ]]

@@ -6,10 +6,10 @@
   and one may never arrive (a crash after the follow): the newest wins, and the next follow or
   unfollow in that bucket makes a lost one good.
 
-  KEYS[1] author's audience (hash)
-  ARGV[1] bucket
-  ARGV[2] followers in that bucket
-  ARGV[3] version they were read at
+  KEYS[1] audience: author's audience (hash)
+  ARGV[1] bucket: bucket
+  ARGV[2] followers: followers in that bucket
+  ARGV[3] version: version they were read at
 
   Returns 1 when the count was written, 0 when a newer one was already there.
 ]]

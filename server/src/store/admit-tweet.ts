@@ -1,11 +1,46 @@
 import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, jobView, timelineTrimAt, tweetView, TWEET_ID_DIGITS, type Job, type Tweet } from '@ripple/shared';
-import { hashFromFlat, keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { defineLuaScript, keysOf, luaHash, type LuaArgsOf, type LuaKeysOf, type RedisClient } from '@ripple/shared/node';
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { OtherBacklog } from '../backlog-sampler.js';
 import type { AdmissionBounds } from '../config.js';
 
-const script = loadLuaScript(new URL('../lua/admit-tweet.lua', import.meta.url));
+/** Which bound refused a tweet: the author's own share, the small tweets' backlog, or the backlog of the others. */
+const admissionRefusalSchema = z.enum(['author', 'small', 'backlog']);
+export type AdmissionRefusal = z.infer<typeof admissionRefusalSchema>;
 
+/** admit-tweet.lua, its KEYS and ARGV named as its header lists them. */
+export const admitTweetScript = defineLuaScript({
+  url: new URL('../lua/admit-tweet.lua', import.meta.url),
+  keys: ['idempotency', 'tweetSeq', 'jobSeq', 'audience', 'backlog', 'smallLane', 'userTweets', 'timeline', 'events', 'stats', 'bulkLane', 'user', 'smallBacklog', 'authorBacklog'],
+  args: [
+    'authorId',
+    'text',
+    'idempotencyTtlS',
+    'maxBacklog',
+    'timelineMax',
+    'tweetPrefix',
+    'jobPrefix',
+    'eventsMaxLen',
+    'tweetIdDigits',
+    'chunkSize',
+    'jobRetentionS',
+    'timelineTrimAt',
+    'buckets',
+    'bucket',
+    'otherBacklog',
+    'otherSmallBacklog',
+    'smallAudience',
+    'maxSmallBacklog',
+    'maxAuthorBacklog',
+    'bodyDigest',
+  ],
+  reply: z.union([
+    z.tuple([z.enum(['new', 'dup']), z.string(), z.string(), luaHash, luaHash]),
+    z.tuple([z.literal('overloaded'), admissionRefusalSchema, z.number()]),
+    z.tuple([z.enum(['no-user', 'idempotency-mismatch'])]),
+  ]),
+});
 
 export interface AdmitTweetArgs {
   authorId: string;
@@ -18,12 +53,6 @@ export interface AdmitTweetArgs {
   /** The backlogs counted in the other buckets, as last sampled (0 on a single Redis). */
   otherBacklog: OtherBacklog;
 }
-
-/**
- * Which bound refused a tweet: the author's own share, the small tweets' backlog, or the
- * backlog of the others.
- */
-export type AdmissionRefusal = 'author' | 'small' | 'backlog';
 
 export type AdmitResult =
   | { outcome: 'new' | 'dup'; tweet: Tweet; job: Job }
@@ -44,56 +73,62 @@ function bodyDigest(text: string): string {
  * stored tweet and job. Every key is in the author's bucket. The only caller of admit-tweet.lua.
  */
 export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise<AdmitResult> {
+  const reply = await admitTweetScript.run(redis, scriptKeys(redis, a.authorId, a.idempotencyKey), scriptArgs(redis, a));
+  if (reply[0] === 'overloaded') return { outcome: reply[0], bound: reply[1], count: reply[2] };
+  if (reply.length === 1) return { outcome: reply[0] };
+  const [outcome, tweetId, jobId, storedTweet, storedJob] = reply;
+  const tweet = tweetView(storedTweet);
+  const job = jobView(storedJob);
+  if (!tweet || !job) throw new Error(`admitted tweet ${tweetId} / job ${jobId} not readable`);
+  return { outcome, tweet, job };
+}
+
+/** Every key is in the author's bucket. */
+function scriptKeys(redis: RedisClient, authorId: string, idempotencyKey: string | undefined): LuaKeysOf<typeof admitTweetScript> {
+  const keys = keysOf(redis);
+  const bucket = keys.layout.bucketOf(authorId);
+  const lanes = keys.fanoutLanes(bucket);
+  return {
+    idempotency: keys.idempotency(authorId, idempotencyKey ?? ''),
+    tweetSeq: keys.tweetSeq(bucket),
+    jobSeq: keys.jobSeq(bucket),
+    audience: keys.audience(authorId),
+    backlog: keys.backlog(bucket),
+    smallLane: lanes.small,
+    userTweets: keys.userTweets(authorId),
+    timeline: keys.timeline(authorId),
+    events: keys.eventsStream(bucket),
+    stats: keys.stats(bucket),
+    bulkLane: lanes.bulk,
+    user: keys.user(authorId),
+    smallBacklog: keys.smallBacklog(bucket),
+    authorBacklog: keys.authorBacklog(authorId),
+  };
+}
+
+function scriptArgs(redis: RedisClient, a: AdmitTweetArgs): LuaArgsOf<typeof admitTweetScript> {
   const keys = keysOf(redis);
   const bucket = keys.layout.bucketOf(a.authorId);
-  const lanes = keys.fanoutLanes(bucket);
-  const reply = (await script.run(
-    redis,
-    [
-      keys.idempotency(a.authorId, a.idempotencyKey ?? ''),
-      keys.tweetSeq(bucket),
-      keys.jobSeq(bucket),
-      keys.audience(a.authorId),
-      keys.backlog(bucket),
-      lanes.small,
-      keys.userTweets(a.authorId),
-      keys.timeline(a.authorId),
-      keys.eventsStream(bucket),
-      keys.stats(bucket),
-      lanes.bulk,
-      keys.user(a.authorId),
-      keys.smallBacklog(bucket),
-      keys.authorBacklog(a.authorId),
-    ],
-    [
-      a.authorId,
-      a.text,
-      a.idempotencyKey ? IDEMPOTENCY_TTL_S : 0,
-      a.bounds.fanoutMaxBacklog,
-      a.timelineMax,
-      keys.tweetPrefix(bucket),
-      keys.jobPrefix(bucket),
-      EVENTS_MAX_LEN,
-      TWEET_ID_DIGITS,
-      a.chunkSize,
-      JOB_RETENTION_S,
-      timelineTrimAt(a.timelineMax),
-      keys.layout.buckets,
-      bucket,
-      a.otherBacklog.big,
-      a.otherBacklog.small,
-      a.bounds.fanoutSmallAudience,
-      a.bounds.fanoutMaxSmallBacklog,
-      a.bounds.fanoutMaxAuthorBacklog,
-      // Always the last argument (ARGV[#ARGV]).
-      bodyDigest(a.text),
-    ],
-  )) as [string, ...unknown[]];
-  if (reply[0] === 'overloaded') return { outcome: 'overloaded', bound: reply[1] as AdmissionRefusal, count: Number(reply[2]) };
-  if (reply[0] === 'no-user') return { outcome: 'no-user' };
-  if (reply[0] === 'idempotency-mismatch') return { outcome: 'idempotency-mismatch' };
-  const tweet = tweetView(hashFromFlat(reply[3]));
-  const job = jobView(hashFromFlat(reply[4]));
-  if (!tweet || !job) throw new Error(`admitted tweet ${String(reply[1])} / job ${String(reply[2])} not readable`);
-  return { outcome: reply[0] as 'new' | 'dup', tweet, job };
+  return {
+    authorId: a.authorId,
+    text: a.text,
+    idempotencyTtlS: a.idempotencyKey ? IDEMPOTENCY_TTL_S : 0,
+    maxBacklog: a.bounds.fanoutMaxBacklog,
+    timelineMax: a.timelineMax,
+    tweetPrefix: keys.tweetPrefix(bucket),
+    jobPrefix: keys.jobPrefix(bucket),
+    eventsMaxLen: EVENTS_MAX_LEN,
+    tweetIdDigits: TWEET_ID_DIGITS,
+    chunkSize: a.chunkSize,
+    jobRetentionS: JOB_RETENTION_S,
+    timelineTrimAt: timelineTrimAt(a.timelineMax),
+    buckets: keys.layout.buckets,
+    bucket,
+    otherBacklog: a.otherBacklog.big,
+    otherSmallBacklog: a.otherBacklog.small,
+    smallAudience: a.bounds.fanoutSmallAudience,
+    maxSmallBacklog: a.bounds.fanoutMaxSmallBacklog,
+    maxAuthorBacklog: a.bounds.fanoutMaxAuthorBacklog,
+    bodyDigest: bodyDigest(a.text),
+  };
 }

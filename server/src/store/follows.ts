@@ -1,11 +1,54 @@
 import { userField } from '@ripple/shared';
-import { keysOf, loadLuaScript, type RedisClient } from '@ripple/shared/node';
+import { defineLuaScript, keysOf, type LuaKeysOf, type RedisClient } from '@ripple/shared/node';
+import { z } from 'zod';
 
-const reserveFollows = loadLuaScript(new URL('../lua/reserve-follows.lua', import.meta.url));
-const addFollower = loadLuaScript(new URL('../lua/add-follower.lua', import.meta.url));
-const removeFollower = loadLuaScript(new URL('../lua/remove-follower.lua', import.meta.url));
-const syncAudience = loadLuaScript(new URL('../lua/sync-audience.lua', import.meta.url));
-const addSynthetic = loadLuaScript(new URL('../lua/add-synthetic-followers.lua', import.meta.url));
+/** {changed (1 or 0), followers in the bucket, the version they were read at}. */
+const bucketSize = z.tuple([z.number(), z.number(), z.number()]);
+type BucketSize = z.infer<typeof bucketSize>;
+
+export const reserveFollowsScript = defineLuaScript({
+  url: new URL('../lua/reserve-follows.lua', import.meta.url),
+  keys: ['audience'],
+  args: ['count'],
+  rest: 'buckets',
+  reply: z.number(),
+});
+export const addFollowerScript = defineLuaScript({
+  url: new URL('../lua/add-follower.lua', import.meta.url),
+  keys: ['followers', 'following', 'version'],
+  args: ['followerId', 'authorId', 'seq'],
+  reply: bucketSize,
+});
+export const removeFollowerScript = defineLuaScript({
+  url: new URL('../lua/remove-follower.lua', import.meta.url),
+  keys: ['followers', 'following', 'version'],
+  args: ['followerId', 'authorId'],
+  reply: bucketSize,
+});
+export const syncAudienceScript = defineLuaScript({
+  url: new URL('../lua/sync-audience.lua', import.meta.url),
+  keys: ['audience'],
+  args: ['bucket', 'followers', 'version'],
+  reply: z.union([z.literal(0), z.literal(1)]),
+});
+export const addSyntheticFollowersScript = defineLuaScript({
+  url: new URL('../lua/add-synthetic-followers.lua', import.meta.url),
+  keys: ['followers', 'version'],
+  args: ['firstUser', 'firstSeq', 'step', 'count'],
+  /** {followers in the bucket, version}. */
+  reply: z.tuple([z.number(), z.number()]),
+});
+
+async function sync(redis: RedisClient, authorId: string, bucket: number, [, size, version]: BucketSize): Promise<void> {
+  await syncAudienceScript.run(redis, { audience: keysOf(redis).audience(authorId) }, { bucket, followers: size, version });
+}
+
+/** The keys of a follow in the follower's bucket. */
+function followerKeys(redis: RedisClient, followerId: string, authorId: string): LuaKeysOf<typeof addFollowerScript> {
+  const k = keysOf(redis);
+  const bucket = k.layout.bucketOf(followerId);
+  return { followers: k.followers(bucket, authorId), following: k.following(followerId), version: k.followersVersion(bucket, authorId) };
+}
 
 /**
  * A follow touches two buckets, the follower's (who follows whom) and the author's (how many
@@ -19,34 +62,21 @@ const addSynthetic = loadLuaScript(new URL('../lua/add-synthetic-followers.lua',
  * until the next follow or unfollow in that bucket syncs it, or the client's retry of the same
  * follow does. Meanwhile tweets still reach the follower (the bucket is marked), and the job's
  * total is corrected to what its pages delivered when it ends.
+ *
+ * Following twice is not an error: the first follow (and its place in the order) stands.
  */
-type BucketSize = [changed: number, size: number, version: number];
-
-async function sync(redis: RedisClient, authorId: string, bucket: number, [, size, version]: BucketSize): Promise<void> {
-  await syncAudience.run(redis, [keysOf(redis).audience(authorId)], [bucket, size, version]);
-}
-
-/** Following twice is not an error: the first follow (and its place in the order) stands. */
 export async function follow(redis: RedisClient, followerId: string, authorId: string): Promise<void> {
   const k = keysOf(redis);
   const bucket = k.layout.bucketOf(followerId);
-  const seq = Number(await reserveFollows.run(redis, [k.audience(authorId)], [1, bucket]));
-  const size = (await addFollower.run(
-    redis,
-    [k.followers(bucket, authorId), k.following(followerId), k.followersVersion(bucket, authorId)],
-    [followerId, authorId, seq],
-  )) as BucketSize;
+  const seq = await reserveFollowsScript.run(redis, { audience: k.audience(authorId) }, { count: 1, buckets: [bucket] });
+  const size = await addFollowerScript.run(redis, followerKeys(redis, followerId, authorId), { followerId, authorId, seq });
   await sync(redis, authorId, bucket, size);
 }
 
 export async function unfollow(redis: RedisClient, followerId: string, authorId: string): Promise<void> {
   const k = keysOf(redis);
   const bucket = k.layout.bucketOf(followerId);
-  const size = (await removeFollower.run(
-    redis,
-    [k.followers(bucket, authorId), k.following(followerId), k.followersVersion(bucket, authorId)],
-    [followerId, authorId],
-  )) as BucketSize;
+  const size = await removeFollowerScript.run(redis, followerKeys(redis, followerId, authorId), { followerId, authorId });
   await sync(redis, authorId, bucket, size);
 }
 
@@ -81,7 +111,7 @@ export async function addSyntheticFollowers(redis: RedisClient, userId: string, 
   const { buckets } = k.layout;
   const firstUser = (await redis.incrBy(k.userSeq, count)) - count + 1;
   const joined = Array.from({ length: Math.min(count, buckets) }, (_, i) => k.layout.bucketOf(firstUser + i));
-  const firstSeq = Number(await reserveFollows.run(redis, [k.audience(userId)], [count, ...joined]));
+  const firstSeq = await reserveFollowsScript.run(redis, { audience: k.audience(userId) }, { count, buckets: joined });
   await Promise.all(
     k.layout.all.map(async (bucket) => {
       // The first user of the block in this bucket, and how many of the block are in it.
@@ -90,11 +120,11 @@ export async function addSyntheticFollowers(redis: RedisClient, userId: string, 
       let size: [number, number] | undefined;
       for (let done = 0; done < inBucket; done += SYNTHETIC_SLICE) {
         const i = offset + done * buckets;
-        size = (await addSynthetic.run(
+        size = await addSyntheticFollowersScript.run(
           redis,
-          [k.followers(bucket, userId), k.followersVersion(bucket, userId)],
-          [firstUser + i, firstSeq + i, buckets, Math.min(SYNTHETIC_SLICE, inBucket - done)],
-        )) as [number, number];
+          { followers: k.followers(bucket, userId), version: k.followersVersion(bucket, userId) },
+          { firstUser: firstUser + i, firstSeq: firstSeq + i, step: buckets, count: Math.min(SYNTHETIC_SLICE, inBucket - done) },
+        );
       }
       if (size) await sync(redis, userId, bucket, [1, size[0], size[1]]);
     }),

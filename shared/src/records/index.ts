@@ -1,6 +1,8 @@
 import { audienceRecordLua } from './audience-record.js';
 import { cursorRecordLua } from './cursor-record.js';
+import { eventEntryRecordLua } from './event-entry-record.js';
 import { fanoutDurationsRecordLua } from './fanout-durations-record.js';
+import { fanoutEntryRecordLua } from './fanout-entry-record.js';
 import { jobRecordLua } from './job-record.js';
 import type { LuaRecord } from './lua-record.js';
 import { statsRecordLua } from './stats-record.js';
@@ -14,6 +16,8 @@ export { tweetField } from './tweet-record.js';
 export { userField } from './user-record.js';
 export { REFUSAL_REASONS, statsField, type RefusalReason } from './stats-record.js';
 export { fanoutDurationsField } from './fanout-durations-record.js';
+export { deadLetterField, fanoutEntryField, retryField } from './fanout-entry-record.js';
+export { eventEntryField } from './event-entry-record.js';
 export { luaRecordSource, type LuaRecord } from './lua-record.js';
 
 /** Every record a Lua script can include, by include name. */
@@ -25,4 +29,6 @@ export const luaRecords: readonly LuaRecord[] = [
   userRecordLua,
   statsRecordLua,
   fanoutDurationsRecordLua,
+  fanoutEntryRecordLua,
+  eventEntryRecordLua,
 ];

@@ -13,19 +13,20 @@
   it from a dead one requeues it with attempt + 1, so a chunk that kills every worker that runs
   it ends in dead letters.
 
-  KEYS[1] fan-out lane (stream)
-  KEYS[2] the lane's bucket's stats counters (claims)
-  ARGV[1] consumer group
-  ARGV[2] this consumer's name
-  ARGV[3] minimum idle time, ms
-  ARGV[4], … names of the consumers alive now
+  KEYS[1] lane: fan-out lane (stream)
+  KEYS[2] stats: the lane's bucket's stats counters (claims)
+  ARGV[1] group: consumer group
+  ARGV[2] consumer: this consumer's name
+  ARGV[3] minIdleMs: minimum idle time, ms
+  ARGV[4], … alive: names of the consumers alive now
 
   Returns {"none"} | {"alive", id, fields} (claimed; run it) | {"requeued", newId, attempt}
 
-  The claims counter is named in shared/src/records/stats-record.ts (STATS.claims).
+  Field names come from shared/src/records: the claims counter (STATS.claims), the entry's (ENTRY).
 ]]
 
 --- @include "stats-record"
+--- @include "fanout-entry-record"
 
 local pending = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[3], '-', '+', 1)
 if #pending == 0 then
@@ -48,14 +49,14 @@ end
 local attempt = 1
 local args = {}
 for i = 1, #fields, 2 do
-  if fields[i] == 'attempt' then
+  if fields[i] == ENTRY.attempt then
     attempt = tonumber(fields[i + 1]) or 1
   else
     args[#args + 1] = fields[i]
     args[#args + 1] = fields[i + 1]
   end
 end
-args[#args + 1] = 'attempt'
+args[#args + 1] = ENTRY.attempt
 args[#args + 1] = tostring(attempt + 1)
 local newId = redis.call('XADD', KEYS[1], '*', unpack(args))
 redis.call('XACK', KEYS[1], ARGV[1], id)

@@ -18,24 +18,24 @@
   Timeline keys are built from ARGV[6] .. follower id, in this bucket: not declared, since a
   page writes up to a thousand of them; the `#!lua` header makes Redis refuse any that is not.
 
-  KEYS[1] the job's cursors in this bucket (hash)
-  KEYS[2] author's followers in this bucket (sorted set scored by the author's follow sequence)
-  KEYS[3] online users of this bucket (sorted set: user id → online until, ms)
-  KEYS[4] this bucket's events stream
-  KEYS[5] this bucket's stats counters
+  KEYS[1] cursors: the job's cursors in this bucket (hash)
+  KEYS[2] followers: author's followers in this bucket (sorted set scored by the author's follow sequence)
+  KEYS[3] online: online users of this bucket (sorted set: user id → online until, ms)
+  KEYS[4] events: this bucket's events stream
+  KEYS[5] stats: this bucket's stats counters
 
-  ARGV[1] chunk id
-  ARGV[2] chunk start, exclusive (follow sequence)
-  ARGV[3] chunk end, inclusive (follow sequence)
-  ARGV[4] page size
-  ARGV[5] TIMELINE_MAX
-  ARGV[6] timeline key prefix of this bucket
-  ARGV[7] tweet id (the timeline entry)
-  ARGV[8] timeline:new payload (JSON)
-  ARGV[9] events stream approximate max length
-  ARGV[10] timeline length at which it is trimmed back to TIMELINE_MAX
-  ARGV[11] seconds the cursors are kept after a page that leaves the chunk unfinished
-  ARGV[12] seconds they are kept after the page that completes it
+  ARGV[1] chunk: chunk id
+  ARGV[2] lo: chunk start, exclusive (follow sequence)
+  ARGV[3] hi: chunk end, inclusive (follow sequence)
+  ARGV[4] pageSize: page size
+  ARGV[5] timelineMax: TIMELINE_MAX
+  ARGV[6] timelinePrefix: timeline key prefix of this bucket
+  ARGV[7] tweetSeq: tweet id (the timeline entry)
+  ARGV[8] timelineNew: timeline:new payload (JSON)
+  ARGV[9] eventsMaxLen: events stream approximate max length
+  ARGV[10] timelineTrimAt: timeline length at which it is trimmed back to TIMELINE_MAX
+  ARGV[11] cursorRetentionS: seconds the cursors are kept after a page that leaves the chunk unfinished
+  ARGV[12] doneRetentionS: seconds they are kept after the page that completes it
 
   Returns {state, delivered}: delivered is the chunk's count so far, state one of
     "more"        the chunk has more followers to deliver
@@ -46,6 +46,7 @@
 --- @include "push-and-trim"
 --- @include "cursor-record"
 --- @include "stats-record"
+--- @include "event-entry-record"
 
 local cursorAt, deliveredAt = cursorField(ARGV[1]), cursorDeliveredField(ARGV[1])
 local cursor = redis.call('HMGET', KEYS[1], cursorAt, deliveredAt)
@@ -100,7 +101,7 @@ if count > 0 then
 end
 if #online > 0 then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
-    'event', 'timeline:new', 'to', table.concat(online, ','), 'payload', ARGV[8])
+    EVENT.event, 'timeline:new', EVENT.to, table.concat(online, ','), EVENT.payload, ARGV[8])
 end
 
 if count == pageSize then

@@ -10,44 +10,46 @@
   ends, the backlog of deliveries that will never happen is released (here or in
   report-chunks.lua).
 
-  KEYS[1] job hash
-  KEYS[2] the fan-out lane (stream) the entry is in
-  KEYS[3] the bucket's dead-letter stream
-  KEYS[4] the bucket's events stream
-  KEYS[5] the bucket's backlog counter of tweets that are not small
-  KEYS[6] the bucket's stats counters
-  KEYS[7] the bucket's backlog counter of small tweets
-  KEYS[8] the author's backlog counter
+  KEYS[1] job: job hash
+  KEYS[2] lane: the fan-out lane (stream) the entry is in
+  KEYS[3] deadLetters: the bucket's dead-letter stream
+  KEYS[4] events: the bucket's events stream
+  KEYS[5] backlog: the bucket's backlog counter of tweets that are not small
+  KEYS[6] stats: the bucket's stats counters
+  KEYS[7] smallBacklog: the bucket's backlog counter of small tweets
+  KEYS[8] authorBacklog: the author's backlog counter
 
-  ARGV[1] fan-out consumer group
-  ARGV[2] stream entry id
-  ARGV[3] job id
-  ARGV[4] the entry's chunks field
-  ARGV[5] attempts made
-  ARGV[6] error, readable by the author
-  ARGV[7] tweet id
-  ARGV[8] author id
-  ARGV[9] events stream approximate max length
-  ARGV[10] dead-letter stream approximate max length
-  ARGV[11] seconds a finished job record is kept
-  ARGV[12], … the ids of the entry's chunks
+  ARGV[1] group: fan-out consumer group
+  ARGV[2] entryId: stream entry id
+  ARGV[3] jobId: job id
+  ARGV[4] chunks: the entry's chunks field
+  ARGV[5] attempts: attempts made
+  ARGV[6] error: error, readable by the author
+  ARGV[7] tweetId: tweet id
+  ARGV[8] authorId: author id
+  ARGV[9] eventsMaxLen: events stream approximate max length
+  ARGV[10] deadLettersMaxLen: dead-letter stream approximate max length
+  ARGV[11] jobRetentionS: seconds a finished job record is kept
+  ARGV[12], … chunkIds: the ids of the entry's chunks
 
   Returns 1 when this call failed the job (and published fanout:failed), else 0.
 
-  Job and stats field names come from shared/src/records (JOB, STATS).
+  Field names come from shared/src/records (JOB, STATS, ENTRY, EVENT).
 ]]
 
 --- @include "time-ms"
 --- @include "job-record"
 --- @include "stats-record"
+--- @include "fanout-entry-record"
+--- @include "event-entry-record"
 --- @include "release-backlog"
 
 redis.call('XACK', KEYS[2], ARGV[1], ARGV[2])
 redis.call('XDEL', KEYS[2], ARGV[2])
 
 local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.small)
-redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', 'job', ARGV[3], 'chunks', ARGV[4],
-  'attempt', ARGV[5], 'sourceId', ARGV[2], 'reason', ARGV[6])
+redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[10], '*', ENTRY.job, ARGV[3], ENTRY.chunks, ARGV[4],
+  ENTRY.attempt, ARGV[5], ENTRY.sourceId, ARGV[2], ENTRY.reason, ARGV[6])
 if not job[1] then
   return 0
 end
@@ -68,8 +70,8 @@ local nowMs = timeMs()
 local failedNow = 0
 if job[1] ~= 'failed' then
   redis.call('HSET', KEYS[1], JOB.status, 'failed', JOB.error, ARGV[6], JOB.finishedAt, nowMs)
-  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', 'event', 'fanout:failed', 'to', ARGV[8],
-    'payload', cjson.encode({jobId = ARGV[3], tweetId = ARGV[7], error = ARGV[6]}))
+  redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*', EVENT.event, 'fanout:failed', EVENT.to, ARGV[8],
+    EVENT.payload, cjson.encode({jobId = ARGV[3], tweetId = ARGV[7], error = ARGV[6]}))
   redis.call('HINCRBY', KEYS[6], STATS.jobsFailed, 1)
   failedNow = 1
 end

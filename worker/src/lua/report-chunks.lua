@@ -9,25 +9,25 @@
   complete once: so repeats change nothing, and fanout:done is published exactly once, by the
   report that completes the last chunk.
 
-  KEYS[1] job hash
-  KEYS[2] the bucket's backlog counter of tweets that are not small
-  KEYS[3] the bucket's events stream
-  KEYS[4] the bucket's stats counters
-  KEYS[5] the bucket's fan-out duration histogram
-  KEYS[6] the bucket's recent fan-out durations (list)
-  KEYS[7] the bucket's backlog counter of small tweets
-  KEYS[8] the author's backlog counter
+  KEYS[1] job: job hash
+  KEYS[2] backlog: the bucket's backlog counter of tweets that are not small
+  KEYS[3] events: the bucket's events stream
+  KEYS[4] stats: the bucket's stats counters
+  KEYS[5] durations: the bucket's fan-out duration histogram
+  KEYS[6] recentDurations: the bucket's recent fan-out durations (list)
+  KEYS[7] smallBacklog: the bucket's backlog counter of small tweets
+  KEYS[8] authorBacklog: the author's backlog counter
 
-  ARGV[1] tweet id the report is for (a job of that id for another tweet is not this job)
-  ARGV[2] tweet id as the API shows it
-  ARGV[3] author id
-  ARGV[4] progress interval in ms
-  ARGV[5] seconds a finished job record is kept
-  ARGV[6] histogram bucket upper bounds in ms, comma-separated, ascending
-  ARGV[7] recent fan-out durations kept
-  ARGV[8] events stream approximate max length
-  ARGV[9] attempt number of the entry the chunks came in, recorded per chunk (the highest seen)
-  ARGV[10], ARGV[11], ARGV[12], … for each chunk: chunk id, delivered so far, "1" when complete
+  ARGV[1] tweetSeq: tweet id the report is for (a job of that id for another tweet is not this job)
+  ARGV[2] tweetId: tweet id as the API shows it
+  ARGV[3] authorId: author id
+  ARGV[4] progressIntervalMs: progress interval in ms
+  ARGV[5] jobRetentionS: seconds a finished job record is kept
+  ARGV[6] durationBoundsMs: histogram bucket upper bounds in ms, comma-separated, ascending
+  ARGV[7] recentKept: recent fan-out durations kept
+  ARGV[8] eventsMaxLen: events stream approximate max length
+  ARGV[9] attempt: attempt number of the entry the chunks came in, recorded per chunk (the highest seen)
+  ARGV[10], ARGV[11], ARGV[12], … reports: for each chunk: chunk id, delivered so far, "1" when complete
 
   Returns {state, delivered, total}, state being
     "running"     chunks remain
@@ -40,6 +40,7 @@
 --- @include "job-record"
 --- @include "stats-record"
 --- @include "fanout-durations-record"
+--- @include "event-entry-record"
 --- @include "release-backlog"
 
 local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.enqueuedAt,
@@ -91,7 +92,7 @@ end
 local failed = job[1] == 'failed'
 local function publish(event, payload)
   redis.call('XADD', KEYS[3], 'MAXLEN', '~', ARGV[8], '*',
-    'event', event, 'to', ARGV[3], 'payload', cjson.encode(payload))
+    EVENT.event, event, EVENT.to, ARGV[3], EVENT.payload, cjson.encode(payload))
 end
 
 if chunksLeft > 0 or finished == 0 then

@@ -1,0 +1,18 @@
+import type { LuaRecord } from './lua-record.js';
+
+/**
+ * Field names of an events stream entry (`keys.eventsStream(bucket)`): written by the scripts
+ * whose change the event reports, in the same step, and relayed to sockets by the server's
+ * event relay. The payload's shape is the event's schema in events.ts.
+ */
+export const eventEntryField = {
+  /** The event's name, a key of `serverEventSchemas`. */
+  event: 'event',
+  /** Recipient user ids, comma-separated. */
+  to: 'to',
+  /** The payload as JSON. */
+  payload: 'payload',
+} as const;
+
+/** The event entry for Lua: `EVENT.<name>`. */
+export const eventEntryRecordLua: LuaRecord = { include: 'event-entry-record', table: 'EVENT', fields: eventEntryField, prefixed: {} };
