@@ -91,7 +91,7 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
   const clients: RedisClientType[] = [];
   /** The hash tag each process's keys carry: one that process serves, on a cluster. */
   const tags: string[] = [];
-  let ports: number[] = [];
+  let ports: number[];
   let pids: number[] = [];
   const stopAll = async () => {
     await Promise.allSettled(clients.map((c) => c.close()));
@@ -149,7 +149,7 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
       }
     }),
   );
-  const shas = await Promise.all(clients.map(async (c) => String(await c.sendCommand(['SCRIPT', 'LOAD', LOOP_SCRIPT]))));
+  const shas = await Promise.all(clients.map(async (c) => await c.sendCommand<string>(['SCRIPT', 'LOAD', LOOP_SCRIPT])));
   const trimAt = String(timelineTrimAt(timelineMax));
 
   async function loop(p: number, value: string): Promise<{ ms: number; pushed: number }> {
@@ -158,9 +158,9 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
     let cursor = '0';
     let pushed = 0;
     for (;;) {
-      const [n, last] = (await client.sendCommand([
+      const [n, last] = await client.sendCommand<[number, string]>([
         'EVALSHA', shas[p]!, '1', followersKey(tags[p]!), cursor, String(BARE_PAGE), timelinePrefix(tags[p]!), value, String(timelineMax), trimAt,
-      ])) as [number, string];
+      ]);
       pushed += Number(n);
       cursor = String(last);
       if (Number(n) < BARE_PAGE) break;
