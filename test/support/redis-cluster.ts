@@ -196,15 +196,17 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
       return owner;
     },
     killNode: (port) => kill(nodeAt(port)),
-    async freezeNode(port) {
+    freezeNode(port) {
       const node = nodeAt(port);
       node.child?.kill('SIGSTOP');
       node.frozen = true;
+      return Promise.resolve();
     },
-    async thawNode(port) {
+    thawNode(port) {
       const node = nodeAt(port);
       node.child?.kill('SIGCONT');
       node.frozen = false;
+      return Promise.resolve();
     },
     restartNode: (port) => launch(nodeAt(port)),
     waitForHealthy: (timeoutMs = 20_000) => waitForHealthy(running().map((n) => n.port), masterCount, timeoutMs),
@@ -240,7 +242,7 @@ async function createWithRedisCli(ports: number[], replicas: number): Promise<vo
     await promisify(execFile)('redis-cli', args, { timeout: 30_000 });
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-    throw new Error(`redis-cli --cluster create failed: ${String(err)}\n${stdout}${stderr}`);
+    throw new Error(`redis-cli --cluster create failed: ${String(err)}\n${stdout}${stderr}`, { cause: err });
   }
 }
 
