@@ -149,7 +149,7 @@ export async function startBareLoops(processes: number, totalIds: number, timeli
   const clients: RedisClientType[] = [];
   /** The hash tag each process's keys carry: one that process serves, on a cluster. */
   const tags: string[] = [];
-  let ports: number[] = [];
+  let ports: number[];
   let pids: number[] = [];
   const stopAll = async () => {
     await Promise.allSettled(clients.map((c) => c.close()));

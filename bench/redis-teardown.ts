@@ -12,11 +12,11 @@ import { childrenOf } from './process-cpu.js';
 
 export async function stopRedisProcesses(stop: () => Promise<void>, redisPids: readonly number[], dirs: readonly string[]): Promise<void> {
   const forks = childrenOf(redisPids);
-  let failure: unknown;
+  let failure: { error: unknown } | undefined;
   try {
     await stop();
   } catch (err) {
-    failure = err;
+    failure = { error: err };
   }
   // Children of our own redis-servers, seen before the stop or reparented since.
   for (const pid of [...forks, ...childrenOf(redisPids)]) {
@@ -27,7 +27,7 @@ export async function stopRedisProcesses(stop: () => Promise<void>, redisPids: r
     }
   }
   if (failure === undefined) return;
-  if ((failure as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw failure;
+  if ((failure.error as NodeJS.ErrnoException).code !== 'ENOTEMPTY') throw failure.error;
   for (let attempt = 0; ; attempt++) {
     await delay(200);
     try {

@@ -54,7 +54,7 @@ export interface LocalCluster {
   /** Ports of the nodes this start launched; nodes that already answered are someone else's. */
   startedPorts: number[];
   /** Shuts down the nodes this start launched (each flushes its append-only file), no others. */
-  stop(): Promise<void>;
+  stop: () => Promise<void>;
 }
 
 /**
@@ -135,7 +135,7 @@ function launchNode(port: number, dir: string, nodeTimeoutMs: number, password: 
   mkdirSync(dir, { recursive: true });
   if (!password) return spawn('redis-server', nodeArgs(port, dir, nodeTimeoutMs), { stdio: 'ignore', detached: true });
   const child = spawn('redis-server', [...CONFIG_FROM_STDIN, ...nodeArgs(port, dir, nodeTimeoutMs)], { stdio: ['pipe', 'ignore', 'ignore'], detached: true });
-  child.stdin!.end(passwordConfig(password));
+  child.stdin.end(passwordConfig(password));
   return child;
 }
 
@@ -177,7 +177,7 @@ async function createIfNeverCreated(ports: readonly number[], password: string |
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
     const why = `${stderr}${stdout}`.trim().split('\n').filter((line) => /ERR|error/i.test(line)).pop();
-    throw new Error(`redis-cli --cluster create failed: ${why ?? (err instanceof Error ? err.message : String(err))}`);
+    throw new Error(`redis-cli --cluster create failed: ${why ?? (err instanceof Error ? err.message : String(err))}`, { cause: err });
   }
   return true;
 }
@@ -244,7 +244,7 @@ export async function ask(port: number, command: string[], timeoutMs = 2000, pas
     timer = setTimeout(() => reject(new Error(`node ${port} did not answer ${command.join(' ')} within ${timeoutMs} ms`)), timeoutMs);
   });
   try {
-    return await Promise.race([timedOut, client.connect().then(async () => String(await client.sendCommand(command)))]);
+    return await Promise.race([timedOut, client.connect().then(async () => String(await client.sendCommand<string | number>(command)))]);
   } finally {
     clearTimeout(timer);
     client.destroy();

@@ -99,7 +99,7 @@ async function startRedis(): Promise<{ redis: ChildProcess; url: string }> {
     detached: true,
   });
   redis.once('error', (err) => fail(`redis-server could not start: ${err.message}`));
-  redis.stdin!.end(passwordConfig(password));
+  redis.stdin.end(passwordConfig(password));
   if (!(await waitUntilReady(url, redis))) fail('redis-server did not start (is the port in use? see .data/redis.log)');
   return { redis, url };
 }

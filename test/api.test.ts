@@ -334,7 +334,7 @@ describe('health and metrics', () => {
         'method="GET",route="/healthz",status="200"': 1,
       });
       for (const [labels, count] of Object.entries(counts)) {
-        expect(text).toContain(`${name}_bucket{le="+Inf",${labels}} ${count}\n`);
+        expect(text).toContain(`${name}_bucket{le="+Inf",${labels}} ${String(count)}\n`);
       }
     } finally {
       await node.close();

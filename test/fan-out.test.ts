@@ -82,8 +82,8 @@ describe('fan-out', () => {
     try {
       const author = await signUp(app, 'twice');
       await request(app).post('/api/me/followers/synthetic').set(author.auth).send({ count: 3_000 }).expect(200);
-      await workers[0]!.consumer.stop();
-      await workers[1]!.consumer.stop();
+      await workers[0].consumer.stop();
+      await workers[1].consumer.stop();
       const { tweet, job } = (await request(app).post('/api/tweets').set(author.auth).send({ text: 'dup?' }).expect(202)).body;
       const lane = k().fanoutLanes(k().layout.bucketOf(author.user.id)).small;
       const [entry] = (await redis.xRange(lane, '-', '+')) ?? [];

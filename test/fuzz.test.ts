@@ -46,7 +46,7 @@ async function storedState(): Promise<string> {
 }
 
 const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('fuzz_owner', 'fuzz_other', '', '..', '%00', '%E0%A4%A'));
-const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, 1e400, 1_000_001, Number.MAX_SAFE_INTEGER));
+const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, Infinity, 1_000_001, Number.MAX_SAFE_INTEGER));
 const jsonValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
   {
@@ -105,9 +105,9 @@ describe('fuzzing the HTTP API', () => {
         query,
         fc.option(headerValue(70), { nil: undefined }),
         async ([method, route], param, auth, type, payload, q, idempotencyKey) => {
-          const path = route!.replace(':p', encodeURIComponent(param));
+          const path = route.replace(':p', encodeURIComponent(param));
           const before = await storedState();
-          let req = request(node.url)[method!.toLowerCase() as 'get' | 'post' | 'delete'](path).query(q);
+          let req = request(node.url)[method.toLowerCase() as 'get' | 'post' | 'delete'](path).query(q);
           if (auth !== undefined) req = req.set('Authorization', auth === 'valid' ? `Bearer ${token}` : auth);
           if (idempotencyKey !== undefined) req = req.set('Idempotency-Key', idempotencyKey);
           if (method !== 'GET') {

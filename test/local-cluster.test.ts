@@ -35,7 +35,7 @@ async function ask(port: number, command: string[]): Promise<string> {
   const client = createClient({ socket: { host: '127.0.0.1', port, reconnectStrategy: false } });
   await client.connect();
   try {
-    return String(await client.sendCommand(command));
+    return String(await client.sendCommand<string | number>(command));
   } finally {
     client.destroy();
   }

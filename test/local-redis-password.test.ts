@@ -30,7 +30,7 @@ describe('the Redis that npm start runs (scripts/local-redis.ts)', () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'ripple-local-redis-'));
     const password = 'local-test-password';
     const child = spawn('redis-server', [...CONFIG_FROM_STDIN, ...localRedisArgs({ port: String(port), dataDir })], { stdio: ['pipe', 'ignore', 'ignore'] });
-    child.stdin!.end(passwordConfig(password));
+    child.stdin.end(passwordConfig(password));
     const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
     try {
       const url = `redis://127.0.0.1:${port}`;

@@ -19,7 +19,8 @@ afterAll(async () => {
 /** Runs `body` after the include, in Redis's own Lua, and decodes what it returns as JSON. */
 async function inLua(include: string, body: string): Promise<unknown> {
   const reply = await redis.eval(expandLuaIncludes(`--- @include "${include}"\n${body}`, 'lua-records.test'), { keys: [], arguments: [] });
-  return JSON.parse(String(reply));
+  if (typeof reply !== 'string') throw new Error(`the Lua body returned ${typeof reply}, not a JSON string`);
+  return JSON.parse(reply);
 }
 
 describe('record includes, as Redis runs them', () => {

@@ -45,7 +45,7 @@ export interface SoakStack {
   /** Stops everything, worker and server processes first, then Redis (its data removed). */
   stop(): Promise<void>;
   /** SIGKILLs every process of the stack at once, synchronously: the last resort on process exit. */
-  killNow(): void;
+  killNow: () => void;
   /** What every server and worker process ever started printed, restarted ones included. */
   logs(): ProcessLog[];
 }

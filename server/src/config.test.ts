@@ -2,10 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { SettingError } from '@ripple/shared/node';
-import { readWorkerConfig } from '../../worker/src/config.js';
 import { readServerConfig } from './config.js';
 
-describe('server and worker settings', () => {
+describe('server settings', () => {
   it('have the documented defaults, an empty value meaning unset', () => {
     const config = readServerConfig({ PORT: '', RIPPLE_DEMO: '', HOST: '' });
     expect(config).toMatchObject({
@@ -20,7 +19,6 @@ describe('server and worker settings', () => {
       timelineMax: 800,
       redis: { kind: 'single', url: 'redis://127.0.0.1:6379' },
     });
-    expect(readWorkerConfig({ TIMELINE_MAX: '' }).timelineMax).toBe(800);
   });
 
   it('turn the demo off only with 0, and on only with 1', () => {
@@ -49,17 +47,11 @@ describe('server and worker settings', () => {
     expect(() => readServerConfig({ [name]: value })).toThrow(new RegExp(`^${name}="`));
   });
 
-  it('refuse bad worker settings, TIMELINE_MAX read by the same rule as the server', () => {
-    expect(() => readWorkerConfig({ TIMELINE_MAX: 'x' })).toThrow(/^TIMELINE_MAX=/);
-    expect(() => readWorkerConfig({ FANOUT_PAGE_SIZE: '0' })).toThrow(/^FANOUT_PAGE_SIZE=/);
-  });
-
   it.each([
-    ['server', 'RIPPLE_DEMO', 'maybe'],
-    ['server', 'PORT', 'abc'],
-    ['worker', 'FANOUT_MAX_ATTEMPTS', 'lots'],
-  ])('stop the %s process at start with a non-zero exit and one line naming %s', (proc, name, value) => {
-    const main = fileURLToPath(new URL(`../../${proc}/src/main.ts`, import.meta.url));
+    ['RIPPLE_DEMO', 'maybe'],
+    ['PORT', 'abc'],
+  ])('stop the server process at start with a non-zero exit and one line naming %s', (name, value) => {
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
     const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
     const run = spawnSync(tsx, [main], { env: { ...process.env, [name]: value, REDIS_URL: 'redis://127.0.0.1:1' }, encoding: 'utf8', timeout: 20_000 });
     expect(run.status).not.toBe(0);

@@ -57,7 +57,7 @@ export const notFound: RequestHandler = (req) => {
  * detail, since a stack trace must never reach a client.
  */
 export function errorHandler(log: Logger): ErrorRequestHandler {
-  return (err, req, res, next) => {
+  return (err: unknown, req, res, next) => {
     // Already answered (e.g. by the request deadline): nothing more to tell the client.
     if (res.headersSent) {
       log.debug({ err: String(err), path: req.path }, 'error after the response was sent');

@@ -10,7 +10,7 @@ import pLimit from 'p-limit';
  */
 const ARGON2_PARAMS = { memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
 /** `Algorithm.Argon2id`: a const enum, which isolated modules cannot read at run time. */
-const ARGON2ID = 2 satisfies Algorithm;
+const ARGON2ID: Algorithm = 2;
 
 /**
  * Hashes in flight at once. Each holds 19 MiB and a core; more than the cores only lengthens

@@ -95,7 +95,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
       // end; keep-alive connections that fall idle meanwhile are closed as they do.
       const closeIdle = setInterval(() => httpServer.closeIdleConnections(), 50);
       await new Promise<void>((resolve) => {
-        io.close(() => resolve());
+        void io.close(() => resolve());
         httpServer.closeIdleConnections();
       });
       clearInterval(closeIdle);

@@ -31,7 +31,7 @@ export interface Layout {
   /** Every bucket number, 0 … buckets − 1. */
   readonly all: readonly number[];
   /** The bucket of a user, tweet or job id. */
-  bucketOf(id: string | number): number;
+  bucketOf: (id: string | number) => number;
 }
 
 export function layoutOf(buckets: number): Layout {

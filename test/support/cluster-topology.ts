@@ -27,7 +27,7 @@ export async function createWithRedisCli(ports: number[], replicas: number): Pro
     await promisify(execFile)('redis-cli', args, { timeout: 30_000 });
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-    throw new Error(`redis-cli --cluster create failed: ${String(err)}\n${stdout}${stderr}`);
+    throw new Error(`redis-cli --cluster create failed: ${String(err)}\n${stdout}${stderr}`, { cause: err });
   }
 }
 

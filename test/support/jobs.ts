@@ -35,7 +35,7 @@ export async function waitForJob(
 ): Promise<Job> {
   const reached = typeof until === 'string' ? (job: Job) => job.status === until : until;
   const deadline = Date.now() + timeoutMs;
-  let job: Job | null = null;
+  let job: Job | null;
   for (;;) {
     job = await readJob(target, token, jobId);
     if (job !== null && reached(job)) return job;

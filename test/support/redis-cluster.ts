@@ -186,15 +186,17 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
       return owner;
     },
     killNode: (port) => kill(nodeAt(port)),
-    async freezeNode(port) {
+    freezeNode(port) {
       const node = nodeAt(port);
       node.child?.kill('SIGSTOP');
       node.frozen = true;
+      return Promise.resolve();
     },
-    async thawNode(port) {
+    thawNode(port) {
       const node = nodeAt(port);
       node.child?.kill('SIGCONT');
       node.frozen = false;
+      return Promise.resolve();
     },
     restartNode: (port) => launch(nodeAt(port)),
     waitForHealthy: (timeoutMs = 20_000) => waitForHealthy(running().map((n) => n.port), masterCount, timeoutMs),

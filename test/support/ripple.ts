@@ -40,7 +40,7 @@ export async function createTestApp(target: RedisUnderTest, overrides: Partial<S
   return {
     app: server.httpServer,
     redis,
-    async close() {
+    close: async () => {
       await server.close();
       await Promise.allSettled([redis.close(), serverRedis.close(), reader.close()]);
     },
@@ -57,7 +57,7 @@ export async function startTestServer(target: RedisUnderTest, overrides: Partial
   return {
     url,
     server,
-    async close() {
+    close: async () => {
       await server.close();
       await Promise.allSettled([redis.close(), reader.close()]);
     },
@@ -72,7 +72,7 @@ export async function startTestWorker(target: RedisUnderTest, overrides: Partial
   const consumer: FanoutConsumer = startConsumer({ reader, redis, config, log });
   return {
     consumer,
-    async close() {
+    close: async () => {
       await consumer.stop();
       await Promise.allSettled([redis.close(), reader.close()]);
     },

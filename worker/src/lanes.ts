@@ -116,13 +116,13 @@ export function createLaneReader(deps: LaneReaderDeps): LaneReader {
       return [];
     }
     const streams = keysOf(redis).fanoutLanes(0);
-    const reply = await deps.reader.xReadGroup(
+    const reply: { name: string; messages: StreamEntry[] }[] | null = await deps.reader.xReadGroup(
       keys.fanoutGroup,
       consumerName,
       LANES.map((lane) => ({ key: streams[lane], id: '>' })),
       { COUNT: 1, BLOCK: deps.blockMs },
     );
-    return ((reply as { name: string; messages: StreamEntry[] }[] | null) ?? [])
+    return (reply ?? [])
       .flatMap(({ name, messages }) => messages.map((m): HeldEntry => ({ ...m, from: { bucket: 0, lane: name === streams.bulk ? 'bulk' : 'small' } })))
       .sort((a, b) => LANES.indexOf(a.from.lane) - LANES.indexOf(b.from.lane));
   }
