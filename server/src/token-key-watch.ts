@@ -3,8 +3,8 @@ import { loadTokenKeys, type TokenKeys } from './tokens.js';
 
 export interface TokenKeyWatch {
   /** The keys to sign and check tokens with, or undefined while a reload is unconfirmed. */
-  current(): TokenKeys | undefined;
-  stop(): void;
+  current: () => TokenKeys | undefined;
+  stop: () => void;
 }
 
 /**

@@ -61,7 +61,7 @@ export function agreementArgs(holderId: string, holdMs: number, values: AgreedVa
 export function disagreementIn(reply: unknown): SettingsDisagreeError | null {
   if (Array.isArray(reply) && reply[0] === 'agreed' && reply.length === 1) return null;
   if (Array.isArray(reply) && reply[0] === 'differs' && reply.length === 4 && reply.every((part) => typeof part === 'string')) {
-    const [, setting, recorded, mine] = reply as string[];
+    const [, setting, recorded, mine] = reply;
     return new SettingsDisagreeError(setting!, recorded!, mine!);
   }
   throw new Error(`agree-on-settings.lua answered ${JSON.stringify(reply)}`);

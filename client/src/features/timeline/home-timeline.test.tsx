@@ -39,7 +39,7 @@ describe('HomeTimeline', () => {
 
     socket.emit('fanout:progress', { jobId: 'job-1', tweetId: '000000000010', delivered: 5, total: 10 });
     await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivering'));
-    const bar = within(topArticle()).getByRole('progressbar') as HTMLProgressElement;
+    const bar = within(topArticle()).getByRole<HTMLProgressElement>('progressbar');
     expect(bar.value).toBe(5);
     expect(bar.max).toBe(10);
     expect(within(topArticle()).getByText('delivered to 5 of 10 followers')).toBeTruthy();

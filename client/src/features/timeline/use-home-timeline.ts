@@ -13,7 +13,7 @@ import { usePostSending, type PostSending } from './use-post-sending';
 /** The home timeline as the page sees it: what it shows, and what the user can do with it. */
 export interface Timeline extends PostSending {
   state: TimelineState;
-  loadOlder(): void;
+  loadOlder: () => void;
 }
 
 /**

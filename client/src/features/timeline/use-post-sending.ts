@@ -13,10 +13,10 @@ import type { RetryCause, TimelineState } from './timeline-state';
 /** What the user can do with their own posts. */
 export interface PostSending {
   /** Shows the tweet at once, then sends it. */
-  post(text: string): void;
-  retry(localId: string): void;
+  post: (text: string) => void;
+  retry: (localId: string) => void;
   /** Removes an own post and stops any send of it still under way. */
-  discard(localId: string): void;
+  discard: (localId: string) => void;
 }
 
 const causeOf = (error: ApiError): RetryCause =>
