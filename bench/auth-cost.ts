@@ -45,7 +45,12 @@ const unknownMs = await series(() => post('/api/sessions', { handle: `nobody_${u
 const rightMs = await series(() => post('/api/sessions', { handle: 'bench_owner', password: 'correct horse battery' }));
 
 console.log(
-  JSON.stringify({ rounds: ROUNDS, hashMs: +hashMs.toFixed(1), verifyMs: +verifyMs.toFixed(1), signIn: { wrongPasswordMs: +knownMs.toFixed(1), unknownHandleMs: +unknownMs.toFixed(1), rightPasswordMs: +rightMs.toFixed(1) } }),
+  JSON.stringify({
+    rounds: ROUNDS,
+    hashMs: +hashMs.toFixed(1),
+    verifyMs: +verifyMs.toFixed(1),
+    signIn: { wrongPasswordMs: +knownMs.toFixed(1), unknownHandleMs: +unknownMs.toFixed(1), rightPasswordMs: +rightMs.toFixed(1) },
+  }),
 );
 server.close();
 await node.close();

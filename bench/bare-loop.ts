@@ -76,7 +76,15 @@ async function pageThrough(client: CommandSender, script: string[], target: Bare
   let pushed = 0;
   for (;;) {
     const [n, last] = (await client.sendCommand([
-      ...script, '1', target.followersKey, cursor, String(BARE_PAGE), target.timelinePrefix, target.value, String(target.timelineMax), trimAt,
+      ...script,
+      '1',
+      target.followersKey,
+      cursor,
+      String(BARE_PAGE),
+      target.timelinePrefix,
+      target.value,
+      String(target.timelineMax),
+      trimAt,
     ])) as [number, string];
     pushed += Number(n);
     cursor = String(last);

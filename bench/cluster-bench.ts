@@ -49,7 +49,12 @@ const HELP = `npm run bench -- --cluster [options]
 /** The commit measured, and the files that differed from it (the bench measures the working tree). */
 function codeVersion(): { commit: string; uncommitted: string[]; diffSha1: string } {
   const git = (...args: string[]) =>
-    execFileSync('git', args, { cwd: new URL('..', import.meta.url), encoding: 'utf8', maxBuffer: 64 * 2 ** 20, stdio: ['ignore', 'pipe', 'ignore'] }).trimEnd();
+    execFileSync('git', args, {
+      cwd: new URL('..', import.meta.url),
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+      stdio: ['ignore', 'pipe', 'ignore'],
+    }).trimEnd();
   try {
     return {
       commit: git('rev-parse', 'HEAD'),
@@ -113,7 +118,9 @@ export async function runClusterBench(argv: string[]): Promise<void> {
   }
   const { followers, runs, workers, masters, parts, failoverFollowers, posts, skipYardsticks } = options;
   const commandLine = `npm run bench -- ${argv.join(' ')}`;
-  console.log(`${commandLine}\n${cpus().length} cores (${cpus()[0]?.model}), followers ${fmt(followers)}, runs 1 first + ${runs} warm, workers ${workers.join(',')}`);
+  console.log(
+    `${commandLine}\n${cpus().length} cores (${cpus()[0]?.model}), followers ${fmt(followers)}, runs 1 first + ${runs} warm, workers ${workers.join(',')}`,
+  );
   if (runs < 3) console.log('note: fewer than 3 warm runs; the clarifications ask for the median of at least 3');
   const startedAt = Date.now();
   const codeAtStart = codeVersion();
@@ -139,7 +146,8 @@ export async function runClusterBench(argv: string[]): Promise<void> {
       commands: {
         bareLoop: `Lua per ${BARE_PAGE} ids: ZRANGE followers BYSCORE (cursor +inf LIMIT 0 ${BARE_PAGE}; LPUSH timeline id; LTRIM 0 ${TIMELINE_MAX - 1} once longer than ${TIMELINE_MAX + Math.ceil(TIMELINE_MAX / 8)} (bench/bare-loop.ts)`,
         zadd: ZADD_COMMAND,
-        redis: 'redis-server --appendonly yes --appendfsync everysec --save "" (+ --cluster-enabled yes --cluster-node-timeout 1000 --cluster-require-full-coverage no on clusters)',
+        redis:
+          'redis-server --appendonly yes --appendfsync everysec --save "" (+ --cluster-enabled yes --cluster-node-timeout 1000 --cluster-require-full-coverage no on clusters)',
         server: 'node --import tsx server/src/main.ts (ADMISSION_REPLICA_WAIT_MS=20 with replicas, 0 without)',
         worker: `node --import tsx worker/src/main.ts (TIMELINE_MAX=${TIMELINE_MAX})`,
       },
@@ -176,7 +184,9 @@ export async function runClusterBench(argv: string[]): Promise<void> {
     }
   }
   // The worker count for the latency and failover measures: the best on 3 masters, if measured.
-  const best3 = scale.filter((c) => c.masters === 3 && c.replicas === 0 && c.topology !== 'one Redis').sort((a, b) => b.warmDeliveriesPerSecond.median - a.warmDeliveriesPerSecond.median)[0];
+  const best3 = scale
+    .filter((c) => c.masters === 3 && c.replicas === 0 && c.topology !== 'one Redis')
+    .sort((a, b) => b.warmDeliveriesPerSecond.median - a.warmDeliveriesPerSecond.median)[0];
   chosenWorkers = best3?.workers ?? chosenWorkers;
   if (parts.includes('replicas')) {
     for (const w of workers) {

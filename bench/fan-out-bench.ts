@@ -95,7 +95,10 @@ const workerEnv = { TIMELINE_MAX: String(TIMELINE_MAX) };
 async function fillTimelines(authorId: string): Promise<void> {
   const template = 'ripple:bench:template';
   await redis.del(template);
-  await redis.rPush(template, Array.from({ length: TIMELINE_MAX }, (_, i) => String(1_000_000_000 + i)));
+  await redis.rPush(
+    template,
+    Array.from({ length: TIMELINE_MAX }, (_, i) => String(1_000_000_000 + i)),
+  );
   const followers = await followerIds(redis, authorId);
   for (let start = 0; start < followers.length; start += 10_000) {
     const pipeline = redis.multi();
@@ -203,7 +206,9 @@ try {
       }
       const bytes = await timelineBytes(author.user.id);
       memory.push({ followers, timelines: mode, bytesPerTimeline: bytes });
-      console.log(`${String(followers).padStart(9)} followers  ${mode.padEnd(5)} timelines  memory per home timeline: mean ${bytes.mean} B, max ${bytes.max} B`);
+      console.log(
+        `${String(followers).padStart(9)} followers  ${mode.padEnd(5)} timelines  memory per home timeline: mean ${bytes.mean} B, max ${bytes.max} B`,
+      );
     }
     socket.close();
 
@@ -221,7 +226,9 @@ try {
       await done;
       const row = { followers, killedAtDelivered: delivered, killToDoneMs: Math.round(performance.now() - killedAt) };
       recovery.push(row);
-      console.log(`${String(followers).padStart(9)} followers  worker SIGKILLed at ${delivered} delivered; kill→done ${row.killToDoneMs} ms (claim idle 3000 ms)`);
+      console.log(
+        `${String(followers).padStart(9)} followers  worker SIGKILLed at ${delivered} delivered; kill→done ${row.killToDoneMs} ms (claim idle 3000 ms)`,
+      );
       posterSocket.close();
       await rescuer.stop();
     }
@@ -235,5 +242,8 @@ try {
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 const out = new URL(`./results/fan-out-${new Date().toISOString().replace(/[:.]/g, '-')}.json`, import.meta.url);
 const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model, memoryGiB: Math.round(totalmem() / 2 ** 30), node: process.version };
-writeFileSync(out, JSON.stringify({ machine, timelineMax: TIMELINE_MAX, runs, yardsticks: { zaddRandomKeys, zaddOneSet, bareLoop }, throughput, memory, recovery }, null, 2));
+writeFileSync(
+  out,
+  JSON.stringify({ machine, timelineMax: TIMELINE_MAX, runs, yardsticks: { zaddRandomKeys, zaddOneSet, bareLoop }, throughput, memory, recovery }, null, 2),
+);
 console.log(`saved ${out.pathname}`);

@@ -106,28 +106,40 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
 /** Arguments for one node's `redis-server` (the binary's name not included). */
 function nodeArgs(port: number, dir: string, nodeTimeoutMs: number): string[] {
   return [
-    '--port', String(port),
-    '--bind', HOST,
-    '--dir', dir,
-    '--logfile', 'redis.log',
+    '--port',
+    String(port),
+    '--bind',
+    HOST,
+    '--dir',
+    dir,
+    '--logfile',
+    'redis.log',
     ...DURABILITY_ARGS,
     // No RDB snapshots: the append-only file is the one copy of the data.
-    '--save', '',
-    '--cluster-enabled', 'yes',
-    '--cluster-config-file', 'nodes.conf',
-    '--cluster-node-timeout', String(nodeTimeoutMs),
+    '--save',
+    '',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-node-timeout',
+    String(nodeTimeoutMs),
     // With the default `yes`, one shard without a master stops the whole cluster; with `no`
     // only its slots refuse, so Ripple keeps serving the users on the healthy shards.
-    '--cluster-require-full-coverage', 'no',
+    '--cluster-require-full-coverage',
+    'no',
     // A replica (re)attaching after a restart or failover syncs at once instead of waiting 5 s
     // for other replicas to share the transfer.
-    '--repl-diskless-sync-delay', '0',
+    '--repl-diskless-sync-delay',
+    '0',
   ];
 }
 
 function assertRedisServerInstalled(): void {
   if (spawnSync('redis-server', ['--version'], { stdio: 'ignore' }).status !== 0) {
-    throw new Error('no redis-server binary is installed: install Redis (e.g. "sudo apt install redis-server" or "brew install redis") or run "docker compose --profile cluster up"');
+    throw new Error(
+      'no redis-server binary is installed: install Redis (e.g. "sudo apt install redis-server" or "brew install redis") or run "docker compose --profile cluster up"',
+    );
   }
 }
 
@@ -168,7 +180,9 @@ async function createIfNeverCreated(ports: readonly number[], password: string |
   }
   if (fresh.length === 0) return false;
   if (fresh.length < ports.length) {
-    throw new Error(`the nodes on ports ${fresh.join(', ')} belong to no cluster while the others do; stop them and remove their data directories to start afresh`);
+    throw new Error(
+      `the nodes on ports ${fresh.join(', ')} belong to no cluster while the others do; stop them and remove their data directories to start afresh`,
+    );
   }
   const args = ['--cluster', 'create', ...ports.map((p) => `${HOST}:${p}`), '--cluster-replicas', '1', '--cluster-yes'];
   try {
@@ -176,7 +190,11 @@ async function createIfNeverCreated(ports: readonly number[], password: string |
     await promisify(execFile)('redis-cli', args, { timeout: 60_000, env: password ? { ...process.env, REDISCLI_AUTH: password } : process.env });
   } catch (err) {
     const { stdout = '', stderr = '' } = err as { stdout?: string; stderr?: string };
-    const why = `${stderr}${stdout}`.trim().split('\n').filter((line) => /ERR|error/i.test(line)).pop();
+    const why = `${stderr}${stdout}`
+      .trim()
+      .split('\n')
+      .filter((line) => /ERR|error/i.test(line))
+      .pop();
     throw new Error(`redis-cli --cluster create failed: ${why ?? (err instanceof Error ? err.message : String(err))}`, { cause: err });
   }
   return true;

@@ -42,13 +42,18 @@ export const passwordConfig = (password: string): string => `requirepass ${passw
 /** Arguments for `redis-server` (the binary's name not included). */
 export function localRedisArgs({ port, dataDir }: LocalRedisOptions): string[] {
   return [
-    '--port', port,
-    '--bind', '127.0.0.1',
-    '--dir', dataDir,
-    '--logfile', 'redis.log',
+    '--port',
+    port,
+    '--bind',
+    '127.0.0.1',
+    '--dir',
+    dataDir,
+    '--logfile',
+    'redis.log',
     ...DURABILITY_ARGS,
     ...MEMORY_ARGS,
     // No RDB snapshots: the append-only file is the one copy of the data.
-    '--save', '',
+    '--save',
+    '',
   ];
 }

@@ -41,13 +41,21 @@ function newestMtime(dir: string): number {
 
 function buildClientIfNeeded(): void {
   const built = path.join(root, 'client/dist/index.html');
-  const sources = Math.max(newestMtime(path.join(root, 'client/src')), newestMtime(path.join(root, 'shared/src')), statSync(path.join(root, 'client/index.html')).mtimeMs);
+  const sources = Math.max(
+    newestMtime(path.join(root, 'client/src')),
+    newestMtime(path.join(root, 'shared/src')),
+    statSync(path.join(root, 'client/index.html')).mtimeMs,
+  );
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return;
   say('building the client…');
-  const result = spawnSync(process.execPath, [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'client/vite.config.ts', '--logLevel', 'warn'], {
-    cwd: root,
-    stdio: 'inherit',
-  });
+  const result = spawnSync(
+    process.execPath,
+    [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'client/vite.config.ts', '--logLevel', 'warn'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
   if (result.status !== 0) fail('the client build failed (see above)');
 }
 

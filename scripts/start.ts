@@ -84,7 +84,9 @@ async function startRedis(): Promise<{ redis: ChildProcess; url: string }> {
     fail(`no Redis answers at ${redactUrl(givenUrl)}; start it, or unset REDIS_URL to let npm start run a local one`);
   }
   if (!hasRedisBinary()) {
-    fail(`no Redis answers at ${redactUrl(givenUrl)} and no redis-server binary is installed: install Redis (e.g. "sudo apt install redis-server" or "brew install redis") or run "docker compose up"`);
+    fail(
+      `no Redis answers at ${redactUrl(givenUrl)} and no redis-server binary is installed: install Redis (e.g. "sudo apt install redis-server" or "brew install redis") or run "docker compose up"`,
+    );
   }
   const dataDir = privateDataDir();
   const password = givenPassword ? decodeURIComponent(givenPassword) : localSecret(REDIS_PASSWORD_FILE);

@@ -275,7 +275,16 @@ describe('sockets', () => {
       await open(node.url, other.token);
       // A closed socket frees its place.
       first.close();
-      await expect.poll(async () => open(node.url, token).then(() => true, () => false), { timeout: 3000 }).toBe(true);
+      await expect
+        .poll(
+          async () =>
+            open(node.url, token).then(
+              () => true,
+              () => false,
+            ),
+          { timeout: 3000 },
+        )
+        .toBe(true);
     } finally {
       await node.close();
     }

@@ -79,7 +79,13 @@ describe('admission control', () => {
       /** Delivers 10 000 timelines per tweet, through the worker, and waits until they are all done. */
       const deliver = async (tweets: number) => {
         for (let i = 0; i < tweets; i++) {
-          const { job } = (await request(nodes[0]!.url).post('/api/tweets').set(source.auth).send({ text: `drain ${i}` }).expect(202)).body;
+          const { job } = (
+            await request(nodes[0]!.url)
+              .post('/api/tweets')
+              .set(source.auth)
+              .send({ text: `drain ${i}` })
+              .expect(202)
+          ).body;
           expect((await waitForJob(nodes[0]!.url, source.token, job.id, 'done')).delivered).toBe(10_000);
         }
       };
@@ -89,7 +95,10 @@ describe('admission control', () => {
         await redis.incrBy(askersBacklog, MAX_BACKLOG + EXCESS);
         const refusals = await Promise.all(nodes.map((n) => request(n.url).post('/api/tweets').set(asker.auth).send({ text: 'may I?' })));
         await redis.decrBy(askersBacklog, MAX_BACKLOG + EXCESS);
-        expect(refusals.map((r) => [r.status, r.body.error?.code])).toEqual([[503, 'overloaded'], [503, 'overloaded']]);
+        expect(refusals.map((r) => [r.status, r.body.error?.code])).toEqual([
+          [503, 'overloaded'],
+          [503, 'overloaded'],
+        ]);
         return refusals.map((r) => Number(r.headers['retry-after']));
       };
 
@@ -129,7 +138,13 @@ describe('admission under concurrency', () => {
       const a = await signUp(app, 'crowded');
       await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 100 }).expect(200);
       const results = await Promise.all(
-        Array.from({ length: 50 }, (_, i) => request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', `k${i}`).send({ text: `t${i}` })),
+        Array.from({ length: 50 }, (_, i) =>
+          request(app)
+            .post('/api/tweets')
+            .set(a.auth)
+            .set('Idempotency-Key', `k${i}`)
+            .send({ text: `t${i}` }),
+        ),
       );
       const accepted = results.filter((r) => r.status === 202);
       const refused = results.filter((r) => r.status === 503);

@@ -43,9 +43,7 @@ describe('sign-up and sign-in', () => {
   });
 
   it('gives exactly one of many racing sign-ups for one handle', async () => {
-    const results = await Promise.all(
-      Array.from({ length: 8 }, () => request(app).post('/api/users').send({ handle: 'racer', password: 'password1' })),
-    );
+    const results = await Promise.all(Array.from({ length: 8 }, () => request(app).post('/api/users').send({ handle: 'racer', password: 'password1' })));
     expect(results.filter((r) => r.status === 201)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(7);
   });
@@ -109,7 +107,10 @@ describe('request bodies', () => {
 
   it('answers 413 for a body over 16 KiB', async () => {
     const { auth } = await signUp(app, 'bigbody');
-    const res = await request(app).post('/api/tweets').set(auth).send({ text: 'x'.repeat(17 * 1024) });
+    const res = await request(app)
+      .post('/api/tweets')
+      .set(auth)
+      .send({ text: 'x'.repeat(17 * 1024) });
     expectError(res, 413, 'payload_too_large');
   });
 
@@ -118,10 +119,13 @@ describe('request bodies', () => {
     expectError(await request(app).post('/api/tweets').set(auth).set('Content-Type', 'application/json').send('{"text":'), 400, 'invalid_request');
   });
 
-  it.each(['/api/users/%ZZ', '/api/tweets/%E0%A4%A', '/api/jobs/%ZZ', '/api/users/%ZZ/tweets'])('answers 400, not 500, for the undecodable URL %s', async (path) => {
-    const { auth } = await signUp(app, `url_${path.length}_${path.charCodeAt(6)}`);
-    expectError(await request(app).get(path).set(auth), 400, 'invalid_request');
-  });
+  it.each(['/api/users/%ZZ', '/api/tweets/%E0%A4%A', '/api/jobs/%ZZ', '/api/users/%ZZ/tweets'])(
+    'answers 400, not 500, for the undecodable URL %s',
+    async (path) => {
+      const { auth } = await signUp(app, `url_${path.length}_${path.charCodeAt(6)}`);
+      expectError(await request(app).get(path).set(auth), 400, 'invalid_request');
+    },
+  );
 
   it('answers 400, not 500, for a body that claims a compression it does not have', async () => {
     const { auth } = await signUp(app, 'fake_gzip');
@@ -198,17 +202,40 @@ describe('tweets', () => {
   it('gives ids that sort in creation order', async () => {
     const a = await signUp(app, 'sorter');
     const ids: string[] = [];
-    for (let i = 0; i < 12; i++) ids.push((await request(app).post('/api/tweets').set(a.auth).send({ text: `n${i}` })).body.tweet.id);
+    for (let i = 0; i < 12; i++)
+      ids.push(
+        (
+          await request(app)
+            .post('/api/tweets')
+            .set(a.auth)
+            .send({ text: `n${i}` })
+        ).body.tweet.id,
+      );
     expect([...ids].sort()).toEqual(ids);
   });
 
   it('counts text in characters as a person counts them: 280 emoji pass, 281 do not, blank is refused', async () => {
     const a = await signUp(app, 'emoji');
-    await request(app).post('/api/tweets').set(a.auth).send({ text: '🌊'.repeat(280) }).expect(202);
-    expectError(await request(app).post('/api/tweets').set(a.auth).send({ text: '🌊'.repeat(281) }), 400, 'invalid_request');
+    await request(app)
+      .post('/api/tweets')
+      .set(a.auth)
+      .send({ text: '🌊'.repeat(280) })
+      .expect(202);
+    expectError(
+      await request(app)
+        .post('/api/tweets')
+        .set(a.auth)
+        .send({ text: '🌊'.repeat(281) }),
+      400,
+      'invalid_request',
+    );
     expectError(await request(app).post('/api/tweets').set(a.auth).send({ text: '   ' }), 400, 'invalid_request');
     expectError(await request(app).post('/api/tweets').set(a.auth).send({ text: 5 }), 400, 'invalid_request');
-    await request(app).post('/api/tweets').set(a.auth).send({ text: '👨‍👩‍👧'.repeat(280) }).expect(202);
+    await request(app)
+      .post('/api/tweets')
+      .set(a.auth)
+      .send({ text: '👨‍👩‍👧'.repeat(280) })
+      .expect(202);
   });
 
   it('refuses invisible, control, bidi-override and ill-formed text with 400 naming text, and stores the NFC form', async () => {
@@ -247,7 +274,13 @@ describe('tweets', () => {
     expectError(await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'k-1').send({ text: 'other' }), 422, 'idempotency_mismatch');
     // Racing with different bodies: exactly one body wins the key, the others are told so.
     const racing = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'k-2').send({ text: `body ${i % 2}` })),
+      Array.from({ length: 10 }, (_, i) =>
+        request(app)
+          .post('/api/tweets')
+          .set(a.auth)
+          .set('Idempotency-Key', 'k-2')
+          .send({ text: `body ${i % 2}` }),
+      ),
     );
     const accepted = racing.filter((r) => r.status === 202);
     expect(new Set(accepted.map((r) => r.body.tweet.text)).size).toBe(1);
@@ -280,7 +313,15 @@ describe('timelines', () => {
   it('pages newest first with limit and before, ending with nextBefore null', async () => {
     const a = await signUp(app, 'pager');
     const ids: string[] = [];
-    for (let i = 0; i < 5; i++) ids.push((await request(app).post('/api/tweets').set(a.auth).send({ text: `t${i}` })).body.tweet.id);
+    for (let i = 0; i < 5; i++)
+      ids.push(
+        (
+          await request(app)
+            .post('/api/tweets')
+            .set(a.auth)
+            .send({ text: `t${i}` })
+        ).body.tweet.id,
+      );
     const newestFirst = [...ids].reverse();
     const first = await request(app).get('/api/timeline?limit=2').set(a.auth).expect(200);
     expect(first.body.tweets.map((t: Tweet) => t.id)).toEqual(newestFirst.slice(0, 2));
@@ -356,7 +397,12 @@ describe('health and metrics', () => {
       await stall;
       const text = (await request(node.app).get('/metrics').expect(200)).text;
       const bucket = (le: string) =>
-        Number(new RegExp(`^ripple_http_request_duration_seconds_bucket\\{le="${le.replace('+', '\\+')}",method="GET",route="/api/me",status="200"\\} (\\d+)$`, 'm').exec(text)?.[1]);
+        Number(
+          new RegExp(
+            `^ripple_http_request_duration_seconds_bucket\\{le="${le.replace('+', '\\+')}",method="GET",route="/api/me",status="200"\\} (\\d+)$`,
+            'm',
+          ).exec(text)?.[1],
+        );
       expect([bucket('0.25'), bucket('2.5'), bucket('+Inf')]).toEqual([0, 1, 1]);
     } finally {
       await node.close();

@@ -50,7 +50,11 @@ interface Posted {
 
 async function post(auth: Record<string, string>, text: string): Promise<Posted> {
   const started = Date.now();
-  const res = await request(app).post('/api/tweets').set(auth).send({ text }).timeout(REQUEST_BOUND_MS + 5_000);
+  const res = await request(app)
+    .post('/api/tweets')
+    .set(auth)
+    .send({ text })
+    .timeout(REQUEST_BOUND_MS + 5_000);
   return { status: res.status, ms: Date.now() - started, body: res.body as Posted['body'] };
 }
 

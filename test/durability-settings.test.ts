@@ -13,10 +13,7 @@ import { waitForPing } from './support/redis-server.js';
  * and answers what CONFIG GET reads back for each of `settings`: the arguments are judged by what
  * Redis makes of them, not by how they are spelled.
  */
-async function settingsOf(
-  place: (port: number, dataDir: string) => string[],
-  settings: string[],
-): Promise<Record<string, string>> {
+async function settingsOf(place: (port: number, dataDir: string) => string[], settings: string[]): Promise<Record<string, string>> {
   const port = await freePort();
   const dataDir = mkdtempSync(path.join(tmpdir(), 'ripple-durability-'));
   const child = spawn('redis-server', place(port, dataDir), { stdio: 'ignore' });

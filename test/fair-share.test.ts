@@ -124,7 +124,11 @@ describe("an author's own share", () => {
   it('refuses the author at FANOUT_MAX_AUTHOR_BACKLOG while others post, and forgets the author once drained', async () => {
     const own = await startRedisUnderTest();
     // Only the author's bound matters here: the global ones are far away.
-    const { app: ownApp, redis: ownRedis, close } = await createTestApp(own.target, {
+    const {
+      app: ownApp,
+      redis: ownRedis,
+      close,
+    } = await createTestApp(own.target, {
       fanoutSmallAudience: 10,
       fanoutMaxBacklog: 1_000_000,
       fanoutMaxSmallBacklog: 1_000_000,

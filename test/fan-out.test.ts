@@ -1,7 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { Server } from 'node:http';
-import { fanoutEntrySchema, keys, seqFromTweetId, timelineTrimAt, tweetIdFromSeq, type FanoutDone, type FanoutProgress, type Job, type Tweet } from '@ripple/shared';
+import {
+  fanoutEntrySchema,
+  keys,
+  seqFromTweetId,
+  timelineTrimAt,
+  tweetIdFromSeq,
+  type FanoutDone,
+  type FanoutProgress,
+  type Job,
+  type Tweet,
+} from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { onSingleRedis, startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { createTestApp, startTestWorker } from './support/ripple.js';
@@ -65,9 +75,7 @@ describe('fan-out', () => {
         { delivered: 0, at: Date.parse(finished.startedAt!) },
         ...events.filter((e) => e.event !== 'timeline:new').map((e) => ({ delivered: Number(e.payload.delivered), at: e.at })),
       ];
-      const tooCoarse = steps
-        .slice(1)
-        .filter((step, i) => step.delivered - steps[i]!.delivered > 1_000 && (onSingleRedis || step.at - steps[i]!.at > 250));
+      const tooCoarse = steps.slice(1).filter((step, i) => step.delivered - steps[i]!.delivered > 1_000 && (onSingleRedis || step.at - steps[i]!.at > 250));
       expect(tooCoarse).toEqual([]);
     } finally {
       await worker.close();
@@ -144,7 +152,13 @@ describe('fan-out', () => {
       const ids: string[] = [];
       let lastJob = '';
       for (let i = 0; i < 8; i++) {
-        const body = (await request(app).post('/api/tweets').set(author.auth).send({ text: `tweet ${i}` }).expect(202)).body;
+        const body = (
+          await request(app)
+            .post('/api/tweets')
+            .set(author.auth)
+            .send({ text: `tweet ${i}` })
+            .expect(202)
+        ).body;
         ids.push(body.tweet.id);
         lastJob = body.job.id;
       }

@@ -45,7 +45,11 @@ async function storedState(): Promise<string> {
   return keys.map((k, i) => `${k}=${JSON.stringify(digests[i])}`).join('\n');
 }
 
-const text = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 40 }), fc.string({ unit: 'binary', maxLength: 40 }), fc.constantFrom('fuzz_owner', 'fuzz_other', '', '..', '%00', '%E0%A4%A'));
+const text = fc.oneof(
+  fc.string({ unit: 'grapheme', maxLength: 40 }),
+  fc.string({ unit: 'binary', maxLength: 40 }),
+  fc.constantFrom('fuzz_owner', 'fuzz_other', '', '..', '%00', '%E0%A4%A'),
+);
 const number = fc.oneof(fc.integer(), fc.double(), fc.constantFrom(0, -1, Infinity, 1_000_001, Number.MAX_SAFE_INTEGER));
 const jsonValue = fc.oneof(
   fc.jsonValue({ maxDepth: 2 }),
@@ -89,7 +93,17 @@ const authorization = fc.oneof(
   fc.string({ maxLength: 60 }).map((s) => `Bearer ${s}`),
   headerValue(30),
 );
-const contentType = fc.constantFrom(undefined, 'application/json', 'application/json', 'application/json', 'application/json', 'text/plain', 'application/json; charset=latin1', 'application/x-www-form-urlencoded', 'multipart/form-data');
+const contentType = fc.constantFrom(
+  undefined,
+  'application/json',
+  'application/json',
+  'application/json',
+  'application/json',
+  'text/plain',
+  'application/json; charset=latin1',
+  'application/x-www-form-urlencoded',
+  'multipart/form-data',
+);
 const body = fc.oneof({ arbitrary: jsonValue.map((v) => JSON.stringify(v)), weight: 6 }, fc.string({ maxLength: 80 }), fc.constant(''));
 const query = fc.record({ limit: fc.oneof(text, number.map(String)), before: fc.oneof(text, number.map(String)) }, { requiredKeys: [] });
 
@@ -119,7 +133,10 @@ describe('fuzzing the HTTP API', () => {
           if (res.status >= 400) {
             expect(res.body).toEqual({ error: { code: expect.any(String), message: expect.any(String) } });
             const after = await storedState();
-            const changed = after.split('\n').filter((line) => !before.split('\n').includes(line)).map((line) => line.split('=')[0]);
+            const changed = after
+              .split('\n')
+              .filter((line) => !before.split('\n').includes(line))
+              .map((line) => line.split('=')[0]);
             expect(changed, `${method} ${path} → ${res.status} changed stored keys`).toEqual([]);
             expect(after === before, `${method} ${path} → ${res.status} removed stored keys`).toBe(true);
           }
@@ -133,20 +150,23 @@ describe('fuzzing the HTTP API', () => {
 describe('fuzzing the socket handshake', () => {
   it('refuses any auth payload but a valid token with connect_error "unauthorized", and stays up', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.oneof(fc.object({ maxDepth: 2 }), fc.record({ token: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.object()) })), async (auth) => {
-        const socket = connect(node.url, { transports: ['websocket'], reconnection: false, auth });
-        try {
-          const outcome = await new Promise<string>((resolve) => {
-            socket.once('connect', () => resolve('connected'));
-            socket.once('connect_error', (err) => resolve(err.message));
-            socket.once('disconnect', (reason) => resolve(`disconnected: ${reason}`));
-            setTimeout(() => resolve('no answer within 3 s'), 3000);
-          });
-          expect(outcome).toBe('unauthorized');
-        } finally {
-          socket.close();
-        }
-      }),
+      fc.asyncProperty(
+        fc.oneof(fc.object({ maxDepth: 2 }), fc.record({ token: fc.oneof(fc.string(), fc.integer(), fc.constant(null), fc.object()) })),
+        async (auth) => {
+          const socket = connect(node.url, { transports: ['websocket'], reconnection: false, auth });
+          try {
+            const outcome = await new Promise<string>((resolve) => {
+              socket.once('connect', () => resolve('connected'));
+              socket.once('connect_error', (err) => resolve(err.message));
+              socket.once('disconnect', (reason) => resolve(`disconnected: ${reason}`));
+              setTimeout(() => resolve('no answer within 3 s'), 3000);
+            });
+            expect(outcome).toBe('unauthorized');
+          } finally {
+            socket.close();
+          }
+        },
+      ),
       { numRuns: 40 },
     );
     await request(node.url).get('/healthz').expect(200);

@@ -39,7 +39,11 @@ describe('one worker facing both lanes', () => {
     // In the celebrity's bucket, so both jobs' events are in one stream, in the order written:
     // streams of different buckets can be merged only by their millisecond timestamps.
     const chatty = await signUpInBucket(app, redis, 'lane_small', keysOf(redis).layout.bucketOf(celebrity.user.id));
-    await request(app).post('/api/me/followers/synthetic').set(celebrity.auth).send({ count: 4 * CHUNK }).expect(200);
+    await request(app)
+      .post('/api/me/followers/synthetic')
+      .set(celebrity.auth)
+      .send({ count: 4 * CHUNK })
+      .expect(200);
     await request(app).post('/api/me/followers/synthetic').set(chatty.auth).send({ count: 1 }).expect(200);
 
     // Everything is queued before the worker starts, the bulk job first, so the order below is
@@ -68,6 +72,9 @@ describe('one worker facing both lanes', () => {
     // the bulk lane is empty and the last small ones run.
     expect(ran.join('')).toBe('ssssBssssBssssBssssBssss');
     const smallDone = (await publishedEvents(redis)).filter((e) => e.event === 'fanout:done' && e.payload.jobId !== bulk.id);
-    expect(smallDone.map((e) => e.payload.jobId), 'small jobs run oldest first').toEqual(small.map((j) => j.id));
+    expect(
+      smallDone.map((e) => e.payload.jobId),
+      'small jobs run oldest first',
+    ).toEqual(small.map((j) => j.id));
   });
 });

@@ -45,11 +45,20 @@ const nodeIds = (ports: number[]) => Promise.all(ports.map((p) => ask(p, ['CLUST
 
 /** Every node's view, as `<master port>:<replica ports>` per slot-serving master, sorted. */
 async function shardsSeenBy(port: number): Promise<string[]> {
-  const lines = (await ask(port, ['CLUSTER', 'NODES'])).trim().split('\n').map((line) => line.split(' '));
+  const lines = (await ask(port, ['CLUSTER', 'NODES']))
+    .trim()
+    .split('\n')
+    .map((line) => line.split(' '));
   const portOf = (address: string) => address.split('@')[0]!.split(':').pop();
   return lines
     .filter(([, , flags, , , , , , ...slots]) => flags!.split(',').includes('master') && slots.length > 0)
-    .map(([id, address]) => `${portOf(address!)}:${lines.filter((r) => r[3] === id).map((r) => portOf(r[1]!)).join(',')}`)
+    .map(
+      ([id, address]) =>
+        `${portOf(address!)}:${lines
+          .filter((r) => r[3] === id)
+          .map((r) => portOf(r[1]!))
+          .join(',')}`,
+    )
     .sort();
 }
 
@@ -62,7 +71,12 @@ async function expectThreeMastersWithOneReplicaEach(ports: number[]): Promise<vo
       const shards = views[0]!;
       expect(shards).toHaveLength(3);
       for (const shard of shards) expect(shard).toMatch(/^\d+:\d+$/);
-      expect(shards.flatMap((s) => s.split(/[:,]/)).map(Number).sort()).toEqual([...ports].sort());
+      expect(
+        shards
+          .flatMap((s) => s.split(/[:,]/))
+          .map(Number)
+          .sort(),
+      ).toEqual([...ports].sort());
       for (const view of views) expect(view).toEqual(shards);
     },
     { timeout: 5000, interval: 100 },
@@ -135,12 +149,15 @@ describe("npm run cluster's local Redis Cluster (scripts/local-cluster.ts)", () 
     await expect(askWith(ports[0]!, ['PING'])).rejects.toThrow(/NOAUTH/);
     for (const port of ports) expect(await askWith(port, ['PING'], 2000, password)).toBe('PONG');
     // A replica that could not authenticate to its master would never be linked.
-    await vi.waitFor(async () => {
-      for (const port of ports) {
-        const info = await askWith(port, ['INFO', 'replication'], 2000, password);
-        if (info.includes('role:slave')) expect(info).toContain('master_link_status:up');
-      }
-    }, { timeout: 10_000, interval: 200 });
+    await vi.waitFor(
+      async () => {
+        for (const port of ports) {
+          const info = await askWith(port, ['INFO', 'replication'], 2000, password);
+          if (info.includes('role:slave')) expect(info).toContain('master_link_status:up');
+        }
+      },
+      { timeout: 10_000, interval: 200 },
+    );
 
     const target = redisTargetFromEnv({ REDIS_CLUSTER_NODES: cluster.seedNodes.join(','), REDIS_PASSWORD: password });
     expect(describeRedisTarget(target)).not.toContain(password);

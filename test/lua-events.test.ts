@@ -65,7 +65,11 @@ async function eventEntries(): Promise<Record<string, string>[]> {
 describe('events the Lua scripts publish', () => {
   it('each fit the schema in shared/src/events.ts, through admission, delivery, retry and give-up', async () => {
     const k = keysOf(redis);
-    for (const [id, handle] of [[AUTHOR, 'author'], [LONELY_AUTHOR, 'lonely']] as const) await redis.hSet(k.user(id), { [userField.id]: id, [userField.handle]: handle });
+    for (const [id, handle] of [
+      [AUTHOR, 'author'],
+      [LONELY_AUTHOR, 'lonely'],
+    ] as const)
+      await redis.hSet(k.user(id), { [userField.id]: id, [userField.handle]: handle });
     await follow(redis, ONLINE_FOLLOWER, AUTHOR);
     await follow(redis, OFFLINE_FOLLOWER, AUTHOR);
     await redis.zAdd(k.online(k.layout.bucketOf(ONLINE_FOLLOWER)), { score: Date.now() + 60_000, value: ONLINE_FOLLOWER });

@@ -1,5 +1,18 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { audienceField, cursorField, deadLetterField, eventEntryField, fanoutDurationsField, fanoutEntryField, jobField, luaRecords, retryField, statsField, tweetField, userField } from '@ripple/shared';
+import {
+  audienceField,
+  cursorField,
+  deadLetterField,
+  eventEntryField,
+  fanoutDurationsField,
+  fanoutEntryField,
+  jobField,
+  luaRecords,
+  retryField,
+  statsField,
+  tweetField,
+  userField,
+} from '@ripple/shared';
 import { expandLuaIncludes, type RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { connectedClient } from './support/ripple.js';
@@ -40,9 +53,15 @@ describe('record includes, as Redis runs them', () => {
       finished('1:7'),
       attempt('1:7'),
     ]);
-    expect(await inLua('cursor-record', "return cjson.encode({cursorField('1:7'), cursorDeliveredField('1:7')})")).toEqual([cursorField.cursor('1:7'), cursorField.delivered('1:7')]);
+    expect(await inLua('cursor-record', "return cjson.encode({cursorField('1:7'), cursorDeliveredField('1:7')})")).toEqual([
+      cursorField.cursor('1:7'),
+      cursorField.delivered('1:7'),
+    ]);
     expect(await inLua('audience-record', 'return cjson.encode(AUDIENCE)')).toEqual({ seq: audienceField.seq });
-    expect(await inLua('audience-record', "return cjson.encode({audienceCountField('3'), audienceVersionField('3')})")).toEqual([audienceField.count(3), audienceField.version(3)]);
+    expect(await inLua('audience-record', "return cjson.encode({audienceCountField('3'), audienceVersionField('3')})")).toEqual([
+      audienceField.count(3),
+      audienceField.version(3),
+    ]);
     expect(await inLua('stats-record', "return cjson.encode({statsRefusedField('overloaded')})")).toEqual([refused('overloaded')]);
     expect(await inLua('fanout-durations-record', "return cjson.encode({durationsBucketField('250')})")).toEqual([bucket(250)]);
   });

@@ -81,7 +81,7 @@ describe('presence', () => {
     }
   });
 
-  it('drops sockets when Redis comes back without its data, so an old session cannot receive a new user\'s events', async () => {
+  it("drops sockets when Redis comes back without its data, so an old session cannot receive a new user's events", async () => {
     const own = await startRedisUnderTest();
     const server = await startTestServer(own.target);
     let socket: ClientSocket | undefined;

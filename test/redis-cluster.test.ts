@@ -1,12 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createClient, createCluster } from 'redis';
-import {
-  connectRedisCluster,
-  createRedisClusterClient,
-  isRedisUnavailable,
-  type RedisClusterClient,
-} from '@ripple/shared/node';
+import { connectRedisCluster, createRedisClusterClient, isRedisUnavailable, type RedisClusterClient } from '@ripple/shared/node';
 import { startRedisCluster, type TestClusterMaster, type TestRedisCluster } from './support/redis-cluster.js';
 
 /**
@@ -98,10 +93,13 @@ function writeFirehose(client: RedisClusterClient, key: string) {
   const timer = setInterval(() => {
     const startedAt = Date.now();
     pending.add(startedAt);
-    void client.set(key, String(startedAt)).then(
-      () => outcomes.push({ startedAt, tookMs: Date.now() - startedAt }),
-      (error: unknown) => outcomes.push({ startedAt, tookMs: Date.now() - startedAt, error }),
-    ).finally(() => pending.delete(startedAt));
+    void client
+      .set(key, String(startedAt))
+      .then(
+        () => outcomes.push({ startedAt, tookMs: Date.now() - startedAt }),
+        (error: unknown) => outcomes.push({ startedAt, tookMs: Date.now() - startedAt, error }),
+      )
+      .finally(() => pending.delete(startedAt));
   }, 50);
   return {
     outcomes,
@@ -218,7 +216,10 @@ describe('a 3+3 Redis Cluster through the loss of masters', () => {
     expect(promotedAt - killedAt).toBeLessThan(PROMOTION_BOUND_MS);
     expect(resumedAt - promotedAt, 'our client kept writing to the dead master').toBeLessThan(RESUME_AFTER_PROMOTION_MS);
     for (const o of ourOutcomes) expect(o.tookMs, 'a command waited instead of failing fast').toBeLessThan(FAIL_FAST_BOUND_MS);
-    expect(ourErrors.filter((e) => !isRedisUnavailable(e)), 'errors a caller would not know to retry').toEqual([]);
+    expect(
+      ourErrors.filter((e) => !isRedisUnavailable(e)),
+      'errors a caller would not know to retry',
+    ).toEqual([]);
     // Only the dead master's slots are affected (cluster-require-full-coverage no).
     expect(describeErrors(errorsOf(healthy.outcomes.filter((o) => o.startedAt >= killedAt - 1000)))).toBe('');
     // What node-redis 6.3 does alone: it does follow, through its reconnection-triggered refresh

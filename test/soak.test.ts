@@ -14,30 +14,42 @@ import { runSoak } from '../bench/soak/soak-run.js';
  * Memory slopes are reported but not judged over so short a run.
  */
 const options = parseOptions([
-  '--minutes', '1.5',
-  '--load', '0.3',
-  '--calibration', '50000',
-  '--large', '20000,40000',
-  '--small', '100-2000',
-  '--online', '20',
+  '--minutes',
+  '1.5',
+  '--load',
+  '0.3',
+  '--calibration',
+  '50000',
+  '--large',
+  '20000,40000',
+  '--small',
+  '100-2000',
+  '--online',
+  '20',
   // A broken build should fail in bounded time, not wait out the CLI's two minutes.
-  '--drain-timeout', '45',
+  '--drain-timeout',
+  '45',
 ]) as SoakOptions;
 
 describe('the soak', () => {
-  it(
-    'loses, doubles and leaks nothing through worker, server and Redis kills and a stalled worker',
-    async () => {
-      const log: string[] = [];
-      const { report } = await runSoak(options, { log: (line) => log.push(line) });
-      const summary = `${formatSummary(report)}\n\nprogress:\n${log.join('\n')}`;
+  it('loses, doubles and leaks nothing through worker, server and Redis kills and a stalled worker', async () => {
+    const log: string[] = [];
+    const { report } = await runSoak(options, { log: (line) => log.push(line) });
+    const summary = `${formatSummary(report)}\n\nprogress:\n${log.join('\n')}`;
 
-      expect(report.faults.map((f) => f.kind), summary).toEqual(expect.arrayContaining([...FAULT_KINDS]));
-      expect(report.faults.filter((f) => f.error !== null), summary).toEqual([]);
-      expect(report.posting.accepted, summary).toBeGreaterThan(0);
-      expect(report.checks.filter((c) => !c.passed), summary).toEqual([]);
-      expect(report.passed, summary).toBe(true);
-    },
-    300_000,
-  );
+    expect(
+      report.faults.map((f) => f.kind),
+      summary,
+    ).toEqual(expect.arrayContaining([...FAULT_KINDS]));
+    expect(
+      report.faults.filter((f) => f.error !== null),
+      summary,
+    ).toEqual([]);
+    expect(report.posting.accepted, summary).toBeGreaterThan(0);
+    expect(
+      report.checks.filter((c) => !c.passed),
+      summary,
+    ).toEqual([]);
+    expect(report.passed, summary).toBe(true);
+  }, 300_000);
 });

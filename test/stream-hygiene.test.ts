@@ -44,7 +44,15 @@ describe('after thousands of jobs', () => {
       for (const a of authors) await request(app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 5 }).expect(200);
       const jobIds: string[] = [];
       for (let round = 0; round < 100; round++) {
-        const posted = await Promise.all(authors.map((a) => request(app).post('/api/tweets').set(a.auth).send({ text: `r${round}` }).expect(202)));
+        const posted = await Promise.all(
+          authors.map((a) =>
+            request(app)
+              .post('/api/tweets')
+              .set(a.auth)
+              .send({ text: `r${round}` })
+              .expect(202),
+          ),
+        );
         jobIds.push(...posted.map((r) => r.body.job.id as string));
       }
       expect(jobIds).toHaveLength(2_000);
@@ -76,7 +84,12 @@ describe('after thousands of jobs', () => {
 });
 
 /** Posts through the API with an Idempotency-Key; answers the job and the tweet's id. */
-async function post(app: Parameters<typeof request>[0], auth: Record<string, string>, text: string, idempotencyKey: string): Promise<{ job: Job; tweetId: string }> {
+async function post(
+  app: Parameters<typeof request>[0],
+  auth: Record<string, string>,
+  text: string,
+  idempotencyKey: string,
+): Promise<{ job: Job; tweetId: string }> {
   const res = await request(app).post('/api/tweets').set(auth).set('Idempotency-Key', idempotencyKey).send({ text }).expect(202);
   return { job: res.body.job as Job, tweetId: res.body.tweet.id as string };
 }

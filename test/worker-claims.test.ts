@@ -68,7 +68,12 @@ describe('claims between live workers', () => {
       expect(shortDone).toMatchObject({ delivered: 10, total: 10, attempts: 1 });
       // So is every chunk of it: one in each bucket holding its followers.
       const chunks = [...new Set((await followerIds(redis, waiting.user.id)).map((id) => keysOf(redis).layout.bucketOf(id)))].map((b) => `${b}:0`);
-      expect(await redis.hmGet(keysOf(redis).job(short.job.id), chunks.map((chunk) => jobField.attempt(chunk)))).toEqual(chunks.map(() => '1'));
+      expect(
+        await redis.hmGet(
+          keysOf(redis).job(short.job.id),
+          chunks.map((chunk) => jobField.attempt(chunk)),
+        ),
+      ).toEqual(chunks.map(() => '1'));
 
       const longDone = await waitForJob(app, busy.token, long.job.id, 'done', { timeoutMs: 30_000 });
       expect(longDone).toMatchObject({ delivered: LONG_AUDIENCE, total: LONG_AUDIENCE, attempts: 1 });

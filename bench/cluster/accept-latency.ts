@@ -170,9 +170,13 @@ export async function acceptLatency({ env, ripple, author, watcher, followers }:
         summary.push({ waitMs, mode, posts: mine.length, non202: mine.filter((x) => x.status !== 202).length, ...summarize(mine.map((x) => x.ms)) });
       }
     }
-    for (const x of summary) console.log(`  ${x.mode.padEnd(28)} WAIT ${String(x.waitMs).padStart(2)} ms: p50 ${x.p50} ms, p90 ${x.p90}, p99 ${x.p99}, max ${x.max} (${x.posts} posts, ${x.non202} not 202)`);
+    for (const x of summary)
+      console.log(
+        `  ${x.mode.padEnd(28)} WAIT ${String(x.waitMs).padStart(2)} ms: p50 ${x.p50} ms, p90 ${x.p90}, p99 ${x.p99}, max ${x.max} (${x.posts} posts, ${x.non202} not 202)`,
+      );
     console.log(`  admissions counted unreplicated: ${unreplicated} of ${postsWithWait} answered with WAIT 20`);
-    for (const x of rawWait) console.log(`  raw INCR + WAIT 1 20 per master, ${x.mode}: p50 ${x.p50} ms, p99 ${x.p99}, max ${x.max}; ${x.timedOut} of ${x.samples} timed out`);
+    for (const x of rawWait)
+      console.log(`  raw INCR + WAIT 1 20 per master, ${x.mode}: p50 ${x.p50} ms, p99 ${x.p99}, max ${x.max}; ${x.timedOut} of ${x.samples} timed out`);
     return { authors: LATENCY_AUTHORS, followersEach: LATENCY_FOLLOWERS, summary, postsWithWait, unreplicated, rawWait, duringFanOutMs };
   } finally {
     await Promise.allSettled(probes.map((p) => p.client.close()));

@@ -14,7 +14,8 @@ import { stopRedisProcesses } from '../redis-teardown.js';
 export const TIMELINE_MAX = 800;
 
 export type Topology = { kind: 'single' } | { kind: 'cluster'; masters: number; replicas: number };
-export const topologyName = (t: Topology) => (t.kind === 'single' ? 'one Redis' : `cluster ${t.masters}m${t.replicas > 0 ? `+${t.masters * t.replicas}r` : ''}`);
+export const topologyName = (t: Topology) =>
+  t.kind === 'single' ? 'one Redis' : `cluster ${t.masters}m${t.replicas > 0 ? `+${t.masters * t.replicas}r` : ''}`;
 
 export interface RedisNode {
   port: number;
@@ -64,10 +65,14 @@ export async function startEnv(topology: Topology): Promise<Env & { stop(): Prom
     await settleAof([...probes.values()], 30_000);
     await Promise.allSettled([...probes.values()].map((p) => p.close()));
     await client?.close().catch(() => {});
-    await stopRedisProcesses(async () => {
-      await single?.stop();
-      await cluster?.stop();
-    }, pids, [single?.dir ?? cluster?.dir ?? '']);
+    await stopRedisProcesses(
+      async () => {
+        await single?.stop();
+        await cluster?.stop();
+      },
+      pids,
+      [single?.dir ?? cluster?.dir ?? ''],
+    );
   };
   try {
     for (const port of ports) probes.set(port, await probe(port));

@@ -66,4 +66,3 @@ export async function watchJobs(url: string, accepted: Accepted[], killedAt: num
     await delay(100);
   }
 }
-

@@ -106,7 +106,7 @@ async function postThroughFailover(
   promoted: () => boolean,
 ) {
   const timeline: FailoverPost[] = [];
-  for (let i = 0; ; ) {
+  for (let i = 0; ;) {
     const sinceKill = performance.now() - killedAt;
     const queuedDone = log.accepted.slice(0, queuedBeforeKill).every((a) => a.doneAt !== undefined);
     if ((sinceKill >= 10_000 && queuedDone && promoted()) || sinceKill >= 60_000) break;
@@ -148,10 +148,14 @@ async function checkJobsAndTimelines(env: Env, url: string, celebrity: Author, a
   const notDone: string[] = [];
   for (const a of accepted) {
     const job = await readJob(url, a.token, a.jobId);
-    if (!job || job.status !== 'done' || job.delivered !== job.total) notDone.push(`${a.jobId}: ${job ? `${job.status} ${job.delivered}/${job.total}` : 'unreadable'}`);
+    if (!job || job.status !== 'done' || job.delivered !== job.total)
+      notDone.push(`${a.jobId}: ${job ? `${job.status} ${job.delivered}/${job.total}` : 'unreadable'}`);
   }
   const k = keysOf(env.client);
-  const expected = accepted.filter((a) => a.authorId === celebrity.user.id).map((a) => String(seqFromTweetId(a.tweetId))).sort();
+  const expected = accepted
+    .filter((a) => a.authorId === celebrity.user.id)
+    .map((a) => String(seqFromTweetId(a.tweetId)))
+    .sort();
   const ids = await followerIds(env.client, celebrity.user.id);
   const sample = Array.from({ length: Math.min(20_000, ids.length) }, () => ids[Math.floor(Math.random() * ids.length)]!);
   let wrong = 0;

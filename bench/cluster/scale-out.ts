@@ -50,7 +50,14 @@ export interface Ripple {
   workers: RippleProcess[];
 }
 
-export async function measureFanOut(env: Env, ripple: Ripple, author: { token: string }, watcher: ReturnType<typeof doneWatcher>, followers: number, label: string): Promise<FanOutRun> {
+export async function measureFanOut(
+  env: Env,
+  ripple: Ripple,
+  author: { token: string },
+  watcher: ReturnType<typeof doneWatcher>,
+  followers: number,
+  label: string,
+): Promise<FanOutRun> {
   await freshAof(env.nodes.filter((n) => n.role === 'master').map((n) => env.probes.get(n.port)!));
   await delay(300);
   const master = env.nodes.filter((n) => n.role === 'master').map((n) => n.pid);

@@ -43,8 +43,7 @@ export interface CrowdPlan {
 const SETUP_CONCURRENCY = 8;
 
 /** A fresh run id: 6 characters of [a-z0-9], so handles stay well within 20 characters. */
-export const newRunId = (): string =>
-  [...randomBytes(6)].map((byte) => (byte % 36).toString(36)).join('');
+export const newRunId = (): string => [...randomBytes(6)].map((byte) => (byte % 36).toString(36)).join('');
 
 /** The handles of one run: `lt<runId>_a<i>`, `lt<runId>_o<i>`, `lt<runId>_c`, `lt<runId>_x<i>`. */
 export const handles = {

@@ -39,7 +39,7 @@ describe('DeliveryTracker', () => {
     expect(tracker.awaitingDeliveries).toBe(1);
   });
 
-  it('counts each online follower once per tweet, and only the author\'s own followers', () => {
+  it("counts each online follower once per tweet, and only the author's own followers", () => {
     const tracker = new DeliveryTracker();
     tracker.accepted(tracker.sending(0, audience), 't1', 5);
     tracker.timelineNew('t1', 'f1', 10);

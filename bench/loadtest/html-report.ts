@@ -90,9 +90,7 @@ function configTable(report: LoadTestReport): string {
     ['celebrity', c.celebrityFollowers > 0 ? `${c.celebrityFollowers.toLocaleString('en-US')} followers, ${c.celebrityPosts} post(s)` : 'none'],
     [
       'attackers',
-      c.attackers > 0
-        ? `${c.attackers}, ${c.attackerFollowers.toLocaleString('en-US')} synthetic followers each, ${c.attackerRate} tweets/s each`
-        : 'none',
+      c.attackers > 0 ? `${c.attackers}, ${c.attackerFollowers.toLocaleString('en-US')} synthetic followers each, ${c.attackerRate} tweets/s each` : 'none',
     ],
     ['tries per tweet', String(c.maxTries)],
   ];
@@ -161,15 +159,16 @@ export function renderHtmlReport(report: LoadTestReport, spectra: ReportSpectra)
     series: [{ name: 'backlog (/healthz)', color: '#D55E00', points: report.series.map((p) => [p.t, p.backlog] as const) }],
   });
 
-  const celebrity = report.celebrity && spectra.celebrity
-    ? `<h2>Celebrity</h2>
+  const celebrity =
+    report.celebrity && spectra.celebrity
+      ? `<h2>Celebrity</h2>
 <section>
 <p class="subtitle">${report.celebrity.posts} post(s) to ${report.celebrity.followers.toLocaleString('en-US')} followers, measured apart from the other authors.</p>
 ${latencyTable(report.celebrity)}
 <div class="totals"><div><strong>${report.celebrity.refused}</strong>refused</div><div><strong>${report.celebrity.failed}</strong>failed</div></div>
 ${spectrumChart('Celebrity latency by percentile', spectra.celebrity)}
 </section>`
-    : '';
+      : '';
 
   return `<!doctype html>
 <html lang="en">

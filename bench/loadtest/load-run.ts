@@ -134,7 +134,13 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
   });
 
   let posting = false;
-  const sockets = new CrowdSockets({ baseUrl: client.baseUrl, connect: deps.connect ?? connectSocket, clock, groupOfAuthor: groups.groupOfAuthor, countsDisconnects: () => posting });
+  const sockets = new CrowdSockets({
+    baseUrl: client.baseUrl,
+    connect: deps.connect ?? connectSocket,
+    clock,
+    groupOfAuthor: groups.groupOfAuthor,
+    countsDisconnects: () => posting,
+  });
   const poster = tweetPoster({ client, crowd, groups: groups.all, maxTries: options.maxTries, clock });
   const sampler = serverSamplerFor(client, clock);
   const progressLine = progressDrawer(groups, sampler, options, progress, clock);

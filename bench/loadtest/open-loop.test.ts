@@ -59,9 +59,7 @@ describe('startOpenLoop', () => {
     clock.jump(300);
     await clock.advance(0);
     // Arrivals 1..30 were due while the loop was blocked: all go out at 300 ms, none is dropped.
-    expect(fired.filter(({ at }) => at === 300).map(({ arrival }) => arrival.intendedAt)).toEqual(
-      Array.from({ length: 30 }, (_, i) => (i + 1) * 10),
-    );
+    expect(fired.filter(({ at }) => at === 300).map(({ arrival }) => arrival.intendedAt)).toEqual(Array.from({ length: 30 }, (_, i) => (i + 1) * 10));
     await clock.advance(1000);
     expect(fired).toHaveLength(100);
   });

@@ -23,14 +23,51 @@ describe('parseOptions', () => {
   });
 
   it('reads every option', () => {
-    const options = parseOptions(
-      ['--url', 'http://127.0.0.1:3477/', '--authors', '5', '--followers', '2000', '--online', '10', '--rate', '12.5', '--duration', '10',
-        '--drain-timeout', '5', '--celebrity-followers', '100000', '--celebrity-posts', '3', '--attackers', '2',
-        '--attacker-followers', '200000', '--attacker-rate', '2.5', '--max-tries', '4', '--out', 'x/y'],
-    );
+    const options = parseOptions([
+      '--url',
+      'http://127.0.0.1:3477/',
+      '--authors',
+      '5',
+      '--followers',
+      '2000',
+      '--online',
+      '10',
+      '--rate',
+      '12.5',
+      '--duration',
+      '10',
+      '--drain-timeout',
+      '5',
+      '--celebrity-followers',
+      '100000',
+      '--celebrity-posts',
+      '3',
+      '--attackers',
+      '2',
+      '--attacker-followers',
+      '200000',
+      '--attacker-rate',
+      '2.5',
+      '--max-tries',
+      '4',
+      '--out',
+      'x/y',
+    ]);
     expect(options).toEqual({
-      url: 'http://127.0.0.1:3477', authors: 5, followers: 2000, online: 10, rate: 12.5, durationS: 10, drainTimeoutS: 5,
-      celebrityFollowers: 100000, celebrityPosts: 3, attackers: 2, attackerFollowers: 200000, attackerRate: 2.5, maxTries: 4, out: 'x/y',
+      url: 'http://127.0.0.1:3477',
+      authors: 5,
+      followers: 2000,
+      online: 10,
+      rate: 12.5,
+      durationS: 10,
+      drainTimeoutS: 5,
+      celebrityFollowers: 100000,
+      celebrityPosts: 3,
+      attackers: 2,
+      attackerFollowers: 200000,
+      attackerRate: 2.5,
+      maxTries: 4,
+      out: 'x/y',
     });
   });
 
@@ -55,9 +92,9 @@ describe('parseOptions', () => {
     expect(() => parseOptions(['--attackers', '1', '--attacker-followers', '1e5x'])).toThrow(/--attacker-followers must be a whole number/);
     expect(() => parseOptions(['--attackers', '1', '--attacker-rate', '0'])).toThrow(new OptionsError('--attacker-rate must be a number > 0, got "0"'));
     expect(() => parseOptions(['--attackers', '1', '--attacker-rate', ''])).toThrow(/--attacker-rate must be a number > 0/);
-    expect(() => parseOptions(['--attackers', '1', '--online', '0'])).toThrow(new OptionsError(
-      "--attackers needs --online ≥ 1: an attack is judged by the online delivery of the other authors' tweets",
-    ));
+    expect(() => parseOptions(['--attackers', '1', '--online', '0'])).toThrow(
+      new OptionsError("--attackers needs --online ≥ 1: an attack is judged by the online delivery of the other authors' tweets"),
+    );
   });
 
   it('refuses attacker settings without attackers rather than ignoring them', () => {
@@ -67,8 +104,22 @@ describe('parseOptions', () => {
 
   it('answers help, and the help names every option with its default', () => {
     expect(parseOptions(['--help'])).toBe('help');
-    for (const flag of ['--url', '--authors', '--followers', '--online', '--rate', '--duration', '--drain-timeout', '--celebrity-followers', '--celebrity-posts',
-      '--attackers', '--attacker-followers', '--attacker-rate', '--max-tries', '--out']) {
+    for (const flag of [
+      '--url',
+      '--authors',
+      '--followers',
+      '--online',
+      '--rate',
+      '--duration',
+      '--drain-timeout',
+      '--celebrity-followers',
+      '--celebrity-posts',
+      '--attackers',
+      '--attacker-followers',
+      '--attacker-rate',
+      '--max-tries',
+      '--out',
+    ]) {
       expect(HELP).toMatch(new RegExp(`${flag} [\\s\\S]*?\\(default [^)]+\\)`));
     }
   });

@@ -191,7 +191,7 @@ export function parseOptions(argv: string[], now: Date = new Date()): LoadTestOp
     const stray = (['attacker-followers', 'attacker-rate'] as const).find((flag) => values[flag] !== undefined);
     if (stray) throw new OptionsError(`--${stray} needs --attackers ≥ 1`);
   } else if (options.online === 0) {
-    throw new OptionsError('--attackers needs --online ≥ 1: an attack is judged by the online delivery of the other authors\' tweets');
+    throw new OptionsError("--attackers needs --online ≥ 1: an attack is judged by the online delivery of the other authors' tweets");
   }
   return options;
 }

@@ -50,18 +50,26 @@ export function formPostingGroups(crowd: Crowd, signals: GroupSignals): PostingG
     notePrefix: '',
   };
   const celebrity: PostingGroup | null = crowd.celebrity
-    ? { tracker: new DeliveryTracker(), authors: [crowd.celebrity], name: 'celebrity', stop: signals.giveUp, stoppedBecause: signals.stoppedByDrain, notePrefix: 'celebrity: ' }
-    : null;
-  const attack: PostingGroup | null = crowd.attackers.length > 0
     ? {
         tracker: new DeliveryTracker(),
-        authors: crowd.attackers,
-        name: 'attacker',
-        stop: signals.attackOver,
-        stoppedBecause: () => (signals.interrupted() ? 'interrupted' : 'still retrying when the attack ended'),
-        notePrefix: 'attackers: ',
+        authors: [crowd.celebrity],
+        name: 'celebrity',
+        stop: signals.giveUp,
+        stoppedBecause: signals.stoppedByDrain,
+        notePrefix: 'celebrity: ',
       }
     : null;
+  const attack: PostingGroup | null =
+    crowd.attackers.length > 0
+      ? {
+          tracker: new DeliveryTracker(),
+          authors: crowd.attackers,
+          name: 'attacker',
+          stop: signals.attackOver,
+          stoppedBecause: () => (signals.interrupted() ? 'interrupted' : 'still retrying when the attack ended'),
+          notePrefix: 'attackers: ',
+        }
+      : null;
   const all = [main, ...(celebrity ? [celebrity] : []), ...(attack ? [attack] : [])];
   const groupOfAuthor = new Map<string, PostingGroup>();
   for (const group of all) for (const author of group.authors) groupOfAuthor.set(author.id, group);

@@ -106,8 +106,17 @@ describe('the JSON report', () => {
     const { report } = sampleRun(true);
     const json = JSON.parse(JSON.stringify(report)) as Record<string, unknown>;
     expect(Object.keys(json)).toEqual([
-      'config', 'accept', 'firstDelivery', 'onlineDelivery', 'complete', 'deliveriesPerSecond', 'refused', 'refusedByStatus', 'failed',
-      'series', 'celebrity',
+      'config',
+      'accept',
+      'firstDelivery',
+      'onlineDelivery',
+      'complete',
+      'deliveriesPerSecond',
+      'refused',
+      'refusedByStatus',
+      'failed',
+      'series',
+      'celebrity',
     ]);
     for (const measure of ['accept', 'firstDelivery', 'onlineDelivery', 'complete']) {
       expect(Object.keys(json[measure] as object)).toEqual(LATENCY_KEYS);
@@ -198,8 +207,12 @@ describe('the printed table', () => {
     const attack = text.slice(text.indexOf('under attack'));
     expect(attack.split('\n')).toEqual([
       'under attack: 1 attacker × 1,000,000 followers, 10 tweets/s each',
-      expect.stringMatching(/^ {2}authors: +refused 503: 1, 429: 0 \(goal 0\) +failed 0 \(goal 0\) +online delivery p99 55\.0 ms \(goal ≤ 250\) +GOALS NOT MET$/),
-      expect.stringMatching(/^ {2}attackers: sent 200 +accepted 12 +refused 188 \(503: 151, 429: 37\) +failed 188 +accept p99 5\.0 ms +complete p99 800\.0 ms$/),
+      expect.stringMatching(
+        /^ {2}authors: +refused 503: 1, 429: 0 \(goal 0\) +failed 0 \(goal 0\) +online delivery p99 55\.0 ms \(goal ≤ 250\) +GOALS NOT MET$/,
+      ),
+      expect.stringMatching(
+        /^ {2}attackers: sent 200 +accepted 12 +refused 188 \(503: 151, 429: 37\) +failed 188 +accept p99 5\.0 ms +complete p99 800\.0 ms$/,
+      ),
     ]);
   });
 });
@@ -226,7 +239,7 @@ describe('the HTML report', () => {
     for (const { label } of MEASURES) expect(html).toContain(label);
   });
 
-  it('shows the attack as a verdict on the authors and the attackers\' own counts', () => {
+  it("shows the attack as a verdict on the authors and the attackers' own counts", () => {
     const { report, spectra } = sampleRun(false, true);
     const html = renderHtmlReport(report, spectra);
     const section = html.slice(html.indexOf('<h2>Under attack</h2>'), html.indexOf('<h2>Over time</h2>'));

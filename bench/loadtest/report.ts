@@ -121,9 +121,7 @@ export interface LoadTestReport extends Record<MeasureName, LatencySummary> {
  * anyone and so never shows in the p99, and a run without a single online delivery has a p99 of
  * 0: neither may pass for a met goal.
  */
-export function judgeOrdinaryUnderAttack(
-  ordinary: Pick<LoadTestReport, 'refusedByStatus' | 'failed' | 'onlineDelivery'>,
-): OrdinaryUnderAttack {
+export function judgeOrdinaryUnderAttack(ordinary: Pick<LoadTestReport, 'refusedByStatus' | 'failed' | 'onlineDelivery'>): OrdinaryUnderAttack {
   const { refusedByStatus, failed, onlineDelivery } = ordinary;
   const goalsMet =
     refusedByStatus[429] + refusedByStatus[503] <= ATTACK_GOALS.refused &&

@@ -77,7 +77,11 @@ export async function requestOnce<T>(spec: RequestSpec<T>, transport: Transport)
   }
   const parsed = spec.schema.safeParse(body);
   if (!parsed.success) {
-    throw new RippleHttpError(response.status, 'bad_response', `${spec.path}: an answer that is not Ripple's (${parsed.error.issues[0]?.message ?? 'invalid'})`);
+    throw new RippleHttpError(
+      response.status,
+      'bad_response',
+      `${spec.path}: an answer that is not Ripple's (${parsed.error.issues[0]?.message ?? 'invalid'})`,
+    );
   }
   return parsed.data;
 }

@@ -3,8 +3,16 @@ import { backoffDelayMs, parseDeliveriesTotal, RippleClient, RippleHttpError, Ri
 
 const tweet = { id: '000000000001', text: 'hi', createdAt: '2026-01-01T00:00:00.000Z', author: { id: '1', handle: 'abc' } };
 const job = {
-  id: '1', tweetId: '000000000001', status: 'queued', delivered: 0, total: 10, attempts: 0,
-  enqueuedAt: '2026-01-01T00:00:00.000Z', startedAt: null, finishedAt: null, error: null,
+  id: '1',
+  tweetId: '000000000001',
+  status: 'queued',
+  delivered: 0,
+  total: 10,
+  attempts: 0,
+  enqueuedAt: '2026-01-01T00:00:00.000Z',
+  startedAt: null,
+  finishedAt: null,
+  error: null,
 };
 const json = (status: number, body: unknown, headers: Record<string, string> = {}) =>
   new Response(JSON.stringify(body), { status, headers: { 'Content-Type': 'application/json', ...headers } });
@@ -79,9 +87,7 @@ describe('RippleClient.health', () => {
     const { client } = clientWith([refused]);
     const error = await client.health().catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RippleUnreachableError);
-    expect((error as Error).message).toBe(
-      'Ripple is not reachable at http://ripple.test (ECONNREFUSED); start it with `npm start` or pass --url',
-    );
+    expect((error as Error).message).toBe('Ripple is not reachable at http://ripple.test (ECONNREFUSED); start it with `npm start` or pass --url');
     expect((error as Error).message).not.toContain('\n');
   });
 
@@ -102,7 +108,10 @@ describe('parseDeliveriesTotal', () => {
 describe('backoffDelayMs', () => {
   it('doubles its bound per retry up to the cap', () => {
     expect([0, 1, 2, 10].map((retry) => backoffDelayMs(retry, () => 0.999999))).toEqual([
-      expect.closeTo(500, 0), expect.closeTo(1000, 0), expect.closeTo(2000, 0), expect.closeTo(30000, 0),
+      expect.closeTo(500, 0),
+      expect.closeTo(1000, 0),
+      expect.closeTo(2000, 0),
+      expect.closeTo(30000, 0),
     ]);
   });
 });

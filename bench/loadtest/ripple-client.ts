@@ -127,12 +127,16 @@ export class RippleClient {
       return await this.#try({ path: '/healthz', schema: healthSchema, timeoutMs });
     } catch (error) {
       if (error instanceof RippleNetworkError) {
-        throw new RippleUnreachableError(`Ripple is not reachable at ${this.baseUrl} (${error.message.replace(/^\/healthz: /, '')}); start it with \`npm start\` or pass --url`);
+        throw new RippleUnreachableError(
+          `Ripple is not reachable at ${this.baseUrl} (${error.message.replace(/^\/healthz: /, '')}); start it with \`npm start\` or pass --url`,
+        );
       }
       if (error instanceof RippleHttpError && error.status === 503) {
         throw new RippleUnreachableError(`Ripple at ${this.baseUrl} is up but cannot reach its Redis (/healthz answered 503)`);
       }
-      throw new RippleUnreachableError(`${this.baseUrl} does not answer like Ripple: GET /healthz ${(error as Error).message.replace(/^.*?\/healthz:? ?/, '')}`);
+      throw new RippleUnreachableError(
+        `${this.baseUrl} does not answer like Ripple: GET /healthz ${(error as Error).message.replace(/^.*?\/healthz:? ?/, '')}`,
+      );
     }
   }
 
@@ -143,10 +147,7 @@ export class RippleClient {
   }
 
   signUp(handle: string, password: string): Promise<AuthResponse> {
-    return this.#withRetries(
-      { method: 'POST', path: '/api/users', body: { handle, password }, schema: authResponseSchema },
-      { retryable: isRefusal },
-    );
+    return this.#withRetries({ method: 'POST', path: '/api/users', body: { handle, password }, schema: authResponseSchema }, { retryable: isRefusal });
   }
 
   /** Following twice is not an error, so this one may be repeated after a lost answer. */

@@ -29,8 +29,7 @@ export type RefusalStatus = 429 | 503;
 export type RippleRefusal = RippleHttpError & { readonly status: RefusalStatus };
 
 /** 429 and 503 are Ripple's back pressure: "not now", and nothing was written. */
-export const isRefusal = (error: unknown): error is RippleRefusal =>
-  error instanceof RippleHttpError && (error.status === 429 || error.status === 503);
+export const isRefusal = (error: unknown): error is RippleRefusal => error instanceof RippleHttpError && (error.status === 429 || error.status === 503);
 
 /** Failures after which the same request may succeed: refusals, no answer, a restarting proxy. */
 export const isRetryable = (error: unknown): boolean =>

@@ -43,6 +43,9 @@ function refusalAdvice(groups: PostingGroups, options: Pick<LoadTestOptions, 'ra
         '(RATE_LIMIT_TWEETS_PER_MIN, 600/min by default); use more --authors or raise the limit',
     );
   }
-  if (refusedOthers(503) > 0) notes.push(`refused: ${refusedOthers(503)} × 503 (a backlog at FANOUT_MAX_BACKLOG, FANOUT_MAX_SMALL_BACKLOG or FANOUT_MAX_AUTHOR_BACKLOG, or Redis unavailable)`);
+  if (refusedOthers(503) > 0)
+    notes.push(
+      `refused: ${refusedOthers(503)} × 503 (a backlog at FANOUT_MAX_BACKLOG, FANOUT_MAX_SMALL_BACKLOG or FANOUT_MAX_AUTHOR_BACKLOG, or Redis unavailable)`,
+    );
   return notes;
 }

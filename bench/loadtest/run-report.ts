@@ -28,7 +28,12 @@ function celebrityReportOf(celebrity: PostingGroup, options: LoadTestOptions): C
 }
 
 /** The attack's part of the report: what it did to the ordinary crowd, and how its own tweets fared. */
-function attackReportOf(attack: PostingGroup, main: PostingGroup, mainSummaries: ReturnType<DeliveryTracker['summaries']>, options: LoadTestOptions): AttackReport {
+function attackReportOf(
+  attack: PostingGroup,
+  main: PostingGroup,
+  mainSummaries: ReturnType<DeliveryTracker['summaries']>,
+  options: LoadTestOptions,
+): AttackReport {
   const { sent, accepted, refused, failed } = attack.tracker.counts;
   const attackerSummaries = attack.tracker.summaries();
   return {

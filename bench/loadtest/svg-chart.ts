@@ -77,7 +77,11 @@ export function lineChart(spec: LineChartSpec): string {
   if (!(xMax > xMin)) xMax = xMin + 1;
   const yTicks = niceTicks(0, ys.length ? Math.max(...ys) : 1);
   const yMax = yTicks.at(-1)!;
-  const xTicks = spec.xTicks ?? niceTicks(xMin, xMax, 8).filter((v) => v <= xMax).map((value) => ({ value, label: shortNumber(value) }));
+  const xTicks =
+    spec.xTicks ??
+    niceTicks(xMin, xMax, 8)
+      .filter((v) => v <= xMax)
+      .map((value) => ({ value, label: shortNumber(value) }));
 
   const px = (x: number) => MARGIN.left + ((x - xMin) / (xMax - xMin)) * plotW;
   const py = (y: number) => MARGIN.top + plotH - (y / yMax) * plotH;
@@ -99,9 +103,7 @@ export function lineChart(spec: LineChartSpec): string {
   }
   parts.push(`<rect x="${MARGIN.left}" y="${MARGIN.top}" width="${plotW}" height="${plotH}" class="frame"/>`);
   parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${height - 10}" text-anchor="middle" class="axis-label">${escapeXml(spec.xLabel)}</text>`);
-  parts.push(
-    `<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(spec.yLabel)}</text>`,
-  );
+  parts.push(`<text transform="translate(16 ${MARGIN.top + plotH / 2}) rotate(-90)" text-anchor="middle" class="axis-label">${escapeXml(spec.yLabel)}</text>`);
 
   if (drawn.length === 0) {
     parts.push(`<text x="${MARGIN.left + plotW / 2}" y="${MARGIN.top + plotH / 2}" text-anchor="middle" class="empty">no samples</text>`);

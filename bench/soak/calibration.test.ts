@@ -3,8 +3,16 @@ import type { Job } from '@ripple/shared';
 import { roundOf, tweetsPerRound } from './calibration.js';
 
 const job = (enqueuedAt: number, finishedAt: number, delivered: number): Job => ({
-  id: '1', tweetId: '1', status: 'done', delivered, total: delivered, attempts: 1,
-  enqueuedAt: new Date(enqueuedAt).toISOString(), startedAt: null, finishedAt: new Date(finishedAt).toISOString(), error: null,
+  id: '1',
+  tweetId: '1',
+  status: 'done',
+  delivered,
+  total: delivered,
+  attempts: 1,
+  enqueuedAt: new Date(enqueuedAt).toISOString(),
+  startedAt: null,
+  finishedAt: new Date(finishedAt).toISOString(),
+  error: null,
 });
 
 describe('roundOf', () => {

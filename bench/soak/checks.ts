@@ -37,7 +37,9 @@ export async function inBatches<T, R>(items: readonly T[], read: (item: T) => Pr
 }
 
 /** Every page of a paged API read, newest first. */
-export async function readAllPages(read: (page: { limit: number; before?: string }) => Promise<{ tweets: { id: string }[]; nextBefore: string | null }>): Promise<string[]> {
+export async function readAllPages(
+  read: (page: { limit: number; before?: string }) => Promise<{ tweets: { id: string }[]; nextBefore: string | null }>,
+): Promise<string[]> {
   const ids: string[] = [];
   let before: string | undefined;
   for (;;) {
@@ -65,7 +67,12 @@ export function checkPostsAnswered(records: readonly PostRecord[]): CheckResult 
  * author's own tweets, read from Redis and through the API, are exactly the accepted ones; and
  * each stored tweet carries the text it was posted with.
  */
-export async function checkTweetsStoredOnce(redis: RedisClient, clientOf: (author: SoakAuthor) => RippleClient, authors: readonly SoakAuthor[], ledger: Ledger): Promise<CheckResult> {
+export async function checkTweetsStoredOnce(
+  redis: RedisClient,
+  clientOf: (author: SoakAuthor) => RippleClient,
+  authors: readonly SoakAuthor[],
+  ledger: Ledger,
+): Promise<CheckResult> {
   const k = keysOf(redis);
   const details: string[] = [];
   const keysByTweet = new Map<string, string[]>();
@@ -78,9 +85,21 @@ export async function checkTweetsStoredOnce(redis: RedisClient, clientOf: (autho
   await mapWithLimit(authors, CHECK_CONCURRENCY, async (author) => {
     const mine = ledger.byAuthor.get(author.id) ?? [];
     const stored = await redis.zRange(k.userTweets(author.id), 0, -1);
-    fromRedis.set(author.handle, tallyOnce(mine.map((t) => t.seq), stored));
+    fromRedis.set(
+      author.handle,
+      tallyOnce(
+        mine.map((t) => t.seq),
+        stored,
+      ),
+    );
     const listed = await readAllPages((page) => clientOf(author).userTweets(author.token, author.handle, page));
-    fromApi.set(author.handle, tallyOnce(mine.map((t) => t.tweetId), listed));
+    fromApi.set(
+      author.handle,
+      tallyOnce(
+        mine.map((t) => t.tweetId),
+        listed,
+      ),
+    );
   });
 
   const stored = await inBatches(ledger.accepted, (t) => redis.hmGet(k.tweet(t.seq), [tweetField.text, tweetField.authorId]));
@@ -116,13 +135,17 @@ export async function checkJobsDone(clientOf: (author: SoakAuthor) => RippleClie
     mostAttempts = Math.max(mostAttempts, job.attempts);
     const followers = t.author.synthetic + t.author.real;
     if (job.status !== 'done' || job.delivered !== job.total || job.total !== followers || job.tweetId !== t.tweetId) {
-      wrong.push(`job ${job.id} of ${t.author.handle}: ${job.status}, ${job.delivered}/${job.total} delivered, ${followers} followers, tweet ${job.tweetId}${job.error ? `, error ${job.error}` : ''}`);
+      wrong.push(
+        `job ${job.id} of ${t.author.handle}: ${job.status}, ${job.delivered}/${job.total} delivered, ${followers} followers, tweet ${job.tweetId}${job.error ? `, error ${job.error}` : ''}`,
+      );
     }
   });
   return {
     name: 'every job done, delivered = total',
     passed: wrong.length === 0,
-    summary: `${ledger.accepted.length} jobs: ${Object.entries(statuses).map(([s, n]) => `${n} ${s}`).join(', ')}; ${wrong.length} wrong; most attempts of a chunk ${mostAttempts}`,
+    summary: `${ledger.accepted.length} jobs: ${Object.entries(statuses)
+      .map(([s, n]) => `${n} ${s}`)
+      .join(', ')}; ${wrong.length} wrong; most attempts of a chunk ${mostAttempts}`,
     details: wrong.slice(0, 5),
   };
 }

@@ -19,9 +19,20 @@ async function readTimelines(redis: RedisClient, userIds: readonly string[]): Pr
 
 /** Every real follower's home timeline, read from Redis, holds each tweet of the authors it follows exactly once. */
 export async function checkRealTimelines(redis: RedisClient, followers: readonly SoakFollower[], ledger: Ledger): Promise<CheckResult> {
-  const timelines = await readTimelines(redis, followers.map((f) => f.id));
+  const timelines = await readTimelines(
+    redis,
+    followers.map((f) => f.id),
+  );
   const tallies = new Map<string, OnceTally>();
-  followers.forEach((f, i) => tallies.set(f.handle, tallyOnce(ledger.expectedFor(f).map((t) => t.seq), timelines[i]!)));
+  followers.forEach((f, i) =>
+    tallies.set(
+      f.handle,
+      tallyOnce(
+        ledger.expectedFor(f).map((t) => t.seq),
+        timelines[i]!,
+      ),
+    ),
+  );
   const totals = totalTallies(tallies);
   return {
     name: 'real followers: timeline holds each tweet once (Redis)',
@@ -66,7 +77,12 @@ export function chunkStartsOf(job: Readonly<Record<string, string>>): Map<number
  * one bucket's followers (admit-tweet.lua); their boundaries are read from the author's first
  * job, which holds for every job of the author since followers never change after setup.
  */
-export async function checkSyntheticSample(redis: RedisClient, authors: readonly SoakAuthor[], ledger: Ledger, realIds: ReadonlySet<string>): Promise<CheckResult> {
+export async function checkSyntheticSample(
+  redis: RedisClient,
+  authors: readonly SoakAuthor[],
+  ledger: Ledger,
+  realIds: ReadonlySet<string>,
+): Promise<CheckResult> {
   const k = keysOf(redis);
   const tallies = new Map<string, OnceTally>();
   let boundaries = 0;
@@ -130,7 +146,14 @@ export async function checkTimelineEvents(
 ): Promise<CheckResult> {
   const steady = logs.filter(stayedConnected);
   const tallies = new Map<string, OnceTally>();
-  for (const log of steady) tallies.set(log.member.handle, tallyOnce(ledger.expectedFor(followers.get(log.member.id)!).map((t) => t.tweetId), log.timelineNew));
+  for (const log of steady)
+    tallies.set(
+      log.member.handle,
+      tallyOnce(
+        ledger.expectedFor(followers.get(log.member.id)!).map((t) => t.tweetId),
+        log.timelineNew,
+      ),
+    );
   const totals = totalTallies(tallies);
   const astray = [...tallies].flatMap(([handle, t]) => [
     ...t.missing.map((id) => ({ handle, id, what: 'missed' })),
@@ -151,14 +174,25 @@ export async function checkTimelineEvents(
  * tweet exactly once: for followers whose node was killed, this is what replaces the events
  * they missed.
  */
-export async function checkCatchUp(clientOf: (node: number) => RippleClient, logs: readonly SocketLog[], followers: ReadonlyMap<string, SoakFollower>, ledger: Ledger): Promise<CheckResult> {
+export async function checkCatchUp(
+  clientOf: (node: number) => RippleClient,
+  logs: readonly SocketLog[],
+  followers: ReadonlyMap<string, SoakFollower>,
+  ledger: Ledger,
+): Promise<CheckResult> {
   const dropped = logs.filter((log) => !stayedConnected(log));
   const offline = logs.filter((log) => !log.socket.connected);
   const tallies = new Map<string, OnceTally>();
   await mapWithLimit(logs, CHECK_CONCURRENCY, async (log) => {
     const follower = followers.get(log.member.id)!;
     const seen = await readAllPages((page) => clientOf(follower.node).homeTimeline(follower.token, page));
-    tallies.set(follower.handle, tallyOnce(ledger.expectedFor(follower).map((t) => t.tweetId), seen));
+    tallies.set(
+      follower.handle,
+      tallyOnce(
+        ledger.expectedFor(follower).map((t) => t.tweetId),
+        seen,
+      ),
+    );
   });
   const droppedTallies = new Map([...tallies].filter(([handle]) => dropped.some((log) => log.member.handle === handle)));
   const totals = totalTallies(tallies);
@@ -177,7 +211,14 @@ export async function checkCatchUp(clientOf: (node: number) => RippleClient, log
 export function checkFanoutDone(logs: readonly SocketLog[], ledger: Ledger): CheckResult {
   const steady = logs.filter(stayedConnected);
   const tallies = new Map<string, OnceTally>();
-  for (const log of steady) tallies.set(log.member.handle, tallyOnce((ledger.byAuthor.get(log.member.id) ?? []).map((t) => t.jobId), log.fanoutDone));
+  for (const log of steady)
+    tallies.set(
+      log.member.handle,
+      tallyOnce(
+        (ledger.byAuthor.get(log.member.id) ?? []).map((t) => t.jobId),
+        log.fanoutDone,
+      ),
+    );
   const totals = totalTallies(tallies);
   return {
     name: 'authors: each fanout:done once',

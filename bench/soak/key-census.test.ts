@@ -15,7 +15,7 @@ describe('classifyKey', () => {
     expect(classifyKey(k.agreedSettings, single)).toEqual({ kind: 'agreed-settings', ttl: 'must-expire' });
   });
 
-  it('tells a tweet from a user\'s tweets, followers from their version, and single keys from families', () => {
+  it("tells a tweet from a user's tweets, followers from their version, and single keys from families", () => {
     expect(classifyKey(k.tweet(5), single)).toEqual({ kind: 'tweet', ttl: 'kept' });
     expect(classifyKey(k.userTweets('5'), single)).toEqual({ kind: 'user-tweets', ttl: 'kept' });
     expect(classifyKey(k.followers(0, '5'), single)).toEqual({ kind: 'followers', ttl: 'kept' });

@@ -67,7 +67,8 @@ export function checkBookkeeping(census: KeyCensus, ledger: Ledger, final: Bookk
   expiring('rate-limit', null, null);
   // A job has one cursor hash in each bucket whose followers it reached: none for a tweet nobody follows.
   expiring('cursor', null, JOB_RETENTION_S);
-  if (kinds.cursor!.count > jobs * context.buckets) problems.push(`${kinds.cursor!.count} chunk cursor keys for ${jobs} accepted tweets in ${context.buckets} buckets`);
+  if (kinds.cursor!.count > jobs * context.buckets)
+    problems.push(`${kinds.cursor!.count} chunk cursor keys for ${jobs} accepted tweets in ${context.buckets} buckets`);
 
   const heartbeatBound = context.liveWorkers + context.recentlyKilledWorkers;
   if (final) {
@@ -75,7 +76,8 @@ export function checkBookkeeping(census: KeyCensus, ledger: Ledger, final: Bookk
     if (final.workers > heartbeatBound) problems.push(`${final.workers} worker heartbeats for ${heartbeatBound} live or recently killed workers`);
     // Each worker is a consumer of both lanes of every bucket.
     const lanes = 2 * context.buckets;
-    if (final.consumers > lanes * heartbeatBound) problems.push(`${final.consumers} consumers in the ${lanes} lanes' groups for ${heartbeatBound} live or recently killed workers`);
+    if (final.consumers > lanes * heartbeatBound)
+      problems.push(`${final.consumers} consumers in the ${lanes} lanes' groups for ${heartbeatBound} live or recently killed workers`);
     if (final.online > context.sockets) problems.push(`${final.online} users marked online for ${context.sockets} sockets`);
   } else {
     problems.push('Redis could not be read at the end');

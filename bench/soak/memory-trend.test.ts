@@ -6,7 +6,13 @@ const series = (values: number[], stepMs = 10_000): Sample[] => values.map((valu
 
 describe('leastSquaresSlope', () => {
   it('is the slope of a straight line exactly', () => {
-    expect(leastSquaresSlope([{ t: 0, value: 100 }, { t: 1000, value: 102 }, { t: 2000, value: 104 }])).toBeCloseTo(0.002);
+    expect(
+      leastSquaresSlope([
+        { t: 0, value: 100 },
+        { t: 1000, value: 102 },
+        { t: 2000, value: 104 },
+      ]),
+    ).toBeCloseTo(0.002);
   });
 
   it('sees through a garbage-collection saw-tooth that first-versus-last would misread', () => {
@@ -21,14 +27,25 @@ describe('leastSquaresSlope', () => {
   it('has no slope with fewer than two distinct times', () => {
     expect(leastSquaresSlope([])).toBeNull();
     expect(leastSquaresSlope([{ t: 5, value: 1 }])).toBeNull();
-    expect(leastSquaresSlope([{ t: 5, value: 1 }, { t: 5, value: 2 }])).toBeNull();
+    expect(
+      leastSquaresSlope([
+        { t: 5, value: 1 },
+        { t: 5, value: 2 },
+      ]),
+    ).toBeNull();
   });
 });
 
 describe('trendAfter', () => {
   it('uses only the samples from the warm-up on, per minute', () => {
     // Steep during warm-up (first 3 samples), then +1 MB per minute.
-    const samples = [{ t: 0, value: 50 }, { t: 30_000, value: 90 }, { t: 60_000, value: 100 }, { t: 120_000, value: 101 }, { t: 180_000, value: 102 }];
+    const samples = [
+      { t: 0, value: 50 },
+      { t: 30_000, value: 90 },
+      { t: 60_000, value: 100 },
+      { t: 120_000, value: 101 },
+      { t: 180_000, value: 102 },
+    ];
     const trend = trendAfter(samples, 60_000);
     expect(trend).toMatchObject({ samples: 3, windowMs: 120_000, first: 100, last: 102, min: 100, max: 102 });
     expect(trend.slopePerMin).toBeCloseTo(1);

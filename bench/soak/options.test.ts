@@ -20,12 +20,38 @@ describe('parseOptions', () => {
 
   it('reads every option', () => {
     const options = parseOptions([
-      '--minutes', '1.5', '--rate', '50000', '--load', '0.4', '--large', '20000, 40000', '--small', '50-2000', '--online', '12',
-      '--calibration', '50000', '--drain-timeout', '30', '--max-rss-slope', '1.5', '--out', 'x/y.json',
+      '--minutes',
+      '1.5',
+      '--rate',
+      '50000',
+      '--load',
+      '0.4',
+      '--large',
+      '20000, 40000',
+      '--small',
+      '50-2000',
+      '--online',
+      '12',
+      '--calibration',
+      '50000',
+      '--drain-timeout',
+      '30',
+      '--max-rss-slope',
+      '1.5',
+      '--out',
+      'x/y.json',
     ]);
     expect(options).toEqual({
-      minutes: 1.5, rate: 50_000, loadFraction: 0.4, largeAudiences: [20_000, 40_000], smallAudience: [50, 2000], online: 12,
-      calibrationFollowers: 50_000, drainTimeoutS: 30, maxRssSlopeMbPerMin: 1.5, out: 'x/y.json',
+      minutes: 1.5,
+      rate: 50_000,
+      loadFraction: 0.4,
+      largeAudiences: [20_000, 40_000],
+      smallAudience: [50, 2000],
+      online: 12,
+      calibrationFollowers: 50_000,
+      drainTimeoutS: 30,
+      maxRssSlopeMbPerMin: 1.5,
+      out: 'x/y.json',
     });
   });
 

@@ -68,7 +68,10 @@ const BOOKKEEPING_ROWS: { field: keyof Omit<BookkeepingReading, 't'>; label: str
 /** The summary table printed at the end of a run. */
 export function formatSummary(report: SoakReport): string {
   const { rate, calibration, plan, posting } = report;
-  const refusals = Object.entries(posting.refusals).map(([why, count]) => `${why} ×${count}`).join(', ') || 'none';
+  const refusals =
+    Object.entries(posting.refusals)
+      .map(([why, count]) => `${why} ×${count}`)
+      .join(', ') || 'none';
   const head = [
     `soak ${report.runId}: ${(posting.seconds / 60).toFixed(1)} min posting, 2 server nodes, 3 workers, redis-server ${report.machine.redis} (AOF everysec), ${report.machine.cpus} cores`,
     `drain rate measured ${n(calibration.deliveriesPerSecond)} deliveries/s (slowest of ${calibration.rounds.length} rounds: ` +
@@ -87,13 +90,8 @@ export function formatSummary(report: SoakReport): string {
     ...report.faults.map((f) => [f.kind, s(f.startedAtMs), f.target, f.error ? `FAILED: ${f.error}` : f.detail]),
   ]);
 
-  const checks = table([
-    ['check', 'result', 'numbers'],
-    ...report.checks.map((c) => [c.name, c.passed ? 'PASS' : 'FAIL', c.summary]),
-  ]);
-  const failedDetails = report.checks
-    .filter((c) => !c.passed)
-    .flatMap((c) => (c.details ?? []).map((d) => `  ${c.name}: ${d}`));
+  const checks = table([['check', 'result', 'numbers'], ...report.checks.map((c) => [c.name, c.passed ? 'PASS' : 'FAIL', c.summary])]);
+  const failedDetails = report.checks.filter((c) => !c.passed).flatMap((c) => (c.details ?? []).map((d) => `  ${c.name}: ${d}`));
 
   const memory = table([
     [`RSS after warm-up (${s(report.memory.warmUpMs)})`, 'role', 'restarts', 'first MB', 'last MB', 'min MB', 'max MB', 'MB/min', 'verdict'],
@@ -117,7 +115,10 @@ export function formatSummary(report: SoakReport): string {
   // Readings while posting, after warm-up: their slope shows growth the faults cannot explain.
   const steady = report.bookkeeping.filter((b) => b.t <= posting.seconds * 1000);
   const slope = (field: keyof Omit<BookkeepingReading, 't'>) => {
-    const perMin = trendAfter(steady.map((b) => ({ t: b.t, value: b[field] })), report.memory.warmUpMs).slopePerMin;
+    const perMin = trendAfter(
+      steady.map((b) => ({ t: b.t, value: b[field] })),
+      report.memory.warmUpMs,
+    ).slopePerMin;
     return perMin === null ? '?' : perMin.toFixed(1);
   };
   const bookkeeping = table([
@@ -143,9 +144,7 @@ export function formatSummary(report: SoakReport): string {
   }
 
   const failed = report.checks.filter((c) => !c.passed);
-  const verdict = report.passed
-    ? 'PASS: nothing lost, doubled or leaked'
-    : `FAIL: ${failed.map((c) => c.name).join('; ')}`;
+  const verdict = report.passed ? 'PASS: nothing lost, doubled or leaked' : `FAIL: ${failed.map((c) => c.name).join('; ')}`;
   return [
     ...head,
     '',

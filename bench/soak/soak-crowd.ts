@@ -74,11 +74,15 @@ export async function setUpSoakCrowd(clients: readonly RippleClient[], plan: Pos
   };
   const large = await mapWithLimit(plan.large.audiences, SETUP_CONCURRENCY, (n, i) => signUpAuthor('large', n, i));
   const small = await mapWithLimit(plan.small.audiences, SETUP_CONCURRENCY, (n, i) => signUpAuthor('small', n, i));
-  const followers = await mapWithLimit(Array.from({ length: online }, (_, i) => i), SETUP_CONCURRENCY, async (i): Promise<SoakFollower> => {
-    const node = i % clients.length;
-    const member = await signUpMember(clientOf(node), soakHandles.follower(runId, i), runId);
-    return { ...member, follows: [large[i % large.length]!.id, small[i % small.length]!.id], node };
-  });
+  const followers = await mapWithLimit(
+    Array.from({ length: online }, (_, i) => i),
+    SETUP_CONCURRENCY,
+    async (i): Promise<SoakFollower> => {
+      const node = i % clients.length;
+      const member = await signUpMember(clientOf(node), soakHandles.follower(runId, i), runId);
+      return { ...member, follows: [large[i % large.length]!.id, small[i % small.length]!.id], node };
+    },
+  );
 
   const authors = [...large, ...small];
   const fans = new Map(authors.map((a) => [a.id, followers.filter((f) => f.follows.includes(a.id))]));

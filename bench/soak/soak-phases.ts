@@ -28,7 +28,12 @@ const EVENTS_WAIT_MS = 15_000;
 const DUPLICATE_GRACE_MS = 1_000;
 
 /** Polls Redis until no work is outstanding and every accepted job is done, or `timeoutMs` passes. */
-async function waitForDrain(redis: RedisClient, ledger: Ledger, timeoutMs: number, signal: AbortSignal): Promise<{ drained: boolean; waitedMs: number; jobsNotDone: number }> {
+async function waitForDrain(
+  redis: RedisClient,
+  ledger: Ledger,
+  timeoutMs: number,
+  signal: AbortSignal,
+): Promise<{ drained: boolean; waitedMs: number; jobsNotDone: number }> {
   const started = Date.now();
   let jobsNotDone = ledger.accepted.length;
   for (;;) {
@@ -91,7 +96,13 @@ export async function calibrate({ options, runId, log, clients, poster }: SoakCo
 }
 
 /** Phase 2: the authors and real followers, each follower and author with a socket open. */
-export async function setUpCrowd({ stack, clients, log }: SoakContext, plan: ReturnType<typeof planPosting>, online: number, runId: string, sockets: SocketLog[]) {
+export async function setUpCrowd(
+  { stack, clients, log }: SoakContext,
+  plan: ReturnType<typeof planPosting>,
+  online: number,
+  runId: string,
+  sockets: SocketLog[],
+) {
   log(`setting up ${plan.large.audiences.length + plan.small.audiences.length} authors and ${online} real followers`);
   const crowd = await setUpSoakCrowd(clients, plan, online, runId);
   const followerLogs = await openSocketLogs(crowd.followers, (f) => ({ url: stack.servers[f.node]!.url, node: stack.servers[f.node]!.name }));
@@ -104,7 +115,13 @@ export async function setUpCrowd({ stack, clients, log }: SoakContext, plan: Ret
 }
 
 /** Phase 3: posting on schedule for the whole run while faults are injected; resolves when both are over. */
-export async function postWithFaults(ctx: SoakContext, plan: ReturnType<typeof planPosting>, crowd: Awaited<ReturnType<typeof setUpSoakCrowd>>, now: () => number, samplers: Samplers) {
+export async function postWithFaults(
+  ctx: SoakContext,
+  plan: ReturnType<typeof planPosting>,
+  crowd: Awaited<ReturnType<typeof setUpSoakCrowd>>,
+  now: () => number,
+  samplers: Samplers,
+) {
   const { options, log, signal, stack, poster } = ctx;
   const postingMs = options.minutes * 60_000;
   const schedule = planFaults(postingMs);
@@ -125,7 +142,9 @@ export async function postWithFaults(ctx: SoakContext, plan: ReturnType<typeof p
   const progress = setInterval(() => {
     const c = poster.counts();
     const b = samplers.latest();
-    log(`  ${seconds(now())}/${seconds(postingMs)} sent ${c.sent} accepted ${c.accepted} retrying ${c.sending} backlog ${b?.backlog ?? '?'} pending ${b?.pending ?? '?'}`);
+    log(
+      `  ${seconds(now())}/${seconds(postingMs)} sent ${c.sent} accepted ${c.accepted} retrying ${c.sending} backlog ${b?.backlog ?? '?'} pending ${b?.pending ?? '?'}`,
+    );
   }, PROGRESS_EVERY_MS);
   try {
     await Promise.all(loops.map((loop) => loop.finished));
@@ -157,4 +176,3 @@ export async function drainAll({ options, log, signal, redis, poster }: SoakCont
   log(drain.drained ? `drained in ${seconds(drain.waitedMs)}` : `NOT drained after ${seconds(drain.waitedMs)}: ${drain.jobsNotDone} jobs not done`);
   return { drain, ledger: buildLedger(poster.records) };
 }
-

@@ -39,7 +39,6 @@ export interface SoakDeps {
 /** Worker deaths this recent may still have a heartbeat or consumer entry (forgotten after about a minute, checked every minute). */
 const RECENT_DEATH_MS = 180_000;
 
-
 /**
  * Deliveries per second while posting, from the shared `delivered` counter: what the stack
  * actually drained under load and faults, next to the calibrated rate. Redis restarts do not

@@ -26,10 +26,7 @@ const CONNECT_CONCURRENCY = 16;
  * Opens one socket per member on `urlOf(member)` the way the browser client does (it reconnects
  * by itself after a drop) and records every `timeline:new` and `fanout:done` it receives.
  */
-export async function openSocketLogs<M extends SoakMember>(
-  members: readonly M[],
-  urlOf: (member: M) => { url: string; node: string },
-): Promise<SocketLog[]> {
+export async function openSocketLogs<M extends SoakMember>(members: readonly M[], urlOf: (member: M) => { url: string; node: string }): Promise<SocketLog[]> {
   const logs: SocketLog[] = [];
   try {
     await mapWithLimit(members, CONNECT_CONCURRENCY, async (member) => {

@@ -27,8 +27,7 @@ export function tallyOnce(expected: Iterable<string>, seen: Iterable<string>): O
   };
 }
 
-export const isExactlyOnce = (tally: OnceTally): boolean =>
-  tally.missing.length === 0 && tally.doubled.length === 0 && tally.unexpected.length === 0;
+export const isExactlyOnce = (tally: OnceTally): boolean => tally.missing.length === 0 && tally.doubled.length === 0 && tally.unexpected.length === 0;
 
 /** Sums of several tallies, for one line of the report. */
 export interface TallyTotals {

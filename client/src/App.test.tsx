@@ -111,7 +111,7 @@ describe('App', () => {
     await screen.findByText('1,000,002');
   });
 
-  it('resends the signed-in user\'s unsent posts after a reload, riding out a busy server', async () => {
+  it("resends the signed-in user's unsent posts after a reload, riding out a busy server", async () => {
     // The clock is driven by hand, so the test waits no real second and a loaded machine cannot
     // make it miss the retry. waitFor polls on timers, which are fake here, so each step
     // advances the clock and then looks at the page directly.
@@ -123,13 +123,7 @@ describe('App', () => {
     await elapse();
 
     expect(screen.getByText('still here')).toBeTruthy();
-    server.answer(
-      'POST',
-      '/api/tweets',
-      503,
-      { error: { code: 'overloaded', message: 'busy' } },
-      { 'Retry-After': '1' },
-    );
+    server.answer('POST', '/api/tweets', 503, { error: { code: 'overloaded', message: 'busy' } }, { 'Retry-After': '1' });
     await elapse();
     expect(screen.getByText('server busy, retrying in 1 s')).toBeTruthy();
     // The wait is the server's Retry-After, to the millisecond.

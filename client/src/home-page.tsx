@@ -35,20 +35,8 @@ export interface HomePageProps {
  * Features never import each other: the page owns the timeline and hands its `post` to the
  * composer.
  */
-export function HomePage({
-  session,
-  onSignOut,
-  onUserChange,
-  fetch,
-  createSocket,
-  storage,
-  retryPolicy,
-}: HomePageProps) {
-  const [api] = useState(() =>
-    createRippleApi(
-      withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy),
-    ),
-  );
+export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket, storage, retryPolicy }: HomePageProps) {
+  const [api] = useState(() => createRippleApi(withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy)));
   const [realtime] = useState(() => createRealtime({ token: session.token, onUnauthorized: onSignOut, createSocket }));
   const [outbox] = useState(() => createOutboxStore(storage ?? window.localStorage, session.user.id));
   // Called before the socket opens below, so the timeline listens before the first `connect`.

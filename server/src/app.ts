@@ -18,11 +18,19 @@ import { tweetsRouter } from './routes/tweets.js';
 import { publicUsersRouter, usersRouter } from './routes/users.js';
 import type { Tokens } from './tokens.js';
 
-export interface AppDeps
-  extends Pick<
-    ServerConfig,
-    AdmissionBound | 'timelineMax' | 'fanoutChunkSize' | 'tweetsPerMinute' | 'signInsPerMinute' | 'signUpsPerHour' | 'demo' | 'metricsPort' | 'demoMaxFollowers' | 'syntheticPerMinute'
-  > {
+export interface AppDeps extends Pick<
+  ServerConfig,
+  | AdmissionBound
+  | 'timelineMax'
+  | 'fanoutChunkSize'
+  | 'tweetsPerMinute'
+  | 'signInsPerMinute'
+  | 'signUpsPerHour'
+  | 'demo'
+  | 'metricsPort'
+  | 'demoMaxFollowers'
+  | 'syntheticPerMinute'
+> {
   redis: RedisClient;
   tokens: Tokens;
   metrics: Metrics;
@@ -53,7 +61,10 @@ const deadline: RequestHandler = (req, res, next) => {
       req.method === 'GET'
         ? 'storage is not answering right now; try again shortly'
         : 'storage is not answering right now; the change may still be applied, so retry with the same Idempotency-Key';
-    res.status(503).set('Retry-After', '2').json({ error: { code: 'unavailable', message } });
+    res
+      .status(503)
+      .set('Retry-After', '2')
+      .json({ error: { code: 'unavailable', message } });
   }, REQUEST_DEADLINE_MS);
   res.once('close', () => clearTimeout(timer));
   next();

@@ -50,14 +50,18 @@ describe('server settings', () => {
   it.each([
     ['RIPPLE_DEMO', 'maybe'],
     ['PORT', 'abc'],
-  ])('stop the server process at start with a non-zero exit and one line naming %s', (name, value) => {
-    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-    const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
-    const run = spawnSync(tsx, [main], { env: { ...process.env, [name]: value, REDIS_URL: 'redis://127.0.0.1:1' }, encoding: 'utf8', timeout: 20_000 });
-    expect(run.status).not.toBe(0);
-    expect(run.status).not.toBeNull();
-    const lines = run.stderr.trim().split('\n');
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toContain(`${name}="${value}"`);
-  }, 30_000);
+  ])(
+    'stop the server process at start with a non-zero exit and one line naming %s',
+    (name, value) => {
+      const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+      const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
+      const run = spawnSync(tsx, [main], { env: { ...process.env, [name]: value, REDIS_URL: 'redis://127.0.0.1:1' }, encoding: 'utf8', timeout: 20_000 });
+      expect(run.status).not.toBe(0);
+      expect(run.status).not.toBeNull();
+      const lines = run.stderr.trim().split('\n');
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain(`${name}="${value}"`);
+    },
+    30_000,
+  );
 });

@@ -73,8 +73,7 @@ export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay
           lastId = newest?.id ?? '0-0';
         }
         const reply = (await reader.xRead({ key: stream, id: lastId }, blocking ? { BLOCK: 1000, COUNT: 500 } : { COUNT: 500 })) as
-          | { messages: { id: string; message: Record<string, string> }[] }[]
-          | null;
+          { messages: { id: string; message: Record<string, string> }[] }[] | null;
         const entries = reply?.[0]?.messages ?? [];
         for (const entry of entries) {
           lastId = entry.id;

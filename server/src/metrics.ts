@@ -28,10 +28,7 @@ function durationHistogram(stored: Record<string, number>): string {
   }
   cumulative += Number(stored[fanoutDurationsField.bucket('+Inf')] ?? 0);
   lines.push(`${name}_bucket{le="+Inf"} ${cumulative}`);
-  lines.push(
-    `${name}_sum ${Number(stored[fanoutDurationsField.sum] ?? 0) / 1000}`,
-    `${name}_count ${Number(stored[fanoutDurationsField.count] ?? 0)}`,
-  );
+  lines.push(`${name}_sum ${Number(stored[fanoutDurationsField.sum] ?? 0) / 1000}`, `${name}_count ${Number(stored[fanoutDurationsField.count] ?? 0)}`);
   return lines.join('\n') + '\n';
 }
 
@@ -55,7 +52,7 @@ export function createMetrics(redis: RedisClient): Metrics {
   });
   new Gauge({
     name: 'ripple_password_hashes',
-    help: "Password hashes on this node (sign-in, sign-up): running, and waiting for a core; a long wait is sign-ins queueing",
+    help: 'Password hashes on this node (sign-in, sign-up): running, and waiting for a core; a long wait is sign-ins queueing',
     labelNames: ['state'],
     registers: [registry],
     collect() {
@@ -128,7 +125,7 @@ export function createMetrics(redis: RedisClient): Metrics {
   });
   new Counter({
     name: 'ripple_claims_total',
-    help: 'Fan-out entries a worker took over after they waited too long in another worker\'s hands',
+    help: "Fan-out entries a worker took over after they waited too long in another worker's hands",
     registers: [registry],
     collect() {
       fromStats(this, stats[statsField.claims]);

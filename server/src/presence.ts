@@ -52,7 +52,11 @@ export function startPresence(redis: RedisClient, log: Logger, timing: PresenceT
     }
     for (const [bucket, ids] of byBucket) {
       redis
-        .zAdd(keys.online(bucket), ids.map((value) => ({ score: until, value })), { comparison: 'GT' })
+        .zAdd(
+          keys.online(bucket),
+          ids.map((value) => ({ score: until, value })),
+          { comparison: 'GT' },
+        )
         .catch((err: unknown) => log.warn({ err: String(err) }, 'could not record presence; the next refresh retries'));
     }
   };

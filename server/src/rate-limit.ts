@@ -25,7 +25,11 @@ export function rateLimit(redis: RedisClient, { name, limit, windowMs, keyOf, st
     const now = Date.now();
     const window = Math.floor(now / windowMs);
     const key = keysOf(redis).rateLimit(name, who, window);
-    const [count] = await redis.multi().incr(key).pExpire(key, windowMs * 2).exec();
+    const [count] = await redis
+      .multi()
+      .incr(key)
+      .pExpire(key, windowMs * 2)
+      .exec();
     if (Number(count) > limit) {
       const wait = Math.max(1, Math.ceil(((window + 1) * windowMs - now) / 1000));
       // Refusals are rare: any bucket's counters will do, and they are summed for reading.

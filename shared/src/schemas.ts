@@ -30,9 +30,7 @@ export const postTweetBodySchema = z.object({ text: tweetTextSchema });
 export const followBodySchema = z.object({ handle: handleSchema });
 
 /** Printable ASCII only, so a key is safe in logs and Redis key names. */
-export const idempotencyKeySchema = z
-  .string()
-  .regex(/^[\x21-\x7e]{1,64}$/, 'Idempotency-Key must be 1–64 printable ASCII characters');
+export const idempotencyKeySchema = z.string().regex(/^[\x21-\x7e]{1,64}$/, 'Idempotency-Key must be 1–64 printable ASCII characters');
 
 export const SYNTHETIC_FOLLOWERS_MAX = 1_000_000;
 export const syntheticFollowersBodySchema = z.object({
@@ -140,6 +138,9 @@ export const fanoutEntrySchema = z.object({
         return { bucket: Number(bucket), lo, hi };
       }),
     ),
-  [fanoutEntryField.attempt]: z.string().regex(/^[1-9][0-9]*$/).optional(),
+  [fanoutEntryField.attempt]: z
+    .string()
+    .regex(/^[1-9][0-9]*$/)
+    .optional(),
 });
 export type FanoutEntry = z.infer<typeof fanoutEntrySchema>;

@@ -27,9 +27,7 @@ const BIDI_CONTROL = /[\u202A-\u202E\u2066-\u2069]/u;
 // spaces and joiners, variation selectors, the Hangul filler), not a control.
 const VISIBLE = /[^\p{White_Space}\p{Cf}\p{Default_Ignorable_Code_Point}\p{Cc}]/u;
 
-export type TweetTextCheck =
-  | { ok: true; text: string; characters: number }
-  | { ok: false; text: string; characters: number; problem: string };
+export type TweetTextCheck = { ok: true; text: string; characters: number } | { ok: false; text: string; characters: number; problem: string };
 
 /**
  * Normalises tweet text (CRLF to LF, trimmed, NFC) and says whether it may be posted; `text` and

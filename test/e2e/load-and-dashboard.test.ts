@@ -44,18 +44,45 @@ describe('a short load test against a real Ripple, watched on the dashboard', ()
     const deliveriesBefore = await deliveriesTotal(server.url);
     const run = spawnSync(
       process.execPath,
-      ['--import', 'tsx', 'bench/loadtest/main.ts', '--url', server.url, '--authors', '3', '--followers', '2000', '--online', '6',
-        '--rate', '20', '--duration', '4', '--drain-timeout', '20', '--out', path.join(out, 'run')],
+      [
+        '--import',
+        'tsx',
+        'bench/loadtest/main.ts',
+        '--url',
+        server.url,
+        '--authors',
+        '3',
+        '--followers',
+        '2000',
+        '--online',
+        '6',
+        '--rate',
+        '20',
+        '--duration',
+        '4',
+        '--drain-timeout',
+        '20',
+        '--out',
+        path.join(out, 'run'),
+      ],
       { cwd: root, encoding: 'utf8', timeout: 90_000 },
     );
     expect(run.status, run.stderr).toBe(0);
     expect(run.stdout).toMatch(/accept/);
 
     const report = JSON.parse(readFileSync(path.join(out, 'run.json'), 'utf8')) as Record<string, unknown> & {
-      accept: Latency; firstDelivery: Latency; onlineDelivery: Latency; complete: Latency;
-      deliveriesPerSecond: number; refused: number; failed: number; series: { t: number; backlog: number; deliveriesPerSecond: number }[];
+      accept: Latency;
+      firstDelivery: Latency;
+      onlineDelivery: Latency;
+      complete: Latency;
+      deliveriesPerSecond: number;
+      refused: number;
+      failed: number;
+      series: { t: number; backlog: number; deliveriesPerSecond: number }[];
     };
-    expect(Object.keys(report)).toEqual(expect.arrayContaining(['config', 'accept', 'firstDelivery', 'onlineDelivery', 'complete', 'deliveriesPerSecond', 'refused', 'failed', 'series']));
+    expect(Object.keys(report)).toEqual(
+      expect.arrayContaining(['config', 'accept', 'firstDelivery', 'onlineDelivery', 'complete', 'deliveriesPerSecond', 'refused', 'failed', 'series']),
+    );
     // 20 tweets/s for 4 s, all accepted and all completed; every author has 2 of the 6 online followers.
     expect(report.accept.count).toBe(80);
     expect(report.complete.count).toBe(80);

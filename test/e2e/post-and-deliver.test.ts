@@ -121,7 +121,10 @@ describe('posting in the browser', () => {
     for (const reading of bar) expect(reading.max).toBe(100_001);
     const values = bar.map((reading) => reading.value);
     expect(values).toEqual([...values].sort((a, b) => a - b));
-    expect(values.some((value) => value > 0 && value < 100_001), `bar values seen: ${values.join(', ')}`).toBe(true);
+    expect(
+      values.some((value) => value > 0 && value < 100_001),
+      `bar values seen: ${values.join(', ')}`,
+    ).toBe(true);
 
     const atBob = bob.locator('article', { hasText: text });
     await expect.poll(() => atBob.count(), { timeout: 15_000 }).toBe(1);

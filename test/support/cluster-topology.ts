@@ -85,7 +85,10 @@ async function unhealthyBecause(ports: number[], masterCount: number): Promise<s
     if (info.cluster_slots_ok !== String(SLOTS)) return `node ${port} sees ${info.cluster_slots_ok} of ${SLOTS} slots ok`;
     const view = parseClusterNodes(await ask(port, ['CLUSTER', 'NODES']));
     const me = view.find((n) => n.flags.includes('myself'))!;
-    const servedBy = mastersFrom(view).map((m) => `${m.port}:${m.slots.map((r) => r.join('-')).join(',')}`).sort().join(' ');
+    const servedBy = mastersFrom(view)
+      .map((m) => `${m.port}:${m.slots.map((r) => r.join('-')).join(',')}`)
+      .sort()
+      .join(' ');
     if (mastersFrom(view).length !== masterCount) return `node ${port} sees masters ${servedBy}`;
     // Right after a kill nobody has noticed yet: the dead master still looks fine to everyone.
     const gone = mastersFrom(view).find((m) => !ports.includes(m.port));

@@ -26,7 +26,11 @@ function spawnEntry(entry: string, env: Record<string, string>): RippleProcess {
   child.stdout.on('data', (d) => (out += d));
   child.stderr.on('data', (d) => (out += d));
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  rememberProcess(`${entry} (pid ${child.pid})`, () => out, () => child.exitCode !== null || child.signalCode !== null);
+  rememberProcess(
+    `${entry} (pid ${child.pid})`,
+    () => out,
+    () => child.exitCode !== null || child.signalCode !== null,
+  );
   return {
     child,
     output: () => out,

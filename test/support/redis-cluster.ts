@@ -10,7 +10,6 @@ import { createByHand, createWithRedisCli, HOST, mastersFrom, parseClusterNodes,
 export type { TestClusterMaster } from './cluster-topology.js';
 import { DURABILITY_ARGS } from '../../scripts/local-redis.js';
 
-
 /**
  * Redis listens for cluster gossip on `port + 10000`, so both must be free. Data ports come from
  * 10000–22767: their bus ports then stay below 32768, where Linux never hands out ephemeral
@@ -100,18 +99,28 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
   process.once('exit', stopOnExit);
 
   const argsFor = (node: NodeProcess) => [
-    '--port', String(node.port),
-    '--bind', HOST,
-    '--dir', node.dir,
-    '--logfile', 'redis.log',
-    '--save', '',
+    '--port',
+    String(node.port),
+    '--bind',
+    HOST,
+    '--dir',
+    node.dir,
+    '--logfile',
+    'redis.log',
+    '--save',
+    '',
     ...DURABILITY_ARGS,
-    '--cluster-enabled', 'yes',
-    '--cluster-config-file', 'nodes.conf',
-    '--cluster-node-timeout', String(nodeTimeoutMs),
-    '--cluster-require-full-coverage', 'no',
+    '--cluster-enabled',
+    'yes',
+    '--cluster-config-file',
+    'nodes.conf',
+    '--cluster-node-timeout',
+    String(nodeTimeoutMs),
+    '--cluster-require-full-coverage',
+    'no',
     // A replica (re)attaching must not wait the default 5 s for others to share a diskless sync.
-    '--repl-diskless-sync-delay', '0',
+    '--repl-diskless-sync-delay',
+    '0',
   ];
 
   async function launch(node: NodeProcess): Promise<void> {
@@ -199,7 +208,12 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
       return Promise.resolve();
     },
     restartNode: (port) => launch(nodeAt(port)),
-    waitForHealthy: (timeoutMs = 20_000) => waitForHealthy(running().map((n) => n.port), masterCount, timeoutMs),
+    waitForHealthy: (timeoutMs = 20_000) =>
+      waitForHealthy(
+        running().map((n) => n.port),
+        masterCount,
+        timeoutMs,
+      ),
     async stop() {
       process.removeListener('exit', stopOnExit);
       await Promise.all([...nodes.values()].map(kill));

@@ -1,11 +1,33 @@
-import { chunkId, CURSOR_DONE_RETENTION_S, EVENTS_MAX_LEN, FANOUT_DURATION_BUCKETS_MS, JOB_RETENTION_S, RECENT_FANOUTS_KEPT, timelineTrimAt, type Chunk } from '@ripple/shared';
+import {
+  chunkId,
+  CURSOR_DONE_RETENTION_S,
+  EVENTS_MAX_LEN,
+  FANOUT_DURATION_BUCKETS_MS,
+  JOB_RETENTION_S,
+  RECENT_FANOUTS_KEPT,
+  timelineTrimAt,
+  type Chunk,
+} from '@ripple/shared';
 import { defineLuaScript, keysOf, type RedisClient } from '@ripple/shared/node';
 import { z } from 'zod';
 
 export const deliverPageScript = defineLuaScript({
   url: new URL('./lua/deliver-page.lua', import.meta.url),
   keys: ['cursors', 'followers', 'online', 'events', 'stats'],
-  args: ['chunk', 'lo', 'hi', 'pageSize', 'timelineMax', 'timelinePrefix', 'tweetSeq', 'timelineNew', 'eventsMaxLen', 'timelineTrimAt', 'cursorRetentionS', 'doneRetentionS'],
+  args: [
+    'chunk',
+    'lo',
+    'hi',
+    'pageSize',
+    'timelineMax',
+    'timelinePrefix',
+    'tweetSeq',
+    'timelineNew',
+    'eventsMaxLen',
+    'timelineTrimAt',
+    'cursorRetentionS',
+    'doneRetentionS',
+  ],
   /** {state, followers of the chunk delivered so far}. */
   reply: z.tuple([z.enum(['more', 'chunk-done']), z.number()]),
 });

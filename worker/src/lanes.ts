@@ -27,8 +27,7 @@ const SMALL_BATCH = 4;
 const ENTRY_COST_IN_DELIVERIES = 100;
 
 /** Every lane of every bucket, small lanes first. */
-export const allLanesOf = (redis: RedisClient): LaneRef[] =>
-  LANES.flatMap((lane) => keysOf(redis).layout.all.map((bucket) => ({ bucket, lane })));
+export const allLanesOf = (redis: RedisClient): LaneRef[] => LANES.flatMap((lane) => keysOf(redis).layout.all.map((bucket) => ({ bucket, lane })));
 
 export interface LaneReaderDeps {
   redis: RedisClient;

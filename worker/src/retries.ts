@@ -14,11 +14,7 @@ export const claimStalledScript = defineLuaScript({
   keys: ['lane', 'stats'],
   args: ['group', 'consumer', 'minIdleMs'],
   rest: 'alive',
-  reply: z.union([
-    z.tuple([z.literal('none')]),
-    z.tuple([z.literal('alive'), z.string(), luaHash]),
-    z.tuple([z.literal('requeued'), z.string(), z.number()]),
-  ]),
+  reply: z.union([z.tuple([z.literal('none')]), z.tuple([z.literal('alive'), z.string(), luaHash]), z.tuple([z.literal('requeued'), z.string(), z.number()])]),
 });
 export const giveUpChunkScript = defineLuaScript({
   url: new URL('./lua/give-up-chunk.lua', import.meta.url),
@@ -80,15 +76,19 @@ export async function promoteDueRetries(redis: RedisClient, bucket: number, now 
 }
 
 export type ClaimResult =
-  | { outcome: 'none' }
-  | { outcome: 'alive'; id: string; message: Record<string, string> }
-  | { outcome: 'requeued'; id: string; attempt: number };
+  { outcome: 'none' } | { outcome: 'alive'; id: string; message: Record<string, string> } | { outcome: 'requeued'; id: string; attempt: number };
 
 /**
  * Takes over one entry of a lane pending longer than `minIdleMs`; `alive` names the consumers
  * whose heartbeat is recent. The only caller of claim-stalled.lua.
  */
-export async function claimStalledEntry(redis: RedisClient, from: LaneRef, consumer: string, minIdleMs: number, alive: readonly string[]): Promise<ClaimResult> {
+export async function claimStalledEntry(
+  redis: RedisClient,
+  from: LaneRef,
+  consumer: string,
+  minIdleMs: number,
+  alive: readonly string[],
+): Promise<ClaimResult> {
   const reply = await claimStalledScript.run(
     redis,
     { lane: laneStream(redis, from), stats: keysOf(redis).stats(from.bucket) },

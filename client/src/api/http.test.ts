@@ -30,8 +30,7 @@ describe('createHttp', () => {
   });
 
   it('turns an error body into an ApiError with status, code, message and Retry-After', async () => {
-    const fetch: FetchFn = async () =>
-      jsonResponse(429, { error: { code: 'rate_limited', message: 'Slow down.' } }, { 'Retry-After': '7' });
+    const fetch: FetchFn = async () => jsonResponse(429, { error: { code: 'rate_limited', message: 'Slow down.' } }, { 'Retry-After': '7' });
     const error = await failure(createHttp({ fetch }).request('/x', { schema: okSchema }));
     expect(error).toMatchObject({ status: 429, code: 'rate_limited', message: 'Slow down.', retryAfter: 7 });
   });

@@ -99,12 +99,7 @@ export function createHttp(options: HttpOptions = {}): Http {
         const { code, message } = parsed.data.error;
         throw new ApiError(response.status, isErrorCode(code) ? code : 'bad_response', message, retryAfter);
       }
-      throw new ApiError(
-        response.status,
-        'bad_response',
-        `The server answered ${response.status} ${response.statusText}`.trim() + '.',
-        retryAfter,
-      );
+      throw new ApiError(response.status, 'bad_response', `The server answered ${response.status} ${response.statusText}`.trim() + '.', retryAfter);
     }
 
     const parsed = req.schema.safeParse(body);

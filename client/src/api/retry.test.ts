@@ -3,23 +3,13 @@ import { z } from 'zod';
 import { jsonResponse, makeJob, makeTweet } from '../test/fakes';
 import { ApiError } from './api-error';
 import { createHttp, type FetchFn } from './http';
-import {
-  backoffDelayMs,
-  DEFAULT_MAX_ATTEMPTS,
-  withRetry,
-  type RetryEvent,
-  type RetryPolicy,
-} from './retry';
+import { backoffDelayMs, DEFAULT_MAX_ATTEMPTS, withRetry, type RetryEvent, type RetryPolicy } from './retry';
 import { createRippleApi } from './ripple-api';
 
 const okSchema = z.object({ ok: z.boolean() });
 const ok = () => jsonResponse(200, { ok: true });
 const busy = (retryAfter?: number, message = 'Ripple is busy.') =>
-  jsonResponse(
-    503,
-    { error: { code: 'overloaded', message } },
-    retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) },
-  );
+  jsonResponse(503, { error: { code: 'overloaded', message } }, retryAfter === undefined ? {} : { 'Retry-After': String(retryAfter) });
 const offline = () => Promise.reject(new TypeError('Failed to fetch'));
 
 /** A fetch that plays the given answers in order, one per call. */
@@ -34,8 +24,7 @@ function scriptedFetch(...answers: Array<() => Response | Promise<Response>>) {
 function setup(fetch: FetchFn, policy: RetryPolicy = {}) {
   const events: RetryEvent[] = [];
   const http = withRetry(createHttp({ fetch, getToken: () => 'tok' }), { random: () => 0.5, ...policy });
-  const get = (signal?: AbortSignal) =>
-    http.request('/x', { schema: okSchema, onRetry: (event) => events.push(event), ...(signal ? { signal } : {}) });
+  const get = (signal?: AbortSignal) => http.request('/x', { schema: okSchema, onRetry: (event) => events.push(event), ...(signal ? { signal } : {}) });
   return { http, get, events, waits: () => events.filter((e) => e.kind === 'wait') };
 }
 
@@ -75,10 +64,7 @@ describe('withRetry', () => {
   });
 
   it('honours Retry-After on a 429 too', async () => {
-    const fetch = scriptedFetch(
-      () => jsonResponse(429, { error: { code: 'rate_limited', message: 'Slow down.' } }, { 'Retry-After': '2' }),
-      ok,
-    );
+    const fetch = scriptedFetch(() => jsonResponse(429, { error: { code: 'rate_limited', message: 'Slow down.' } }, { 'Retry-After': '2' }), ok);
     const { get, waits } = setup(fetch);
     const result = settle(get());
     await vi.advanceTimersByTimeAsync(1999);
@@ -95,13 +81,15 @@ describe('withRetry', () => {
     await vi.runAllTimersAsync();
     expect(result).toMatchObject({ done: true, value: { ok: true } });
     // 0.99 × min(30 000, 500 × 2^n) for n = 0..6
-    expect(waits().map((w) => (w.kind === 'wait' ? w.delayMs : -1))).toEqual([
-      495, 990, 1980, 3960, 7920, 15840, 29700,
-    ]);
+    expect(waits().map((w) => (w.kind === 'wait' ? w.delayMs : -1))).toEqual([495, 990, 1980, 3960, 7920, 15840, 29700]);
   });
 
   it('does not send the next try before its jittered delay has passed', async () => {
-    const fetch = scriptedFetch(() => busy(), () => busy(), ok);
+    const fetch = scriptedFetch(
+      () => busy(),
+      () => busy(),
+      ok,
+    );
     const { get } = setup(fetch, { random: () => 0.75 });
     settle(get());
     await vi.advanceTimersByTimeAsync(374); // first wait: 0.75 × 500 = 375 ms

@@ -99,7 +99,6 @@ export function requestRetryDelayMs(error: ApiError, retry: number, policy: Retr
   return error.retryAfter !== null ? error.retryAfter * 1000 : backoffDelayMs(retry, policy);
 }
 
-
 /** Resolves at the window's next `online` event (at once where there is no window). */
 export function waitUntilOnline(signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

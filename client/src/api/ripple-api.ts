@@ -57,10 +57,8 @@ function pageQuery(page: PageRequest): string {
 
 export function createRippleApi(http: Http): RippleApi {
   return {
-    signUp: (credentials) =>
-      http.request('/api/users', { method: 'POST', body: credentials, schema: authResponseSchema }),
-    signIn: (credentials) =>
-      http.request('/api/sessions', { method: 'POST', body: credentials, schema: authResponseSchema }),
+    signUp: (credentials) => http.request('/api/users', { method: 'POST', body: credentials, schema: authResponseSchema }),
+    signIn: (credentials) => http.request('/api/sessions', { method: 'POST', body: credentials, schema: authResponseSchema }),
     me: async () => (await http.request('/api/me', { schema: userBodySchema })).user,
     follow: async (handle) => {
       await http.request('/api/follows', { method: 'POST', body: { handle }, schema: followingSchema });
@@ -79,7 +77,6 @@ export function createRippleApi(http: Http): RippleApi {
     timeline: (page = {}) => http.request(`/api/timeline${pageQuery(page)}`, { schema: tweetPageSchema }),
     job: async (id) => (await http.request(`/api/jobs/${encodeURIComponent(id)}`, { schema: jobBodySchema })).job,
     addSyntheticFollowers: async (count) =>
-      (await http.request('/api/me/followers/synthetic', { method: 'POST', body: { count }, schema: userBodySchema }))
-        .user,
+      (await http.request('/api/me/followers/synthetic', { method: 'POST', body: { count }, schema: userBodySchema })).user,
   };
 }

@@ -1,10 +1,5 @@
 import { io, type Socket } from 'socket.io-client';
-import {
-  serverEventSchemas,
-  type ClientToServerEvents,
-  type ServerEventName,
-  type ServerToClientEvents,
-} from '@ripple/shared';
+import { serverEventSchemas, type ClientToServerEvents, type ServerEventName, type ServerToClientEvents } from '@ripple/shared';
 
 export type RippleSocket = Socket<ServerToClientEvents, ClientToServerEvents>;
 

@@ -12,7 +12,22 @@ export type AdmissionRefusal = z.infer<typeof admissionRefusalSchema>;
 /** admit-tweet.lua, its KEYS and ARGV named as its header lists them. */
 export const admitTweetScript = defineLuaScript({
   url: new URL('../lua/admit-tweet.lua', import.meta.url),
-  keys: ['idempotency', 'tweetSeq', 'jobSeq', 'audience', 'backlog', 'smallLane', 'userTweets', 'timeline', 'events', 'stats', 'bulkLane', 'user', 'smallBacklog', 'authorBacklog'],
+  keys: [
+    'idempotency',
+    'tweetSeq',
+    'jobSeq',
+    'audience',
+    'backlog',
+    'smallLane',
+    'userTweets',
+    'timeline',
+    'events',
+    'stats',
+    'bulkLane',
+    'user',
+    'smallBacklog',
+    'authorBacklog',
+  ],
   args: [
     'authorId',
     'text',
@@ -59,7 +74,6 @@ export type AdmitResult =
   | { outcome: 'overloaded'; bound: AdmissionRefusal; count: number }
   | { outcome: 'no-user' }
   | { outcome: 'idempotency-mismatch' };
-
 
 /** What a repeated Idempotency-Key is compared by: the normalised body, hashed to stay short. */
 function bodyDigest(text: string): string {

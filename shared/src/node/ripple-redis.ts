@@ -16,12 +16,7 @@ import { LOCAL_DATA_DIR, readLocalSecret, REDIS_PASSWORD_FILE } from './local-se
 import type { Logger } from './logger.js';
 import { connectRedis, createRedisClient, type RedisClient, type RedisClientOptions } from './redis-client.js';
 import { readSettings, sharedSettings } from './settings.js';
-import {
-  connectRedisCluster,
-  createRedisClusterClient,
-  type RedisClusterClient,
-  type RedisClusterClientOptions,
-} from './redis-cluster-client.js';
+import { connectRedisCluster, createRedisClusterClient, type RedisClusterClient, type RedisClusterClientOptions } from './redis-cluster-client.js';
 
 /**
  * Where Ripple's data lives: one redis-server (a password goes in the URL,

@@ -19,8 +19,7 @@ const wholeNumber = (min: number, max: number) =>
     .transform(Number)
     .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
 
-export const intSetting = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) =>
-  z.preprocess(unsetWhenEmpty, wholeNumber(min, max).default(fallback));
+export const intSetting = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.preprocess(unsetWhenEmpty, wholeNumber(min, max).default(fallback));
 
 export const optionalIntSetting = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.preprocess(unsetWhenEmpty, wholeNumber(min, max).optional());
 
@@ -28,11 +27,23 @@ export const portSetting = (fallback: number) => intSetting(fallback, 0, 65_535)
 
 /** On/off settings are written 1 or 0, nothing else: "false" or "off" leaving a switch on is how demo endpoints leak. */
 export const switchSetting = (fallback: boolean) =>
-  z.preprocess(unsetWhenEmpty, z.enum(['0', '1'], { error: 'must be 1 or 0' }).transform((v) => v === '1').default(fallback));
+  z.preprocess(
+    unsetWhenEmpty,
+    z
+      .enum(['0', '1'], { error: 'must be 1 or 0' })
+      .transform((v) => v === '1')
+      .default(fallback),
+  );
 
 /** A host name or address to listen on. */
 export const hostSetting = (fallback: string) =>
-  z.preprocess(unsetWhenEmpty, z.string().regex(/^[^\s/]+$/, 'must be a host name or address').default(fallback));
+  z.preprocess(
+    unsetWhenEmpty,
+    z
+      .string()
+      .regex(/^[^\s/]+$/, 'must be a host name or address')
+      .default(fallback),
+  );
 
 export const stringSetting = () => z.preprocess(unsetWhenEmpty, z.string().optional());
 
@@ -65,7 +76,6 @@ export const sharedSettings = {
       .optional(),
   ),
 };
-
 
 /** Parses the settings `shape` names from `env`; throws a SettingError naming the first bad one. */
 export function readSettings<S extends z.ZodRawShape>(shape: S, env: NodeJS.ProcessEnv): z.infer<z.ZodObject<S>> {

@@ -19,9 +19,7 @@ const luaString = (s: string): string => `'${s.replace(/\\/g, '\\\\').replace(/'
 /** The Lua source of a record's include. */
 export function luaRecordSource(record: LuaRecord): string {
   const fields = Object.entries(record.fields).map(([key, name]) => `  ${key} = ${luaString(name)},`);
-  const functions = Object.entries(record.prefixed).map(
-    ([fn, prefix]) => `local function ${fn}(suffix)\n  return ${luaString(prefix)} .. suffix\nend`,
-  );
+  const functions = Object.entries(record.prefixed).map(([fn, prefix]) => `local function ${fn}(suffix)\n  return ${luaString(prefix)} .. suffix\nend`);
   // A name the record lacks fails the script loudly instead of reading or writing a field "nil".
   const strict = `setmetatable(${record.table}, {__index = function(_, key) error('${record.include} has no field ' .. tostring(key)) end})`;
   return [`-- Generated from shared/src/records at load time; do not edit.`, `local ${record.table} = {`, ...fields, '}', strict, ...functions].join('\n');

@@ -52,13 +52,7 @@ export function AuthForm({ api, onSignedIn }: AuthFormProps) {
       </label>
       <label className="field">
         <span className="field__label">Password</span>
-        <input
-          aria-label="Password"
-          type="password"
-          autoComplete="current-password"
-          value={password}
-          onChange={(event) => setPassword(event.target.value)}
-        />
+        <input aria-label="Password" type="password" autoComplete="current-password" value={password} onChange={(event) => setPassword(event.target.value)} />
       </label>
       {error !== null && (
         <p className="notice notice--error" role="alert">
@@ -69,12 +63,7 @@ export function AuthForm({ api, onSignedIn }: AuthFormProps) {
         <button type="submit" className="button button--primary" disabled={pending !== null}>
           Sign in
         </button>
-        <button
-          type="button"
-          className="button"
-          disabled={pending !== null}
-          onClick={() => void authenticate('sign-up')}
-        >
+        <button type="button" className="button" disabled={pending !== null} onClick={() => void authenticate('sign-up')}>
           Sign up
         </button>
       </div>

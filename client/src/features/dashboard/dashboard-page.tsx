@@ -78,10 +78,7 @@ export interface DashboardPageProps {
 export function DashboardPage({ createSocket }: DashboardPageProps) {
   const state = useDashboardFeed(createSocket);
   const latest = latestSnapshot(state);
-  const charts = useMemo(
-    () => CHARTS.map((chart) => ({ ...chart, data: chartColumns(state.snapshots, chart.series) })),
-    [state.snapshots],
-  );
+  const charts = useMemo(() => CHARTS.map((chart) => ({ ...chart, data: chartColumns(state.snapshots, chart.series) })), [state.snapshots]);
   const stale = state.connection !== 'live';
 
   return (

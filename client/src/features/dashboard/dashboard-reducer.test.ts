@@ -1,13 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { makeSnapshot, SNAPSHOT_T0 as T0 } from '../../test/fakes';
-import {
-  dashboardReducer,
-  initialDashboardState,
-  latestSnapshot,
-  SNAPSHOT_WINDOW,
-  type DashboardAction,
-  type DashboardState,
-} from './dashboard-reducer';
+import { dashboardReducer, initialDashboardState, latestSnapshot, SNAPSHOT_WINDOW, type DashboardAction, type DashboardState } from './dashboard-reducer';
 
 const run = (...actions: DashboardAction[]): DashboardState => actions.reduce(dashboardReducer, initialDashboardState);
 const seconds = (state: DashboardState): number[] => state.snapshots.map((s) => (s.t - T0) / 1000);
@@ -54,22 +47,13 @@ describe('dashboardReducer', () => {
   });
 
   it('keeps the snapshots in time order whatever order they arrive in', () => {
-    const state = run(
-      { type: 'stats-received', payload: makeSnapshot(5) },
-      { type: 'history-received', payload: [makeSnapshot(3), makeSnapshot(4)] },
-    );
+    const state = run({ type: 'stats-received', payload: makeSnapshot(5) }, { type: 'history-received', payload: [makeSnapshot(3), makeSnapshot(4)] });
     expect(seconds(state)).toEqual([3, 4, 5]);
   });
 
   it('ignores stats that break the schema', () => {
     const before = run({ type: 'history-received', payload: [makeSnapshot(1)] });
-    const invalid: unknown[] = [
-      { ...makeSnapshot(2), backlog: 'lots' },
-      { ...makeSnapshot(2), fanoutP50Ms: undefined },
-      { t: T0 + 2000 },
-      null,
-      'snapshot',
-    ];
+    const invalid: unknown[] = [{ ...makeSnapshot(2), backlog: 'lots' }, { ...makeSnapshot(2), fanoutP50Ms: undefined }, { t: T0 + 2000 }, null, 'snapshot'];
     for (const payload of invalid) {
       expect(dashboardReducer(before, { type: 'stats-received', payload })).toBe(before);
     }

@@ -21,10 +21,7 @@ export interface DashboardState {
 
 /** Payloads arrive straight off the socket, unchecked: the reducer is where they are validated. */
 export type DashboardAction =
-  | { type: 'connected' }
-  | { type: 'disconnected' }
-  | { type: 'history-received'; payload: unknown }
-  | { type: 'stats-received'; payload: unknown };
+  { type: 'connected' } | { type: 'disconnected' } | { type: 'history-received'; payload: unknown } | { type: 'stats-received'; payload: unknown };
 
 export const initialDashboardState: DashboardState = { snapshots: [], connection: 'connecting' };
 

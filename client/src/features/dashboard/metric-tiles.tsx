@@ -48,12 +48,7 @@ export function MetricTiles({ snapshot }: MetricTilesProps) {
       {TILES.map(({ metric, label, unit, tone }) => {
         const value = snapshot === null ? null : snapshot[metric];
         return (
-          <div
-            key={metric}
-            className="card tile"
-            data-metric={metric}
-            data-tone={value === null || tone === undefined ? 'normal' : tone(value)}
-          >
+          <div key={metric} className="card tile" data-metric={metric} data-tone={value === null || tone === undefined ? 'normal' : tone(value)}>
             <dt className="tile__label">{label}</dt>
             <dd className="tile__value">{formatMetric(value)}</dd>
             <dd className="tile__unit">{unit}</dd>

@@ -68,10 +68,7 @@ function chartOptions(plot: HTMLElement, series: readonly ChartSeries[]): uPlot.
       { ...axis, size: 36, space: 80, values: (_chart, splits) => splits.map((seconds) => clock.format(seconds * 1000)) },
       { ...axis, size: 52, values: (_chart, splits) => splits.map((n) => compact.format(n)) },
     ],
-    series: [
-      {},
-      ...series.map((s) => ({ label: s.label, stroke: color(s.color), width: 2, points: { show: false } })),
-    ],
+    series: [{}, ...series.map((s) => ({ label: s.label, stroke: color(s.color), width: 2, points: { show: false } }))],
   };
 }
 

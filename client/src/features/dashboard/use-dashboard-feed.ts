@@ -11,8 +11,7 @@ export type DashboardSocket = Socket<DashboardToClientEvents, Record<string, nev
  * auth token (the namespace shows only system-wide numbers). WebSocket only, so a dashboard
  * left open through a load test does not add long-polling requests to the load.
  */
-export const connectToDashboard = (): DashboardSocket =>
-  io(DASHBOARD_NAMESPACE, { transports: ['websocket'], autoConnect: false });
+export const connectToDashboard = (): DashboardSocket => io(DASHBOARD_NAMESPACE, { transports: ['websocket'], autoConnect: false });
 
 /**
  * Subscribes to the live dashboard feed for as long as the calling component is mounted and

@@ -73,12 +73,7 @@ export function FollowPanel({ api, user, onChanged }: FollowPanelProps) {
         <button type="submit" className="button" disabled={pending || target === ''}>
           Follow
         </button>
-        <button
-          type="button"
-          className="button button--quiet"
-          disabled={pending || target === ''}
-          onClick={() => void change(false)}
-        >
+        <button type="button" className="button button--quiet" disabled={pending || target === ''} onClick={() => void change(false)}>
           Unfollow
         </button>
       </form>

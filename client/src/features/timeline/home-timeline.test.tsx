@@ -21,7 +21,6 @@ async function setup(timeline = { tweets: [makeTweet('000000000005', 'bob')], ne
   return { server, socket, user, postTweet };
 }
 
-
 describe('HomeTimeline', () => {
   it('shows the tweet at the top marked sending before the server answers, then walks it to delivered', async () => {
     const { server, socket, postTweet } = await setup();

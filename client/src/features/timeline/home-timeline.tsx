@@ -19,9 +19,7 @@ export function HomeTimeline({ timeline, me }: HomeTimelineProps) {
           {state.loadError}
         </p>
       )}
-      {state.loaded && state.entries.length === 0 && (
-        <p className="timeline__empty">No tweets yet. Post one, or follow someone.</p>
-      )}
+      {state.loaded && state.entries.length === 0 && <p className="timeline__empty">No tweets yet. Post one, or follow someone.</p>}
       {state.entries.map((entry) => (
         <TweetCard key={entryKey(entry)} entry={entry} jobs={state.jobs} me={me} onRetry={retry} onDiscard={discard} />
       ))}

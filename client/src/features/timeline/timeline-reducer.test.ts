@@ -27,8 +27,7 @@ const job = (overrides: Partial<Job> = {}): Job => ({
   ...overrides,
 });
 
-const run = (actions: TimelineAction[], from: TimelineState = initialTimelineState): TimelineState =>
-  actions.reduce(timelineReducer, from);
+const run = (actions: TimelineAction[], from: TimelineState = initialTimelineState): TimelineState => actions.reduce(timelineReducer, from);
 
 const started: TimelineAction = {
   type: 'post-started',
@@ -160,7 +159,11 @@ describe('timelineReducer', () => {
     const state = run([
       { type: 'page-loaded', page: { tweets: [tweet('000000000005'), tweet('000000000003')], nextBefore: '000000000003' }, position: 'newest' },
       { type: 'page-loaded', page: { tweets: [tweet('000000000001')], nextBefore: null }, position: 'older' },
-      { type: 'page-loaded', page: { tweets: [tweet('000000000008'), tweet('000000000006'), tweet('000000000005')], nextBefore: '000000000005' }, position: 'newest' },
+      {
+        type: 'page-loaded',
+        page: { tweets: [tweet('000000000008'), tweet('000000000006'), tweet('000000000005')], nextBefore: '000000000005' },
+        position: 'newest',
+      },
     ]);
     expect(state.entries.map(entryKey)).toEqual(['000000000008', '000000000006', '000000000005', '000000000003', '000000000001']);
     expect(state.nextBefore).toBeNull();

@@ -39,16 +39,12 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
     case 'post-waiting':
       return updatePost(state, action.localId, (post) => (post.send === 'sending' ? { ...post, retry: action.retry } : post));
     case 'post-sending':
-      return updatePost(state, action.localId, (post) =>
-        post.send === 'sending' && post.retry !== null ? { ...post, retry: null } : post,
-      );
+      return updatePost(state, action.localId, (post) => (post.send === 'sending' && post.retry !== null ? { ...post, retry: null } : post));
     case 'post-accepted':
       return postAccepted(state, action);
     case 'post-rejected':
       return updatePost(state, action.localId, (post) =>
-        post.send === 'sending'
-          ? { ...post, send: 'failed', sendError: action.message, retry: null, refusedForGood: action.forGood }
-          : post,
+        post.send === 'sending' ? { ...post, send: 'failed', sendError: action.message, retry: null, refusedForGood: action.forGood } : post,
       );
     case 'post-retried':
       return updatePost(state, action.localId, (post) => ({ ...sendingPost(post), idempotencyKey: action.idempotencyKey }));

@@ -3,7 +3,7 @@ import type { OwnPost, TimelineEntry, TimelineState } from './timeline-state';
 
 /** The server tweet id an entry stands for, or null while its POST has no answer. */
 export function entryTweetId(entry: TimelineEntry): string | null {
-  return entry.kind === 'tweet' ? entry.tweet.id : entry.post.tweet?.id ?? null;
+  return entry.kind === 'tweet' ? entry.tweet.id : (entry.post.tweet?.id ?? null);
 }
 
 /** The stable React key and, while sending, the `data-tweet-id` of an entry. */
@@ -46,9 +46,7 @@ export function sendingPosts(state: TimelineState): PendingPost[] {
  * and goes out again on the next visit.
  */
 export function outboxPosts(entries: TimelineEntry[]): PendingPost[] {
-  return entries
-    .flatMap((entry) => (entry.kind === 'own' && awaitsAcceptance(entry.post) ? [pendingPostOf(entry.post)] : []))
-    .reverse();
+  return entries.flatMap((entry) => (entry.kind === 'own' && awaitsAcceptance(entry.post) ? [pendingPostOf(entry.post)] : [])).reverse();
 }
 
 function awaitsAcceptance(post: OwnPost): boolean {

@@ -17,15 +17,12 @@ function formatTime(iso: string): string {
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return '';
   const sameDay = date.toDateString() === new Date().toDateString();
-  return sameDay
-    ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
-    : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
+  return sameDay ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }) : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
 }
 
 /** One tweet. Its text is rendered as text only: React escapes it. */
 export function TweetCard({ entry, jobs, me, onRetry, onDiscard }: TweetCardProps) {
-  const tweet: Pick<Tweet, 'text' | 'createdAt' | 'author'> =
-    entry.kind === 'tweet' ? entry.tweet : (entry.post.tweet ?? { ...entry.post, author: me });
+  const tweet: Pick<Tweet, 'text' | 'createdAt' | 'author'> = entry.kind === 'tweet' ? entry.tweet : (entry.post.tweet ?? { ...entry.post, author: me });
   const id = entry.kind === 'tweet' ? entry.tweet.id : (entry.post.tweet?.id ?? entry.post.localId);
   const delivery = entry.kind === 'own' ? deliveryOf(entry.post, jobs) : null;
   const animated = entry.kind === 'own' || entry.arrived;
@@ -45,11 +42,7 @@ export function TweetCard({ entry, jobs, me, onRetry, onDiscard }: TweetCardProp
       </header>
       <p className="tweet__text">{tweet.text}</p>
       {entry.kind === 'own' && delivery && (
-        <DeliveryStatus
-          delivery={delivery}
-          onRetry={() => onRetry(entryKey(entry))}
-          onDiscard={() => onDiscard(entryKey(entry))}
-        />
+        <DeliveryStatus delivery={delivery} onRetry={() => onRetry(entryKey(entry))} onDiscard={() => onDiscard(entryKey(entry))} />
       )}
     </article>
   );

@@ -19,8 +19,7 @@ export interface PostSending {
   discard: (localId: string) => void;
 }
 
-const causeOf = (error: ApiError): RetryCause =>
-  error.status !== 0 ? 'busy' : error.code === 'timeout' ? 'no-answer' : 'offline';
+const causeOf = (error: ApiError): RetryCause => (error.status !== 0 ? 'busy' : error.code === 'timeout' ? 'no-answer' : 'offline');
 
 /**
  * A 4xx that sending again cannot fix (the text is invalid, say): the post leaves the outbox.
