@@ -1,3 +1,4 @@
+import type { CpuCost } from './cpu-cost.js';
 import { MEASURES, type MeasureName } from './delivery-tracker.js';
 import type { LatencySummary, SpectrumPoint } from './latency.js';
 import { SPECTRUM_MAX_NINES } from './latency.js';
@@ -101,6 +102,31 @@ ${rows.map(([k, v]) => `<tr><th>${escapeXml(k)}</th><td>${escapeXml(v)}</td></tr
 
 const fmt = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
 
+/** CPU per accepted tweet by part of the stack, over the posting phase. */
+function cpuSection(cpu: CpuCost): string {
+  const row = (part: string, ms: number, cores: number) => `<tr><td>${escapeXml(part)}</td><td>${ms.toFixed(3)}</td><td>${cores.toFixed(2)}</td></tr>`;
+  const p = cpu.perTweetMs;
+  const c = cpu.cores;
+  return `<h2>CPU per tweet</h2>
+<section>
+<table>
+<thead><tr><th>part</th><th>ms of CPU per accepted tweet</th><th>cores kept busy</th></tr></thead>
+<tbody>
+${row(`server (${cpu.processes.server})`, p.server, c.server)}
+${row(`workers (${cpu.processes.worker})`, p.workers, c.workers)}
+${row('Redis', p.redis, c.redis)}
+${p.redisForks > 0 ? row('Redis forks (AOF rewrite)', p.redisForks, c.redisForks) : ''}
+<tr><td><strong>total</strong></td><td><strong>${p.total.toFixed(3)}</strong></td><td></td></tr>
+${row('load generator (not in the total)', p.loadGenerator, c.loadGenerator)}
+</tbody>
+</table>
+<p class="note">${escapeXml(
+    `Over the posting phase: ${cpu.tweets} tweets accepted in ${cpu.seconds.toFixed(1)} s. Every server and worker publishes its own CPU time, ` +
+      'and Redis its INFO cpu; both read through /metrics before and after.',
+  )}</p>
+</section>`;
+}
+
 /** The verdict on the ordinary authors first, then what the attackers got for their trouble. */
 function attackSection(attack: AttackReport): string {
   const { ordinary: o, attackerTweets: a } = attack;
@@ -199,6 +225,7 @@ ${latencyTable(report)}
 ${spectrumChart('Latency by percentile', spectra.main)}
 </section>
 
+${report.cpu ? cpuSection(report.cpu) : ''}
 ${report.attack ? attackSection(report.attack) : ''}
 
 <h2>Over time</h2>

@@ -1,4 +1,5 @@
 import { setMaxListeners } from 'node:events';
+import { cpuCost, parseCpuReading, type CpuReading } from './cpu-cost.js';
 import { setUpCrowd, type Crowd } from './crowd.js';
 import { CrowdSockets } from './crowd-sockets.js';
 import { drain } from './drain.js';
@@ -83,6 +84,13 @@ function serverSamplerFor(client: RippleClient, clock: Clock): ServerSampler {
   }, clock);
 }
 
+/** CPU of every part of the stack now, or null when /metrics does not say (or does not answer). */
+async function readCpu(client: RippleClient, clock: Clock): Promise<CpuReading | null> {
+  const text = await client.metrics().catch(() => null);
+  const { user, system } = process.cpuUsage();
+  return text === null ? null : parseCpuReading(text, (user + system) / 1e6, clock.now());
+}
+
 /** Redraws the progress line of the posting phase or of the drain, whichever is under way. */
 function progressDrawer(groups: PostingGroups, sampler: ServerSampler, options: LoadTestOptions, progress: ProgressLine, clock: Clock) {
   const phase = { draining: false, startAt: 0, drainStartAt: 0 };
@@ -151,6 +159,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
     progress.log(`connecting ${members.length} sockets…`);
     await sockets.connectAll(members);
 
+    const cpuAtStart = await readCpu(client, clock);
     const startAt = clock.now();
     progressLine.phase.startAt = startAt;
     posting = true;
@@ -162,6 +171,9 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
     if (deps.interrupt?.aborted) onInterrupt();
     await Promise.all(loops.map((loop) => loop.finished));
     attackOver.abort();
+    const cpuAtEnd = await readCpu(client, clock);
+    const acceptedWhilePosting = groups.all.reduce((sum, group) => sum + group.tracker.counts.accepted, 0);
+    const cpu = cpuAtStart && cpuAtEnd ? cpuCost(cpuAtStart, cpuAtEnd, acceptedWhilePosting) : undefined;
 
     // Drain: wait for every post to settle and every job to report, within the drain timeout.
     progressLine.phase.draining = true;
@@ -177,7 +189,7 @@ export async function runLoadTest(options: LoadTestOptions, deps: LoadRunDeps): 
     await sampler.stop();
 
     const notes = runNotes(groups, { interrupted: deps.interrupt?.aborted === true, failures: poster.failures, disconnects: sockets.disconnects }, options);
-    return { ...assembleReport(groups, sampler, options, { url: client.baseUrl, runId: crowd.runId, startedAt }), notes };
+    return { ...assembleReport(groups, sampler, options, { url: client.baseUrl, runId: crowd.runId, startedAt, cpu }), notes };
   } finally {
     if (progressTimer) clearInterval(progressTimer);
     giveUp.abort();

@@ -1,3 +1,4 @@
+import { formatCpuCost, type CpuCost } from './cpu-cost.js';
 /**
  * The load test's report: `<out>.json`, `<out>.html` and the table printed at the end.
  *
@@ -112,6 +113,8 @@ export interface LoadTestReport extends Record<MeasureName, LatencySummary> {
   refusedByStatus: Record<RefusalStatus, number>;
   failed: number;
   series: SeriesPoint[];
+  /** CPU per accepted tweet by part, over the posting phase; absent when the server does not publish it. */
+  cpu?: CpuCost;
   celebrity?: CelebrityReport;
   attack?: AttackReport;
 }
@@ -178,6 +181,7 @@ export function formatReport(report: LoadTestReport): string {
     '',
     `deliveries/s ${formatRate(report.deliveriesPerSecond)}   refused ${formatRefused(report.refused, report.refusedByStatus)}   failed ${report.failed}`,
   ];
+  if (report.cpu) lines.push('', formatCpuCost(report.cpu));
   if (report.celebrity) {
     const celeb = report.celebrity;
     lines.push(

@@ -142,8 +142,12 @@ export class RippleClient {
 
   /** `GET /metrics` → `ripple_deliveries_total`, or null when the counter is not there. */
   async deliveriesTotal(timeoutMs = 5000): Promise<number | null> {
-    const text = await this.#try({ path: '/metrics', schema: z.string(), timeoutMs, headers: { Accept: 'text/plain' }, text: true });
-    return parseDeliveriesTotal(text);
+    return parseDeliveriesTotal(await this.metrics(timeoutMs));
+  }
+
+  /** `GET /metrics` as Prometheus text. */
+  metrics(timeoutMs = 5000): Promise<string> {
+    return this.#try({ path: '/metrics', schema: z.string(), timeoutMs, headers: { Accept: 'text/plain' }, text: true });
   }
 
   signUp(handle: string, password: string): Promise<AuthResponse> {

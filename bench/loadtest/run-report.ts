@@ -1,3 +1,4 @@
+import type { CpuCost } from './cpu-cost.js';
 import { MEASURES, type DeliveryTracker, type MeasureName } from './delivery-tracker.js';
 import type { SpectrumPoint } from './latency.js';
 import type { LoadTestOptions } from './options.js';
@@ -10,6 +11,8 @@ export interface RunFacts {
   url: string;
   runId: string;
   startedAt: Date;
+  /** What the posting phase cost each part of the stack, when the server publishes CPU. */
+  cpu?: CpuCost | undefined;
 }
 
 function spectraOf(tracker: DeliveryTracker): Record<MeasureName, SpectrumPoint[]> {
@@ -98,6 +101,7 @@ export function assembleReport(
     refusedByStatus: { ...main.tracker.refusedByStatus },
     failed: main.tracker.counts.failed,
     series: sampler.series(),
+    ...(facts.cpu ? { cpu: facts.cpu } : {}),
     ...(celebrity ? { celebrity: celebrityReportOf(celebrity, options) } : {}),
     ...(attack ? { attack: attackReportOf(attack, main, summaries, options) } : {}),
   };

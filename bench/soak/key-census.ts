@@ -76,6 +76,8 @@ const KINDS: readonly KeyKind[] = [
     'seq:user': keys.userSeq,
     workers: keys.workers,
     'token-epoch': keys.tokenEpoch,
+    /** One field per live process; a field no process has refreshed for 5 minutes is removed when read. */
+    'process-cpu': keys.processCpu,
   }).map(([kind, key]) => kindOf(kind, 'kept', key)),
   ...Object.entries({
     'seq:tweet': keys.tweetSeq,

@@ -59,6 +59,8 @@ export const dashboardSnapshotSchema = z.object({
   fanoutP99Ms: z.number().nullable(),
   workersAlive: z.number(),
   deadLetters: z.number(),
+  /** Cores each process kept busy over the last second: every server, worker and Redis (each master on a cluster). */
+  cpu: z.array(z.object({ role: z.enum(['server', 'worker', 'redis']), process: z.string(), cores: z.number() })),
 });
 export type DashboardSnapshot = z.infer<typeof dashboardSnapshotSchema>;
 

@@ -128,6 +128,7 @@ export const makeSnapshot = (second: number, overrides: Partial<DashboardSnapsho
   refusedPerSecond: 0,
   fanoutP50Ms: 12,
   fanoutP99Ms: 80,
+  cpu: [],
   workersAlive: 3,
   deadLetters: 0,
   ...overrides,

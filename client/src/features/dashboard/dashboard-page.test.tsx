@@ -55,6 +55,34 @@ describe('DashboardPage', () => {
     expect(document.querySelector('[data-metric="deadLetters"]')?.getAttribute('data-tone')).toBe('danger');
   });
 
+  it('shows what each process costs: cores, and ms of CPU per accepted tweet', () => {
+    const { serverEmit } = renderDashboard();
+    serverEmit('connect');
+    serverEmit(
+      'dashboard:stats',
+      makeSnapshot(1, {
+        acceptedPerSecond: 500,
+        cpu: [
+          { role: 'redis', process: 'redis', cores: 0.4 },
+          { role: 'server', process: 'box:101', cores: 0.5 },
+          { role: 'worker', process: 'worker-1', cores: 0.1 },
+        ],
+      }),
+    );
+    const table = within(screen.getByRole('region', { name: 'CPU by process' }));
+    const cells = (name: RegExp) =>
+      within(table.getByRole('row', { name }))
+        .getAllByRole('cell')
+        .map((cell) => cell.textContent);
+    expect(cells(/server box:101/)).toEqual(['server box:101', '0.50', '1.00']);
+    expect(cells(/worker worker-1/)).toEqual(['worker worker-1', '0.10', '0.20']);
+    expect(
+      within(table.getByRole('row', { name: /^all/ }))
+        .getAllByRole('cell')
+        .map((cell) => cell.textContent),
+    ).toEqual(['1.00', '2.00']);
+  });
+
   it('keeps the tiles as they are when a payload breaks the schema', () => {
     const { serverEmit } = renderDashboard();
     serverEmit('dashboard:stats', makeSnapshot(1, { backlog: 12_345 }));

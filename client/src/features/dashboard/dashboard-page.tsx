@@ -2,6 +2,7 @@ import { useMemo } from 'react';
 import type { DashboardSnapshot } from '@ripple/shared';
 import type uPlot from 'uplot';
 import { latestSnapshot, type DashboardConnection } from './dashboard-reducer';
+import { CpuTable } from './cpu-table';
 import { MetricTiles } from './metric-tiles';
 import { TimeSeriesChart, type ChartSeries } from './time-series-chart';
 import { useDashboardFeed, type DashboardSocket } from './use-dashboard-feed';
@@ -97,6 +98,7 @@ export function DashboardPage({ createSocket }: DashboardPageProps) {
             <TimeSeriesChart key={name} name={name} title={title} series={series} data={data} />
           ))}
         </div>
+        <CpuTable snapshot={latest} />
         <p className="notice">
           Whole-system numbers, one snapshot a second; charts cover the last minute.
           {latest !== null && ` Last update ${new Date(latest.t).toLocaleTimeString('en-US', { hour12: false })}.`}

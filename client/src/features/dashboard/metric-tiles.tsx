@@ -1,7 +1,7 @@
 import type { DashboardSnapshot } from '@ripple/shared';
 
-/** The snapshot fields shown as tiles: every one except the time. */
-export type Metric = Exclude<keyof DashboardSnapshot, 't'>;
+/** The snapshot fields shown as tiles: every one except the time and the CPU table's. */
+export type Metric = Exclude<keyof DashboardSnapshot, 't' | 'cpu'>;
 
 /** Draws the eye to a number that needs someone's attention. */
 type Tone = 'normal' | 'warning' | 'danger';
