@@ -12,6 +12,17 @@ describe('checkTweetText', () => {
     expect(characterCount('🇫🇷👨‍👩‍👧e\u0301')).toBe(3);
   });
 
+  it('counts plain ASCII the way the grapheme segmenter does (the fast path agrees with the slow one)', () => {
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    const ascii = fc.string({ unit: fc.integer({ min: 0, max: 0x7f }).map((c) => String.fromCharCode(c)), maxLength: 300 });
+    fc.assert(
+      fc.property(ascii, (text) => {
+        expect(characterCount(text)).toBe([...segmenter.segment(text)].length);
+      }),
+    );
+    expect(characterCount('a\r\nb')).toBe(3);
+  });
+
   it('accepts 1–280 visible characters, however many code units they take', () => {
     fc.assert(
       fc.property(visibleText(1, TWEET_MAX_CHARACTERS), (text) => {
