@@ -33,6 +33,36 @@ function durationHistogram(stored: Record<string, number>): string {
 }
 
 /**
+ * CPU of every process (each publishes its own, process-cpu.ts) and of Redis: what a load test
+ * divides by the tweets accepted to put a cost on each part.
+ */
+function registerCpuMetrics(registry: Registry, redis: RedisClient): void {
+  new Counter({
+    name: 'ripple_process_cpu_seconds_total',
+    help: 'CPU time (user + system) of every live server and worker process, as each last reported it (about every second)',
+    labelNames: ['role', 'process'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const p of await readProcessCpu(redis).catch(() => [])) this.inc({ role: p.role, process: p.name }, p.cpuSeconds);
+    },
+  });
+  new Counter({
+    name: 'ripple_redis_cpu_seconds_total',
+    help: 'CPU time (user + system) of each Redis (every master on a cluster): its main process, and its forks (AOF rewrites)',
+    labelNames: ['node', 'part'],
+    registers: [registry],
+    async collect() {
+      this.reset();
+      for (const r of await readRedisCpu(redis).catch(() => [])) {
+        if (Number.isFinite(r.cpuSeconds)) this.inc({ node: r.node, part: 'main' }, r.cpuSeconds);
+        if (Number.isFinite(r.childrenCpuSeconds)) this.inc({ node: r.node, part: 'children' }, r.childrenCpuSeconds);
+      }
+    },
+  });
+}
+
+/**
  * Cluster-wide numbers come from the one source every node shares (the stats hash in Redis),
  * so any node's /metrics and the dashboard agree; process metrics are this node's own.
  */
@@ -132,31 +162,7 @@ export function createMetrics(redis: RedisClient): Metrics {
     },
   });
 
-  // CPU of every process (each publishes its own, process-cpu.ts) and of Redis: what a load
-  // test divides by the tweets accepted to put a cost on each part.
-  new Counter({
-    name: 'ripple_process_cpu_seconds_total',
-    help: 'CPU time (user + system) of every live server and worker process, as each last reported it (about every second)',
-    labelNames: ['role', 'process'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const p of await readProcessCpu(redis).catch(() => [])) this.inc({ role: p.role, process: p.name }, p.cpuSeconds);
-    },
-  });
-  new Counter({
-    name: 'ripple_redis_cpu_seconds_total',
-    help: 'CPU time (user + system) of each Redis (every master on a cluster): its main process, and its forks (AOF rewrites)',
-    labelNames: ['node', 'part'],
-    registers: [registry],
-    async collect() {
-      this.reset();
-      for (const r of await readRedisCpu(redis).catch(() => [])) {
-        if (Number.isFinite(r.cpuSeconds)) this.inc({ node: r.node, part: 'main' }, r.cpuSeconds);
-        if (Number.isFinite(r.childrenCpuSeconds)) this.inc({ node: r.node, part: 'children' }, r.childrenCpuSeconds);
-      }
-    },
-  });
+  registerCpuMetrics(registry, redis);
 
   const requestDuration = new Histogram({
     name: 'ripple_http_request_duration_seconds',

@@ -1,0 +1,41 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { startRedis, type TestRedis } from './support/redis-server.js';
+import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
+
+const started: { procs: RippleProcess[]; redis: TestRedis[] } = { procs: [], redis: [] };
+afterEach(async () => {
+  await Promise.all(started.procs.splice(0).map((p) => p.stop('SIGKILL')));
+  await Promise.all(started.redis.splice(0).map((r) => r.stop()));
+});
+
+/** The samples of one metric in Prometheus text, as `label=value,…` → value. */
+function samples(text: string, name: string): Map<string, number> {
+  const found = new Map<string, number>();
+  for (const m of text.matchAll(new RegExp(`^${name}\\{([^}]*)\\}\\s+(\\S+)$`, 'gm'))) found.set(m[1]!.replace(/"/g, ''), Number(m[2]));
+  return found;
+}
+
+describe('CPU per process on /metrics (what the load test puts a cost on each part with)', () => {
+  it("shows every running server's and worker's CPU and Redis's, and drops a worker once it stops", async () => {
+    const redis = await startRedis();
+    started.redis.push(redis);
+    const server = await spawnServer(redis.url);
+    const worker = await spawnWorker(redis.url);
+    started.procs.push(server, worker);
+    const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
+
+    await expect
+      .poll(async () => [...samples(await metrics(), 'ripple_process_cpu_seconds_total').keys()].map((k) => k.split(',')[0]).sort(), { timeout: 10_000 })
+      .toEqual(['role=server', 'role=worker']);
+    const text = await metrics();
+    for (const seconds of samples(text, 'ripple_process_cpu_seconds_total').values()) expect(seconds).toBeGreaterThan(0);
+    const redisCpu = samples(text, 'ripple_redis_cpu_seconds_total');
+    expect(redisCpu.get('node=redis,part=main')).toBeGreaterThan(0);
+    expect(redisCpu.has('node=redis,part=children')).toBe(true);
+
+    await worker.stop('SIGTERM');
+    await expect
+      .poll(async () => [...samples(await metrics(), 'ripple_process_cpu_seconds_total').keys()].map((k) => k.split(',')[0]), { timeout: 10_000 })
+      .toEqual(['role=server']);
+  });
+});
