@@ -63,7 +63,9 @@ local count = #page / 2
 local timelineMax = tonumber(ARGV[5])
 local trimAt = tonumber(ARGV[10])
 local skipped = 0
+local ids = {}
 for i = 1, #page, 2 do
+  ids[#ids + 1] = page[i]
   -- pcall: Redis does not undo a script's writes when it fails half-way, so a timeline key of
   -- the wrong type (damaged data) must not abort the page after other timelines were written.
   -- That follower is skipped and the page stays whole.
@@ -72,12 +74,13 @@ for i = 1, #page, 2 do
   end
 end
 
--- Which of these followers are online? Look from whichever side is smaller: usually a few
--- online users against a page of a thousand followers.
+-- Which of these followers are online? Look from whichever side is smaller. A few online
+-- users against a big page: walk them, one ZSCORE each. Otherwise one ZMSCORE asks for the
+-- whole page at once: a lookup per follower inside Redis, not a script call per follower.
 local online = {}
 local nowMs = count > 0 and timeMs() or 0
 local onlineCount = count > 0 and redis.call('ZCARD', KEYS[3]) or 0
-if onlineCount > 0 and onlineCount < count then
+if onlineCount > 0 and onlineCount * 16 < count then
   local first, last = tonumber(page[2]), tonumber(page[#page])
   for _, user in ipairs(redis.call('ZRANGE', KEYS[3], '(' .. nowMs, '+inf', 'BYSCORE')) do
     local followedAt = redis.call('ZSCORE', KEYS[2], user)
@@ -86,10 +89,10 @@ if onlineCount > 0 and onlineCount < count then
     end
   end
 elseif onlineCount > 0 then
-  for i = 1, #page, 2 do
-    local onlineUntil = redis.call('ZSCORE', KEYS[3], page[i])
-    if onlineUntil and tonumber(onlineUntil) > nowMs then
-      online[#online + 1] = page[i]
+  local onlineUntil = redis.call('ZMSCORE', KEYS[3], unpack(ids))
+  for i = 1, #ids do
+    if onlineUntil[i] and tonumber(onlineUntil[i]) > nowMs then
+      online[#online + 1] = ids[i]
     end
   end
 end
