@@ -1,10 +1,13 @@
 import { afterEach, describe, expect, it } from 'vitest';
+import { readProcessCpu, type RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
+import { connectedClient } from './support/ripple.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
 
-const started: { procs: RippleProcess[]; redis: TestRedis[] } = { procs: [], redis: [] };
+const started: { procs: RippleProcess[]; redis: TestRedis[]; clients: RedisClient[] } = { procs: [], redis: [], clients: [] };
 afterEach(async () => {
   await Promise.all(started.procs.splice(0).map((p) => p.stop('SIGKILL')));
+  await Promise.allSettled(started.clients.splice(0).map((c) => c.close()));
   await Promise.all(started.redis.splice(0).map((r) => r.stop()));
 });
 
@@ -22,6 +25,8 @@ describe('CPU per process on /metrics (what the load test puts a cost on each pa
     const server = await spawnServer(redis.url);
     const worker = await spawnWorker(redis.url);
     started.procs.push(server, worker);
+    const reader = await connectedClient(redis.url);
+    started.clients.push(reader);
     const metrics = async () => (await fetch(`${server.url}/metrics`)).text();
 
     await expect
@@ -32,6 +37,18 @@ describe('CPU per process on /metrics (what the load test puts a cost on each pa
     const redisCpu = samples(text, 'ripple_redis_cpu_seconds_total');
     expect(redisCpu.get('node=redis,part=main')).toBeGreaterThan(0);
     expect(redisCpu.has('node=redis,part=children')).toBe(true);
+
+    // Scrapes that overlap (a load test's sampler and its CPU reading) each show the published
+    // value, never the sum of two.
+    const published = async () => Math.max(...(await readProcessCpu(reader)).map((p) => p.cpuSeconds));
+    const before = await published();
+    const overlapping = await Promise.all(Array.from({ length: 8 }, metrics));
+    const after = await published();
+    for (const scraped of overlapping) {
+      const highest = Math.max(...samples(scraped, 'ripple_process_cpu_seconds_total').values());
+      expect(highest).toBeGreaterThanOrEqual(before);
+      expect(highest).toBeLessThanOrEqual(after);
+    }
 
     await worker.stop('SIGTERM');
     await expect

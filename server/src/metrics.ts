@@ -43,8 +43,11 @@ function registerCpuMetrics(registry: Registry, redis: RedisClient): void {
     labelNames: ['role', 'process'],
     registers: [registry],
     async collect() {
+      // Read first, then reset and set with no await between: scrapes can overlap, and an
+      // await after the reset would let two of them add their readings onto one counter.
+      const processes = await readProcessCpu(redis).catch(() => []);
       this.reset();
-      for (const p of await readProcessCpu(redis).catch(() => [])) this.inc({ role: p.role, process: p.name }, p.cpuSeconds);
+      for (const p of processes) this.inc({ role: p.role, process: p.name }, p.cpuSeconds);
     },
   });
   new Counter({
@@ -53,8 +56,9 @@ function registerCpuMetrics(registry: Registry, redis: RedisClient): void {
     labelNames: ['node', 'part'],
     registers: [registry],
     async collect() {
+      const nodes = await readRedisCpu(redis).catch(() => []);
       this.reset();
-      for (const r of await readRedisCpu(redis).catch(() => [])) {
+      for (const r of nodes) {
         if (Number.isFinite(r.cpuSeconds)) this.inc({ node: r.node, part: 'main' }, r.cpuSeconds);
         if (Number.isFinite(r.childrenCpuSeconds)) this.inc({ node: r.node, part: 'children' }, r.childrenCpuSeconds);
       }
