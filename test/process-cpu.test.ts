@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { readProcessCpu, type RedisClient } from '@ripple/shared/node';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { connectedClient } from './support/ripple.js';
+import { watchDashboard } from './support/dashboard.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
 
 const started: { procs: RippleProcess[]; redis: TestRedis[]; clients: RedisClient[] } = { procs: [], redis: [], clients: [] };
@@ -48,6 +49,16 @@ describe('CPU per process on /metrics (what the load test puts a cost on each pa
       const highest = Math.max(...samples(scraped, 'ripple_process_cpu_seconds_total').values());
       expect(highest).toBeGreaterThanOrEqual(before);
       expect(highest).toBeLessThanOrEqual(after);
+    }
+
+    // The dashboard is open to anyone: it shows each process by number, never its host or address.
+    const dashboard = watchDashboard(server.url);
+    try {
+      await expect
+        .poll(async () => (await dashboard.next()).cpu.map((row) => `${row.role} ${row.process}`).sort(), { timeout: 10_000 })
+        .toEqual(['redis 1', 'server 1', 'worker 1']);
+    } finally {
+      dashboard.close();
     }
 
     await worker.stop('SIGTERM');

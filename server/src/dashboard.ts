@@ -3,7 +3,8 @@ import { DASHBOARD_NAMESPACE, type DashboardToClientEvents } from '@ripple/share
 import type { StatsSampler } from './stats-sampler.js';
 
 /**
- * The live dashboard's feed: a namespace open to anyone (it carries only system-wide numbers)
+ * The live dashboard's feed: a namespace open to anyone (it carries only system-wide numbers,
+ * and processes by number, never by host name or address)
  * that gets the last minute on connect and a snapshot every second after.
  */
 export function attachDashboard(io: Server, stats: StatsSampler): void {

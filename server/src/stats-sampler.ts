@@ -1,5 +1,6 @@
 import { keys, REFUSAL_REASONS, statsField, WORKER_ALIVE_MS, type DashboardSnapshot } from '@ripple/shared';
-import { readProcessCpu, readRedisCpu, type RedisClient } from '@ripple/shared/node';
+import type { RedisClient } from '@ripple/shared/node';
+import { createCpuSampler } from './cpu-sampler.js';
 import { readBacklog, readCounters, readDeadLetterCount, readRecentDurations } from './store/bucket-totals.js';
 
 /** One reading of the cluster-wide counters, with the dashboard's view of that second. */
@@ -28,29 +29,6 @@ export function percentile(ascending: number[], p: number): number | null {
   return ascending[Math.min(ascending.length - 1, Math.max(0, Math.ceil((p / 100) * ascending.length) - 1))]!;
 }
 
-type CpuUse = DashboardSnapshot['cpu'][number];
-
-/** CPU seconds per process at one moment, keyed `role:process`. */
-async function readAllCpu(redis: RedisClient): Promise<Map<string, { role: CpuUse['role']; process: string; seconds: number; at: number }>> {
-  const now = Date.now();
-  const [processes, redisNodes] = await Promise.all([readProcessCpu(redis, now), readRedisCpu(redis)]);
-  const all = new Map<string, { role: CpuUse['role']; process: string; seconds: number; at: number }>();
-  for (const p of processes) all.set(`${p.role}:${p.name}`, { role: p.role, process: p.name, seconds: p.cpuSeconds, at: p.at });
-  for (const r of redisNodes) all.set(`redis:${r.node}`, { role: 'redis', process: r.node, seconds: r.cpuSeconds, at: now });
-  return all;
-}
-
-/** Cores used per process between two readings; a process seen only once is left out until its second. */
-function coresBetween(before: Awaited<ReturnType<typeof readAllCpu>> | undefined, now: Awaited<ReturnType<typeof readAllCpu>>): CpuUse[] {
-  const used: CpuUse[] = [];
-  for (const [key, p] of now) {
-    const was = before?.get(key);
-    if (!was || p.at <= was.at || !Number.isFinite(p.seconds - was.seconds)) continue;
-    used.push({ role: p.role, process: p.process, cores: Math.round((Math.max(0, p.seconds - was.seconds) / ((p.at - was.at) / 1000)) * 1000) / 1000 });
-  }
-  return used.sort((a, b) => a.role.localeCompare(b.role) || a.process.localeCompare(b.process));
-}
-
 const refused = (counters: Record<string, number>) => REFUSAL_REASONS.reduce((sum, reason) => sum + (counters[statsField.refused(reason)] ?? 0), 0);
 
 /**
@@ -61,7 +39,7 @@ const refused = (counters: Record<string, number>) => REFUSAL_REASONS.reduce((su
 export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsSampler {
   const kept: StatsSample[] = [];
   const listeners: ((snapshot: DashboardSnapshot) => void)[] = [];
-  let cpuBefore: Awaited<ReturnType<typeof readAllCpu>> | undefined;
+  const cpuSampler = createCpuSampler(redis);
 
   function perSecond(now: Record<string, number>, before: StatsSample | undefined, value: (c: Record<string, number>) => number, t: number): number {
     if (!before) return 0;
@@ -79,14 +57,12 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
         readDeadLetterCount(redis),
         redis.zCount(keys.workers, t - WORKER_ALIVE_MS, '+inf'),
         readRecentDurations(redis),
-        readAllCpu(redis),
+        cpuSampler.sample(),
       ]);
     } catch {
       return; // Redis is away: no reading this second; rates use the readings there are.
     }
-    const [counters, backlog, deadLetters, workersAlive, recent, cpuNow] = reading;
-    const cpu = coresBetween(cpuBefore, cpuNow);
-    cpuBefore = cpuNow;
+    const [counters, backlog, deadLetters, workersAlive, recent, cpu] = reading;
     const lastMinute = recent
       .map((entry) => entry.split(':').map(Number) as [number, number])
       .filter(([finishedAt]) => finishedAt >= t - MINUTE_MS)

@@ -59,8 +59,11 @@ export const dashboardSnapshotSchema = z.object({
   fanoutP99Ms: z.number().nullable(),
   workersAlive: z.number(),
   deadLetters: z.number(),
-  /** Cores each process kept busy over the last second: every server, worker and Redis (each master on a cluster). */
-  cpu: z.array(z.object({ role: z.enum(['server', 'worker', 'redis']), process: z.string(), cores: z.number() })),
+  /**
+   * Cores each process kept busy over its last second: every server, worker and Redis (each
+   * master on a cluster), numbered per role. Absent from an older server's snapshots.
+   */
+  cpu: z.array(z.object({ role: z.enum(['server', 'worker', 'redis']), process: z.string(), cores: z.number() })).default([]),
 });
 export type DashboardSnapshot = z.infer<typeof dashboardSnapshotSchema>;
 

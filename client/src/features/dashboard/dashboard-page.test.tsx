@@ -63,9 +63,9 @@ describe('DashboardPage', () => {
       makeSnapshot(1, {
         acceptedPerSecond: 500,
         cpu: [
-          { role: 'redis', process: 'redis', cores: 0.4 },
-          { role: 'server', process: 'box:101', cores: 0.5 },
-          { role: 'worker', process: 'worker-1', cores: 0.1 },
+          { role: 'redis', process: '1', cores: 0.4 },
+          { role: 'server', process: '1', cores: 0.5 },
+          { role: 'worker', process: '1', cores: 0.1 },
         ],
       }),
     );
@@ -74,8 +74,8 @@ describe('DashboardPage', () => {
       within(table.getByRole('row', { name }))
         .getAllByRole('cell')
         .map((cell) => cell.textContent);
-    expect(cells(/server box:101/)).toEqual(['server box:101', '0.50', '1.00']);
-    expect(cells(/worker worker-1/)).toEqual(['worker worker-1', '0.10', '0.20']);
+    expect(cells(/server 1/)).toEqual(['server 1', '0.50', '1.00']);
+    expect(cells(/worker 1/)).toEqual(['worker 1', '0.10', '0.20']);
     expect(
       within(table.getByRole('row', { name: /^all/ }))
         .getAllByRole('cell')
