@@ -7,8 +7,8 @@
 
 /** CPU seconds since each process started, as /metrics last showed them. */
 export interface CpuReading {
-  /** `role:name` → seconds, for every server and worker. */
-  processes: Map<string, number>;
+  /** `role:name` → CPU seconds, and when the process took that reading (ms), for every server and worker. */
+  processes: Map<string, { seconds: number; at: number | null }>;
   /** Redis main processes (every master on a cluster), summed. */
   redisS: number;
   /** Their forks (AOF rewrites), summed. */
@@ -41,11 +41,19 @@ const sample = (name: string, text: string): { labels: Record<string, string>; v
 /** A reading from /metrics text; null when the server does not publish CPU (an older Ripple). */
 export function parseCpuReading(prometheusText: string, loadGeneratorS: number, at: number): CpuReading | null {
   const processes = sample('ripple_process_cpu_seconds_total', prometheusText);
+  const reportedAt = new Map(
+    sample('ripple_process_cpu_reported_at_seconds', prometheusText).map((r) => [`${r.labels.role}:${r.labels.process}`, r.value * 1000]),
+  );
   const redis = sample('ripple_redis_cpu_seconds_total', prometheusText);
   if (processes.length === 0 && redis.length === 0) return null;
   const sum = (part: string) => redis.filter((r) => r.labels.part === part).reduce((s, r) => s + r.value, 0);
   return {
-    processes: new Map(processes.map((p) => [`${p.labels.role}:${p.labels.process}`, p.value])),
+    processes: new Map(
+      processes.map((p) => {
+        const key = `${p.labels.role}:${p.labels.process}`;
+        return [key, { seconds: p.value, at: reportedAt.get(key) ?? null }];
+      }),
+    ),
     redisS: sum('main'),
     redisForksS: sum('children'),
     loadGeneratorS,
@@ -56,16 +64,23 @@ export function parseCpuReading(prometheusText: string, loadGeneratorS: number, 
 const round3 = (n: number) => Math.round(n * 1000) / 1000;
 
 /**
- * The cost between two readings. A process that started in between counts from 0; one that
- * ended in between is missing from `end` and not counted (its last second is lost either way).
+ * The cost between two readings. A process reports about once a second, so its two figures can
+ * each be up to a second old: its CPU is taken as its rate over its own interval, times the
+ * window. A process that started in between, or restarted under the same name, counts from 0;
+ * one that ended in between is missing from `end` and not counted.
  */
 export function cpuCost(start: CpuReading, end: CpuReading, tweets: number): CpuCost {
   const byRole = { server: 0, worker: 0 };
   const count = { server: 0, worker: 0 };
-  for (const [key, seconds] of end.processes) {
+  const windowMs = end.at - start.at;
+  for (const [key, last] of end.processes) {
     const role = key.slice(0, key.indexOf(':')) as 'server' | 'worker';
     if (!(role in byRole)) continue;
-    byRole[role] += Math.max(0, seconds - (start.processes.get(key) ?? 0));
+    const first = start.processes.get(key);
+    const restarted = !first || last.seconds < first.seconds;
+    const used = restarted ? last.seconds : last.seconds - first.seconds;
+    const ownMs = !restarted && first.at !== null && last.at !== null ? last.at - first.at : 0;
+    byRole[role] += ownMs > 0 ? (used * windowMs) / ownMs : used;
     count[role]++;
   }
   const used = {
@@ -105,7 +120,8 @@ export function formatCpuCost(cost: CpuCost): string {
   const p = cost.perTweetMs;
   const c = cost.cores;
   return [
-    `CPU per accepted tweet over the posting phase (${cost.tweets} tweets in ${cost.seconds.toFixed(1)} s; ms of CPU, and cores kept busy):`,
+    `CPU per accepted tweet over the posting phase (${cost.tweets} tweets in ${cost.seconds.toFixed(1)} s; ms of CPU, and cores kept busy;`,
+    '  work still in the backlog when posting stopped is not counted):',
     `  server (${cost.processes.server})  ${p.server.toFixed(3)} ms  ${c.server.toFixed(2)} cores`,
     `  workers (${cost.processes.worker}) ${p.workers.toFixed(3)} ms  ${c.workers.toFixed(2)} cores`,
     `  redis       ${p.redis.toFixed(3)} ms  ${c.redis.toFixed(2)} cores` + (p.redisForks > 0 ? `  (+ forks ${p.redisForks.toFixed(3)} ms)` : ''),

@@ -34,20 +34,33 @@ function durationHistogram(stored: Record<string, number>): string {
 
 /**
  * CPU of every process (each publishes its own, process-cpu.ts) and of Redis: what a load test
- * divides by the tweets accepted to put a cost on each part.
+ * divides by the tweets accepted to put a cost on each part. `refresh` reads them before a
+ * scrape; the metrics then take that one reading as a whole, so a process's CPU and the time of
+ * its report always come from the same report, however scrapes overlap.
  */
-function registerCpuMetrics(registry: Registry, redis: RedisClient): void {
+function registerCpuMetrics(registry: Registry, redis: RedisClient): { refresh(): Promise<void> } {
+  let processes: Awaited<ReturnType<typeof readProcessCpu>> = [];
+  let nodes: Awaited<ReturnType<typeof readRedisCpu>> = [];
   new Counter({
     name: 'ripple_process_cpu_seconds_total',
     help: 'CPU time (user + system) of every live server and worker process, as each last reported it (about every second)',
     labelNames: ['role', 'process'],
     registers: [registry],
-    async collect() {
-      // Read first, then reset and set with no await between: scrapes can overlap, and an
-      // await after the reset would let two of them add their readings onto one counter.
-      const processes = await readProcessCpu(redis).catch(() => []);
+    collect() {
       this.reset();
       for (const p of processes) this.inc({ role: p.role, process: p.name }, p.cpuSeconds);
+    },
+  });
+  // A report can be up to a second old: with its time, a reader can take each process's rate
+  // over its own interval.
+  new Gauge({
+    name: 'ripple_process_cpu_reported_at_seconds',
+    help: 'When each process last reported its CPU time (seconds since the epoch, its own clock)',
+    labelNames: ['role', 'process'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const p of processes) this.set({ role: p.role, process: p.name }, p.at / 1000);
     },
   });
   new Counter({
@@ -55,8 +68,7 @@ function registerCpuMetrics(registry: Registry, redis: RedisClient): void {
     help: 'CPU time (user + system) of each Redis (every master on a cluster): its main process, and its forks (AOF rewrites)',
     labelNames: ['node', 'part'],
     registers: [registry],
-    async collect() {
-      const nodes = await readRedisCpu(redis).catch(() => []);
+    collect() {
       this.reset();
       for (const r of nodes) {
         if (Number.isFinite(r.cpuSeconds)) this.inc({ node: r.node, part: 'main' }, r.cpuSeconds);
@@ -64,6 +76,13 @@ function registerCpuMetrics(registry: Registry, redis: RedisClient): void {
       }
     },
   });
+  return {
+    async refresh() {
+      const [p, n] = await Promise.all([readProcessCpu(redis).catch(() => []), readRedisCpu(redis).catch(() => [])]);
+      processes = p;
+      nodes = n;
+    },
+  };
 }
 
 /**
@@ -166,7 +185,7 @@ export function createMetrics(redis: RedisClient): Metrics {
     },
   });
 
-  registerCpuMetrics(registry, redis);
+  const cpu = registerCpuMetrics(registry, redis);
 
   const requestDuration = new Histogram({
     name: 'ripple_http_request_duration_seconds',
@@ -183,7 +202,7 @@ export function createMetrics(redis: RedisClient): Metrics {
     async render() {
       let durations: Record<string, number> = {};
       try {
-        [stats, durations] = await Promise.all([readCounters(redis), readDurationHistogram(redis)]);
+        [stats, durations] = await Promise.all([readCounters(redis), readDurationHistogram(redis), cpu.refresh()]);
         redisUp = true;
       } catch {
         redisUp = false;

@@ -13,7 +13,10 @@ export interface ProcessCpuReading {
   at: number;
 }
 
-/** A process that stopped reporting this long ago is gone: its field is removed when read. */
+/**
+ * A process that stopped reporting this long ago is gone: its field is removed when read. The
+ * time is the writer's clock, compared with the reader's: hosts must agree within minutes.
+ */
 export const PROCESS_CPU_FORGET_MS = 5 * 60_000;
 
 const cpuSecondsNow = () => {
