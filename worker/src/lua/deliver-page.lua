@@ -89,10 +89,15 @@ if onlineCount > 0 and onlineCount * 16 < count then
     end
   end
 elseif onlineCount > 0 then
-  local onlineUntil = redis.call('ZMSCORE', KEYS[3], unpack(ids))
-  for i = 1, #ids do
-    if onlineUntil[i] and tonumber(onlineUntil[i]) > nowMs then
-      online[#online + 1] = ids[i]
+  -- In slices: Lua's unpack fails past a few thousand values, and failing here, after the
+  -- timelines are written but before the cursor moves, would deliver the page twice on retry.
+  for from = 1, #ids, 1000 do
+    local slice = {unpack(ids, from, math.min(from + 999, #ids))}
+    local onlineUntil = redis.call('ZMSCORE', KEYS[3], unpack(slice))
+    for i = 1, #slice do
+      if onlineUntil[i] and tonumber(onlineUntil[i]) > nowMs then
+        online[#online + 1] = slice[i]
+      end
     end
   end
 end
