@@ -101,7 +101,11 @@ export function bareLoopPass(client: CommandSender, sha: string, target: BareTar
   return pageThrough(client, ['EVALSHA', sha], target);
 }
 
-/** Undoes a pass on lists that must stay as they were (a bench measuring on Ripple's own timelines). */
+/**
+ * Undoes a pass on Ripple's own timelines, so a bench can measure on them: pops the pass's
+ * value from each list it heads. A list the pass trimmed stays shorter by what the trim cut,
+ * which never happens to the empty or TIMELINE_MAX-long timelines the bench uses.
+ */
 export async function takeBackBarePass(client: CommandSender, target: BareTarget): Promise<void> {
   await pageThrough(client, ['EVAL', TAKE_BACK_SCRIPT], target);
 }

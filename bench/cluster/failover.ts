@@ -235,6 +235,7 @@ export async function failover(workerCount: number, followers: number): Promise<
     const { promotedAt, promotedPort } = await promotion;
     await jobsWatch;
     tracing = false;
+    const progressPoints = await progress;
 
     const doneBy = (list: Accepted[]) => (list.every((a) => a.doneAt !== undefined) ? Math.round(Math.max(...list.map((a) => a.doneAt! - killedAt))) : null);
     const unreplicated = ((await readCounters(env.client))[statsField.unreplicated] ?? 0) - unreplicatedBefore;
@@ -265,7 +266,7 @@ export async function failover(workerCount: number, followers: number): Promise<
         doneMs: a.doneAt === undefined ? null : Math.round(a.doneAt - killedAt),
         status: a.status ?? null,
       })),
-      progress: await progress,
+      progress: progressPoints,
       logsDir: saveOutputs('failover', [server, ...workers]),
     };
     printSummary(result);

@@ -20,8 +20,8 @@ export interface OutboxStore {
   /** Oldest first. */
   load(): PendingPost[];
   /**
-   * Stores `posts` as this tab's outbox, oldest first: replaces what this tab loaded or saved
-   * before, and keeps, ahead of them, posts another tab of the same user stored meanwhile.
+   * Stores `posts` as this tab's outbox: replaces what this tab loaded or saved before, and
+   * keeps posts another tab of the same user stored meanwhile; all oldest first.
    */
   save(posts: PendingPost[]): void;
 }
@@ -64,7 +64,7 @@ export function createOutboxStore(storage: Storage, userId: string): OutboxStore
     try {
       const others = read().filter((post) => !mine.has(post.localId));
       for (const post of posts) mine.add(post.localId);
-      const all = [...others, ...posts];
+      const all = [...others, ...posts].sort((a, b) => a.createdAt.localeCompare(b.createdAt));
       if (all.length === 0) storage.removeItem(key);
       else storage.setItem(key, JSON.stringify(all));
     } catch {
