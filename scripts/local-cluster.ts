@@ -103,8 +103,11 @@ export async function startLocalCluster(options: LocalClusterOptions): Promise<L
   }
 }
 
-/** Arguments for one node's `redis-server` (the binary's name not included). */
-function nodeArgs(port: number, dir: string, nodeTimeoutMs: number): string[] {
+/**
+ * Arguments for one node's `redis-server` (the binary's name not included); the tests' clusters
+ * (test/support/redis-cluster.ts) run their nodes with the same.
+ */
+export function nodeArgs(port: number, dir: string, nodeTimeoutMs: number): string[] {
   return [
     '--port',
     String(port),

@@ -4,11 +4,10 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import { ask } from '../../scripts/local-cluster.js';
+import { ask, nodeArgs } from '../../scripts/local-cluster.js';
 import { createByHand, createWithRedisCli, HOST, mastersFrom, parseClusterNodes, waitForHealthy, type TestClusterMaster } from './cluster-topology.js';
 
 export type { TestClusterMaster } from './cluster-topology.js';
-import { DURABILITY_ARGS } from '../../scripts/local-redis.js';
 
 /**
  * Redis listens for cluster gossip on `port + 10000`, so both must be free. Data ports come from
@@ -98,30 +97,7 @@ export async function startRedisCluster(options: TestRedisClusterOptions = {}): 
   // A test runner that dies mid-test must not leave a cluster behind.
   process.once('exit', stopOnExit);
 
-  const argsFor = (node: NodeProcess) => [
-    '--port',
-    String(node.port),
-    '--bind',
-    HOST,
-    '--dir',
-    node.dir,
-    '--logfile',
-    'redis.log',
-    '--save',
-    '',
-    ...DURABILITY_ARGS,
-    '--cluster-enabled',
-    'yes',
-    '--cluster-config-file',
-    'nodes.conf',
-    '--cluster-node-timeout',
-    String(nodeTimeoutMs),
-    '--cluster-require-full-coverage',
-    'no',
-    // A replica (re)attaching must not wait the default 5 s for others to share a diskless sync.
-    '--repl-diskless-sync-delay',
-    '0',
-  ];
+  const argsFor = (node: NodeProcess) => nodeArgs(node.port, node.dir, nodeTimeoutMs);
 
   async function launch(node: NodeProcess): Promise<void> {
     if (node.child && node.child.exitCode === null && node.child.signalCode === null) throw new Error(`node ${node.port} is running`);
