@@ -19,7 +19,8 @@
  * Starts its own redis-server (append-only file on, as `npm start` runs it) on a free port and
  * one server process; prints a table and saves JSON under bench/results/.
  *
- * `npm run bench -- --cluster` runs the Redis Cluster measurements instead (bench/cluster-bench.ts).
+ * `npm run bench -- --cluster` runs the Redis Cluster measurements instead (bench/cluster-bench.ts),
+ * and `npm run bench -- --floor` the least a tweet's POST can cost (bench/floor/cpu-floor.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -36,6 +37,13 @@ import { followerIds } from '../test/support/timelines.js';
 import { freshAof } from './aof-rewrite.js';
 import { BARE_PAGE, bareLoopPass, loadBareLoop, takeBackBarePass } from './bare-loop.js';
 import { oneSetZaddPerSecond, randomKeyZaddPerSecond } from './redis-yardstick.js';
+
+// `--floor`: the least a tweet's POST can cost on this box instead; see bench/floor/cpu-floor.ts.
+if (process.argv.includes('--floor')) {
+  const { floorMain } = await import('./floor/main.js');
+  await floorMain();
+  process.exit(0);
+}
 
 // `--cluster`: the Redis Cluster measurements (issue #10) instead; see bench/cluster-bench.ts.
 if (process.argv.includes('--cluster')) {
