@@ -185,7 +185,19 @@ describe('tweets', () => {
     const job = res.body.job as Job;
     expect(tweet).toEqual({ id: expect.any(String), text: 'hello <b>world</b>', createdAt: expect.any(String), author: { id: a.user.id, handle: 'poster' } });
     expect(new Date(tweet.createdAt).toISOString()).toBe(tweet.createdAt);
-    expect(job).toMatchObject({ tweetId: tweet.id, status: 'queued', delivered: 0, total: 1, attempts: 0, startedAt: null, finishedAt: null, error: null });
+    expect(job).toMatchObject({
+      tweetId: tweet.id,
+      kind: 'post',
+      delivery: 'fan-out',
+      status: 'queued',
+      delivered: 0,
+      total: 1,
+      skipped: 0,
+      attempts: 0,
+      startedAt: null,
+      finishedAt: null,
+      error: null,
+    });
 
     const own = await request(app).get('/api/timeline').set(a.auth).expect(200);
     expect(own.body.tweets.map((t: Tweet) => t.id)).toEqual([tweet.id]);

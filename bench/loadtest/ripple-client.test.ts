@@ -5,9 +5,12 @@ const tweet = { id: '000000000001', text: 'hi', createdAt: '2026-01-01T00:00:00.
 const job = {
   id: '1',
   tweetId: '000000000001',
+  kind: 'post',
+  delivery: 'fan-out',
   status: 'queued',
   delivered: 0,
   total: 10,
+  skipped: 0,
   attempts: 0,
   enqueuedAt: '2026-01-01T00:00:00.000Z',
   startedAt: null,

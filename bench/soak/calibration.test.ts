@@ -5,9 +5,12 @@ import { roundOf, tweetsPerRound } from './calibration.js';
 const job = (enqueuedAt: number, finishedAt: number, delivered: number): Job => ({
   id: '1',
   tweetId: '1',
+  kind: 'post',
+  delivery: 'fan-out',
   status: 'done',
   delivered,
   total: delivered,
+  skipped: 0,
   attempts: 1,
   enqueuedAt: new Date(enqueuedAt).toISOString(),
   startedAt: null,

@@ -83,12 +83,20 @@ export type Tweet = z.infer<typeof tweetSchema>;
 export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'failed']);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
+export const jobKindSchema = z.enum(['post', 'delete']);
+export type JobKind = z.infer<typeof jobKindSchema>;
+export const jobDeliverySchema = z.enum(['fan-out', 'inline', 'on-read']);
+export type JobDelivery = z.infer<typeof jobDeliverySchema>;
+
 export const jobSchema = z.object({
   id: z.string(),
   tweetId: z.string(),
+  kind: jobKindSchema,
+  delivery: jobDeliverySchema,
   status: jobStatusSchema,
   delivered: z.number(),
   total: z.number(),
+  skipped: z.number(),
   attempts: z.number(),
   enqueuedAt: z.string(),
   startedAt: z.string().nullable(),

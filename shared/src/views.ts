@@ -1,5 +1,5 @@
 import { jobAttempts, jobField, tweetField } from './records/index.js';
-import { tweetIdFromSeq, type Job, type JobStatus, type Tweet } from './schemas.js';
+import { jobDeliverySchema, jobKindSchema, tweetIdFromSeq, type Job, type JobStatus, type Tweet } from './schemas.js';
 
 /** A Redis hash as node-redis returns it. */
 export type StoredHash = Record<string, string>;
@@ -25,9 +25,12 @@ export function jobView(stored: StoredHash): Job | null {
   return {
     id,
     tweetId: tweetIdFromSeq(stored[jobField.tweetSeq] ?? '0'),
+    kind: jobKindSchema.catch('post').parse(stored[jobField.kind]),
+    delivery: jobDeliverySchema.catch('fan-out').parse(stored[jobField.delivery]),
     status: (stored[jobField.status] ?? 'queued') as JobStatus,
     delivered: Number(stored[jobField.delivered] ?? 0),
     total: Number(stored[jobField.total] ?? 0),
+    skipped: Number(stored[jobField.skipped] ?? 0),
     attempts: jobAttempts(stored),
     enqueuedAt: isoOrNull(stored[jobField.enqueuedAt]) ?? new Date(0).toISOString(),
     startedAt: isoOrNull(stored[jobField.startedAt]),

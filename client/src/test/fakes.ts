@@ -105,9 +105,12 @@ export const makeTweet = (id: string, handle = 'alice', text = `tweet ${id}`): T
 export const makeJob = (overrides: Partial<Job> = {}): Job => ({
   id: 'job-1',
   tweetId: '000000000010',
+  kind: 'post',
+  delivery: 'fan-out',
   status: 'queued',
   delivered: 0,
   total: 10,
+  skipped: 0,
   attempts: 0,
   enqueuedAt: '2025-01-01T12:00:00.000Z',
   startedAt: null,

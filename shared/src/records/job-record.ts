@@ -12,6 +12,12 @@ const ATTEMPT_PREFIX = 'attempt:';
  */
 const fixed = {
   id: 'id',
+  /** "post" (fan the tweet out) or "delete" (take it back out); absent on older records: "post". */
+  kind: 'kind',
+  /** "fan-out", "inline" or "on-read": how the tweet travels; absent on older records: "fan-out". */
+  delivery: 'delivery',
+  /** Followers at posting left out on purpose (inactive ones); absent: 0. */
+  skipped: 'skipped',
   tweetSeq: 'tweetSeq',
   authorId: 'authorId',
   /** queued → running → done, or failed once any chunk is given up on. */

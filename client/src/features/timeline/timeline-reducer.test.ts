@@ -16,9 +16,12 @@ const tweet = (id: string, handle = 'alice', text = `tweet ${id}`): Tweet => ({
 const job = (overrides: Partial<Job> = {}): Job => ({
   id: 'j1',
   tweetId: '000000000010',
+  kind: 'post',
+  delivery: 'fan-out',
   status: 'queued',
   delivered: 0,
   total: 10,
+  skipped: 0,
   attempts: 0,
   enqueuedAt: '2025-01-01T00:00:00.000Z',
   startedAt: null,
