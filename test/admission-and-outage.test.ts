@@ -198,15 +198,22 @@ describe('rate limits', () => {
     const nodeB = await createTestApp(own.target, { tweetsPerMinute: 3 });
     try {
       const a = await signUp(nodeA.app, 'limited_poster');
+      await request(nodeA.app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 2 }).expect(200);
       await request(nodeA.app).post('/api/tweets').set(a.auth).send({ text: '1' }).expect(202);
       await request(nodeB.app).post('/api/tweets').set(a.auth).send({ text: '2' }).expect(202);
       await request(nodeA.app).post('/api/tweets').set(a.auth).send({ text: '3' }).expect(202);
-      const limited = await request(nodeB.app).post('/api/tweets').set(a.auth).send({ text: '4' });
+      const k = keysOf(nodeA.redis);
+      const backlogBefore = await readBacklog(nodeA.redis);
+      const limited = await request(nodeB.app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'over').send({ text: '4' });
       expect(limited.status).toBe(429);
       expect(limited.body.error.code).toBe('rate_limited');
       // The window ends 40 s from now.
       expect(limited.headers['retry-after']).toBe('40');
-      expect(await nodeA.redis.zCard(keysOf(nodeA.redis).userTweets(a.user.id))).toBe(3);
+      // Nothing else was written: no tweet, no idempotency record, no work counted.
+      expect(await nodeA.redis.zCard(k.userTweets(a.user.id))).toBe(3);
+      expect(await nodeA.redis.exists(k.idempotency(a.user.id, 'over'))).toBe(0);
+      expect(await readBacklog(nodeA.redis)).toBe(backlogBefore);
+      expect(await nodeA.redis.get(k.authorBacklog(a.user.id))).toBe('6');
       for (const node of [nodeA, nodeB]) {
         const metrics = (await request(node.app).get('/metrics').expect(200)).text;
         expect(metrics).toMatch(/^ripple_tweets_refused_total\{reason="rate_limited"\} 1$/m);
@@ -222,6 +229,21 @@ describe('rate limits', () => {
     } finally {
       await Promise.all([nodeA.close(), nodeB.close()]);
       await own.stop();
+    }
+  });
+
+  it('count a repeat of an Idempotency-Key like any post, and refuse one over the limit', async () => {
+    const { app, close } = await createTestApp(redisServer.target, { tweetsPerMinute: 2 });
+    try {
+      const a = await signUp(app, 'repeating_poster');
+      const first = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'again').send({ text: 'once' }).expect(202);
+      const repeat = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'again').send({ text: 'once' }).expect(202);
+      expect(repeat.body.tweet.id).toBe(first.body.tweet.id);
+      const limited = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'again').send({ text: 'once' });
+      expect(limited.status).toBe(429);
+      expect(limited.body.error.code).toBe('rate_limited');
+    } finally {
+      await close();
     }
   });
 });
