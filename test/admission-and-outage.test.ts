@@ -5,7 +5,7 @@ import { readBacklog } from '../server/src/store/bucket-totals.js';
 import { watchDashboard, type DashboardWatch } from './support/dashboard.js';
 import { waitForJob } from './support/jobs.js';
 import { spawnWorker, type RippleProcess } from './support/processes.js';
-import { killRedisUnderTest, restartRedisUnderTest, startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
+import { killRedisUnderTest, onSingleRedis, restartRedisUnderTest, startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { connectedClient, createTestApp, startTestServer, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 
@@ -263,6 +263,33 @@ describe('demo endpoints', () => {
 });
 
 describe('Redis outage', () => {
+  // Pausing the one Redis's writes holds the admission script sent and unanswered, connection open.
+  it.runIf(onSingleRedis)('answers 503 unavailable within 10 s while Redis holds a write unanswered; a retry with the same key is safe', async () => {
+    const own = await startRedisUnderTest();
+    const { app, redis, close } = await createTestApp(own.target);
+    try {
+      const a = await signUp(app, 'held_poster');
+      await redis.clientPause(15_000, 'WRITE');
+      const startedAt = Date.now();
+      const held = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'held').send({ text: 'held' });
+      const tookMs = Date.now() - startedAt;
+      expect(held.status).toBe(503);
+      expect(held.body).toEqual({ error: { code: 'unavailable', message: expect.stringContaining('same Idempotency-Key') } });
+      expect(held.headers['retry-after']).toBe('2');
+      // The contract's 10 s, with room for a loaded machine's timers.
+      expect(tookMs).toBeLessThan(10_500);
+
+      // The held write runs once Redis moves again; the retry answers it instead of posting twice.
+      await redis.clientUnpause();
+      const retried = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'held').send({ text: 'held' }).expect(202);
+      expect(retried.body.tweet.text).toBe('held');
+      expect(await redis.zCard(keysOf(redis).userTweets(a.user.id))).toBe(1);
+    } finally {
+      await close();
+      await own.stop();
+    }
+  });
+
   it('answers 503 unavailable with Retry-After while Redis is down, and recovers by itself', async () => {
     const own = await startRedisUnderTest();
     const { app, close } = await createTestApp(own.target);
