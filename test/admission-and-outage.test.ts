@@ -5,7 +5,7 @@ import { readBacklog } from '../server/src/store/bucket-totals.js';
 import { watchDashboard, type DashboardWatch } from './support/dashboard.js';
 import { waitForJob } from './support/jobs.js';
 import { spawnWorker, type RippleProcess } from './support/processes.js';
-import { killRedisUnderTest, restartRedisUnderTest, startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
+import { killRedisUnderTest, onSingleRedis, restartRedisUnderTest, startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { connectedClient, createTestApp, startTestServer, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 
@@ -198,15 +198,22 @@ describe('rate limits', () => {
     const nodeB = await createTestApp(own.target, { tweetsPerMinute: 3 });
     try {
       const a = await signUp(nodeA.app, 'limited_poster');
+      await request(nodeA.app).post('/api/me/followers/synthetic').set(a.auth).send({ count: 2 }).expect(200);
       await request(nodeA.app).post('/api/tweets').set(a.auth).send({ text: '1' }).expect(202);
       await request(nodeB.app).post('/api/tweets').set(a.auth).send({ text: '2' }).expect(202);
       await request(nodeA.app).post('/api/tweets').set(a.auth).send({ text: '3' }).expect(202);
-      const limited = await request(nodeB.app).post('/api/tweets').set(a.auth).send({ text: '4' });
+      const k = keysOf(nodeA.redis);
+      const backlogBefore = await readBacklog(nodeA.redis);
+      const limited = await request(nodeB.app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'over').send({ text: '4' });
       expect(limited.status).toBe(429);
       expect(limited.body.error.code).toBe('rate_limited');
       // The window ends 40 s from now.
       expect(limited.headers['retry-after']).toBe('40');
-      expect(await nodeA.redis.zCard(keysOf(nodeA.redis).userTweets(a.user.id))).toBe(3);
+      // Nothing else was written: no tweet, no idempotency record, no work counted.
+      expect(await nodeA.redis.zCard(k.userTweets(a.user.id))).toBe(3);
+      expect(await nodeA.redis.exists(k.idempotency(a.user.id, 'over'))).toBe(0);
+      expect(await readBacklog(nodeA.redis)).toBe(backlogBefore);
+      expect(await nodeA.redis.get(k.authorBacklog(a.user.id))).toBe('6');
       for (const node of [nodeA, nodeB]) {
         const metrics = (await request(node.app).get('/metrics').expect(200)).text;
         expect(metrics).toMatch(/^ripple_tweets_refused_total\{reason="rate_limited"\} 1$/m);
@@ -222,6 +229,21 @@ describe('rate limits', () => {
     } finally {
       await Promise.all([nodeA.close(), nodeB.close()]);
       await own.stop();
+    }
+  });
+
+  it('count a repeat of an Idempotency-Key like any post, and refuse one over the limit', async () => {
+    const { app, close } = await createTestApp(redisServer.target, { tweetsPerMinute: 2 });
+    try {
+      const a = await signUp(app, 'repeating_poster');
+      const first = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'again').send({ text: 'once' }).expect(202);
+      const repeat = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'again').send({ text: 'once' }).expect(202);
+      expect(repeat.body.tweet.id).toBe(first.body.tweet.id);
+      const limited = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'again').send({ text: 'once' });
+      expect(limited.status).toBe(429);
+      expect(limited.body.error.code).toBe('rate_limited');
+    } finally {
+      await close();
     }
   });
 });
@@ -241,6 +263,33 @@ describe('demo endpoints', () => {
 });
 
 describe('Redis outage', () => {
+  // Pausing the one Redis's writes holds the admission script sent and unanswered, connection open.
+  it.runIf(onSingleRedis)('answers 503 unavailable within 10 s while Redis holds a write unanswered; a retry with the same key is safe', async () => {
+    const own = await startRedisUnderTest();
+    const { app, redis, close } = await createTestApp(own.target);
+    try {
+      const a = await signUp(app, 'held_poster');
+      await redis.clientPause(15_000, 'WRITE');
+      const startedAt = Date.now();
+      const held = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'held').send({ text: 'held' });
+      const tookMs = Date.now() - startedAt;
+      expect(held.status).toBe(503);
+      expect(held.body).toEqual({ error: { code: 'unavailable', message: expect.stringContaining('same Idempotency-Key') } });
+      expect(held.headers['retry-after']).toBe('2');
+      // The contract's 10 s, with room for a loaded machine's timers.
+      expect(tookMs).toBeLessThan(10_500);
+
+      // The held write runs once Redis moves again; the retry answers it instead of posting twice.
+      await redis.clientUnpause();
+      const retried = await request(app).post('/api/tweets').set(a.auth).set('Idempotency-Key', 'held').send({ text: 'held' }).expect(202);
+      expect(retried.body.tweet.text).toBe('held');
+      expect(await redis.zCard(keysOf(redis).userTweets(a.user.id))).toBe(1);
+    } finally {
+      await close();
+      await own.stop();
+    }
+  });
+
   it('answers 503 unavailable with Retry-After while Redis is down, and recovers by itself', async () => {
     const own = await startRedisUnderTest();
     const { app, close } = await createTestApp(own.target);

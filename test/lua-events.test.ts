@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventEntryField, fanoutEntryField, fanoutEntrySchema, serverEventSchemas, userField, type ServerEventName } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { admitTweet, type AdmitResult } from '../server/src/store/admit-tweet.js';
+import { fixedWindow } from '../server/src/rate-limit.js';
 import { follow } from '../server/src/store/follows.js';
 import { readWorkerConfig } from '../worker/src/config.js';
 import { fanOutEntry } from '../worker/src/fan-out.js';
@@ -39,6 +40,7 @@ async function post(authorId: string, text: string) {
     timelineMax: 10,
     chunkSize: 1000,
     otherBacklog: { small: 0, big: 0 },
+    postingLimit: { limit: 1e9, window: fixedWindow(60_000) },
   });
   if (admitted.outcome !== 'new') throw new Error(`not admitted: ${admitted.outcome}`);
   return admitted.job;

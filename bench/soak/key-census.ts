@@ -57,7 +57,7 @@ const KINDS: readonly KeyKind[] = [
   /** A job's chunk cursors in one bucket: kept as long as the job (deliver-page.lua). */
   family('cursor', 'must-expire', keys.cursor),
   family('idempotency', 'must-expire', keys.idempotency),
-  kindOf('rate-limit', 'must-expire', keys.rateLimit(MARKER, MARKER, 0)),
+  family('rate-limit', 'must-expire', (b, name, userId) => keys.rateLimit(b, name, userId, 0)),
   kindOf('limiter', 'must-expire', `${keys.limiter(MARKER)}:`),
   /** Held by the live processes and refreshed by them; it runs out once they are all gone. */
   kindOf('agreed-settings', 'must-expire', keys.agreedSettings),

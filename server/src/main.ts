@@ -24,7 +24,10 @@ try {
   process.exit(1);
 }
 
-const redis = createRippleRedis(config.redis);
+// No per-command timer: node-redis arms one for every command by default (an AbortSignal.timeout,
+// which fires even after the reply), and it only ever bounds a command still waiting to be
+// written. The request deadline (app.ts) answers every request within 10 s, whatever Redis does.
+const redis = createRippleRedis(config.redis, { commandTimeoutMs: 0 });
 const reader = redis.duplicate();
 await connectProcessClients(log, [redis, reader]);
 // Before serving anything: a server that trims timelines to another length than the workers must not start.

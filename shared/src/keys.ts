@@ -59,8 +59,6 @@ const unbucketed = {
    * written by every server and worker (process-cpu.ts) so that one /metrics shows every process's cost.
    */
   processCpu: `${P}process-cpu`,
-  /** Counter of one user's requests of one kind in one fixed window. */
-  rateLimit: (name: string, userKey: string, window: number) => `${P}rate:${name}:${userKey}:${window}`,
   /**
    * What rate-limiter-flexible puts before its own key (`<prefix>:<who>`): one counter per
    * limited party, each a single key (so on a cluster always in one slot), expiring with its window.
@@ -98,6 +96,11 @@ const inBucket = {
   tweet: (b: number, id: string) => `${P}tweet:${bucketTag(b)}:${id}`,
   /** Hash: the fan-out job's state; its fields are named in records/job-record.ts. */
   job: (b: number, id: string) => `${P}job:${bucketTag(b)}:${id}`,
+  /**
+   * Counter of one user's requests of one kind (`name`, e.g. "tweets") in one fixed window. In
+   * the user's bucket: admission counts a post in the same script that admits it.
+   */
+  rateLimit: (b: number, name: string, userId: string, window: number) => `${P}rate:${bucketTag(b)}:${name}:${userId}:${window}`,
   /** String "tweetId:jobId" for one user's Idempotency-Key, kept 24 h. */
   idempotency: (b: number, userId: string, key: string) => `${P}idem:${bucketTag(b)}:${userId}:${key}`,
   /**
@@ -185,6 +188,7 @@ export function keysFor(layout: Layout) {
     job: (id: string) => inBucket.job(at(id), id),
     jobPrefix: (b: number) => inBucket.job(b, ''),
     idempotency: (userId: string, key: string) => inBucket.idempotency(at(userId), userId, key),
+    rateLimit: (name: string, userId: string, window: number) => inBucket.rateLimit(at(userId), name, userId, window),
     audience: (authorId: string) => inBucket.audience(at(authorId), authorId),
     followers: inBucket.followers,
     followersVersion: inBucket.followersVersion,

@@ -34,7 +34,8 @@ export async function connectedClient(redis: RedisUnderTest, commandTimeoutMs?: 
  * on a free port per request. `redis` is a spare connection for the test's own checks.
  */
 export async function createTestApp(target: RedisUnderTest, overrides: Partial<ServerConfig> = {}) {
-  const [redis, serverRedis, reader] = await Promise.all([connectedClient(target), connectedClient(target), connectedClient(target)]);
+  // The server's own clients without a per-command timeout, as server/src/main.ts makes them.
+  const [redis, serverRedis, reader] = await Promise.all([connectedClient(target), connectedClient(target, 0), connectedClient(target, 0)]);
   const config = { ...readServerConfig({}), tokenSecret: TEST_TOKEN_SECRET, redis: targetOf(target), ...overrides };
   const server = await createRippleServer({ redis: serverRedis, reader, config, log });
   return {
@@ -49,8 +50,8 @@ export async function createTestApp(target: RedisUnderTest, overrides: Partial<S
 
 /** A whole server node (HTTP + Socket.IO + event relay) listening on a free port. */
 export async function startTestServer(target: RedisUnderTest, overrides: Partial<ServerConfig> = {}) {
-  const redis = await connectedClient(target);
-  const reader = await connectedClient(target);
+  const redis = await connectedClient(target, 0);
+  const reader = await connectedClient(target, 0);
   const config = { ...readServerConfig({}), tokenSecret: TEST_TOKEN_SECRET, redis: targetOf(target), ...overrides };
   const server: RippleServer = await createRippleServer({ redis, reader, config, log });
   const url = await server.listen(0);

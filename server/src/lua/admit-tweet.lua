@@ -1,11 +1,12 @@
 --[[
   admit-tweet: accept one tweet, or refuse it, in a single atomic step, in the author's bucket.
 
-  Why Lua: the idempotency check, the backlog check and every write (tweet, author's own
-  timeline, job record, stream entries, idempotency record) must happen together. Two racing
-  requests with one Idempotency-Key must never both create a tweet, and a refused tweet must
-  leave nothing behind. A MULTI cannot branch on what it reads; a script can. Every key is in
-  the author's bucket, so on a Redis Cluster this runs on one master.
+  Why Lua: the author's posting budget, the idempotency check, the backlog check and every
+  write (tweet, author's own timeline, job record, stream entries, idempotency record) must
+  happen together. Two racing requests with one Idempotency-Key must never both create a
+  tweet, and a refused tweet must leave nothing behind. A MULTI cannot branch on what it reads;
+  a script can. Every key is in the author's bucket, so on a Redis Cluster this runs on one
+  master. Counting the budget here, not apart, spares every post a round trip.
 
   The audience is read from the author's audience hash: the follow sequence now (followers
   scored up to it are "the followers at posting") and the followers in each bucket. Each bucket
@@ -32,6 +33,7 @@
   KEYS[12] user: author's user record (hash; the handle is read here)
   KEYS[13] smallBacklog: the bucket's backlog counter of small tweets
   KEYS[14] authorBacklog: the author's backlog counter
+  KEYS[15] postingBudget: the author's count of posts in this rate-limit window (RATE_LIMIT_TWEETS_PER_MIN)
 
   ARGV[1] authorId: author id
   ARGV[2] text: tweet text
@@ -53,7 +55,9 @@
   ARGV[17] smallAudience: FANOUT_SMALL_AUDIENCE: a tweet to at most this many followers is small
   ARGV[18] maxSmallBacklog: FANOUT_MAX_SMALL_BACKLOG
   ARGV[19] maxAuthorBacklog: FANOUT_MAX_AUTHOR_BACKLOG
-  ARGV[20] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
+  ARGV[20] postsPerWindow: posts allowed per rate-limit window
+  ARGV[21] postingBudgetTtlMs: how long the window's counter is kept (ms)
+  ARGV[22] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
 
   Returns one of
     {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
@@ -61,6 +65,8 @@
                                            key was seen before and nothing was written
     {"overloaded", bound, count}           a backlog at its bound: nothing written. bound is
                                            "author", "small" or "backlog"; count what it holds
+    {"rate-limited"}                       past the author's posting budget: nothing written
+                                           but the budget's counter and the refusal's
     {"no-user"}                            the author's record is gone: nothing written
     {"idempotency-mismatch"}               the key was used before with another body: nothing
                                            written
@@ -86,6 +92,17 @@ local ID_TICKS_PER_MS = 16
 local function answer(outcome, tweetId, jobId)
   return {outcome, tweetId, jobId,
     redis.call('HGETALL', ARGV[6] .. tweetId), redis.call('HGETALL', ARGV[7] .. jobId)}
+end
+
+-- Every post spends the author's budget, first: a repeat of an Idempotency-Key too, as any
+-- request does; one over it writes nothing but this count and the refusal's.
+local posted = redis.call('INCR', KEYS[15])
+if posted == 1 then
+  redis.call('PEXPIRE', KEYS[15], ARGV[21])
+end
+if posted > tonumber(ARGV[20]) then
+  redis.call('HINCRBY', KEYS[10], statsRefusedField('rate_limited'), 1)
+  return {'rate-limited'}
 end
 
 local useIdempotency = ARGV[3] ~= '0'

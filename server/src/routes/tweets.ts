@@ -6,7 +6,7 @@ import { retryAfterSeconds } from '../back-pressure.js';
 import type { BacklogSampler } from '../backlog-sampler.js';
 import type { AdmissionBounds } from '../config.js';
 import { HttpError } from '../http-error.js';
-import { rateLimit } from '../rate-limit.js';
+import { fixedWindow, rateLimited } from '../rate-limit.js';
 import type { ReplicationCheck } from '../replication-check.js';
 import type { StatsSampler } from '../stats-sampler.js';
 import { admitTweet } from '../store/admit-tweet.js';
@@ -30,6 +30,9 @@ const refusals = {
   backlog: { limit: (b: AdmissionBounds) => b.fanoutMaxBacklog, says: 'too many big fan-outs are waiting to be delivered' },
 } as const;
 
+/** RATE_LIMIT_TWEETS_PER_MIN counts the posts of one clock minute. */
+const POSTING_WINDOW_MS = 60_000;
+
 export function tweetsRouter(deps: TweetsDeps): Router {
   const { redis, stats, backlog, replication, timelineMax, fanoutChunkSize, tweetsPerMinute } = deps;
   const bounds: AdmissionBounds = {
@@ -39,19 +42,14 @@ export function tweetsRouter(deps: TweetsDeps): Router {
     fanoutMaxAuthorBacklog: deps.fanoutMaxAuthorBacklog,
   };
   const router = Router();
-  const postingLimit = rateLimit(redis, {
-    name: 'tweets',
-    limit: tweetsPerMinute,
-    windowMs: 60_000,
-    keyOf: (_req, res) => callerId(res),
-    statsField: statsField.refused('rate_limited'),
-  });
 
-  router.post('/api/tweets', postingLimit, async (req, res) => {
+  router.post('/api/tweets', async (req, res) => {
     const { text } = validate(postTweetBodySchema, req.body);
     const rawKey = req.get('idempotency-key');
     const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key');
     const authorId = callerId(res);
+    // The author's posting budget is spent by admission itself, in its one round trip.
+    const postingWindow = fixedWindow(POSTING_WINDOW_MS);
     const admitted = await admitTweet(redis, {
       authorId,
       text,
@@ -60,7 +58,9 @@ export function tweetsRouter(deps: TweetsDeps): Router {
       timelineMax,
       chunkSize: fanoutChunkSize,
       otherBacklog: backlog.otherBacklog(keysOf(redis).layout.bucketOf(authorId)),
+      postingLimit: { limit: tweetsPerMinute, window: postingWindow },
     });
+    if (admitted.outcome === 'rate-limited') throw rateLimited(postingWindow);
     if (admitted.outcome === 'overloaded') {
       const refusal = refusals[admitted.bound];
       const wait = retryAfterSeconds(admitted.count, refusal.limit(bounds), stats.rate(statsField.delivered));

@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { OtherBacklog } from '../backlog-sampler.js';
 import type { AdmissionBounds } from '../config.js';
+import type { FixedWindow } from '../rate-limit.js';
 
 /** Which bound refused a tweet: the author's own share, the small tweets' backlog, or the backlog of the others. */
 const admissionRefusalSchema = z.enum(['author', 'small', 'backlog']);
@@ -27,6 +28,7 @@ export const admitTweetScript = defineLuaScript({
     'user',
     'smallBacklog',
     'authorBacklog',
+    'postingBudget',
   ],
   args: [
     'authorId',
@@ -48,12 +50,14 @@ export const admitTweetScript = defineLuaScript({
     'smallAudience',
     'maxSmallBacklog',
     'maxAuthorBacklog',
+    'postsPerWindow',
+    'postingBudgetTtlMs',
     'bodyDigest',
   ],
   reply: z.union([
     z.tuple([z.enum(['new', 'dup']), z.string(), z.string(), luaHash, luaHash]),
     z.tuple([z.literal('overloaded'), admissionRefusalSchema, z.number()]),
-    z.tuple([z.enum(['no-user', 'idempotency-mismatch'])]),
+    z.tuple([z.enum(['rate-limited', 'no-user', 'idempotency-mismatch'])]),
   ]),
 });
 
@@ -67,13 +71,19 @@ export interface AdmitTweetArgs {
   chunkSize: number;
   /** The backlogs counted in the other buckets, as last sampled (0 on a single Redis). */
   otherBacklog: OtherBacklog;
+  /** The author's posting budget: `limit` posts in the rate-limit window `window`. */
+  postingLimit: { limit: number; window: FixedWindow };
 }
 
 export type AdmitResult =
   | { outcome: 'new' | 'dup'; tweet: Tweet; job: Job }
   | { outcome: 'overloaded'; bound: AdmissionRefusal; count: number }
+  | { outcome: 'rate-limited' }
   | { outcome: 'no-user' }
   | { outcome: 'idempotency-mismatch' };
+
+/** Names the posting budget's counter among the per-user rate limits (keys.rateLimit). */
+const POSTING_LIMIT_NAME = 'tweets';
 
 /** What a repeated Idempotency-Key is compared by: the normalised body, hashed to stay short. */
 function bodyDigest(text: string): string {
@@ -81,13 +91,14 @@ function bodyDigest(text: string): string {
 }
 
 /**
- * Stores the tweet, puts it in the author's timeline and enqueues its fan-out job in one atomic
- * step; or answers the earlier tweet for a repeated Idempotency-Key; or refuses, writing nothing,
- * when a backlog it counts against is at its bound. One round trip either way: the script returns the
- * stored tweet and job. Every key is in the author's bucket. The only caller of admit-tweet.lua.
+ * Spends one post of the author's budget; then stores the tweet, puts it in the author's timeline
+ * and enqueues its fan-out job in one atomic step; or answers the earlier tweet for a repeated
+ * Idempotency-Key; or refuses, writing nothing else, when the budget is spent or a backlog it
+ * counts against is at its bound. One round trip either way: the script returns the stored tweet
+ * and job. Every key is in the author's bucket. The only caller of admit-tweet.lua.
  */
 export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise<AdmitResult> {
-  const reply = await admitTweetScript.run(redis, scriptKeys(redis, a.authorId, a.idempotencyKey), scriptArgs(redis, a));
+  const reply = await admitTweetScript.run(redis, scriptKeys(redis, a), scriptArgs(redis, a));
   if (reply[0] === 'overloaded') return { outcome: reply[0], bound: reply[1], count: reply[2] };
   if (reply.length === 1) return { outcome: reply[0] };
   const [outcome, tweetId, jobId, storedTweet, storedJob] = reply;
@@ -98,7 +109,7 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
 }
 
 /** Every key is in the author's bucket. */
-function scriptKeys(redis: RedisClient, authorId: string, idempotencyKey: string | undefined): LuaKeysOf<typeof admitTweetScript> {
+function scriptKeys(redis: RedisClient, { authorId, idempotencyKey, postingLimit }: AdmitTweetArgs): LuaKeysOf<typeof admitTweetScript> {
   const keys = keysOf(redis);
   const bucket = keys.layout.bucketOf(authorId);
   const lanes = keys.fanoutLanes(bucket);
@@ -117,6 +128,7 @@ function scriptKeys(redis: RedisClient, authorId: string, idempotencyKey: string
     user: keys.user(authorId),
     smallBacklog: keys.smallBacklog(bucket),
     authorBacklog: keys.authorBacklog(authorId),
+    postingBudget: keys.rateLimit(POSTING_LIMIT_NAME, authorId, postingLimit.window.index),
   };
 }
 
@@ -143,6 +155,8 @@ function scriptArgs(redis: RedisClient, a: AdmitTweetArgs): LuaArgsOf<typeof adm
     smallAudience: a.bounds.fanoutSmallAudience,
     maxSmallBacklog: a.bounds.fanoutMaxSmallBacklog,
     maxAuthorBacklog: a.bounds.fanoutMaxAuthorBacklog,
+    postsPerWindow: a.postingLimit.limit,
+    postingBudgetTtlMs: a.postingLimit.window.ttlMs,
     bodyDigest: bodyDigest(a.text),
   };
 }
