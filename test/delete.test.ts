@@ -78,6 +78,17 @@ describe('DELETE /api/tweets/:id', () => {
     expect(await readBacklog(redis)).toBe(0);
   });
 
+  it('answers a repeated Idempotency-Key of a deleted tweet with 404, and posts nothing again', async () => {
+    const author = await signUp(server.url, 'repeater');
+    const post = () =>
+      request(server.url).post('/api/tweets').set('Authorization', `Bearer ${author.token}`).set('Idempotency-Key', 'once').send({ text: 'once only' });
+    const { tweet } = (await post().expect(202)).body as { tweet: Tweet };
+    await del(author.token, tweet.id).expect(202);
+    expect((await post().expect(404)).body.error.code).toBe('not_found');
+    const own = (await get(author.token, '/api/users/repeater/tweets').expect(200)).body as { tweets: Tweet[] };
+    expect(own.tweets).toEqual([]);
+  });
+
   it('answers 404 for an unknown tweet and 400 for a malformed id', async () => {
     const someone = await signUp(server.url, 'no_such_tweet');
     expect((await del(someone.token, '9999999999999').expect(404)).body.error.code).toBe('not_found');
