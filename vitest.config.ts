@@ -41,6 +41,7 @@ export default defineConfig({
           environment: 'node',
           include: [
             'test/api.test.ts',
+            'test/delete.test.ts',
             'test/accounts.test.ts',
             'test/realtime.test.ts',
             'test/crash-recovery.test.ts',

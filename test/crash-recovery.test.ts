@@ -1,16 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
-import { seqFromTweetId, statsField, type FanoutDone, type FanoutFailed, type FanoutProgress } from '@ripple/shared';
+import { seqFromTweetId, statsField, type Job, type FanoutDone, type FanoutFailed, type FanoutProgress } from '@ripple/shared';
 import { keysOf, type RedisClient, type RedisTarget } from '@ripple/shared/node';
 import { readBacklog, readCounters } from '../server/src/store/bucket-totals.js';
 import { startRedis } from './support/redis-server.js';
 import { onSingleRedis, startRedisUnderTest } from './support/redis-under-test.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
-import { addFollowers, openSocket, postTweet, recordEvents, type ClientSocket } from './support/http-api.js';
+import { addFollowers, api, openSocket, postTweet, recordEvents, type ClientSocket } from './support/http-api.js';
 import { readJob, waitForDelivered, waitForJob } from './support/jobs.js';
 import { signUp } from './support/users.js';
 import { connectedClient } from './support/ripple.js';
-import { expectEveryFollowerHasEachOnce } from './support/timelines.js';
+import { expectEveryFollowerHasEachOnce, expectNoFollowerHas } from './support/timelines.js';
 import { pendingEntries, publishedEvents, queuedEntries } from './support/streams.js';
 
 /** Everything a test started, stopped afterwards whatever happened. */
@@ -70,6 +70,30 @@ describe('a worker that dies', () => {
     const done = await waitForJob(server.url, author.token, job.id, 'done');
     expect(done).toMatchObject({ delivered: 200_000, total: 200_000, error: null });
     expect(await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(tweet.id)])).toBe(200_000);
+    expect(await readBacklog(redis)).toBe(0);
+  });
+
+  it("SIGKILLed mid-way through a 200 000-follower delete: another worker finishes it, and no follower's timeline keeps the tweet", async () => {
+    const { server, redis, worker } = await stack();
+    const author = await signUp(server.url, 'killed_deleting');
+    await addFollowers(server.url, author.token, 200_000);
+    const poster = await worker();
+    const { tweet, job: post } = await postTweet(server.url, author.token, 'to be taken back');
+    await waitForJob(server.url, author.token, post.id, 'done');
+    await poster.stop('SIGTERM');
+
+    const victim = await worker({ FANOUT_PAGE_SIZE: '200' });
+    const { job } = await api<{ job: Job }>(server.url, `/api/tweets/${tweet.id}`, { method: 'DELETE', token: author.token });
+    await waitForDelivered(server.url, author.token, job.id, 20_000);
+    await victim.stop('SIGKILL');
+    const stoppedAt = (await readJob(server.url, author.token, job.id))!;
+    expect(stoppedAt.status).toBe('running');
+    expect(stoppedAt.delivered).toBeLessThan(200_000);
+
+    await worker();
+    const done = await waitForJob(server.url, author.token, job.id, 'done');
+    expect(done).toMatchObject({ kind: 'delete', delivered: 200_000, total: 200_000, error: null });
+    expect(await expectNoFollowerHas(redis, author.user.id, seqFromTweetId(tweet.id))).toBe(200_000);
     expect(await readBacklog(redis)).toBe(0);
   });
 

@@ -3,6 +3,7 @@ import { eventEntryField, fanoutEntryField, fanoutEntrySchema, serverEventSchema
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { admitTweet, type AdmitResult } from '../server/src/store/admit-tweet.js';
 import { fixedWindow } from '../server/src/rate-limit.js';
+import { deleteTweet } from '../server/src/store/delete-tweet.js';
 import { follow } from '../server/src/store/follows.js';
 import { readWorkerConfig } from '../worker/src/config.js';
 import { fanOutEntry } from '../worker/src/fan-out.js';
@@ -65,7 +66,7 @@ async function eventEntries(): Promise<Record<string, string>[]> {
 }
 
 describe('events the Lua scripts publish', () => {
-  it('each fit the schema in shared/src/events.ts, through admission, delivery, retry and give-up', async () => {
+  it('each fit the schema in shared/src/events.ts, through admission, delivery, deletion, retry and give-up', async () => {
     const k = keysOf(redis);
     for (const [id, handle] of [
       [AUTHOR, 'author'],
@@ -82,6 +83,12 @@ describe('events the Lua scripts publish', () => {
     const delivered = await entryOf((await post(AUTHOR, 'to two')).id);
     const outcome = await fanOutEntry(redis, config, delivered.entry, { attempt: 1, shouldStop: () => false, afterPage: async () => {} });
     expect(outcome).toEqual({ state: 'complete', delivered: 2 });
+    // Deleted (delete-tweet.lua), and taken back out page by page (delete-page.lua).
+    const deleted = await deleteTweet(redis, { callerId: AUTHOR, tweetSeq: delivered.entry.tweet, chunkSize: 1000, smallAudience: 1e9 });
+    if (deleted.outcome !== 'deleted') throw new Error(`not deleted: ${deleted.outcome}`);
+    const removal = await entryOf(deleted.job.id);
+    const removed = await fanOutEntry(redis, config, removal.entry, { attempt: 1, shouldStop: () => false, afterPage: async () => {} });
+    expect(removed).toEqual({ state: 'complete', delivered: 2 });
     // Retried (promote-retries.lua puts it back), then given up on (give-up-chunk.lua).
     const failing = await entryOf((await post(AUTHOR, 'to be given up')).id);
     const from = { bucket: k.layout.bucketOf(AUTHOR), lane: failing.lane.endsWith('bulk') ? 'bulk' : 'small' } as const;

@@ -18,12 +18,16 @@ export type FanoutFailed = z.infer<typeof fanoutFailedSchema>;
 export const timelineNewSchema = z.object({ tweet: tweetSchema });
 export type TimelineNew = z.infer<typeof timelineNewSchema>;
 
+export const tweetDeletedSchema = z.object({ tweetId: z.string() });
+export type TweetDeleted = z.infer<typeof tweetDeletedSchema>;
+
 /** Payload schema of each server → client event; the relay validates what workers publish. */
 export const serverEventSchemas = {
   'fanout:progress': fanoutProgressSchema,
   'fanout:done': fanoutDoneSchema,
   'fanout:failed': fanoutFailedSchema,
   'timeline:new': timelineNewSchema,
+  'tweet:deleted': tweetDeletedSchema,
 } as const;
 export type ServerEventName = keyof typeof serverEventSchemas;
 
@@ -32,6 +36,7 @@ export interface ServerToClientEvents {
   'fanout:done': (payload: FanoutDone) => void;
   'fanout:failed': (payload: FanoutFailed) => void;
   'timeline:new': (payload: TimelineNew) => void;
+  'tweet:deleted': (payload: TweetDeleted) => void;
 }
 
 /** Clients only listen; nothing is sent upstream over the socket. */

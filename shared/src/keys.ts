@@ -193,6 +193,8 @@ export function keysFor(layout: Layout) {
     followers: inBucket.followers,
     followersVersion: inBucket.followersVersion,
     cursor: inBucket.cursor,
+    /** What the delete script puts before a post job id to name its cursors in the author's bucket `b`. */
+    cursorPrefix: (b: number) => inBucket.cursor(b, ''),
     tweetSeq: inBucket.tweetSeq,
     jobSeq: inBucket.jobSeq,
     backlog: inBucket.backlog,

@@ -13,3 +13,10 @@ export const JOB_RETENTION_S = 25 * 3600;
  * schedule (at most 30 s between tries). A cursor in progress is kept as long as a job record.
  */
 export const CURSOR_DONE_RETENTION_S = 3600;
+
+/**
+ * A post job stopped by the delete of its tweet (cursor-record's `stopped`) stays stopped this
+ * long: it must outlive every copy of the job's chunks that may still run, and a chunk in
+ * progress keeps its cursor as long as a job record.
+ */
+export const CURSOR_STOPPED_RETENTION_S = JOB_RETENTION_S;

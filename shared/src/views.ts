@@ -6,10 +6,10 @@ export type StoredHash = Record<string, string>;
 
 const isoOrNull = (ms: string | undefined): string | null => (ms ? new Date(Number(ms)).toISOString() : null);
 
-/** The API's Tweet from a stored tweet hash; null when the hash is empty (no such tweet). */
+/** The API's Tweet from a stored tweet hash; null when there is no such tweet, or it is deleted (its tombstone is read here, by every read). */
 export function tweetView(stored: StoredHash): Tweet | null {
   const id = stored[tweetField.id];
-  if (!id) return null;
+  if (!id || stored[tweetField.deletedAt]) return null;
   return {
     id: tweetIdFromSeq(id),
     text: stored[tweetField.text] ?? '',

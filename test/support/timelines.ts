@@ -32,3 +32,23 @@ export async function expectEveryFollowerHasEachOnce(redis: RedisClient, authorI
   expect(wrong, `${wrong} of ${followers.length} timelines are wrong; e.g. ${example}`).toBe(0);
   return followers.length;
 }
+
+/**
+ * Reads every follower's home timeline straight from Redis and checks that none holds
+ * `tweetSeq`. Returns how many followers were checked.
+ */
+export async function expectNoFollowerHas(redis: RedisClient, authorId: string, tweetSeq: string | number): Promise<number> {
+  const keys = keysOf(redis);
+  const followers = await followerIds(redis, authorId);
+  const BATCH = 10_000;
+  const holding: string[] = [];
+  for (let i = 0; i < followers.length; i += BATCH) {
+    const slice = followers.slice(i, i + BATCH);
+    const found = await Promise.all(slice.map((id) => redis.lPos(keys.timeline(id), String(tweetSeq))));
+    found.forEach((position, j) => {
+      if (position !== null) holding.push(slice[j]!);
+    });
+  }
+  expect(holding.length, `${holding.length} of ${followers.length} timelines still hold ${tweetSeq}; e.g. follower ${holding[0]}`).toBe(0);
+  return followers.length;
+}

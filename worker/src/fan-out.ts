@@ -1,6 +1,19 @@
-import { cursorField, chunkId, jobField, statsField, tweetIdFromSeq, tweetView, type Chunk, type FanoutEntry } from '@ripple/shared';
+import {
+  CURSOR_STOPPED_RETENTION_S,
+  cursorField,
+  chunkId,
+  jobField,
+  statsField,
+  tweetField,
+  tweetIdFromSeq,
+  tweetView,
+  type Chunk,
+  type FanoutEntry,
+  type StoredHash,
+} from '@ripple/shared';
 import { keysOf, waitForReplicas, type RedisClient } from '@ripple/shared/node';
-import { deliverPage, reportChunks, type ChunkReport } from './deliver-page.js';
+import { deletePage } from './delete-page.js';
+import { deliverPage, reportChunks, type ChunkReport, type PageResult } from './deliver-page.js';
 import type { WorkerConfig } from './config.js';
 
 export interface FanOutOptions {
@@ -19,7 +32,7 @@ export interface EntryOutcome {
 }
 
 /**
- * Delivers one stream entry (one or more chunks of a job) to every follower in its chunks,
+ * Runs one stream entry (one or more chunks of a job) over every follower in its chunks,
  * page by page, each chunk in its own bucket (so, on a cluster, on its own master, all at
  * once), then reports the chunks to the job in its author's bucket. Safe to run any number of
  * times, concurrently too: each page is one atomic script that resumes from the chunk's stored
@@ -29,28 +42,20 @@ export interface EntryOutcome {
  */
 export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entry: FanoutEntry, options: FanOutOptions): Promise<EntryOutcome> {
   const k = keysOf(redis);
-  const [[jobTweet, jobTotal], stored] = await Promise.all([
-    redis.hmGet(k.job(entry.job), [jobField.tweetSeq, jobField.total]),
+  const [[jobTweet, jobTotal, jobKind], stored] = await Promise.all([
+    redis.hmGet(k.job(entry.job), [jobField.tweetSeq, jobField.total, jobField.kind]),
     redis.hGetAll(k.tweet(entry.tweet)),
   ]);
   // No such job (expired, or an entry from a data set Redis lost, whose job id now names
   // another tweet's job): there is nothing left to deliver.
   if (jobTweet !== entry.tweet) return { state: 'complete', delivered: 0 };
-  const tweet = tweetView(stored);
-  if (!tweet) throw new Error(`the tweet of job ${entry.job} no longer exists`);
-
-  // Why the payload goes with every page: the tweet is read from Redis once per entry, here,
-  // but deliver-page.lua runs in the followers' bucket, on a cluster another master than the
-  // tweet's, where a script cannot read the tweet hash; so the payload has to travel. Storing it
-  // once per chunk beside the cursor would save a few hundred bytes against a page of 1 000
-  // timeline writes (under a byte per delivery), and add a record to keep, expire and recover
-  // when it is missing. Sending it costs only bandwidth; the page itself stays one round trip.
-  const timelineNewPayload = JSON.stringify({ tweet });
+  const runPage = jobKind === 'delete' ? deletePages(entry, stored, config) : await postPages(redis, entry, stored, config);
+  const tweetId = tweetIdFromSeq(entry.tweet);
   const report = (reports: ChunkReport[]) =>
     reportChunks(redis, {
       jobId: entry.job,
       tweetSeq: entry.tweet,
-      tweetId: tweet.id,
+      tweetId,
       authorId: entry.author,
       attempt: options.attempt,
       progressIntervalMs: config.progressIntervalMs,
@@ -88,7 +93,7 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
             stopped = true;
             return;
           }
-          const page = await deliverPage(redis, pageArgs(chunk));
+          const page = await runPage(redis, chunk);
           unreported += page.delivered - state.delivered;
           state.delivered = page.delivered;
           if (page.state === 'chunk-done') {
@@ -112,18 +117,56 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
   await report(reports);
   const delivered = reports.reduce((sum, r) => sum + r.delivered, 0);
   return { state: stopped && reports.some((r) => !r.complete) ? 'stopped' : 'complete', delivered };
+}
 
-  function pageArgs(chunk: FanoutEntry['chunks'][number]) {
-    return {
-      jobId: entry.job,
-      tweetSeq: entry.tweet,
-      authorId: entry.author,
-      chunk,
-      timelineNewPayload,
-      pageSize: config.pageSize,
-      timelineMax: config.timelineMax,
-    };
+/** The next page of one chunk of the entry: a delivery or a removal, as the job's kind says. */
+type RunPage = (redis: RedisClient, chunk: Chunk) => Promise<PageResult>;
+
+/**
+ * Pages of a post job. A tweet deleted before its entry runs stops the job in every bucket of
+ * the entry first, so its chunks end at once with what they delivered: the fan-out of a deleted
+ * tweet stops, and none of its pages runs after the delete's pages (delete-page.lua).
+ */
+async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredHash, config: WorkerConfig): Promise<RunPage> {
+  if (stored[tweetField.deletedAt]) {
+    await stopPostJob(redis, entry);
+    return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload: '', timelineMax: config.timelineMax });
   }
+  const tweet = tweetView(stored);
+  if (!tweet) throw new Error(`the tweet of job ${entry.job} no longer exists`);
+  // Why the payload goes with every page: the tweet is read from Redis once per entry, here,
+  // but deliver-page.lua runs in the followers' bucket, on a cluster another master than the
+  // tweet's, where a script cannot read the tweet hash; so the payload has to travel. Storing it
+  // once per chunk beside the cursor would save a few hundred bytes against a page of 1 000
+  // timeline writes (under a byte per delivery), and add a record to keep, expire and recover
+  // when it is missing. Sending it costs only bandwidth; the page itself stays one round trip.
+  const timelineNewPayload = JSON.stringify({ tweet });
+  return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload, timelineMax: config.timelineMax });
+
+  function common(chunk: Chunk) {
+    return { jobId: entry.job, tweetSeq: entry.tweet, authorId: entry.author, chunk, pageSize: config.pageSize };
+  }
+}
+
+/** Pages of a delete job, which stop the tweet's post job (named on the tweet) bucket by bucket. */
+function deletePages(entry: FanoutEntry, stored: StoredHash, config: WorkerConfig): RunPage {
+  // A tweet stored before tweets named their post job: that job is long done, and the stop
+  // lands in the delete job's own cursors, where nothing reads it.
+  const postJobId = stored[tweetField.job] ?? entry.job;
+  const tweetDeletedPayload = JSON.stringify({ tweetId: tweetIdFromSeq(entry.tweet) });
+  return (client, chunk) =>
+    deletePage(client, { jobId: entry.job, postJobId, tweetSeq: entry.tweet, authorId: entry.author, chunk, tweetDeletedPayload, pageSize: config.pageSize });
+}
+
+/** Stops a post job in each bucket of the entry's chunks: its pages there write nothing more. */
+async function stopPostJob(redis: RedisClient, entry: FanoutEntry): Promise<void> {
+  const k = keysOf(redis);
+  const buckets = new Set(entry.chunks.map((chunk) => chunk.bucket));
+  await Promise.all(
+    [...buckets].map((b) =>
+      redis.multi().hSet(k.cursor(b, entry.job), cursorField.stopped, 1).expire(k.cursor(b, entry.job), CURSOR_STOPPED_RETENTION_S).exec(),
+    ),
+  );
 }
 
 /**

@@ -1,10 +1,11 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { luaScriptFileHeader } from '@ripple/shared/node';
+import { deletePageScript } from './delete-page.js';
 import { deliverPageScript, reportChunksScript } from './deliver-page.js';
 import { claimStalledScript, giveUpChunkScript, promoteRetriesScript } from './retries.js';
 
-const scripts = [deliverPageScript, reportChunksScript, claimStalledScript, giveUpChunkScript, promoteRetriesScript];
+const scripts = [deliverPageScript, deletePageScript, reportChunksScript, claimStalledScript, giveUpChunkScript, promoteRetriesScript];
 
 describe("the worker's Lua scripts", () => {
   it('each have a typed definition', () => {

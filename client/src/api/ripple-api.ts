@@ -38,6 +38,8 @@ export interface RippleApi {
   /** `idempotencyKey` makes a repeat of the same send answer the first tweet, never a second one. */
   postTweet(text: string, idempotencyKey: string, options?: SendOptions): Promise<PostTweetResponse>;
   timeline(page?: PageRequest): Promise<TweetPage>;
+  /** Deletes one of the caller's tweets: it is gone at once, and the answer is the job that takes it out of followers' timelines. */
+  deleteTweet(id: string): Promise<Job>;
   /** The current state of one of the caller's own fan-out jobs. */
   job(id: string): Promise<Job>;
   addSyntheticFollowers(count: number): Promise<User>;
@@ -75,6 +77,7 @@ export function createRippleApi(http: Http): RippleApi {
         schema: postTweetResponseSchema,
       }),
     timeline: (page = {}) => http.request(`/api/timeline${pageQuery(page)}`, { schema: tweetPageSchema }),
+    deleteTweet: async (id) => (await http.request(`/api/tweets/${encodeURIComponent(id)}`, { method: 'DELETE', schema: jobBodySchema })).job,
     job: async (id) => (await http.request(`/api/jobs/${encodeURIComponent(id)}`, { schema: jobBodySchema })).job,
     addSyntheticFollowers: async (count) =>
       (await http.request('/api/me/followers/synthetic', { method: 'POST', body: { count }, schema: userBodySchema })).user,

@@ -15,9 +15,9 @@
   at the bucket, which lives on another master. A tweet whose audience fits in one chunk gets
   one entry (on the small lane) naming one chunk per bucket; a bigger one one entry per chunk.
 
-  Tweet ids are t · buckets + bucket, t from this bucket's counter, kept at or above 16 × the
-  milliseconds since 2026 on this master's clock: the id says where the tweet is stored, ids
-  of different buckets sort by creation time, and gaps are allowed.
+  Tweet and job ids come from the bucket's counters (next-id): the id says where the record is
+  stored, and ids of different buckets sort by creation time. The tweet keeps its job's id and
+  the follow sequence, which a delete needs to stop the fan-out and reach the same followers.
 
   KEYS[1] idempotency: idempotency record (string "bodyDigest:tweetId:jobId"; a dummy key when no header)
   KEYS[2] tweetSeq: tweet id counter of the bucket
@@ -82,12 +82,10 @@
 --- @include "job-record"
 --- @include "stats-record"
 --- @include "audience-record"
+--- @include "audience-chunks"
+--- @include "next-id"
 --- @include "fanout-entry-record"
 --- @include "event-entry-record"
-
--- 2026-01-01T00:00:00Z: ids count from here to stay short.
-local ID_EPOCH_MS = 1767225600000
-local ID_TICKS_PER_MS = 16
 
 local function answer(outcome, tweetId, jobId)
   return {outcome, tweetId, jobId,
@@ -126,19 +124,7 @@ if not handle then
   return {'no-user'}
 end
 
-local audience = redis.call('HGETALL', KEYS[4])
-local hi = 0
-local counts = {}
-local total = 0
-for i = 1, #audience, 2 do
-  local field, value = audience[i], tonumber(audience[i + 1])
-  if field == AUDIENCE.seq then
-    hi = value
-  elseif string.sub(field, 1, #audienceCountField('')) == audienceCountField('') then
-    counts[#counts + 1] = {tonumber(string.sub(field, #audienceCountField('') + 1)), value}
-    total = total + value
-  end
-end
+local hi, counts, total = readAudience(KEYS[4])
 
 -- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
 -- units of work. Three bounds, each admitting while its count is below it, so each is passed by
@@ -172,51 +158,19 @@ local nowMs = timeMs()
 local buckets = tonumber(ARGV[13])
 local bucket = tonumber(ARGV[14])
 
-local t = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, (nowMs - ID_EPOCH_MS) * ID_TICKS_PER_MS)
-redis.call('SET', KEYS[2], integer(t))
-local tweetId = integer(t * buckets + bucket)
+local tweetId = nextId(KEYS[2], nowMs, buckets, bucket)
 -- The one write that can fail on damaged data (a timeline key of another type) comes first:
 -- Redis does not undo a script's writes when it fails, and a skipped id is harmless.
 pushAndTrim(redis.call, KEYS[8], tweetId, tonumber(ARGV[5]), tonumber(ARGV[12]))
--- Job ids follow the clock too: a promoted replica that lost the last admissions must not
--- hand their job ids out again, since other buckets may hold chunk cursors under them.
-local n = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, (nowMs - ID_EPOCH_MS) * ID_TICKS_PER_MS)
-redis.call('SET', KEYS[3], integer(n))
-local jobId = integer(n * buckets + bucket)
-
+local jobId = nextId(KEYS[3], nowMs, buckets, bucket)
 
 redis.call('HSET', ARGV[6] .. tweetId,
   TWEET.id, tweetId, TWEET.text, ARGV[2], TWEET.authorId, ARGV[1], TWEET.authorHandle, handle,
-  TWEET.createdAt, nowMs)
+  TWEET.createdAt, nowMs, TWEET.job, jobId, TWEET.followSeq, integer(hi))
 redis.call('ZADD', KEYS[7], tweetId, tweetId)
 
--- Chunks as "bucket:lo:hi": a bucket with n followers is cut into ceil(n / chunkSize) score
--- ranges of equal width over (0, hi]. A bucket counted 0 still gets one: a follow there may
--- be written and its count not yet synced (follows.ts), and an empty page costs little.
--- They are listed round-robin over the buckets (each bucket's first range, then each one's
--- second, ...): workers take bulk chunks in stream order, and consecutive chunks of one bucket
--- would send every worker to the same master while the other masters idle.
 local chunkSize = tonumber(ARGV[10])
-local ranges = {}
-local mostParts = 0
-for _, entry in ipairs(counts) do
-  local parts = math.min(math.max(1, math.ceil(entry[2] / chunkSize)), hi)
-  local own = {}
-  local lo = 0
-  for k = 1, parts do
-    local upper = math.floor(hi * k / parts)
-    own[k] = entry[1] .. ':' .. integer(lo) .. ':' .. integer(upper)
-    lo = upper
-  end
-  ranges[#ranges + 1] = own
-  mostParts = math.max(mostParts, parts)
-end
-local chunks = {}
-for k = 1, mostParts do
-  for _, own in ipairs(ranges) do
-    if own[k] then chunks[#chunks + 1] = own[k] end
-  end
-end
+local chunks = audienceChunks(counts, hi, chunkSize)
 
 local jobKey = ARGV[7] .. jobId
 redis.call('HSET', jobKey,

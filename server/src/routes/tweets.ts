@@ -10,6 +10,7 @@ import { fixedWindow, rateLimited } from '../rate-limit.js';
 import type { ReplicationCheck } from '../replication-check.js';
 import type { StatsSampler } from '../stats-sampler.js';
 import { admitTweet } from '../store/admit-tweet.js';
+import { deleteTweet } from '../store/delete-tweet.js';
 import { getTweet } from '../store/tweets.js';
 import { validate } from '../validate.js';
 
@@ -70,8 +71,26 @@ export function tweetsRouter(deps: TweetsDeps): Router {
       throw new HttpError('idempotency_mismatch', 'Idempotency-Key was already used for a request with a different body');
     }
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
+    if (admitted.outcome === 'deleted') throw new HttpError('not_found', 'the tweet this Idempotency-Key posted has been deleted');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
     res.status(202).json({ tweet: admitted.tweet, job: admitted.job });
+  });
+
+  // A published tweet is deleted: gone from every read at once, its copies then taken out of its
+  // followers' timelines by a delete job. (A scheduled tweet, once there are any, is cancelled
+  // here instead: 200 {"cancelled": true}.)
+  router.delete('/api/tweets/:id', async (req, res) => {
+    const id = validate(tweetIdSchema, req.params.id, 'id');
+    const deleted = await deleteTweet(redis, {
+      callerId: callerId(res),
+      tweetSeq: String(seqFromTweetId(id)),
+      chunkSize: fanoutChunkSize,
+      smallAudience: bounds.fanoutSmallAudience,
+    });
+    if (deleted.outcome !== 'deleted') {
+      throw deleted.outcome === 'forbidden' ? new HttpError('forbidden', 'only its author can delete a tweet') : new HttpError('not_found', `no tweet ${id}`);
+    }
+    res.status(202).json({ job: deleted.job });
   });
 
   router.get('/api/tweets/:id', async (req, res) => {

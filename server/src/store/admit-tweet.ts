@@ -1,4 +1,15 @@
-import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, jobView, timelineTrimAt, tweetView, TWEET_ID_DIGITS, type Job, type Tweet } from '@ripple/shared';
+import {
+  tweetField,
+  EVENTS_MAX_LEN,
+  IDEMPOTENCY_TTL_S,
+  JOB_RETENTION_S,
+  jobView,
+  timelineTrimAt,
+  tweetView,
+  TWEET_ID_DIGITS,
+  type Job,
+  type Tweet,
+} from '@ripple/shared';
 import { defineLuaScript, keysOf, luaHash, type LuaArgsOf, type LuaKeysOf, type RedisClient } from '@ripple/shared/node';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -80,7 +91,9 @@ export type AdmitResult =
   | { outcome: 'overloaded'; bound: AdmissionRefusal; count: number }
   | { outcome: 'rate-limited' }
   | { outcome: 'no-user' }
-  | { outcome: 'idempotency-mismatch' };
+  | { outcome: 'idempotency-mismatch' }
+  /** The key's tweet was made, then deleted: there is nothing to answer again. */
+  | { outcome: 'deleted' };
 
 /** Names the posting budget's counter among the per-user rate limits (keys.rateLimit). */
 const POSTING_LIMIT_NAME = 'tweets';
@@ -102,6 +115,7 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
   if (reply[0] === 'overloaded') return { outcome: reply[0], bound: reply[1], count: reply[2] };
   if (reply.length === 1) return { outcome: reply[0] };
   const [outcome, tweetId, jobId, storedTweet, storedJob] = reply;
+  if (outcome === 'dup' && storedTweet[tweetField.deletedAt]) return { outcome: 'deleted' };
   const tweet = tweetView(storedTweet);
   const job = jobView(storedJob);
   if (!tweet || !job) throw new Error(`admitted tweet ${tweetId} / job ${jobId} not readable`);

@@ -2,9 +2,18 @@ import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { luaScriptFileHeader } from '@ripple/shared/node';
 import { admitTweetScript } from './admit-tweet.js';
+import { deleteTweetScript } from './delete-tweet.js';
 import { addFollowerScript, addSyntheticFollowersScript, removeFollowerScript, reserveFollowsScript, syncAudienceScript } from './follows.js';
 
-const scripts = [admitTweetScript, addFollowerScript, addSyntheticFollowersScript, removeFollowerScript, reserveFollowsScript, syncAudienceScript];
+const scripts = [
+  admitTweetScript,
+  deleteTweetScript,
+  addFollowerScript,
+  addSyntheticFollowersScript,
+  removeFollowerScript,
+  reserveFollowsScript,
+  syncAudienceScript,
+];
 
 describe("the server's Lua scripts", () => {
   it('each have a typed definition', () => {

@@ -11,16 +11,22 @@ const DELIVERED_PREFIX = 'delivered:';
  * named by its chunk id (see `chunkId`).
  */
 export const cursorField = {
+  /**
+   * Set in a post job's cursors of a bucket once its tweet is deleted: no page of the job
+   * writes in that bucket any more. A delete page sets it in the same step as its removals,
+   * so a post page either ran before (and its copy is removed) or finds it and writes nothing.
+   */
+  stopped: 'stopped',
   /** The chunk's cursor: the last follow sequence delivered, or "done". */
   cursor: (chunk: string) => `${CURSOR_PREFIX}${chunk}`,
   /** Followers of the chunk delivered so far. */
   delivered: (chunk: string) => `${DELIVERED_PREFIX}${chunk}`,
 } as const;
 
-/** The cursor record for Lua: `cursorField(chunk)`, `cursorDeliveredField(chunk)`. */
+/** The cursor record for Lua: `CURSOR.stopped`, `cursorField(chunk)`, `cursorDeliveredField(chunk)`. */
 export const cursorRecordLua: LuaRecord = {
   include: 'cursor-record',
   table: 'CURSOR',
-  fields: {},
+  fields: { stopped: cursorField.stopped },
   prefixed: { cursorField: CURSOR_PREFIX, cursorDeliveredField: DELIVERED_PREFIX },
 };

@@ -39,7 +39,7 @@
 
   Returns {state, delivered}: delivered is the chunk's count so far, state one of
     "more"        the chunk has more followers to deliver
-    "chunk-done"  this chunk is complete (now or earlier)
+    "chunk-done"  this chunk is complete (now or earlier), or stopped by the tweet's delete
 ]]
 
 --- @include "time-ms"
@@ -49,9 +49,11 @@
 --- @include "event-entry-record"
 
 local cursorAt, deliveredAt = cursorField(ARGV[1]), cursorDeliveredField(ARGV[1])
-local cursor = redis.call('HMGET', KEYS[1], cursorAt, deliveredAt)
+local cursor = redis.call('HMGET', KEYS[1], cursorAt, deliveredAt, CURSOR.stopped)
 local delivered = tonumber(cursor[2] or '0')
-if cursor[1] == 'done' then
+-- Stopped: the tweet is deleted, and its delete may already have cleaned these timelines, so
+-- a page now would bring it back. The chunk ends with what it delivered.
+if cursor[1] == 'done' or cursor[3] then
   return {'chunk-done', delivered}
 end
 

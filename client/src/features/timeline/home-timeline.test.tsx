@@ -160,3 +160,57 @@ describe('HomeTimeline', () => {
     expect(document.querySelector('article img')).toBeNull();
   });
 });
+
+describe('deleting own tweets', () => {
+  const mine = makeTweet('000000000007', 'me', 'regrettable');
+  const bobs = makeTweet('000000000005', 'bob');
+  const deleteButtonOf = (text: string) => within(screen.getByText(text).closest('article')!).getByRole('button', { name: 'Delete tweet' });
+
+  it('offers Delete on own tweets only, takes the tweet off at once, and shows the removal filling like a delivery', async () => {
+    const { server, socket, user } = await setup({ tweets: [mine, bobs], nextBefore: null });
+    expect(within(screen.getByText('tweet 000000000005').closest('article')!).queryByRole('button', { name: 'Delete tweet' })).toBeNull();
+
+    await user.click(deleteButtonOf('regrettable'));
+    // Gone before the server has answered.
+    expect(screen.queryByText('regrettable')).toBeNull();
+    expect(server.callsTo('DELETE', '/api/tweets/000000000007')).toHaveLength(1);
+
+    server.answer('DELETE', '/api/tweets/000000000007', 202, { job: makeJob({ id: 'job-del', tweetId: mine.id, kind: 'delete', total: 4 }) });
+    const status = await screen.findByRole('list', { name: 'Deleted tweets' });
+    expect(within(status).getByText('Deleted “regrettable”')).toBeTruthy();
+    socket.emit('fanout:progress', { jobId: 'job-del', tweetId: mine.id, delivered: 1, total: 4 });
+    await waitFor(() => expect(within(status).getByText('removed from 1 of 4 timelines')).toBeTruthy());
+    socket.emit('fanout:done', { jobId: 'job-del', tweetId: mine.id, delivered: 4, total: 4, durationMs: 9 });
+    await waitFor(() => expect(within(status).getByText('removed from 4 timelines')).toBeTruthy());
+    // Its own tweet:deleted, and a refetch that still had it, change nothing.
+    socket.emit('tweet:deleted', { tweetId: mine.id });
+    socket.emit('timeline:new', { tweet: mine });
+    expect(screen.queryByText('regrettable')).toBeNull();
+    expect(articles()).toHaveLength(1);
+  });
+
+  it('puts the tweet back where it was, saying why, when the delete fails', async () => {
+    const { server, user } = await setup({ tweets: [mine, bobs], nextBefore: null });
+    await user.click(deleteButtonOf('regrettable'));
+    expect(screen.queryByText('regrettable')).toBeNull();
+
+    server.answer('DELETE', '/api/tweets/000000000007', 503, { error: { code: 'unavailable', message: 'Ripple cannot reach its database.' } });
+    await screen.findByText('regrettable');
+    expect(topArticle().textContent).toContain('regrettable');
+    expect(within(topArticle()).getByRole('alert').textContent).toBe('Could not delete: Ripple cannot reach its database.');
+    expect(screen.queryByRole('list', { name: 'Deleted tweets' })).toBeNull();
+
+    // Deleting again clears the message and takes it off again.
+    await user.click(deleteButtonOf('regrettable'));
+    expect(screen.queryByText('regrettable')).toBeNull();
+    server.answer('DELETE', '/api/tweets/000000000007', 202, { job: makeJob({ id: 'job-del', tweetId: mine.id, kind: 'delete' }) });
+    await screen.findByRole('list', { name: 'Deleted tweets' });
+    expect(screen.queryByRole('alert')).toBeNull();
+  });
+
+  it("drops a followed author's tweet when tweet:deleted arrives", async () => {
+    const { socket } = await setup({ tweets: [bobs], nextBefore: null });
+    socket.emit('tweet:deleted', { tweetId: bobs.id });
+    await waitFor(() => expect(screen.queryByText('tweet 000000000005')).toBeNull());
+  });
+});

@@ -1,5 +1,8 @@
+import { DeletionStatus } from './deletion-status';
 import { TweetCard } from './tweet-card';
-import { entryKey } from './timeline-selectors';
+import { deleteErrorOf } from './timeline-deletions';
+import { entryKey, entryTweetId } from './timeline-selectors';
+import type { TimelineEntry } from './timeline-state';
 import type { Timeline } from './use-home-timeline';
 
 export interface HomeTimelineProps {
@@ -9,9 +12,13 @@ export interface HomeTimelineProps {
   me: { id: string; handle: string };
 }
 
+/** The user's own tweets that the server has: those can be deleted. */
+const isOwnPublished = (entry: TimelineEntry, me: { id: string }): boolean =>
+  entry.kind === 'own' ? entry.post.tweet !== null : entry.tweet.author.id === me.id;
+
 /** The home timeline, newest first. */
 export function HomeTimeline({ timeline, me }: HomeTimelineProps) {
-  const { state, retry, discard, loadOlder } = timeline;
+  const { state, retry, discard, deleteTweet, loadOlder } = timeline;
   return (
     <section className="timeline" aria-label="Home timeline">
       {state.loadError !== null && (
@@ -20,9 +27,22 @@ export function HomeTimeline({ timeline, me }: HomeTimelineProps) {
         </p>
       )}
       {state.loaded && state.entries.length === 0 && <p className="timeline__empty">No tweets yet. Post one, or follow someone.</p>}
-      {state.entries.map((entry) => (
-        <TweetCard key={entryKey(entry)} entry={entry} jobs={state.jobs} me={me} onRetry={retry} onDiscard={discard} />
-      ))}
+      <DeletionStatus deletions={state.deletions} jobs={state.jobs} />
+      {state.entries.map((entry) => {
+        const tweetId = entryTweetId(entry);
+        return (
+          <TweetCard
+            key={entryKey(entry)}
+            entry={entry}
+            jobs={state.jobs}
+            me={me}
+            onRetry={retry}
+            onDiscard={discard}
+            onDelete={tweetId !== null && isOwnPublished(entry, me) ? () => deleteTweet(tweetId) : undefined}
+            deleteError={deleteErrorOf(state, tweetId)}
+          />
+        );
+      })}
       {state.nextBefore !== null && (
         <button type="button" className="button timeline__more" onClick={loadOlder} disabled={state.loadingOlder}>
           {state.loadingOlder ? 'Loading…' : 'Load more'}

@@ -240,3 +240,38 @@ describe('timelineReducer', () => {
     expect(onlyOwnDelivery(stale)).toMatchObject({ status: 'delivered', delivered: 10 });
   });
 });
+
+describe('deletes', () => {
+  const page = (...tweets: Tweet[]): TimelineAction => ({ type: 'page-loaded', page: { tweets, nextBefore: null }, position: 'newest' });
+  const ids = (state: TimelineState) => state.entries.map(entryKey);
+
+  it('keeps a deleted tweet out whatever arrives after, in any order: a stale page, a late timeline:new', () => {
+    const state = run([
+      page(tweet('000000000003', 'me'), tweet('000000000002')),
+      { type: 'delete-started', tweetId: '000000000003' },
+      page(tweet('000000000003', 'me'), tweet('000000000002')),
+      { type: 'delete-accepted', tweetId: '000000000003', job: job({ id: 'd1', tweetId: '000000000003', kind: 'delete', total: 5 }) },
+      { type: 'tweet-arrived', tweet: tweet('000000000003', 'me') },
+      page(tweet('000000000003', 'me'), tweet('000000000002')),
+    ]);
+    expect(ids(state)).toEqual(['000000000002']);
+    expect(state.jobs.d1).toMatchObject({ status: 'queued', total: 5 });
+  });
+
+  it('undoes a failed delete: the tweet is back in its place with the reason, and a page merges it once', () => {
+    const state = run([
+      page(tweet('000000000004'), tweet('000000000003', 'me'), tweet('000000000002')),
+      { type: 'delete-started', tweetId: '000000000003' },
+      { type: 'delete-failed', tweetId: '000000000003', message: 'busy' },
+      page(tweet('000000000003', 'me')),
+    ]);
+    expect(ids(state)).toEqual(['000000000004', '000000000003', '000000000002']);
+    expect(state.deletions).toMatchObject([{ tweetId: '000000000003', send: 'failed', error: 'busy' }]);
+  });
+
+  it('drops a tweet on tweet:deleted, and a failure answer after it brings nothing back', () => {
+    const state = run([page(tweet('000000000003'), tweet('000000000002')), { type: 'tweet-deleted', tweetId: '000000000003' }]);
+    expect(ids(state)).toEqual(['000000000002']);
+    expect(run([{ type: 'delete-failed', tweetId: '000000000003', message: 'late' }], state)).toBe(state);
+  });
+});

@@ -1,5 +1,6 @@
 import type { FanoutDone, FanoutFailed, FanoutProgress, Job, Tweet, TweetPage } from '@ripple/shared';
 import { progressOf, withJob } from './job-progress';
+import { deletionAccepted, deletionFailed, deletionStarted, hiddenTweetIds, tweetGone } from './timeline-deletions';
 import { mergeTweets, sendingPost, updatePost } from './timeline-entries';
 import { knownTweetIds } from './timeline-selectors';
 import type { PendingRetry, TimelineState } from './timeline-state';
@@ -22,7 +23,12 @@ export type TimelineAction =
   | { type: 'fanout-done'; event: FanoutDone }
   | { type: 'fanout-failed'; event: FanoutFailed }
   | { type: 'job-loaded'; job: Job }
-  | { type: 'tweet-arrived'; tweet: Tweet };
+  | { type: 'tweet-arrived'; tweet: Tweet }
+  | { type: 'delete-started'; tweetId: string }
+  | { type: 'delete-accepted'; tweetId: string; job: Job }
+  | { type: 'delete-failed'; tweetId: string; message: string }
+  /** tweet:deleted, or a delete answered 404 (deleted already, elsewhere). */
+  | { type: 'tweet-deleted'; tweetId: string };
 
 /** The home timeline and the delivery of the user's own tweets, as one pure state machine. */
 export function timelineReducer(state: TimelineState, action: TimelineAction): TimelineState {
@@ -67,15 +73,29 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
       return withJob(state, progressOf(action.job));
 
     case 'tweet-arrived':
-      if (knownTweetIds(state.entries).has(action.tweet.id)) return state;
+      if (knownTweetIds(state.entries).has(action.tweet.id) || hiddenTweetIds(state).has(action.tweet.id)) return state;
       return { ...state, entries: [{ kind: 'tweet', tweet: action.tweet, arrived: true }, ...state.entries] };
+
+    case 'delete-started':
+      return deletionStarted(state, action.tweetId);
+    case 'delete-accepted':
+      return deletionAccepted(state, action.tweetId, action.job);
+    case 'delete-failed':
+      return deletionFailed(state, action.tweetId, action.message);
+    case 'tweet-deleted':
+      return tweetGone(state, action.tweetId);
   }
 }
 
 type ActionOf<T extends TimelineAction['type']> = Extract<TimelineAction, { type: T }>;
 
 function pageLoaded(state: TimelineState, { page, position }: ActionOf<'page-loaded'>): TimelineState {
-  const entries = mergeTweets(state.entries, page.tweets);
+  // A page read before a delete landed may still hold the tweet.
+  const hidden = hiddenTweetIds(state);
+  const entries = mergeTweets(
+    state.entries,
+    page.tweets.filter((t) => !hidden.has(t.id)),
+  );
   // A refetch of the newest page (on reconnect) must not forget how far back we already read.
   const nextBefore = position === 'older' || !state.loaded ? page.nextBefore : state.nextBefore;
   const loadingOlder = position === 'older' ? false : state.loadingOlder;

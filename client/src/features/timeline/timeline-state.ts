@@ -50,9 +50,25 @@ export type TimelineEntry =
       arrived: boolean;
     };
 
+/** A delete of one of the user's own tweets, from the moment Delete is pressed. */
+export interface TweetDeletion {
+  tweetId: string;
+  /** The entry as it was shown: it comes back if the delete fails. */
+  entry: TimelineEntry;
+  send: 'sending' | 'accepted' | 'failed';
+  /** Why the DELETE failed; null unless `send` is 'failed'. */
+  error: string | null;
+  /** The delete job, once the 202 arrived; its progress is in `jobs` like a post's. */
+  jobId: string | null;
+}
+
 export interface TimelineState {
   /** Newest first. */
   entries: TimelineEntry[];
+  /** The user's deletes on this page, newest first. */
+  deletions: TweetDeletion[];
+  /** Tweets known to be deleted: no page or event may show them again. */
+  gone: string[];
   /**
    * Keyed by job id, whether or not the 202 that names the job has been seen yet: socket
    * events can outrun the HTTP answer, and are kept here until it arrives.
@@ -70,6 +86,8 @@ export interface TimelineState {
 
 export const initialTimelineState: TimelineState = {
   entries: [],
+  deletions: [],
+  gone: [],
   jobs: {},
   nextBefore: null,
   loaded: false,

@@ -11,6 +11,10 @@ export interface TweetCardProps {
   me: { id: string; handle: string };
   onRetry: (localId: string) => void;
   onDiscard: (localId: string) => void;
+  /** Present on the user's own published tweets. */
+  onDelete?: () => void;
+  /** Why the last delete of this tweet failed (it is back on screen); null if none did. */
+  deleteError: string | null;
 }
 
 function formatTime(iso: string): string {
@@ -21,7 +25,7 @@ function formatTime(iso: string): string {
 }
 
 /** One tweet. Its text is rendered as text only: React escapes it. */
-export function TweetCard({ entry, jobs, me, onRetry, onDiscard }: TweetCardProps) {
+export function TweetCard({ entry, jobs, me, onRetry, onDiscard, onDelete, deleteError }: TweetCardProps) {
   const tweet: Pick<Tweet, 'text' | 'createdAt' | 'author'> = entry.kind === 'tweet' ? entry.tweet : (entry.post.tweet ?? { ...entry.post, author: me });
   const id = entry.kind === 'tweet' ? entry.tweet.id : (entry.post.tweet?.id ?? entry.post.localId);
   const delivery = entry.kind === 'own' ? deliveryOf(entry.post, jobs) : null;
@@ -39,8 +43,18 @@ export function TweetCard({ entry, jobs, me, onRetry, onDiscard }: TweetCardProp
         <time className="tweet__time" dateTime={tweet.createdAt}>
           {formatTime(tweet.createdAt)}
         </time>
+        {onDelete && (
+          <button type="button" className="button button--small button--quiet tweet__delete" onClick={onDelete} aria-label="Delete tweet">
+            Delete
+          </button>
+        )}
       </header>
       <p className="tweet__text">{tweet.text}</p>
+      {deleteError !== null && (
+        <p className="notice notice--error tweet__delete-error" role="alert">
+          Could not delete: {deleteError}
+        </p>
+      )}
       {entry.kind === 'own' && delivery && (
         <DeliveryStatus delivery={delivery} onRetry={() => onRetry(entryKey(entry))} onDiscard={() => onDiscard(entryKey(entry))} />
       )}

@@ -9,9 +9,10 @@ import { restoredTimelineState } from './timeline-entries';
 import { outboxPosts, unfinishedJobIds } from './timeline-selectors';
 import type { TimelineState } from './timeline-state';
 import { usePostSending, type PostSending } from './use-post-sending';
+import { useTweetDeleting, type TweetDeleting } from './use-tweet-deleting';
 
 /** The home timeline as the page sees it: what it shows, and what the user can do with it. */
-export interface Timeline extends PostSending {
+export interface Timeline extends PostSending, TweetDeleting {
   state: TimelineState;
   loadOlder: () => void;
 }
@@ -27,6 +28,7 @@ export interface Timeline extends PostSending {
 export function useHomeTimeline(api: RippleApi, realtime: Realtime, outbox?: OutboxStore): Timeline {
   const [state, dispatch, latest] = useLatestReducer(timelineReducer, () => restoredTimelineState(outbox?.load() ?? []));
   const sending = usePostSending(api, dispatch, latest);
+  const deleting = useTweetDeleting(api, dispatch);
 
   useEffect(() => outbox?.save(outboxPosts(state.entries)), [outbox, state.entries]);
 
@@ -54,6 +56,7 @@ export function useHomeTimeline(api: RippleApi, realtime: Realtime, outbox?: Out
       realtime.on('fanout:done', (event) => dispatch({ type: 'fanout-done', event })),
       realtime.on('fanout:failed', (event) => dispatch({ type: 'fanout-failed', event })),
       realtime.on('timeline:new', ({ tweet }) => dispatch({ type: 'tweet-arrived', tweet })),
+      realtime.on('tweet:deleted', ({ tweetId }) => dispatch({ type: 'tweet-deleted', tweetId })),
       // Whatever happened while the socket was away is read again; the reducer drops duplicates
       // and merges job states monotonically, so a stale answer never moves anything back.
       realtime.on('connect', () => {
@@ -74,5 +77,5 @@ export function useHomeTimeline(api: RippleApi, realtime: Realtime, outbox?: Out
     );
   }, [api, dispatch, latest]);
 
-  return { state, ...sending, loadOlder };
+  return { state, ...sending, ...deleting, loadOlder };
 }

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fileURLToPath } from 'node:url';
+import type { Page } from 'playwright-core';
+import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
+import { onSingleRedis } from '../support/redis-under-test.js';
+
+const screenshotPath = fileURLToPath(new URL('../../docs/delete.png', import.meta.url));
+
+let stack: BrowserStack;
+
+beforeAll(async () => {
+  // Small pages, as in post-and-deliver: the removal's bar is drawn part-way, not only at the end.
+  stack = await startBrowserStack({ workerEnv: { FANOUT_PAGE_SIZE: '100' } });
+});
+afterAll(async () => {
+  await stack?.stop();
+});
+
+async function signUpInPage(page: Page, handle: string): Promise<void> {
+  await page.goto(stack.server.url);
+  await page.getByLabel('Handle', { exact: true }).fill(handle);
+  await page.getByLabel('Password', { exact: true }).fill('password123');
+  await page.getByRole('button', { name: 'Sign up' }).click();
+  await page.getByLabel("What's happening?").waitFor();
+}
+
+describe('deleting in the browser', () => {
+  it("takes the tweet off the author's page at once, fills the removal bar, and drops it from a follower's page", async () => {
+    const carol = await (await stack.browser.newContext({ viewport: { width: 900, height: 900 } })).newPage();
+    const dave = await (await stack.browser.newContext()).newPage();
+    await signUpInPage(carol, 'carol');
+    await signUpInPage(dave, 'dave');
+    await dave.getByLabel('Handle to follow').fill('carol');
+    await dave.getByRole('button', { name: 'Follow', exact: true }).click();
+    await expect.poll(async () => (await dave.textContent('body')) ?? '').toMatch(/1\s*following/);
+    await carol.getByRole('button', { name: '+100K followers' }).click();
+    await expect.poll(async () => (await carol.textContent('body')) ?? '', { timeout: 30_000 }).toMatch(/100[,.\s]?001 followers/);
+
+    const kept = 'This one stays.';
+    const text = 'Posted too soon: this one goes.';
+    for (const t of [kept, text]) {
+      await carol.getByLabel("What's happening?").fill(t);
+      await carol.getByRole('button', { name: 'Post' }).click();
+      await expect.poll(() => carol.locator('article', { hasText: t }).getAttribute('data-status'), { timeout: 30_000 }).toBe('delivered');
+    }
+    const atDave = dave.locator('article', { hasText: text });
+    await expect.poll(() => atDave.count(), { timeout: 15_000 }).toBe(1);
+
+    await carol.locator('article', { hasText: text }).getByRole('button', { name: 'Delete tweet' }).click();
+    // Off the author's page before any answer could matter, and the other tweet untouched.
+    expect(await carol.locator('article', { hasText: text }).count()).toBe(0);
+    expect(await carol.locator('article', { hasText: kept }).count()).toBe(1);
+
+    const removal = carol.locator('.deletion', { hasText: text });
+    await removal.waitFor({ timeout: 10_000 });
+    await removal.locator('progress').waitFor({ timeout: 10_000 });
+    if (onSingleRedis) await carol.screenshot({ path: screenshotPath, fullPage: false });
+    await expect.poll(() => removal.textContent(), { timeout: 30_000 }).toMatch(/removed from 100[,.\s]?001 timelines/);
+
+    await expect.poll(() => atDave.count(), { timeout: 15_000 }).toBe(0);
+    expect(await dave.locator('article', { hasText: kept }).count()).toBe(1);
+    // A reload reads the server's timeline: the tweet is not in it.
+    await dave.reload();
+    await dave.locator('article', { hasText: kept }).waitFor();
+    expect(await dave.locator('article', { hasText: text }).count()).toBe(0);
+  });
+});
