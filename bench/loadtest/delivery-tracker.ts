@@ -71,8 +71,12 @@ export class DeliveryTracker {
     onlineDelivery: new LatencyRecorder(),
     complete: new LatencyRecorder(),
   };
-  /** Accept and online delivery again, by the second of the schedule each tweet was due in: a cold start shows in its first seconds. */
-  readonly bySecond = { accept: new LatencyBySecond(), onlineDelivery: new LatencyBySecond() };
+  /**
+   * Accept and online delivery again, by the second of the schedule each tweet was due in: a cold
+   * start shows in its first seconds. `sendLag` is how late the load tester itself sent each
+   * tweet: what of a slow second is its own doing (a starved or busy load generator).
+   */
+  readonly bySecond = { accept: new LatencyBySecond(), onlineDelivery: new LatencyBySecond(), sendLag: new LatencyBySecond() };
   readonly counts: TrackerCounts = { sent: 0, accepted: 0, refused: 0, failed: 0, done: 0 };
   /** `counts.refused` by status: the remedies differ (more authors for 429, a drained backlog for 503). */
   readonly refusedByStatus: Record<RefusalStatus, number> = { 429: 0, 503: 0 };
@@ -86,10 +90,11 @@ export class DeliveryTracker {
   /** Expected `timeline:new` events not yet seen, over accepted tweets. */
   #awaitingDeliveries = 0;
 
-  /** A tweet's first try is going out now; it was due at `intendedAt`, in `second` of the schedule. */
-  sending(intendedAt: number, audience: ReadonlySet<string>, second: number): TweetTicket {
+  /** A tweet's first try is going out at `sentAt`; it was due at `intendedAt`, in `second` of the schedule. */
+  sending(intendedAt: number, audience: ReadonlySet<string>, second: number, sentAt: number): TweetTicket {
     this.counts.sent += 1;
     this.#posting += 1;
+    this.bySecond.sendLag.record(second, sentAt - intendedAt);
     return { intendedAt, second, audience };
   }
 

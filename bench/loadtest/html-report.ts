@@ -78,11 +78,18 @@ function spectrumChart(title: string, spectra: Record<MeasureName, SpectrumPoint
   return lineChart({ title, xLabel: 'percentile', yLabel: 'latency (ms)', series, xTicks: NINES_TICKS, xMin: 0, xMax: SPECTRUM_MAX_NINES });
 }
 
-/** Accept p50 and p99 and online delivery p99 of the tweets due in each second: a slow start stands out from the rest of the run. */
+/** How late the load tester itself sent tweets: grey, as it measures the tool rather than Ripple. */
+const SEND_LAG_COLOR = '#666666';
+
+/**
+ * Accept p50 and p99, online delivery p99 and the load tester's own send lag p99 of the tweets due
+ * in each second: a slow start stands out from the rest of the run, and so does a load tester
+ * that fell behind.
+ */
 function bySecondChart(seconds: readonly SecondOfRun[]): string {
-  const line = (name: string, measure: 'accept' | 'onlineDelivery', percentile: 'p50' | 'p99', dash?: string): ChartSeries => ({
+  const line = (name: string, measure: 'accept' | 'onlineDelivery' | 'sendLag', percentile: 'p50' | 'p99', dash?: string): ChartSeries => ({
     name,
-    color: MEASURE_COLORS[measure],
+    color: measure === 'sendLag' ? SEND_LAG_COLOR : MEASURE_COLORS[measure],
     ...(dash ? { dash } : {}),
     points: seconds.filter((s) => s[measure].count > 0).map((s) => [s.t, s[measure][percentile]] as const),
   });
@@ -94,6 +101,7 @@ function bySecondChart(seconds: readonly SecondOfRun[]): string {
       line('accept p50', 'accept', 'p50', '2 4'),
       line('accept p99', 'accept', 'p99'),
       line('online delivery p99', 'onlineDelivery', 'p99', MEASURE_DASHES.onlineDelivery),
+      line('send lag p99', 'sendLag', 'p99', '1 3'),
     ],
   });
 }

@@ -24,7 +24,7 @@ function sampleRun(withCelebrity: boolean, withAttack = false): { report: LoadTe
   const tracker = new DeliveryTracker();
   const audience = new Set(['f1', 'f2']);
   for (let i = 0; i < 50; i++) {
-    const ticket = tracker.sending(i * 20, audience, 0);
+    const ticket = tracker.sending(i * 20, audience, 0, i * 20);
     tracker.accepted(ticket, `t${i}`, i * 20 + 3 + (i % 7));
     tracker.timelineNew(`t${i}`, 'f1', i * 20 + 40);
     tracker.timelineNew(`t${i}`, 'f2', i * 20 + 55);
@@ -70,7 +70,7 @@ function sampleRun(withCelebrity: boolean, withAttack = false): { report: LoadTe
   const spectra: ReportSpectra = { main: spectraOf(tracker) };
   if (withCelebrity) {
     const celeb = new DeliveryTracker();
-    const ticket = celeb.sending(0, audience, 0);
+    const ticket = celeb.sending(0, audience, 0, 0);
     celeb.accepted(ticket, 'c0', 12);
     celeb.fanoutDone('c0', 900);
     report.celebrity = { followers: 100_000, posts: 1, ...celeb.summaries(), refused: 0, failed: 0 };
@@ -84,7 +84,7 @@ function sampleRun(withCelebrity: boolean, withAttack = false): { report: LoadTe
 function sampleAttack(report: LoadTestReport): AttackReport {
   const attacker = new DeliveryTracker();
   for (let i = 0; i < 200; i++) {
-    const ticket = attacker.sending(i * 100, new Set(), Math.floor(i / 10));
+    const ticket = attacker.sending(i * 100, new Set(), Math.floor(i / 10), i * 100);
     if (i % 16 === 0 && i < 192) {
       attacker.accepted(ticket, `x${i}`, i * 100 + 5);
       attacker.fanoutDone(`x${i}`, i * 100 + 800);
@@ -133,7 +133,14 @@ describe('the JSON report', () => {
     expect(json.refusedByStatus).toEqual({ 429: 0, 503: 1 });
     expect(json.failed).toBe(0);
     expect((json.series as object[])[1]).toEqual({ t: 1, backlog: 4000, deliveriesPerSecond: 9000 });
-    expect(json.latencyBySecond).toEqual([{ t: 0, accept: { count: 50, p50: 6, p99: 9, max: 9 }, onlineDelivery: { count: 100, p50: 40, p99: 55, max: 55 } }]);
+    expect(json.latencyBySecond).toEqual([
+      {
+        t: 0,
+        accept: { count: 50, p50: 6, p99: 9, max: 9 },
+        onlineDelivery: { count: 100, p50: 40, p99: 55, max: 55 },
+        sendLag: { count: 50, p50: 0, p99: 0, max: 0 },
+      },
+    ]);
     expect(Object.keys(json.celebrity as object)).toEqual(
       expect.arrayContaining(['followers', 'posts', 'accept', 'firstDelivery', 'onlineDelivery', 'complete', 'refused', 'failed']),
     );
@@ -195,7 +202,8 @@ function coldStart(): DeliveryTracker {
   const tracker = new DeliveryTracker();
   for (let i = 0; i < 300; i++) {
     const second = Math.floor(i / 100);
-    const ticket = tracker.sending(i * 10, second === 1 ? new Set(['f1']) : new Set(), second);
+    // The load tester itself sent the tweets of the first second 40 ms late.
+    const ticket = tracker.sending(i * 10, second === 1 ? new Set(['f1']) : new Set(), second, i * 10 + (second === 0 ? 40 : 0));
     tracker.accepted(ticket, `t${i}`, i * 10 + (second === 0 ? 300 : 5));
     if (second === 1) tracker.timelineNew(`t${i}`, 'f1', i * 10 + 20);
   }
@@ -206,18 +214,19 @@ describe('latency by second of the schedule', () => {
   it('shows a cold first second apart from the rest, which one p99 over the run would hide', () => {
     const tracker = coldStart();
     const seconds = latencyBySecondOf(tracker);
-    expect(seconds.map((s) => [s.t, s.accept.p99, s.onlineDelivery.count])).toEqual([
-      [0, 300, 0],
-      [1, 5, 100],
-      [2, 5, 0],
+    expect(seconds.map((s) => [s.t, s.accept.p99, s.onlineDelivery.count, s.sendLag.p99])).toEqual([
+      [0, 300, 0, 40],
+      [1, 5, 100, 0],
+      [2, 5, 0, 0],
     ]);
     expect(formatBySecond(seconds)).toBe(
-      'p99 by second of send: accept worst 300.0 ms (second 0), median second 5.0 ms; online delivery worst 20.0 ms (second 1), median second 20.0 ms',
+      'p99 by second of send: accept worst 300.0 ms (second 0), median second 5.0 ms; online delivery worst 20.0 ms (second 1), median second 20.0 ms;' +
+        ' send lag worst 40.0 ms (second 0), median second 0.0 ms',
     );
   });
 
   it('says "none" for a measure without samples', () => {
-    expect(formatBySecond([])).toBe('p99 by second of send: accept none; online delivery none');
+    expect(formatBySecond([])).toBe('p99 by second of send: accept none; online delivery none; send lag none');
   });
 
   it('is a line of the printed report and a chart of the HTML one', () => {
@@ -226,7 +235,7 @@ describe('latency by second of the schedule', () => {
     expect(formatReport(report).split('\n')).toContain(formatBySecond(report.latencyBySecond));
     const html = renderHtmlReport(report, spectra);
     const chart = html.slice(html.indexOf('aria-label="Latency by second of intended send time"'));
-    for (const line of ['accept p50', 'accept p99', 'online delivery p99']) expect(chart).toContain(`<title>${line}</title>`);
+    for (const line of ['accept p50', 'accept p99', 'online delivery p99', 'send lag p99']) expect(chart).toContain(`<title>${line}</title>`);
   });
 });
 

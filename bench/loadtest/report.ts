@@ -26,7 +26,8 @@ import { formatCpuCost, type CpuCost } from './cpu-cost.js';
  *   latencyBySecond: [{             // one per second of the schedule, from t = 0, the first
  *     t,                            //   second: tweets due from t to t + 1 s after the start
  *     accept: SecondLatency,        // the same measures as above, of those tweets only;
- *     onlineDelivery: SecondLatency //   { count, p50, p99, max }, all 0 for a second without any
+ *     onlineDelivery: SecondLatency,//   { count, p50, p99, max }, all 0 for a second without any
+ *     sendLag: SecondLatency        // intended send → sent: how late the load tester itself was
  *   }],
  *   celebrity?: {                   // only with --celebrity-followers; never mixed into the above
  *     followers, posts, accept, firstDelivery, onlineDelivery, complete, refused, failed
@@ -118,6 +119,8 @@ export interface SecondOfRun {
   t: number;
   accept: SecondLatency;
   onlineDelivery: SecondLatency;
+  /** How late the load tester itself sent these tweets: a slow second that is its own doing shows here too. */
+  sendLag: SecondLatency;
 }
 
 export interface LoadTestReport extends Record<MeasureName, LatencySummary> {
@@ -191,7 +194,7 @@ export function formatAttack(attack: AttackReport): string[] {
  * median second, e.g. a cold start's first seconds against the rest.
  */
 export function formatBySecond(seconds: readonly SecondOfRun[]): string {
-  const part = (label: string, measure: 'accept' | 'onlineDelivery') => {
+  const part = (label: string, measure: 'accept' | 'onlineDelivery' | 'sendLag') => {
     const measured = seconds.filter((s) => s[measure].count > 0);
     if (measured.length === 0) return `${label} none`;
     const worst = measured.reduce((a, b) => (b[measure].p99 > a[measure].p99 ? b : a));
@@ -199,7 +202,7 @@ export function formatBySecond(seconds: readonly SecondOfRun[]): string {
     const median = p99s[Math.floor((p99s.length - 1) / 2)]!;
     return `${label} worst ${worst[measure].p99.toFixed(1)} ms (second ${worst.t}), median second ${median.toFixed(1)} ms`;
   };
-  return `p99 by second of send: ${part('accept', 'accept')}; ${part('online delivery', 'onlineDelivery')}`;
+  return `p99 by second of send: ${part('accept', 'accept')}; ${part('online delivery', 'onlineDelivery')}; ${part('send lag', 'sendLag')}`;
 }
 
 /** The whole report as the CLI prints it on stdout. */

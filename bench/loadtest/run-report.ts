@@ -21,11 +21,12 @@ function spectraOf(tracker: DeliveryTracker): Record<MeasureName, SpectrumPoint[
 
 /** Every second of the schedule from the first to the last with a sample, empty ones included so that a plot keeps its time axis. */
 export function latencyBySecondOf(tracker: DeliveryTracker): SecondOfRun[] {
-  const { accept, onlineDelivery } = tracker.bySecond;
-  return Array.from({ length: Math.max(accept.seconds, onlineDelivery.seconds) }, (_, t) => ({
+  const { accept, onlineDelivery, sendLag } = tracker.bySecond;
+  return Array.from({ length: Math.max(accept.seconds, onlineDelivery.seconds, sendLag.seconds) }, (_, t) => ({
     t,
     accept: accept.at(t),
     onlineDelivery: onlineDelivery.at(t),
+    sendLag: sendLag.at(t),
   }));
 }
 
