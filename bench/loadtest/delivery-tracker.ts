@@ -1,4 +1,5 @@
 import { LatencyRecorder, type LatencySummary } from './latency.js';
+import { LatencyBySecond } from './latency-by-second.js';
 import type { RefusalStatus } from './ripple-client.js';
 
 /** The four latency measures of one group of authors, each from a tweet's intended send time. */
@@ -39,6 +40,8 @@ export interface TrackerCounts {
 /** A tweet on its way: handed out when it is sent, passed back with its outcome. */
 export interface TweetTicket {
   readonly intendedAt: number;
+  /** The second of the schedule it was due in (0 = the first), for latency by second. */
+  readonly second: number;
   /** User ids of the author's online followers: who should see `timeline:new`. */
   readonly audience: ReadonlySet<string>;
 }
@@ -68,6 +71,12 @@ export class DeliveryTracker {
     onlineDelivery: new LatencyRecorder(),
     complete: new LatencyRecorder(),
   };
+  /**
+   * Accept and online delivery again, by the second of the schedule each tweet was due in: a cold
+   * start shows in its first seconds. `sendLag` is how late the load tester itself sent each
+   * tweet: what of a slow second is its own doing (a starved or busy load generator).
+   */
+  readonly bySecond = { accept: new LatencyBySecond(), onlineDelivery: new LatencyBySecond(), sendLag: new LatencyBySecond() };
   readonly counts: TrackerCounts = { sent: 0, accepted: 0, refused: 0, failed: 0, done: 0 };
   /** `counts.refused` by status: the remedies differ (more authors for 429, a drained backlog for 503). */
   readonly refusedByStatus: Record<RefusalStatus, number> = { 429: 0, 503: 0 };
@@ -81,11 +90,12 @@ export class DeliveryTracker {
   /** Expected `timeline:new` events not yet seen, over accepted tweets. */
   #awaitingDeliveries = 0;
 
-  /** A tweet's first try is going out now; it was due at `intendedAt`. */
-  sending(intendedAt: number, audience: ReadonlySet<string>): TweetTicket {
+  /** A tweet's first try is going out at `sentAt`; it was due at `intendedAt`, in `second` of the schedule. */
+  sending(intendedAt: number, audience: ReadonlySet<string>, second: number, sentAt: number): TweetTicket {
     this.counts.sent += 1;
     this.#posting += 1;
-    return { intendedAt, audience };
+    this.bySecond.sendLag.record(second, sentAt - intendedAt);
+    return { intendedAt, second, audience };
   }
 
   /** A 429 or 503 answer to some try. */
@@ -106,6 +116,7 @@ export class DeliveryTracker {
     this.counts.accepted += 1;
     this.#running += 1;
     this.measures.accept.record(at - ticket.intendedAt);
+    this.bySecond.accept.record(ticket.second, at - ticket.intendedAt);
     const tweet: TrackedTweet = { ...ticket, delivered: new Set(), finished: false };
     this.#tweets.set(tweetId, tweet);
     this.#awaitingDeliveries += ticket.audience.size;
@@ -142,6 +153,7 @@ export class DeliveryTracker {
     const latency = at - tweet.intendedAt;
     if (tweet.delivered.size === 1) this.measures.firstDelivery.record(latency);
     this.measures.onlineDelivery.record(latency);
+    this.bySecond.onlineDelivery.record(tweet.second, latency);
   }
 
   /** `fanout:done` for `tweetId` arrived on the author's socket at `at`. */

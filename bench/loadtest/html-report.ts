@@ -2,7 +2,7 @@ import type { CpuCost } from './cpu-cost.js';
 import { MEASURES, type MeasureName } from './delivery-tracker.js';
 import type { LatencySummary, SpectrumPoint } from './latency.js';
 import { SPECTRUM_MAX_NINES } from './latency.js';
-import { ATTACK_GOALS, type AttackReport, type LoadTestReport, type ReportSpectra } from './report.js';
+import { ATTACK_GOALS, type AttackReport, type LoadTestReport, type ReportSpectra, type SecondOfRun } from './report.js';
 import { escapeXml, lineChart, type AxisTick, type ChartSeries } from './svg-chart.js';
 
 /** One colour per measure, from the Okabe–Ito palette: distinct for colour-blind readers too. */
@@ -76,6 +76,34 @@ function spectrumChart(title: string, spectra: Record<MeasureName, SpectrumPoint
     points: spectra[name].map((p) => [p.nines, p.ms] as const),
   }));
   return lineChart({ title, xLabel: 'percentile', yLabel: 'latency (ms)', series, xTicks: NINES_TICKS, xMin: 0, xMax: SPECTRUM_MAX_NINES });
+}
+
+/** How late the load tester itself sent tweets: grey, as it measures the tool rather than Ripple. */
+const SEND_LAG_COLOR = '#666666';
+
+/**
+ * Accept p50 and p99, online delivery p99 and the load tester's own send lag p99 of the tweets due
+ * in each second: a slow start stands out from the rest of the run, and so does a load tester
+ * that fell behind.
+ */
+function bySecondChart(seconds: readonly SecondOfRun[]): string {
+  const line = (name: string, measure: 'accept' | 'onlineDelivery' | 'sendLag', percentile: 'p50' | 'p99', dash?: string): ChartSeries => ({
+    name,
+    color: measure === 'sendLag' ? SEND_LAG_COLOR : MEASURE_COLORS[measure],
+    ...(dash ? { dash } : {}),
+    points: seconds.filter((s) => s[measure].count > 0).map((s) => [s.t, s[measure][percentile]] as const),
+  });
+  return lineChart({
+    title: 'Latency by second of intended send time',
+    xLabel: 'intended send time (s since start)',
+    yLabel: 'latency (ms)',
+    series: [
+      line('accept p50', 'accept', 'p50', '2 4'),
+      line('accept p99', 'accept', 'p99'),
+      line('online delivery p99', 'onlineDelivery', 'p99', MEASURE_DASHES.onlineDelivery),
+      line('send lag p99', 'sendLag', 'p99', '1 3'),
+    ],
+  });
 }
 
 function configTable(report: LoadTestReport): string {
@@ -166,8 +194,8 @@ ${rows.join('\n')}
 
 /**
  * The report as one self-contained HTML page: configuration, latency table, and inline SVG
- * plots of the latency percentile spectrum, deliveries/s and backlog over time. No script, no
- * external resource.
+ * plots of the latency percentile spectrum, latency by second, deliveries/s and backlog over
+ * time. No script, no external resource.
  */
 export function renderHtmlReport(report: LoadTestReport, spectra: ReportSpectra): string {
   const c = report.config;
@@ -230,6 +258,7 @@ ${report.attack ? attackSection(report.attack) : ''}
 
 <h2>Over time</h2>
 <section>
+${bySecondChart(report.latencyBySecond)}
 ${throughput}
 ${backlog}
 </section>

@@ -83,4 +83,13 @@ describe('startOpenLoop', () => {
     expect(at).toEqual([0, 7500, 15000, 22500]);
     expect(arrivalCount(4 / 30, 30)).toBe(4);
   });
+
+  it('names the second of the schedule each arrival is due in, exactly where a second begins', async () => {
+    const clock = new VirtualClock();
+    const seconds: number[] = [];
+    // At 3 per second the third arrival is due at 999.99… ms by the interval, and at 1 s exactly.
+    startOpenLoop({ rate: 3, durationS: 2, clock, startAt: 0, fire: (a) => seconds.push(a.second) });
+    await clock.advance(2_000);
+    expect(seconds).toEqual([0, 0, 0, 1, 1, 1]);
+  });
 });

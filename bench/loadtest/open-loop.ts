@@ -27,6 +27,8 @@ export const systemClock: Clock = {
 export interface Arrival {
   index: number;
   intendedAt: number;
+  /** Whole seconds from the schedule's start to `intendedAt`: the second of the run it belongs to. */
+  second: number;
 }
 
 export interface OpenLoopOptions {
@@ -94,7 +96,8 @@ export function startOpenLoop(options: OpenLoopOptions): OpenLoop {
     // busy, a late arrival is still measured from its intended time, so the pause shows up
     // as latency rather than as fewer requests.
     while (fired < total && dueAt(fired) <= now) {
-      const arrival: Arrival = { index: fired, intendedAt: dueAt(fired) };
+      // By division rather than from dueAt: index / rate is exact where a second begins.
+      const arrival: Arrival = { index: fired, intendedAt: dueAt(fired), second: Math.floor(fired / options.rate) };
       fired += 1;
       options.fire(arrival);
       if (stopped) return;

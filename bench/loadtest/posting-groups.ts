@@ -102,7 +102,7 @@ export function tweetPoster(deps: { client: RippleClient; crowd: Crowd; groups: 
   const failures = new Map<PostingGroup, Map<string, number>>(deps.groups.map((group) => [group, new Map()]));
   function post(group: PostingGroup, arrival: Arrival): void {
     const author = group.authors[arrival.index % group.authors.length]!;
-    const ticket = group.tracker.sending(arrival.intendedAt, crowd.audiences.get(author.id) ?? new Set());
+    const ticket = group.tracker.sending(arrival.intendedAt, crowd.audiences.get(author.id) ?? new Set(), arrival.second, clock.now());
     const attempt = client
       .postTweet(author.token, `load test ${crowd.runId}, ${group.name} tweet #${arrival.index}`, {
         // Unique per run, group and tweet, and the same for every try of this tweet.

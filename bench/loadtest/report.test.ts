@@ -5,7 +5,9 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { DeliveryTracker, MEASURES, type MeasureName } from './delivery-tracker.js';
 import type { SpectrumPoint } from './latency.js';
 import { renderHtmlReport } from './html-report.js';
+import { latencyBySecondOf } from './run-report.js';
 import {
+  formatBySecond,
   formatLatencyTable,
   formatReport,
   judgeOrdinaryUnderAttack,
@@ -22,7 +24,7 @@ function sampleRun(withCelebrity: boolean, withAttack = false): { report: LoadTe
   const tracker = new DeliveryTracker();
   const audience = new Set(['f1', 'f2']);
   for (let i = 0; i < 50; i++) {
-    const ticket = tracker.sending(i * 20, audience);
+    const ticket = tracker.sending(i * 20, audience, 0, i * 20);
     tracker.accepted(ticket, `t${i}`, i * 20 + 3 + (i % 7));
     tracker.timelineNew(`t${i}`, 'f1', i * 20 + 40);
     tracker.timelineNew(`t${i}`, 'f2', i * 20 + 55);
@@ -63,11 +65,12 @@ function sampleRun(withCelebrity: boolean, withAttack = false): { report: LoadTe
       { t: 1, backlog: 4000, deliveriesPerSecond: 9000 },
       { t: 2, backlog: 0, deliveriesPerSecond: 15000 },
     ],
+    latencyBySecond: latencyBySecondOf(tracker),
   };
   const spectra: ReportSpectra = { main: spectraOf(tracker) };
   if (withCelebrity) {
     const celeb = new DeliveryTracker();
-    const ticket = celeb.sending(0, audience);
+    const ticket = celeb.sending(0, audience, 0, 0);
     celeb.accepted(ticket, 'c0', 12);
     celeb.fanoutDone('c0', 900);
     report.celebrity = { followers: 100_000, posts: 1, ...celeb.summaries(), refused: 0, failed: 0 };
@@ -81,7 +84,7 @@ function sampleRun(withCelebrity: boolean, withAttack = false): { report: LoadTe
 function sampleAttack(report: LoadTestReport): AttackReport {
   const attacker = new DeliveryTracker();
   for (let i = 0; i < 200; i++) {
-    const ticket = attacker.sending(i * 100, new Set());
+    const ticket = attacker.sending(i * 100, new Set(), Math.floor(i / 10), i * 100);
     if (i % 16 === 0 && i < 192) {
       attacker.accepted(ticket, `x${i}`, i * 100 + 5);
       attacker.fanoutDone(`x${i}`, i * 100 + 800);
@@ -116,6 +119,7 @@ describe('the JSON report', () => {
       'refusedByStatus',
       'failed',
       'series',
+      'latencyBySecond',
       'celebrity',
     ]);
     for (const measure of ['accept', 'firstDelivery', 'onlineDelivery', 'complete']) {
@@ -129,6 +133,14 @@ describe('the JSON report', () => {
     expect(json.refusedByStatus).toEqual({ 429: 0, 503: 1 });
     expect(json.failed).toBe(0);
     expect((json.series as object[])[1]).toEqual({ t: 1, backlog: 4000, deliveriesPerSecond: 9000 });
+    expect(json.latencyBySecond).toEqual([
+      {
+        t: 0,
+        accept: { count: 50, p50: 6, p99: 9, max: 9 },
+        onlineDelivery: { count: 100, p50: 40, p99: 55, max: 55 },
+        sendLag: { count: 50, p50: 0, p99: 0, max: 0 },
+      },
+    ]);
     expect(Object.keys(json.celebrity as object)).toEqual(
       expect.arrayContaining(['followers', 'posts', 'accept', 'firstDelivery', 'onlineDelivery', 'complete', 'refused', 'failed']),
     );
@@ -185,6 +197,48 @@ describe('judging the authors under attack', () => {
   });
 });
 
+/** Three seconds at 100 tweets/s whose first second was accepted 300 ms late, the rest in 5 ms; one online follower of the second second. */
+function coldStart(): DeliveryTracker {
+  const tracker = new DeliveryTracker();
+  for (let i = 0; i < 300; i++) {
+    const second = Math.floor(i / 100);
+    // The load tester itself sent the tweets of the first second 40 ms late.
+    const ticket = tracker.sending(i * 10, second === 1 ? new Set(['f1']) : new Set(), second, i * 10 + (second === 0 ? 40 : 0));
+    tracker.accepted(ticket, `t${i}`, i * 10 + (second === 0 ? 300 : 5));
+    if (second === 1) tracker.timelineNew(`t${i}`, 'f1', i * 10 + 20);
+  }
+  return tracker;
+}
+
+describe('latency by second of the schedule', () => {
+  it('shows a cold first second apart from the rest, which one p99 over the run would hide', () => {
+    const tracker = coldStart();
+    const seconds = latencyBySecondOf(tracker);
+    expect(seconds.map((s) => [s.t, s.accept.p99, s.onlineDelivery.count, s.sendLag.p99])).toEqual([
+      [0, 300, 0, 40],
+      [1, 5, 100, 0],
+      [2, 5, 0, 0],
+    ]);
+    expect(formatBySecond(seconds)).toBe(
+      'p99 by second of send: accept worst 300.0 ms (second 0), median second 5.0 ms; online delivery worst 20.0 ms (second 1), median second 20.0 ms;' +
+        ' send lag worst 40.0 ms (second 0), median second 0.0 ms',
+    );
+  });
+
+  it('says "none" for a measure without samples', () => {
+    expect(formatBySecond([])).toBe('p99 by second of send: accept none; online delivery none; send lag none');
+  });
+
+  it('is a line of the printed report and a chart of the HTML one', () => {
+    const { report, spectra } = sampleRun(false);
+    report.latencyBySecond = latencyBySecondOf(coldStart());
+    expect(formatReport(report).split('\n')).toContain(formatBySecond(report.latencyBySecond));
+    const html = renderHtmlReport(report, spectra);
+    const chart = html.slice(html.indexOf('aria-label="Latency by second of intended send time"'));
+    for (const line of ['accept p50', 'accept p99', 'online delivery p99', 'send lag p99']) expect(chart).toContain(`<title>${line}</title>`);
+  });
+});
+
 describe('the printed table', () => {
   it('has a row per measure with p50, p90, p99, p99.9, max and count', () => {
     const table = formatLatencyTable(sampleRun(false).report);
@@ -227,12 +281,23 @@ describe('the HTML report', () => {
   it('draws the plots as inline SVG and loads nothing from outside', () => {
     const { report, spectra } = sampleRun(true);
     const html = renderHtmlReport(report, spectra);
-    // spectrum, deliveries/s, backlog, and the celebrity's spectrum
-    expect(html.match(/<svg\b/g)).toHaveLength(4);
+    // spectrum, latency by second, deliveries/s, backlog, and the celebrity's spectrum
+    expect(html.match(/<svg\b/g)).toHaveLength(5);
     expect(html).not.toMatch(/\b(?:src|href)\s*=\s*["']?\s*(?:https?:)?\/\//i);
     expect(html).not.toMatch(/url\(\s*["']?(?:https?:)?\/\//i);
     expect(html).not.toMatch(/<script|<link|@import/i);
-    for (const label of ['0%', '90%', '99%', '99.9%', '99.99%', 'percentile', 'latency (ms)', 'deliveries / s', 'time since start (s)']) {
+    for (const label of [
+      '0%',
+      '90%',
+      '99%',
+      '99.9%',
+      '99.99%',
+      'percentile',
+      'latency (ms)',
+      'deliveries / s',
+      'time since start (s)',
+      'intended send time (s since start)',
+    ]) {
       expect(html).toContain(`>${label}<`);
     }
     expect(html).toContain('<title>Ripple load test abc123</title>');
@@ -249,8 +314,8 @@ describe('the HTML report', () => {
     expect(section).toContain('Goals not met');
     expect(section).toContain('<strong>12</strong>accepted');
     expect(section).toContain('<strong>151</strong>refused with 503');
-    // The attack adds no plot: the spectrum, deliveries/s and backlog stay the only three.
-    expect(html.match(/<svg\b/g)).toHaveLength(3);
+    // The attack adds no plot: the spectrum, latency by second, deliveries/s and backlog stay the only four.
+    expect(html.match(/<svg\b/g)).toHaveLength(4);
     expect(renderHtmlReport(sampleRun(false).report, spectra)).not.toContain('Under attack');
   });
 

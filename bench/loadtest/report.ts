@@ -23,6 +23,12 @@ import { formatCpuCost, type CpuCost } from './cpu-cost.js';
  *   refusedByStatus: { "429": number, "503": number },   // the same, by status
  *   failed: number,                 // tweets given up on while posting + fanout:failed jobs
  *   series: [{ t, backlog, deliveriesPerSecond }],   // once a second; t = s since start
+ *   latencyBySecond: [{             // one per second of the schedule, from t = 0, the first
+ *     t,                            //   second: tweets due from t to t + 1 s after the start
+ *     accept: SecondLatency,        // the same measures as above, of those tweets only;
+ *     onlineDelivery: SecondLatency,//   { count, p50, p99, max }, all 0 for a second without any
+ *     sendLag: SecondLatency        // intended send → sent: how late the load tester itself was
+ *   }],
  *   celebrity?: {                   // only with --celebrity-followers; never mixed into the above
  *     followers, posts, accept, firstDelivery, onlineDelivery, complete, refused, failed
  *   },
@@ -51,6 +57,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { MEASURES, type MeasureName } from './delivery-tracker.js';
 import type { LatencySummary, SpectrumPoint } from './latency.js';
+import type { SecondLatency } from './latency-by-second.js';
 import type { RefusalStatus } from './ripple-client.js';
 import type { SeriesPoint } from './server-sampler.js';
 import { renderHtmlReport } from './html-report.js';
@@ -106,6 +113,16 @@ export interface AttackReport {
   attackerTweets: AttackerTweets;
 }
 
+/** The tweets due in one second of the schedule: whether a run starts worse than it goes on. */
+export interface SecondOfRun {
+  /** Seconds from the start of the schedule to the start of this second. */
+  t: number;
+  accept: SecondLatency;
+  onlineDelivery: SecondLatency;
+  /** How late the load tester itself sent these tweets: a slow second that is its own doing shows here too. */
+  sendLag: SecondLatency;
+}
+
 export interface LoadTestReport extends Record<MeasureName, LatencySummary> {
   config: ReportConfig;
   deliveriesPerSecond: number;
@@ -113,6 +130,7 @@ export interface LoadTestReport extends Record<MeasureName, LatencySummary> {
   refusedByStatus: Record<RefusalStatus, number>;
   failed: number;
   series: SeriesPoint[];
+  latencyBySecond: SecondOfRun[];
   /** CPU per accepted tweet by part, over the posting phase; absent when the server does not publish it. */
   cpu?: CpuCost;
   celebrity?: CelebrityReport;
@@ -171,6 +189,22 @@ export function formatAttack(attack: AttackReport): string[] {
   ];
 }
 
+/**
+ * One line on whether the run had a bad stretch: each measure's worst second by p99 against the
+ * median second, e.g. a cold start's first seconds against the rest.
+ */
+export function formatBySecond(seconds: readonly SecondOfRun[]): string {
+  const part = (label: string, measure: 'accept' | 'onlineDelivery' | 'sendLag') => {
+    const measured = seconds.filter((s) => s[measure].count > 0);
+    if (measured.length === 0) return `${label} none`;
+    const worst = measured.reduce((a, b) => (b[measure].p99 > a[measure].p99 ? b : a));
+    const p99s = measured.map((s) => s[measure].p99).sort((a, b) => a - b);
+    const median = p99s[Math.floor((p99s.length - 1) / 2)]!;
+    return `${label} worst ${worst[measure].p99.toFixed(1)} ms (second ${worst.t}), median second ${median.toFixed(1)} ms`;
+  };
+  return `p99 by second of send: ${part('accept', 'accept')}; ${part('online delivery', 'onlineDelivery')}; ${part('send lag', 'sendLag')}`;
+}
+
 /** The whole report as the CLI prints it on stdout. */
 export function formatReport(report: LoadTestReport): string {
   const c = report.config;
@@ -180,6 +214,7 @@ export function formatReport(report: LoadTestReport): string {
     formatLatencyTable(report),
     '',
     `deliveries/s ${formatRate(report.deliveriesPerSecond)}   refused ${formatRefused(report.refused, report.refusedByStatus)}   failed ${report.failed}`,
+    formatBySecond(report.latencyBySecond),
   ];
   if (report.cpu) lines.push('', formatCpuCost(report.cpu));
   if (report.celebrity) {

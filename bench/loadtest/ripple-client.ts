@@ -12,6 +12,7 @@ import {
   type TweetPage,
   type User,
 } from '@ripple/shared';
+import { nodeHttpFetch } from './http-transport.js';
 import { requestOnce, type FetchFn, type RequestSpec } from './request-once.js';
 import { isRefusal, isRetryable, RippleHttpError, RippleNetworkError, RippleUnreachableError, type RippleRefusal } from './ripple-errors.js';
 import { backoffDelayMs, DEFAULT_MAX_TRIES, type RetryPolicy } from './retry-policy.js';
@@ -19,12 +20,12 @@ import { backoffDelayMs, DEFAULT_MAX_TRIES, type RetryPolicy } from './retry-pol
 // What the load tester and the soak import from here, wherever it is defined.
 export * from './ripple-errors.js';
 export * from './retry-policy.js';
-export type { FetchFn } from './request-once.js';
+export type { FetchFn, HttpAnswer } from './request-once.js';
 
 export interface RippleClientOptions {
   /** Origin of the Ripple, e.g. `http://127.0.0.1:3000`. */
   baseUrl: string;
-  /** @defaultValue the global `fetch` */
+  /** @defaultValue {@link nodeHttpFetch} */
   fetch?: FetchFn;
   /**
    * Waits `ms`; rejects with the signal's reason when it aborts first.
@@ -88,7 +89,7 @@ export class RippleClient {
 
   constructor(options: RippleClientOptions) {
     this.baseUrl = options.baseUrl.replace(/\/+$/, '');
-    this.#fetch = options.fetch ?? ((input, init) => globalThis.fetch(input, init));
+    this.#fetch = options.fetch ?? nodeHttpFetch;
     this.#sleep = options.sleep ?? abortableSleep;
     this.#random = options.random ?? Math.random;
     this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;

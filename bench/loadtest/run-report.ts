@@ -3,7 +3,7 @@ import { MEASURES, type DeliveryTracker, type MeasureName } from './delivery-tra
 import type { SpectrumPoint } from './latency.js';
 import type { LoadTestOptions } from './options.js';
 import type { PostingGroup, PostingGroups } from './posting-groups.js';
-import { judgeOrdinaryUnderAttack, type AttackReport, type CelebrityReport, type LoadTestReport, type ReportSpectra } from './report.js';
+import { judgeOrdinaryUnderAttack, type AttackReport, type CelebrityReport, type LoadTestReport, type ReportSpectra, type SecondOfRun } from './report.js';
 import type { ServerSampler } from './server-sampler.js';
 
 /** What the report says about the run beyond its measures: where, who, and when. */
@@ -17,6 +17,17 @@ export interface RunFacts {
 
 function spectraOf(tracker: DeliveryTracker): Record<MeasureName, SpectrumPoint[]> {
   return Object.fromEntries(MEASURES.map(({ name }) => [name, tracker.measures[name].spectrum()])) as Record<MeasureName, SpectrumPoint[]>;
+}
+
+/** Every second of the schedule from the first to the last with a sample, empty ones included so that a plot keeps its time axis. */
+export function latencyBySecondOf(tracker: DeliveryTracker): SecondOfRun[] {
+  const { accept, onlineDelivery, sendLag } = tracker.bySecond;
+  return Array.from({ length: Math.max(accept.seconds, onlineDelivery.seconds, sendLag.seconds) }, (_, t) => ({
+    t,
+    accept: accept.at(t),
+    onlineDelivery: onlineDelivery.at(t),
+    sendLag: sendLag.at(t),
+  }));
 }
 
 /** The celebrity's part of the report. */
@@ -101,6 +112,7 @@ export function assembleReport(
     refusedByStatus: { ...main.tracker.refusedByStatus },
     failed: main.tracker.counts.failed,
     series: sampler.series(),
+    latencyBySecond: latencyBySecondOf(main.tracker),
     ...(facts.cpu ? { cpu: facts.cpu } : {}),
     ...(celebrity ? { celebrity: celebrityReportOf(celebrity, options) } : {}),
     ...(attack ? { attack: attackReportOf(attack, main, summaries, options) } : {}),

@@ -111,8 +111,8 @@ describe('a short load test against a real Ripple, watched on the dashboard', ()
 
     const html = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
     await html.goto(pathToFileURL(path.join(out, 'run.html')).href);
-    // Without a celebrity: the latency spectrum, deliveries per second and the backlog.
-    expect(await html.locator('svg.chart').count()).toBe(3);
+    // Without a celebrity: the latency spectrum, latency by second, deliveries per second and the backlog.
+    expect(await html.locator('svg.chart').count()).toBe(4);
     if (onSingleRedis) await html.screenshot({ path: docs('loadtest-report.png'), fullPage: true });
   });
 });
