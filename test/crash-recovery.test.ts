@@ -245,6 +245,31 @@ describe.runIf(onSingleRedis)('Redis dying', () => {
     for (const w of workers) expect(w.output()).not.toContain('took over the chunk of a dead worker');
     await expectEveryFollowerHasEachOnce(fresh, author.user.id, [seqFromTweetId(tweet.id)]);
   });
+
+  it('down while a worker runs a batch of small entries side by side: it keeps every one and resumes them all, none claimed, at no attempt', async () => {
+    const { redisServer, server, worker } = await singleRedisStack();
+    const authors = await Promise.all([1, 2, 3, 4].map((i) => signUp(server.url, `outage_batch_${i}`)));
+    for (const a of authors) await addFollowers(server.url, a.token, 5_000);
+    // Queued before any worker runs, so one read takes all four (small: one entry each), and
+    // one follower per page keeps each running for a while, side by side with the others.
+    const accepted = [];
+    for (const author of authors) accepted.push({ author, ...(await postTweet(server.url, author.token, 'one of a batch')) });
+    const workers = await Promise.all([worker({ FANOUT_PAGE_SIZE: '1' }), worker({ FANOUT_PAGE_SIZE: '1' })]);
+    for (const { author, job } of accepted) await waitForDelivered(server.url, author.token, job.id, 1);
+    await redisServer.kill();
+    await expect.poll(() => workers.some((w) => w.output().includes('redis unavailable')), { timeout: 10_000 }).toBe(true);
+    // Longer than the claim time (1 s), as above: once Redis is back, every entry in hand looks stalled.
+    await delay(1_500);
+    await redisServer.restart();
+
+    for (const { author, job } of accepted) {
+      expect(await waitForJob(server.url, author.token, job.id, 'done', { timeoutMs: 30_000 })).toMatchObject({ delivered: 5_000, attempts: 1, error: null });
+    }
+    const fresh = await connectedClient(redisServer.url);
+    started.clients.push(fresh);
+    expect((await readCounters(fresh))[statsField.claims] ?? 0, 'entries taken from their holder').toBe(0);
+    for (const { author, tweet } of accepted) await expectEveryFollowerHasEachOnce(fresh, author.user.id, [seqFromTweetId(tweet.id)]);
+  });
 });
 
 describe('a chunk that kills every worker that runs it', () => {

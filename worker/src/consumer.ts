@@ -66,15 +66,30 @@ export function startConsumer({ reader, redis, config, log }: ConsumerDeps): Fan
     return claimed.length > 0 ? claimed : laneReader.takeNew();
   }
 
+  /**
+   * Runs the entries in hand to their ack, a batch at a time (see nextBatch). An entry that ran
+   * leaves the hand, whatever became of its chunks; one cut off by an outage stays, to run again
+   * once Redis is back; after any other error it is let go (still pending), so the claim path
+   * counts attempts and ends in dead letters if need be. The first error is thrown once the whole
+   * batch has settled: no entry may still be running while the loop backs off or stops.
+   */
   async function runInHand(): Promise<void> {
     while (inHand.length > 0) {
-      const held = inHand[0]!;
+      const batch = nextBatch(inHand);
       // Also after an outage, before going back to the entries in hand: a stale heartbeat
       // would let another worker count them as an attempt.
       await heartbeat.beat();
-      const delivered = await runEntry(held, { redis, config, timing, heartbeat, log, stopping: () => stopping });
-      inHand.shift();
-      laneReader.weigh(held, delivered);
+      const runs = await Promise.allSettled(batch.map((held) => runEntry(held, { redis, config, timing, heartbeat, log, stopping: () => stopping })));
+      const kept: HeldEntry[] = [];
+      const errors: unknown[] = [];
+      runs.forEach((run, i) => {
+        const held = batch[i]!;
+        if (run.status === 'fulfilled') return laneReader.weigh(held, run.value);
+        errors.push(run.reason);
+        if (isRedisUnavailable(run.reason)) kept.push(held);
+      });
+      inHand = [...kept, ...inHand.slice(batch.length)];
+      if (errors.length > 0) throw errors.find((err) => !isRedisUnavailable(err)) ?? errors[0];
     }
   }
 
@@ -89,9 +104,6 @@ export function startConsumer({ reader, redis, config, log }: ConsumerDeps): Fan
         failures++;
         // A Redis that restarted without its data has lost the group too; make it again.
         if (err instanceof Error && err.message.startsWith('NOGROUP')) group.lost();
-        // Entries in hand are kept through an outage; after any other error they are let go
-        // (still pending), so the claim path counts attempts and ends in dead letters if need be.
-        if (!isRedisUnavailable(err)) inHand = [];
         const wait = Math.min(100 * 2 ** Math.min(failures, 5), 3000) * (0.5 + Math.random() / 2);
         if (isRedisUnavailable(err)) log.warn({ err: String(err), wait }, 'redis unavailable; retrying');
         else log.error({ err }, 'fan-out loop failed; retrying');
@@ -153,4 +165,18 @@ function interruptibleDelay(): { for(ms: number): Promise<void>; interrupt(): vo
     },
     interrupt: () => wake?.(),
   };
+}
+
+/**
+ * The entries to run side by side next: every small entry at the front of the hand, or the bulk
+ * chunk there alone. Small entries are a page or a few each: side by side, the same step of all
+ * of them (read the tweet, deliver a page, report, ack) goes to Redis in one write, since
+ * node-redis sends every command issued in one tick together, and Redis reads and answers them
+ * in one go, where one after another each cost its own write and read on both ends. A bulk chunk
+ * is pages enough to fill those writes by itself, and is the one chunk a small tweet may wait for.
+ */
+function nextBatch(inHand: readonly HeldEntry[]): HeldEntry[] {
+  const smallAhead = inHand.findIndex((held) => held.from.lane !== 'small');
+  if (smallAhead === 0) return inHand.slice(0, 1);
+  return smallAhead === -1 ? [...inHand] : inHand.slice(0, smallAhead);
 }

@@ -17,8 +17,11 @@ interface StreamEntry {
 
 /** Small lanes are served first; see takeNew. */
 const LANES: readonly Lane[] = ['small', 'bulk'];
-/** Small entries read at once, to spread the cost of a read. */
-const SMALL_BATCH = 4;
+/**
+ * The most small entries read at once. They run side by side (consumer.ts), so this many cost
+ * the worker and Redis about one write and one read per step instead of one each.
+ */
+export const SMALL_BATCH = 16;
 /**
  * What running any entry costs beyond its deliveries (reading it, its report, its ack: a few
  * round trips, about what 100 deliveries take), counted so that a flood of one-follower tweets
@@ -44,7 +47,7 @@ export interface LaneReaderDeps {
  * Reads new entries from the lanes, sharing the worker between them.
  *
  * Small lanes first (a small tweet then waits for at most the one chunk a worker is already
- * writing), a few small entries at a time; but once the small entries run since the last bulk
+ * writing), a batch of small entries at a time; but once the small entries run since the last bulk
  * chunk have delivered as much as that chunk did, a waiting bulk chunk goes first (deficit round
  * robin). Weighed in deliveries, not entries, the two lanes split a worker evenly when both are
  * full: a flood of small tweets cannot starve a celebrity's fan-out, and an attacker's fan-outs
@@ -85,6 +88,15 @@ export function createLaneReader(deps: LaneReaderDeps): LaneReader {
     return ((reply as { messages: StreamEntry[] }[] | null)?.[0]?.messages ?? []).map((m) => ({ ...m, from }));
   }
 
+  /**
+   * How many small entries to read on the small lane's turn: no more than could run before the
+   * small lane weighs what the last bulk chunk did, were each to weigh the least an entry does, so
+   * a batch, however large, does not carry the small lane through a waiting bulk chunk's turn.
+   * A full batch before any bulk chunk has run.
+   */
+  const smallTurnLeft = () =>
+    share.lastBulkDelivered === 0 ? SMALL_BATCH : Math.min(SMALL_BATCH, Math.ceil((share.lastBulkDelivered - share.smallDelivered) / ENTRY_COST_IN_DELIVERIES));
+
   /** Reads the lanes in the order their shares call for; an empty list when all were empty. */
   async function readInTurn(): Promise<HeldEntry[]> {
     const bulkFirst = share.smallEntries > 0 && share.smallDelivered >= share.lastBulkDelivered;
@@ -93,7 +105,7 @@ export function createLaneReader(deps: LaneReaderDeps): LaneReader {
     nextBucket = (nextBucket + 1) % buckets;
     const holdsEntries = await lanesHoldingEntries();
     for (const lane of order) {
-      const wanted = lane === 'small' ? SMALL_BATCH : 1;
+      const wanted = lane === 'bulk' ? 1 : bulkFirst ? SMALL_BATCH : smallTurnLeft();
       const found: HeldEntry[] = [];
       for (let i = 0; i < buckets && found.length < wanted; i++) {
         const from = { bucket: (start + i) % buckets, lane };
