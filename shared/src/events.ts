@@ -18,12 +18,20 @@ export type FanoutFailed = z.infer<typeof fanoutFailedSchema>;
 export const timelineNewSchema = z.object({ tweet: tweetSchema });
 export type TimelineNew = z.infer<typeof timelineNewSchema>;
 
+/**
+ * To the author, when a scheduled tweet is published: it is now in their timeline (the tweet as
+ * they hold it, without `publishAt`), and its job queued with `total` deliveries to make.
+ */
+export const tweetPublishedSchema = z.object({ tweetId: z.string(), jobId: z.string(), total: z.number() });
+export type TweetPublished = z.infer<typeof tweetPublishedSchema>;
+
 /** Payload schema of each server → client event; the relay validates what workers publish. */
 export const serverEventSchemas = {
   'fanout:progress': fanoutProgressSchema,
   'fanout:done': fanoutDoneSchema,
   'fanout:failed': fanoutFailedSchema,
   'timeline:new': timelineNewSchema,
+  'tweet:published': tweetPublishedSchema,
 } as const;
 export type ServerEventName = keyof typeof serverEventSchemas;
 
@@ -32,6 +40,7 @@ export interface ServerToClientEvents {
   'fanout:done': (payload: FanoutDone) => void;
   'fanout:failed': (payload: FanoutFailed) => void;
   'timeline:new': (payload: TimelineNew) => void;
+  'tweet:published': (payload: TweetPublished) => void;
 }
 
 /** Clients only listen; nothing is sent upstream over the socket. */

@@ -18,6 +18,13 @@
   milliseconds since 2026 on this master's clock: the id says where the tweet is stored, ids
   of different buckets sort by creation time, and gaps are allowed.
 
+  Scheduled tweets (publishAt given): the tweet and a job reading "scheduled" are stored, and the
+  tweet is put on the bucket's publish schedule, in no timeline; publish-scheduled.lua does the
+  rest when it is due. Its id is final from the start and sorts at its publish time: t is the
+  last tick (15) of the publishAt millisecond, which the counter never hands out, and the next
+  millisecond's when another scheduled tweet of the bucket holds it. The backlogs are not checked
+  or counted for it now: it is no work until it is published (see publish-scheduled.lua).
+
   KEYS[1] idempotency: idempotency record (string "bodyDigest:tweetId:jobId"; a dummy key when no header)
   KEYS[2] tweetSeq: tweet id counter of the bucket
   KEYS[3] jobSeq: job id counter of the bucket (kept, like the tweet ids', at or above the clock)
@@ -32,6 +39,8 @@
   KEYS[12] user: author's user record (hash; the handle is read here)
   KEYS[13] smallBacklog: the bucket's backlog counter of small tweets
   KEYS[14] authorBacklog: the author's backlog counter
+  KEYS[15] publishSchedule: the bucket's publish schedule (sorted set: tweet id by publish ms)
+  KEYS[16] scheduledBy: author's tweets waiting to be published (sorted set: tweet id by publish ms)
 
   ARGV[1] authorId: author id
   ARGV[2] text: tweet text
@@ -53,7 +62,10 @@
   ARGV[17] smallAudience: FANOUT_SMALL_AUDIENCE: a tweet to at most this many followers is small
   ARGV[18] maxSmallBacklog: FANOUT_MAX_SMALL_BACKLOG
   ARGV[19] maxAuthorBacklog: FANOUT_MAX_AUTHOR_BACKLOG
-  ARGV[20] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
+  ARGV[20] publishAt: ms to publish the tweet at; "0" to post it now
+  ARGV[21] publishMinAheadMs: how far ahead publishAt must at least be
+  ARGV[22] publishMaxAheadMs: how far ahead publishAt may at most be
+  ARGV[23] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
 
   Returns one of
     {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
@@ -64,6 +76,8 @@
     {"no-user"}                            the author's record is gone: nothing written
     {"idempotency-mismatch"}               the key was used before with another body: nothing
                                            written
+    {"publish-at", problem}                publishAt too close or too far on Redis's clock
+                                           ("too-soon" or "too-far"): nothing written
 
   Field names come from shared/src/records, idioms from shared/src/lua/includes.
 ]]
@@ -78,10 +92,14 @@
 --- @include "audience-record"
 --- @include "fanout-entry-record"
 --- @include "event-entry-record"
+--- @include "enqueue-fan-out"
 
 -- 2026-01-01T00:00:00Z: ids count from here to stay short.
 local ID_EPOCH_MS = 1767225600000
 local ID_TICKS_PER_MS = 16
+-- The last tick of each millisecond is kept for scheduled tweets: the counter never gives it, so
+-- a scheduled tweet's id, fixed weeks ahead, can never be given to another tweet.
+local SCHEDULED_TICK = ID_TICKS_PER_MS - 1
 
 local function answer(outcome, tweetId, jobId)
   return {outcome, tweetId, jobId,
@@ -109,19 +127,39 @@ if not handle then
   return {'no-user'}
 end
 
-local audience = redis.call('HGETALL', KEYS[4])
-local hi = 0
-local counts = {}
-local total = 0
-for i = 1, #audience, 2 do
-  local field, value = audience[i], tonumber(audience[i + 1])
-  if field == AUDIENCE.seq then
-    hi = value
-  elseif string.sub(field, 1, #audienceCountField('')) == audienceCountField('') then
-    counts[#counts + 1] = {tonumber(string.sub(field, #audienceCountField('') + 1)), value}
-    total = total + value
+local buckets = tonumber(ARGV[13])
+local bucket = tonumber(ARGV[14])
+local publishAt = tonumber(ARGV[20])
+if publishAt > 0 then
+  local nowMs = timeMs()
+  if publishAt < nowMs + tonumber(ARGV[21]) then return {'publish-at', 'too-soon'} end
+  if publishAt > nowMs + tonumber(ARGV[22]) then return {'publish-at', 'too-far'} end
+  local tweetId
+  repeat
+    tweetId = integer(((publishAt - ID_EPOCH_MS) * ID_TICKS_PER_MS + SCHEDULED_TICK) * buckets + bucket)
+    publishAt = publishAt + 1
+  until redis.call('EXISTS', ARGV[6] .. tweetId) == 0
+  publishAt = publishAt - 1
+  local n = math.max(tonumber(redis.call('GET', KEYS[3]) or '0') + 1, (nowMs - ID_EPOCH_MS) * ID_TICKS_PER_MS)
+  redis.call('SET', KEYS[3], integer(n))
+  local jobId = integer(n * buckets + bucket)
+  redis.call('HSET', ARGV[6] .. tweetId,
+    TWEET.id, tweetId, TWEET.text, ARGV[2], TWEET.authorId, ARGV[1], TWEET.authorHandle, handle,
+    TWEET.createdAt, publishAt, TWEET.publishAt, publishAt, TWEET.job, jobId)
+  redis.call('HSET', ARGV[7] .. jobId, JOB.id, jobId, JOB.tweetSeq, tweetId, JOB.authorId, ARGV[1], JOB.status, 'scheduled',
+    JOB.delivered, 0, JOB.total, 0, JOB.enqueuedAt, nowMs, JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '',
+    JOB.chunkSize, ARGV[10], JOB.smallAudience, ARGV[17])
+  redis.call('ZADD', KEYS[15], publishAt, tweetId)
+  redis.call('ZADD', KEYS[16], publishAt, tweetId)
+  if useIdempotency then
+    redis.call('SET', KEYS[1], bodyDigest .. ':' .. tweetId .. ':' .. jobId, 'EX', ARGV[3])
   end
+  redis.call('HINCRBY', KEYS[10], STATS.accepted, 1)
+  return answer('new', tweetId, jobId)
 end
+
+local audience = readAudience(KEYS[4])
+local total = audience.total
 
 -- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
 -- units of work. Three bounds, each admitting while its count is below it, so each is passed by
@@ -152,10 +190,9 @@ if total > 0 then
 end
 
 local nowMs = timeMs()
-local buckets = tonumber(ARGV[13])
-local bucket = tonumber(ARGV[14])
 
 local t = math.max(tonumber(redis.call('GET', KEYS[2]) or '0') + 1, (nowMs - ID_EPOCH_MS) * ID_TICKS_PER_MS)
+if t % ID_TICKS_PER_MS == SCHEDULED_TICK then t = t + 1 end
 redis.call('SET', KEYS[2], integer(t))
 local tweetId = integer(t * buckets + bucket)
 -- The one write that can fail on damaged data (a timeline key of another type) comes first:
@@ -173,61 +210,10 @@ redis.call('HSET', ARGV[6] .. tweetId,
   TWEET.createdAt, nowMs)
 redis.call('ZADD', KEYS[7], tweetId, tweetId)
 
--- Chunks as "bucket:lo:hi": a bucket with n followers is cut into ceil(n / chunkSize) score
--- ranges of equal width over (0, hi]. A bucket counted 0 still gets one: a follow there may
--- be written and its count not yet synced (follows.ts), and an empty page costs little.
--- They are listed round-robin over the buckets (each bucket's first range, then each one's
--- second, ...): workers take bulk chunks in stream order, and consecutive chunks of one bucket
--- would send every worker to the same master while the other masters idle.
-local chunkSize = tonumber(ARGV[10])
-local ranges = {}
-local mostParts = 0
-for _, entry in ipairs(counts) do
-  local parts = math.min(math.max(1, math.ceil(entry[2] / chunkSize)), hi)
-  local own = {}
-  local lo = 0
-  for k = 1, parts do
-    local upper = math.floor(hi * k / parts)
-    own[k] = entry[1] .. ':' .. integer(lo) .. ':' .. integer(upper)
-    lo = upper
-  end
-  ranges[#ranges + 1] = own
-  mostParts = math.max(mostParts, parts)
-end
-local chunks = {}
-for k = 1, mostParts do
-  for _, own in ipairs(ranges) do
-    if own[k] then chunks[#chunks + 1] = own[k] end
-  end
-end
-
-local jobKey = ARGV[7] .. jobId
-redis.call('HSET', jobKey,
-  JOB.id, jobId, JOB.tweetSeq, tweetId, JOB.authorId, ARGV[1], JOB.status, 'queued',
-  JOB.delivered, 0, JOB.total, total, JOB.enqueuedAt, nowMs,
-  JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, #chunks, JOB.small, small and 1 or 0)
-
-if #chunks == 0 then
-  -- Nobody to deliver to, not even a follow on its way: the job is done the moment it exists.
-  redis.call('HSET', jobKey, JOB.status, 'done', JOB.total, 0, JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
-  redis.call('EXPIRE', jobKey, ARGV[11])
-  redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[8], '*', EVENT.event, 'fanout:done', EVENT.to, ARGV[1],
-    EVENT.payload, cjson.encode({jobId = jobId, tweetId = string.rep('0', tonumber(ARGV[9]) - #tweetId) .. tweetId,
-      delivered = 0, total = 0, durationMs = 0}))
-else
-  -- Only work counts: an author's counter exists only while they have deliveries outstanding.
-  if total > 0 then
-    redis.call('INCRBY', classKey, total)
-    redis.call('INCRBY', KEYS[14], total)
-  end
-  if total <= chunkSize then
-    redis.call('XADD', KEYS[6], '*', ENTRY.job, jobId, ENTRY.tweet, tweetId, ENTRY.author, ARGV[1], ENTRY.chunks, table.concat(chunks, ' '))
-  else
-    for _, chunk in ipairs(chunks) do
-      redis.call('XADD', KEYS[11], '*', ENTRY.job, jobId, ENTRY.tweet, tweetId, ENTRY.author, ARGV[1], ENTRY.chunks, chunk)
-    end
-  end
-end
+enqueueFanOut(
+  {job = ARGV[7] .. jobId, smallLane = KEYS[6], bulkLane = KEYS[11], events = KEYS[9], classBacklog = classKey, authorBacklog = KEYS[14]},
+  {jobId = jobId, tweetId = tweetId, authorId = ARGV[1], audience = audience, small = small, nowMs = nowMs,
+    chunkSize = tonumber(ARGV[10]), jobRetentionS = ARGV[11], eventsMaxLen = ARGV[8], tweetIdDigits = tonumber(ARGV[9])})
 
 if useIdempotency then
   redis.call('SET', KEYS[1], bodyDigest .. ':' .. tweetId .. ':' .. jobId, 'EX', ARGV[3])

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { idempotencyKeySchema, postTweetBodySchema, seqFromTweetId, statsField, tweetIdSchema } from '@ripple/shared';
+import { idempotencyKeySchema, postTweetBodySchema, publishAtProblems, seqFromTweetId, statsField, tweetIdSchema } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { retryAfterSeconds } from '../back-pressure.js';
@@ -10,7 +10,7 @@ import { rateLimit } from '../rate-limit.js';
 import type { ReplicationCheck } from '../replication-check.js';
 import type { StatsSampler } from '../stats-sampler.js';
 import { admitTweet } from '../store/admit-tweet.js';
-import { getTweet } from '../store/tweets.js';
+import { cancelScheduledTweet, listScheduledTweets, readTweet } from '../store/scheduled-tweets.js';
 import { validate } from '../validate.js';
 
 export interface TweetsDeps extends AdmissionBounds {
@@ -48,13 +48,14 @@ export function tweetsRouter(deps: TweetsDeps): Router {
   });
 
   router.post('/api/tweets', postingLimit, async (req, res) => {
-    const { text } = validate(postTweetBodySchema, req.body);
+    const { text, publishAt } = validate(postTweetBodySchema, req.body);
     const rawKey = req.get('idempotency-key');
     const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key');
     const authorId = callerId(res);
     const admitted = await admitTweet(redis, {
       authorId,
       text,
+      publishAt,
       idempotencyKey,
       bounds,
       timelineMax,
@@ -69,6 +70,7 @@ export function tweetsRouter(deps: TweetsDeps): Router {
     if (admitted.outcome === 'idempotency-mismatch') {
       throw new HttpError('idempotency_mismatch', 'Idempotency-Key was already used for a request with a different body');
     }
+    if (admitted.outcome === 'publish-at') throw new HttpError('invalid_request', publishAtProblems[admitted.problem]);
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
     res.status(202).json({ tweet: admitted.tweet, job: admitted.job });
@@ -76,9 +78,26 @@ export function tweetsRouter(deps: TweetsDeps): Router {
 
   router.get('/api/tweets/:id', async (req, res) => {
     const id = validate(tweetIdSchema, req.params.id, 'id');
-    const tweet = await getTweet(redis, seqFromTweetId(id));
-    if (!tweet) throw new HttpError('not_found', `no tweet ${id}`);
-    res.json({ tweet });
+    const stored = await readTweet(redis, seqFromTweetId(id));
+    // A scheduled tweet does not exist yet for anyone but its author.
+    if (!stored || (stored.scheduledJob !== null && stored.tweet.author.id !== callerId(res))) throw new HttpError('not_found', `no tweet ${id}`);
+    res.json({ tweet: stored.tweet });
+  });
+
+  router.get('/api/me/scheduled', async (_req, res) => {
+    res.json({ tweets: await listScheduledTweets(redis, callerId(res)) });
+  });
+
+  // Cancelling a scheduled tweet. Anything else (a published tweet, or none) goes on to the
+  // next handler of this route, as does a tweet published while this one looked.
+  router.delete('/api/tweets/:id', async (req, res, next) => {
+    const id = validate(tweetIdSchema, req.params.id, 'id');
+    const seq = String(seqFromTweetId(id));
+    const stored = await readTweet(redis, seq);
+    if (!stored || stored.scheduledJob === null) return next();
+    if (stored.tweet.author.id !== callerId(res)) throw new HttpError('forbidden', 'only its author may delete a tweet');
+    if (!(await cancelScheduledTweet(redis, seq, stored.tweet.author.id, stored.scheduledJob))) return next();
+    res.json({ cancelled: true });
   });
 
   return router;

@@ -1,4 +1,17 @@
-import { EVENTS_MAX_LEN, IDEMPOTENCY_TTL_S, JOB_RETENTION_S, jobView, timelineTrimAt, tweetView, TWEET_ID_DIGITS, type Job, type Tweet } from '@ripple/shared';
+import {
+  EVENTS_MAX_LEN,
+  IDEMPOTENCY_TTL_S,
+  JOB_RETENTION_S,
+  jobView,
+  PUBLISH_AT_MAX_AHEAD_MS,
+  PUBLISH_AT_MIN_AHEAD_MS,
+  timelineTrimAt,
+  tweetView,
+  TWEET_ID_DIGITS,
+  type Job,
+  type PublishAtProblem,
+  type Tweet,
+} from '@ripple/shared';
 import { defineLuaScript, keysOf, luaHash, type LuaArgsOf, type LuaKeysOf, type RedisClient } from '@ripple/shared/node';
 import { createHash } from 'node:crypto';
 import { z } from 'zod';
@@ -27,6 +40,8 @@ export const admitTweetScript = defineLuaScript({
     'user',
     'smallBacklog',
     'authorBacklog',
+    'publishSchedule',
+    'scheduledBy',
   ],
   args: [
     'authorId',
@@ -48,12 +63,16 @@ export const admitTweetScript = defineLuaScript({
     'smallAudience',
     'maxSmallBacklog',
     'maxAuthorBacklog',
+    'publishAt',
+    'publishMinAheadMs',
+    'publishMaxAheadMs',
     'bodyDigest',
   ],
   reply: z.union([
     z.tuple([z.enum(['new', 'dup']), z.string(), z.string(), luaHash, luaHash]),
     z.tuple([z.literal('overloaded'), admissionRefusalSchema, z.number()]),
     z.tuple([z.enum(['no-user', 'idempotency-mismatch'])]),
+    z.tuple([z.literal('publish-at'), z.enum(['too-soon', 'too-far'])]),
   ]),
 });
 
@@ -61,6 +80,8 @@ export interface AdmitTweetArgs {
   authorId: string;
   /** Normalised (tweet-text.ts): a repeated Idempotency-Key must come with the same one. */
   text: string;
+  /** When to publish the tweet (ms); absent: now. */
+  publishAt?: number | undefined;
   idempotencyKey: string | undefined;
   bounds: AdmissionBounds;
   timelineMax: number;
@@ -72,12 +93,16 @@ export interface AdmitTweetArgs {
 export type AdmitResult =
   | { outcome: 'new' | 'dup'; tweet: Tweet; job: Job }
   | { outcome: 'overloaded'; bound: AdmissionRefusal; count: number }
+  | { outcome: 'publish-at'; problem: PublishAtProblem }
   | { outcome: 'no-user' }
   | { outcome: 'idempotency-mismatch' };
 
-/** What a repeated Idempotency-Key is compared by: the normalised body, hashed to stay short. */
-function bodyDigest(text: string): string {
-  return createHash('sha256').update(JSON.stringify({ text })).digest('base64url');
+/**
+ * What a repeated Idempotency-Key is compared by: the normalised body, hashed to stay short. A
+ * body without publishAt digests as it always did, so keys from before scheduling still match.
+ */
+function bodyDigest(text: string, publishAt: number | undefined): string {
+  return createHash('sha256').update(JSON.stringify({ text, publishAt })).digest('base64url');
 }
 
 /**
@@ -89,6 +114,7 @@ function bodyDigest(text: string): string {
 export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise<AdmitResult> {
   const reply = await admitTweetScript.run(redis, scriptKeys(redis, a.authorId, a.idempotencyKey), scriptArgs(redis, a));
   if (reply[0] === 'overloaded') return { outcome: reply[0], bound: reply[1], count: reply[2] };
+  if (reply[0] === 'publish-at') return { outcome: reply[0], problem: reply[1] };
   if (reply.length === 1) return { outcome: reply[0] };
   const [outcome, tweetId, jobId, storedTweet, storedJob] = reply;
   const tweet = tweetView(storedTweet);
@@ -117,6 +143,8 @@ function scriptKeys(redis: RedisClient, authorId: string, idempotencyKey: string
     user: keys.user(authorId),
     smallBacklog: keys.smallBacklog(bucket),
     authorBacklog: keys.authorBacklog(authorId),
+    publishSchedule: keys.publishSchedule(bucket),
+    scheduledBy: keys.scheduledBy(authorId),
   };
 }
 
@@ -143,6 +171,9 @@ function scriptArgs(redis: RedisClient, a: AdmitTweetArgs): LuaArgsOf<typeof adm
     smallAudience: a.bounds.fanoutSmallAudience,
     maxSmallBacklog: a.bounds.fanoutMaxSmallBacklog,
     maxAuthorBacklog: a.bounds.fanoutMaxAuthorBacklog,
-    bodyDigest: bodyDigest(a.text),
+    publishAt: a.publishAt ?? 0,
+    publishMinAheadMs: PUBLISH_AT_MIN_AHEAD_MS,
+    publishMaxAheadMs: PUBLISH_AT_MAX_AHEAD_MS,
+    bodyDigest: bodyDigest(a.text, a.publishAt),
   };
 }

@@ -3,8 +3,17 @@ import { describe, expect, it } from 'vitest';
 import { luaScriptFileHeader } from '@ripple/shared/node';
 import { admitTweetScript } from './admit-tweet.js';
 import { addFollowerScript, addSyntheticFollowersScript, removeFollowerScript, reserveFollowsScript, syncAudienceScript } from './follows.js';
+import { cancelScheduledScript } from './scheduled-tweets.js';
 
-const scripts = [admitTweetScript, addFollowerScript, addSyntheticFollowersScript, removeFollowerScript, reserveFollowsScript, syncAudienceScript];
+const scripts = [
+  admitTweetScript,
+  addFollowerScript,
+  addSyntheticFollowersScript,
+  removeFollowerScript,
+  reserveFollowsScript,
+  syncAudienceScript,
+  cancelScheduledScript,
+];
 
 describe("the server's Lua scripts", () => {
   it('each have a typed definition', () => {
