@@ -1,5 +1,6 @@
-import type { FanoutDone, FanoutFailed, FanoutProgress, Job, Tweet, TweetPage } from '@ripple/shared';
+import type { FanoutDone, FanoutFailed, FanoutProgress, Job, Tweet, TweetPage, TweetPublished } from '@ripple/shared';
 import { progressOf, withJob } from './job-progress';
+import { publishScheduled, withScheduled } from './scheduled-entries';
 import { mergeTweets, sendingPost, updatePost } from './timeline-entries';
 import { knownTweetIds } from './timeline-selectors';
 import type { PendingRetry, TimelineState } from './timeline-state';
@@ -22,7 +23,13 @@ export type TimelineAction =
   | { type: 'fanout-done'; event: FanoutDone }
   | { type: 'fanout-failed'; event: FanoutFailed }
   | { type: 'job-loaded'; job: Job }
-  | { type: 'tweet-arrived'; tweet: Tweet };
+  | { type: 'tweet-arrived'; tweet: Tweet }
+  /** GET /api/me/scheduled answered. */
+  | { type: 'scheduled-loaded'; tweets: Tweet[] }
+  | { type: 'tweet-scheduled'; tweet: Tweet; job: Job }
+  | { type: 'schedule-failed'; message: string }
+  | { type: 'scheduled-cancelled'; tweetId: string }
+  | { type: 'tweet-published'; event: TweetPublished };
 
 /** The home timeline and the delivery of the user's own tweets, as one pure state machine. */
 export function timelineReducer(state: TimelineState, action: TimelineAction): TimelineState {
@@ -69,6 +76,17 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
     case 'tweet-arrived':
       if (knownTweetIds(state.entries).has(action.tweet.id)) return state;
       return { ...state, entries: [{ kind: 'tweet', tweet: action.tweet, arrived: true }, ...state.entries] };
+
+    case 'scheduled-loaded':
+      return withScheduled(state, action.tweets);
+    case 'tweet-scheduled':
+      return withJob({ ...withScheduled(state, [...state.scheduled, action.tweet], false), scheduleError: null }, progressOf(action.job));
+    case 'schedule-failed':
+      return { ...state, scheduleError: action.message };
+    case 'scheduled-cancelled':
+      return { ...state, scheduled: state.scheduled.filter((t) => t.id !== action.tweetId), scheduleError: null };
+    case 'tweet-published':
+      return publishScheduled(state, action.event);
   }
 }
 
