@@ -52,6 +52,7 @@ export default defineConfig({
             'test/presence.test.ts',
             'test/admission-and-outage.test.ts',
             'test/fair-share.test.ts',
+            'test/scheduled-tweets.test.ts',
           ],
           env: { RIPPLE_TEST_REDIS: 'cluster' },
           setupFiles: ['test/support/setup-process-logs.ts'],

@@ -7,6 +7,7 @@ import { deleteTweet } from '../server/src/store/delete-tweet.js';
 import { follow } from '../server/src/store/follows.js';
 import { readWorkerConfig } from '../worker/src/config.js';
 import { fanOutEntry } from '../worker/src/fan-out.js';
+import { publishScheduledTweet } from '../worker/src/publish-scheduled.js';
 import { giveUpChunk, promoteDueRetries, scheduleRetry } from '../worker/src/retries.js';
 import { startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { connectedClient } from './support/ripple.js';
@@ -32,10 +33,11 @@ const LONELY_AUTHOR = '4';
 const config = { ...readWorkerConfig({}), pageSize: 1, progressIntervalMs: 0 };
 const unbounded = { fanoutMaxBacklog: 1e9, fanoutSmallAudience: 1e9, fanoutMaxSmallBacklog: 1e9, fanoutMaxAuthorBacklog: 1e9 };
 
-async function post(authorId: string, text: string) {
+async function post(authorId: string, text: string, publishAt?: number) {
   const admitted: AdmitResult = await admitTweet(redis, {
     authorId,
     text,
+    publishAt,
     idempotencyKey: undefined,
     bounds: unbounded,
     timelineMax: 10,
@@ -105,6 +107,11 @@ describe('events the Lua scripts publish', () => {
       error: 'delivery failed after 2 attempts: test',
     });
     expect(failedNow).toBe(true);
+    // Scheduled, then published (publish-scheduled.lua), brought forward so as not to wait 5 s.
+    const scheduled = await post(AUTHOR, 'later', Date.now() + 60_000);
+    const seq = String(Number(scheduled.tweetId));
+    await redis.zAdd(k.publishSchedule(k.layout.bucketOf(seq)), { score: 0, value: seq }, { XX: true });
+    expect(await publishScheduledTweet(redis, seq, 10)).toBe('published');
 
     const entries = await eventEntries();
     const names = entries.map((e) => e[eventEntryField.event]);

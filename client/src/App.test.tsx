@@ -107,6 +107,8 @@ describe('App', () => {
   it('refreshes the counts from GET /api/me', async () => {
     createSessionStore(localStorage).save({ user: alice, token: 'tok' });
     const { server } = renderApp();
+    // Asked for first, and its path starts with /api/me too.
+    server.answer('GET', '/api/me/scheduled', 200, { tweets: [] });
     server.answer('GET', '/api/me', 200, { user: { ...alice, followers: 1_000_002 } });
     await screen.findByText('1,000,002');
   });

@@ -8,6 +8,7 @@ import type { Session } from './features/auth/session-store';
 import { ComposeBox } from './features/compose/compose-box';
 import { SyntheticFollowers } from './features/demo/synthetic-followers';
 import { FollowPanel } from './features/follow/follow-panel';
+import { ScheduledList } from './features/scheduled/scheduled-list';
 import { HomeTimeline } from './features/timeline/home-timeline';
 import { createOutboxStore } from './features/timeline/outbox-store';
 import { useHomeTimeline } from './features/timeline/use-home-timeline';
@@ -60,7 +61,8 @@ export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket
         <FollowPanel api={api} user={session.user} onChanged={refreshMe} />
         <SyntheticFollowers api={api} onUser={onUserChange} />
       </div>
-      <ComposeBox onPost={timeline.post} />
+      <ComposeBox onPost={timeline.post} onSchedule={timeline.schedule} />
+      <ScheduledList tweets={timeline.state.scheduled} error={timeline.state.scheduleError} onCancel={timeline.cancelScheduled} />
       <HomeTimeline timeline={timeline} me={session.user} />
     </>
   );

@@ -21,6 +21,13 @@ export type TimelineNew = z.infer<typeof timelineNewSchema>;
 export const tweetDeletedSchema = z.object({ tweetId: z.string() });
 export type TweetDeleted = z.infer<typeof tweetDeletedSchema>;
 
+/**
+ * To the author, when a scheduled tweet is published: it is now in their timeline (the tweet as
+ * they hold it, without `publishAt`), and its job queued with `total` deliveries to make.
+ */
+export const tweetPublishedSchema = z.object({ tweetId: z.string(), jobId: z.string(), total: z.number() });
+export type TweetPublished = z.infer<typeof tweetPublishedSchema>;
+
 /** Payload schema of each server → client event; the relay validates what workers publish. */
 export const serverEventSchemas = {
   'fanout:progress': fanoutProgressSchema,
@@ -28,6 +35,7 @@ export const serverEventSchemas = {
   'fanout:failed': fanoutFailedSchema,
   'timeline:new': timelineNewSchema,
   'tweet:deleted': tweetDeletedSchema,
+  'tweet:published': tweetPublishedSchema,
 } as const;
 export type ServerEventName = keyof typeof serverEventSchemas;
 
@@ -37,6 +45,7 @@ export interface ServerToClientEvents {
   'fanout:failed': (payload: FanoutFailed) => void;
   'timeline:new': (payload: TimelineNew) => void;
   'tweet:deleted': (payload: TweetDeleted) => void;
+  'tweet:published': (payload: TweetPublished) => void;
 }
 
 /** Clients only listen; nothing is sent upstream over the socket. */

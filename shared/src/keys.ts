@@ -157,6 +157,14 @@ const inBucket = {
    * million.
    */
   fanoutLanes: (b: number): Lanes => ({ small: `${P}fanout:small:${bucketTag(b)}`, bulk: `${P}fanout:bulk:${bucketTag(b)}` }),
+  /**
+   * Sorted set: the scheduled tweets of the authors of this bucket, tweet id scored by the ms
+   * it is to be published at. Workers move what is due into the fan-out lanes (publish-scheduled.lua),
+   * as they do with the retry schedule: removing a tweet from here is what publishes it once.
+   */
+  publishSchedule: (b: number) => `${P}publish-at:${bucketTag(b)}`,
+  /** Sorted set: one author's tweets still waiting to be published, scored by publish time (GET /api/me/scheduled). */
+  scheduledBy: (b: number, authorId: string) => `${P}scheduled-by:${bucketTag(b)}:${authorId}`,
   /** Sorted set of failed fan-out entries of this bucket's lanes (JSON) scored by the time their retry is due. */
   retrySchedule: (b: number) => `${P}fanout:retry:${bucketTag(b)}`,
   /** Stream of fan-out entries given up on (malformed, or out of attempts), kept for a human. */
@@ -206,6 +214,8 @@ export function keysFor(layout: Layout) {
     online: inBucket.online,
     fanoutLanes: inBucket.fanoutLanes,
     retrySchedule: inBucket.retrySchedule,
+    publishSchedule: inBucket.publishSchedule,
+    scheduledBy: (authorId: string) => inBucket.scheduledBy(at(authorId), authorId),
     deadLetterStream: inBucket.deadLetterStream,
     eventsStream: inBucket.eventsStream,
   } as const;

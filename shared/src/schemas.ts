@@ -26,7 +26,36 @@ export const tweetTextSchema = z.string({ error: 'text must be a string' }).tran
   return checked.text;
 });
 
-export const postTweetBodySchema = z.object({ text: tweetTextSchema });
+/** How soon a scheduled tweet may be published: later than the round trip that schedules it. */
+export const PUBLISH_AT_MIN_AHEAD_MS = 5_000;
+/** How far ahead a tweet may be scheduled. */
+export const PUBLISH_AT_MAX_AHEAD_MS = 30 * 24 * 3600_000;
+
+/**
+ * When a scheduled tweet is to be published: an ISO-8601 date-time with a zone, as ms since the
+ * epoch. Only its form is checked here; whether it lies 5 s to 30 days ahead depends on the clock
+ * (`publishAtProblem`): the server asks Redis's, after the Idempotency-Key check, so that a retry
+ * of a scheduling request still answers its tweet once its publishAt is near or past.
+ */
+export const publishAtSchema = z.iso
+  .datetime({ offset: true, error: 'publishAt must be an ISO-8601 date-time with a time zone' })
+  .transform((iso) => Date.parse(iso));
+
+/** What is wrong with a publishAt out of range, as the 400 says it. */
+export const publishAtProblems = {
+  'too-soon': 'publishAt must be at least 5 seconds ahead',
+  'too-far': 'publishAt must be at most 30 days ahead',
+} as const;
+export type PublishAtProblem = keyof typeof publishAtProblems;
+
+/** Why `publishAtMs` cannot be scheduled at `nowMs`, or null when it can (admit-tweet.lua checks the same on Redis's clock). */
+export function publishAtProblem(publishAtMs: number, nowMs: number): PublishAtProblem | null {
+  if (publishAtMs < nowMs + PUBLISH_AT_MIN_AHEAD_MS) return 'too-soon';
+  if (publishAtMs > nowMs + PUBLISH_AT_MAX_AHEAD_MS) return 'too-far';
+  return null;
+}
+
+export const postTweetBodySchema = z.object({ text: tweetTextSchema, publishAt: publishAtSchema.optional() });
 export const followBodySchema = z.object({ handle: handleSchema });
 
 /** Printable ASCII only, so a key is safe in logs and Redis key names. */
@@ -77,10 +106,12 @@ export const tweetSchema = z.object({
   text: z.string(),
   createdAt: z.string(),
   author: z.object({ id: z.string(), handle: z.string() }),
+  /** Only on a tweet still waiting to be published (then `createdAt` is the same moment). */
+  publishAt: z.string().optional(),
 });
 export type Tweet = z.infer<typeof tweetSchema>;
 
-export const jobStatusSchema = z.enum(['queued', 'running', 'done', 'failed']);
+export const jobStatusSchema = z.enum(['scheduled', 'queued', 'running', 'done', 'failed']);
 export type JobStatus = z.infer<typeof jobStatusSchema>;
 
 export const jobKindSchema = z.enum(['post', 'delete']);
@@ -110,6 +141,9 @@ export type AuthResponse = z.infer<typeof authResponseSchema>;
 export const postTweetResponseSchema = z.object({ tweet: tweetSchema, job: jobSchema });
 export type PostTweetResponse = z.infer<typeof postTweetResponseSchema>;
 export const tweetPageSchema = z.object({ tweets: z.array(tweetSchema), nextBefore: z.string().nullable() });
+export const scheduledTweetsSchema = z.object({ tweets: z.array(tweetSchema) });
+export type ScheduledTweets = z.infer<typeof scheduledTweetsSchema>;
+export const cancelledSchema = z.object({ cancelled: z.literal(true) });
 export type TweetPage = z.infer<typeof tweetPageSchema>;
 
 /**

@@ -15,6 +15,7 @@ export function tweetView(stored: StoredHash): Tweet | null {
     text: stored[tweetField.text] ?? '',
     createdAt: new Date(Number(stored[tweetField.createdAt])).toISOString(),
     author: { id: stored[tweetField.authorId] ?? '', handle: stored[tweetField.authorHandle] ?? '' },
+    ...(stored[tweetField.publishAt] ? { publishAt: new Date(Number(stored[tweetField.publishAt])).toISOString() } : {}),
   };
 }
 

@@ -5,6 +5,7 @@ import type { WorkerConfig } from './config.js';
 import { consumerGroupOn } from './consumer-group.js';
 import { createHeartbeat } from './heartbeat.js';
 import { allLanesOf, createLaneReader, type HeldEntry } from './lanes.js';
+import { publishDueTweets } from './publish-scheduled.js';
 import { promoteDueRetries } from './retries.js';
 import { handBack, runEntry } from './run-entry.js';
 import { everyMs, HAND_BACK_WAIT_MS, PROMOTE_INTERVAL_MS, TIDY_INTERVAL_MS, workerTiming } from './timing.js';
@@ -56,12 +57,20 @@ export function startConsumer({ reader, redis, config, log }: ConsumerDeps): Fan
   };
   redis.on('ready', onReconnect);
 
-  /** What to run next: a stalled entry if one is due for takeover, else new entries. */
+  /**
+   * What to run next: a stalled entry if one is due for takeover, else new entries. Due retries
+   * and due scheduled tweets are moved onto the lanes first.
+   */
   async function findWork(): Promise<HeldEntry[]> {
     await group.ensure();
     await heartbeat.beat();
     if (tidy.due()) await group.forgetDeadConsumers();
-    if (promote.due()) for (const bucket of keysOf(redis).layout.all) await promoteDueRetries(redis, bucket);
+    if (promote.due()) {
+      for (const bucket of keysOf(redis).layout.all) {
+        await promoteDueRetries(redis, bucket);
+        await publishDueTweets(redis, bucket, config.timelineMax);
+      }
+    }
     const claimed = await claimer.takeStalled();
     return claimed.length > 0 ? claimed : laneReader.takeNew();
   }

@@ -47,7 +47,7 @@ export function workerTiming(claimIdleMs: number): WorkerTiming {
   };
 }
 
-/** Due retries are moved back onto the lanes at most this often. */
+/** Due retries are moved back onto the lanes, and due scheduled tweets published, at most this often. */
 export const PROMOTE_INTERVAL_MS = 250;
 
 /** Consumers of dead workers are forgotten at most this often (see forgetDeadConsumers). */

@@ -1,13 +1,16 @@
 import { z } from 'zod';
 import {
   authResponseSchema,
+  cancelledSchema,
   jobSchema,
   postTweetResponseSchema,
+  scheduledTweetsSchema,
   tweetPageSchema,
   userSchema,
   type AuthResponse,
   type Job,
   type PostTweetResponse,
+  type Tweet,
   type TweetPage,
   type User,
 } from '@ripple/shared';
@@ -37,6 +40,12 @@ export interface RippleApi {
   unfollow(handle: string): Promise<void>;
   /** `idempotencyKey` makes a repeat of the same send answer the first tweet, never a second one. */
   postTweet(text: string, idempotencyKey: string, options?: SendOptions): Promise<PostTweetResponse>;
+  /** As postTweet, published at `publishAt` (ISO, 5 s to 30 days ahead); the job reads scheduled until then. */
+  scheduleTweet(text: string, publishAt: string, idempotencyKey: string, options?: SendOptions): Promise<PostTweetResponse>;
+  /** The caller's tweets waiting to be published, soonest first. */
+  scheduledTweets(): Promise<Tweet[]>;
+  /** Cancels a scheduled tweet: it is never published (or, published meanwhile, is deleted). */
+  cancelScheduled(tweetId: string): Promise<void>;
   timeline(page?: PageRequest): Promise<TweetPage>;
   /** Deletes one of the caller's tweets: it is gone at once, and the answer is the job that takes it out of followers' timelines. */
   deleteTweet(id: string): Promise<Job>;
@@ -76,6 +85,19 @@ export function createRippleApi(http: Http): RippleApi {
         headers: { 'Idempotency-Key': idempotencyKey },
         schema: postTweetResponseSchema,
       }),
+    scheduleTweet: (text, publishAt, idempotencyKey, options = {}) =>
+      http.request('/api/tweets', {
+        ...options,
+        method: 'POST',
+        body: { text, publishAt },
+        headers: { 'Idempotency-Key': idempotencyKey },
+        schema: postTweetResponseSchema,
+      }),
+    scheduledTweets: async () => (await http.request('/api/me/scheduled', { schema: scheduledTweetsSchema })).tweets,
+    cancelScheduled: async (tweetId) => {
+      // 202 with a delete job instead when a worker published it first: it is deleted, which is as gone.
+      await http.request(`/api/tweets/${encodeURIComponent(tweetId)}`, { method: 'DELETE', schema: cancelledSchema.or(jobBodySchema) });
+    },
     timeline: (page = {}) => http.request(`/api/timeline${pageQuery(page)}`, { schema: tweetPageSchema }),
     deleteTweet: async (id) => (await http.request(`/api/tweets/${encodeURIComponent(id)}`, { method: 'DELETE', schema: jobBodySchema })).job,
     job: async (id) => (await http.request(`/api/jobs/${encodeURIComponent(id)}`, { schema: jobBodySchema })).job,

@@ -19,6 +19,14 @@
   stored, and ids of different buckets sort by creation time. The tweet keeps its job's id and
   the follow sequence, which a delete needs to stop the fan-out and reach the same followers.
 
+  Scheduled tweets (publishAt given): the tweet and a job reading "scheduled" are stored, and the
+  tweet is put on the bucket's publish schedule, in no timeline; publish-scheduled.lua does the
+  rest when it is due (and records its follow sequence then). Its id is final from the start and
+  sorts at its publish time: the last tick (15) of the publishAt millisecond, which the counters
+  never hand out (next-id), and the next millisecond's when another scheduled tweet of the bucket
+  holds it. It spends the posting budget like any post, but the backlogs are not checked or
+  counted for it now: it is no work until it is published (see publish-scheduled.lua).
+
   KEYS[1] idempotency: idempotency record (string "bodyDigest:tweetId:jobId"; a dummy key when no header)
   KEYS[2] tweetSeq: tweet id counter of the bucket
   KEYS[3] jobSeq: job id counter of the bucket (kept, like the tweet ids', at or above the clock)
@@ -34,6 +42,8 @@
   KEYS[13] smallBacklog: the bucket's backlog counter of small tweets
   KEYS[14] authorBacklog: the author's backlog counter
   KEYS[15] postingBudget: the author's count of posts in this rate-limit window (RATE_LIMIT_TWEETS_PER_MIN)
+  KEYS[16] publishSchedule: the bucket's publish schedule (sorted set: tweet id by publish ms)
+  KEYS[17] scheduledBy: author's tweets waiting to be published (sorted set: tweet id by publish ms)
 
   ARGV[1] authorId: author id
   ARGV[2] text: tweet text
@@ -57,7 +67,10 @@
   ARGV[19] maxAuthorBacklog: FANOUT_MAX_AUTHOR_BACKLOG
   ARGV[20] postsPerWindow: posts allowed per rate-limit window
   ARGV[21] postingBudgetTtlMs: how long the window's counter is kept (ms)
-  ARGV[22] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
+  ARGV[22] publishAt: ms to publish the tweet at; "0" to post it now
+  ARGV[23] publishMinAheadMs: how far ahead publishAt must at least be
+  ARGV[24] publishMaxAheadMs: how far ahead publishAt may at most be
+  ARGV[25] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
 
   Returns one of
     {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
@@ -70,6 +83,8 @@
     {"no-user"}                            the author's record is gone: nothing written
     {"idempotency-mismatch"}               the key was used before with another body: nothing
                                            written
+    {"publish-at", problem}                publishAt too close or too far on Redis's clock
+                                           ("too-soon" or "too-far"): nothing written
 
   Field names come from shared/src/records, idioms from shared/src/lua/includes.
 ]]
@@ -86,6 +101,7 @@
 --- @include "next-id"
 --- @include "fanout-entry-record"
 --- @include "event-entry-record"
+--- @include "enqueue-fan-out"
 
 local function answer(outcome, tweetId, jobId)
   return {outcome, tweetId, jobId,
@@ -124,6 +140,35 @@ if not handle then
   return {'no-user'}
 end
 
+local buckets = tonumber(ARGV[13])
+local bucket = tonumber(ARGV[14])
+local publishAt = tonumber(ARGV[22])
+if publishAt > 0 then
+  local nowMs = timeMs()
+  if publishAt < nowMs + tonumber(ARGV[23]) then return {'publish-at', 'too-soon'} end
+  if publishAt > nowMs + tonumber(ARGV[24]) then return {'publish-at', 'too-far'} end
+  local tweetId
+  repeat
+    tweetId = scheduledId(publishAt, buckets, bucket)
+    publishAt = publishAt + 1
+  until redis.call('EXISTS', ARGV[6] .. tweetId) == 0
+  publishAt = publishAt - 1
+  local jobId = nextId(KEYS[3], nowMs, buckets, bucket)
+  redis.call('HSET', ARGV[6] .. tweetId,
+    TWEET.id, tweetId, TWEET.text, ARGV[2], TWEET.authorId, ARGV[1], TWEET.authorHandle, handle,
+    TWEET.createdAt, publishAt, TWEET.publishAt, publishAt, TWEET.job, jobId)
+  redis.call('HSET', ARGV[7] .. jobId, JOB.id, jobId, JOB.tweetSeq, tweetId, JOB.authorId, ARGV[1], JOB.status, 'scheduled',
+    JOB.delivered, 0, JOB.total, 0, JOB.enqueuedAt, nowMs, JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '',
+    JOB.chunkSize, ARGV[10], JOB.smallAudience, ARGV[17])
+  redis.call('ZADD', KEYS[16], publishAt, tweetId)
+  redis.call('ZADD', KEYS[17], publishAt, tweetId)
+  if useIdempotency then
+    redis.call('SET', KEYS[1], bodyDigest .. ':' .. tweetId .. ':' .. jobId, 'EX', ARGV[3])
+  end
+  redis.call('HINCRBY', KEYS[10], STATS.accepted, 1)
+  return answer('new', tweetId, jobId)
+end
+
 local hi, counts, total = readAudience(KEYS[4])
 
 -- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
@@ -155,8 +200,6 @@ if total > 0 then
 end
 
 local nowMs = timeMs()
-local buckets = tonumber(ARGV[13])
-local bucket = tonumber(ARGV[14])
 
 local tweetId = nextId(KEYS[2], nowMs, buckets, bucket)
 -- The one write that can fail on damaged data (a timeline key of another type) comes first:
@@ -169,36 +212,10 @@ redis.call('HSET', ARGV[6] .. tweetId,
   TWEET.createdAt, nowMs, TWEET.job, jobId, TWEET.followSeq, integer(hi))
 redis.call('ZADD', KEYS[7], tweetId, tweetId)
 
-local chunkSize = tonumber(ARGV[10])
-local chunks = audienceChunks(counts, hi, chunkSize)
-
-local jobKey = ARGV[7] .. jobId
-redis.call('HSET', jobKey,
-  JOB.id, jobId, JOB.tweetSeq, tweetId, JOB.authorId, ARGV[1], JOB.status, 'queued',
-  JOB.delivered, 0, JOB.total, total, JOB.enqueuedAt, nowMs,
-  JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, #chunks, JOB.small, small and 1 or 0)
-
-if #chunks == 0 then
-  -- Nobody to deliver to, not even a follow on its way: the job is done the moment it exists.
-  redis.call('HSET', jobKey, JOB.status, 'done', JOB.total, 0, JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
-  redis.call('EXPIRE', jobKey, ARGV[11])
-  redis.call('XADD', KEYS[9], 'MAXLEN', '~', ARGV[8], '*', EVENT.event, 'fanout:done', EVENT.to, ARGV[1],
-    EVENT.payload, cjson.encode({jobId = jobId, tweetId = string.rep('0', tonumber(ARGV[9]) - #tweetId) .. tweetId,
-      delivered = 0, total = 0, durationMs = 0}))
-else
-  -- Only work counts: an author's counter exists only while they have deliveries outstanding.
-  if total > 0 then
-    redis.call('INCRBY', classKey, total)
-    redis.call('INCRBY', KEYS[14], total)
-  end
-  if total <= chunkSize then
-    redis.call('XADD', KEYS[6], '*', ENTRY.job, jobId, ENTRY.tweet, tweetId, ENTRY.author, ARGV[1], ENTRY.chunks, table.concat(chunks, ' '))
-  else
-    for _, chunk in ipairs(chunks) do
-      redis.call('XADD', KEYS[11], '*', ENTRY.job, jobId, ENTRY.tweet, tweetId, ENTRY.author, ARGV[1], ENTRY.chunks, chunk)
-    end
-  end
-end
+enqueueFanOut(
+  {job = ARGV[7] .. jobId, smallLane = KEYS[6], bulkLane = KEYS[11], events = KEYS[9], classBacklog = classKey, authorBacklog = KEYS[14]},
+  {jobId = jobId, tweetId = tweetId, authorId = ARGV[1], followSeq = hi, counts = counts, total = total, small = small,
+    nowMs = nowMs, chunkSize = tonumber(ARGV[10]), jobRetentionS = ARGV[11], eventsMaxLen = ARGV[8], tweetIdDigits = tonumber(ARGV[9])})
 
 if useIdempotency then
   redis.call('SET', KEYS[1], bodyDigest .. ':' .. tweetId .. ':' .. jobId, 'EX', ARGV[3])

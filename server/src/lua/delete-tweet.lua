@@ -47,7 +47,7 @@
 
   Returns one of
     {"deleted", job}    job: the delete job as a flat HGETALL field list
-    {"not-found"}       no such tweet, or deleted already: nothing written
+    {"not-found"}       no such tweet, deleted already, or still scheduled: nothing written
     {"forbidden"}       another user's tweet: nothing written
 ]]
 
@@ -62,8 +62,10 @@
 --- @include "fanout-entry-record"
 --- @include "event-entry-record"
 
-local tweet = redis.call('HMGET', KEYS[1], TWEET.authorId, TWEET.deletedAt, TWEET.job, TWEET.followSeq)
-if not tweet[1] or tweet[2] then
+local tweet = redis.call('HMGET', KEYS[1], TWEET.authorId, TWEET.deletedAt, TWEET.job, TWEET.followSeq, TWEET.publishAt)
+-- A scheduled tweet not yet published is cancelled (cancel-scheduled.lua), never deleted here:
+-- its tombstone would not take it off the publish schedule.
+if not tweet[1] or tweet[2] or tweet[5] then
   return {'not-found'}
 end
 if tweet[1] ~= ARGV[1] then

@@ -1,5 +1,5 @@
 import { Router } from 'express';
-import { idempotencyKeySchema, postTweetBodySchema, seqFromTweetId, statsField, tweetIdSchema } from '@ripple/shared';
+import { idempotencyKeySchema, postTweetBodySchema, publishAtProblems, seqFromTweetId, statsField, tweetIdSchema } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { retryAfterSeconds } from '../back-pressure.js';
@@ -11,7 +11,7 @@ import type { ReplicationCheck } from '../replication-check.js';
 import type { StatsSampler } from '../stats-sampler.js';
 import { admitTweet } from '../store/admit-tweet.js';
 import { deleteTweet } from '../store/delete-tweet.js';
-import { getTweet } from '../store/tweets.js';
+import { cancelScheduledTweet, listScheduledTweets, readTweet } from '../store/scheduled-tweets.js';
 import { validate } from '../validate.js';
 
 export interface TweetsDeps extends AdmissionBounds {
@@ -45,7 +45,7 @@ export function tweetsRouter(deps: TweetsDeps): Router {
   const router = Router();
 
   router.post('/api/tweets', async (req, res) => {
-    const { text } = validate(postTweetBodySchema, req.body);
+    const { text, publishAt } = validate(postTweetBodySchema, req.body);
     const rawKey = req.get('idempotency-key');
     const idempotencyKey = rawKey === undefined ? undefined : validate(idempotencyKeySchema, rawKey, 'Idempotency-Key');
     const authorId = callerId(res);
@@ -54,6 +54,7 @@ export function tweetsRouter(deps: TweetsDeps): Router {
     const admitted = await admitTweet(redis, {
       authorId,
       text,
+      publishAt,
       idempotencyKey,
       bounds,
       timelineMax,
@@ -70,20 +71,45 @@ export function tweetsRouter(deps: TweetsDeps): Router {
     if (admitted.outcome === 'idempotency-mismatch') {
       throw new HttpError('idempotency_mismatch', 'Idempotency-Key was already used for a request with a different body');
     }
+    if (admitted.outcome === 'publish-at') throw new HttpError('invalid_request', publishAtProblems[admitted.problem]);
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
-    if (admitted.outcome === 'deleted') throw new HttpError('not_found', 'the tweet this Idempotency-Key posted has been deleted');
+    if (admitted.outcome === 'deleted') throw new HttpError('not_found', 'the tweet this Idempotency-Key posted has been deleted or cancelled');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
     res.status(202).json({ tweet: admitted.tweet, job: admitted.job });
   });
 
-  // A published tweet is deleted: gone from every read at once, its copies then taken out of its
-  // followers' timelines by a delete job. (A scheduled tweet, once there are any, is cancelled
-  // here instead: 200 {"cancelled": true}.)
+  router.get('/api/tweets/:id', async (req, res) => {
+    const id = validate(tweetIdSchema, req.params.id, 'id');
+    const stored = await readTweet(redis, seqFromTweetId(id));
+    // A scheduled tweet does not exist yet for anyone but its author.
+    if (!stored || (stored.scheduledJob !== null && stored.tweet.author.id !== callerId(res))) throw new HttpError('not_found', `no tweet ${id}`);
+    res.json({ tweet: stored.tweet });
+  });
+
+  router.get('/api/me/scheduled', async (_req, res) => {
+    res.json({ tweets: await listScheduledTweets(redis, callerId(res)) });
+  });
+
+  // A scheduled tweet is cancelled: 200 {"cancelled": true}, and it is never published. A
+  // published one is deleted: gone from every read at once, its copies then taken out of its
+  // followers' timelines by a delete job (202). A tweet published while the cancel looked is
+  // deleted like any published tweet: publish-scheduled.lua and cancel-scheduled.lua both take
+  // it off the schedule, so exactly one of them wins.
   router.delete('/api/tweets/:id', async (req, res) => {
     const id = validate(tweetIdSchema, req.params.id, 'id');
+    const seq = String(seqFromTweetId(id));
+    const caller = callerId(res);
+    const stored = await readTweet(redis, seq);
+    if (stored && stored.scheduledJob !== null) {
+      if (stored.tweet.author.id !== caller) throw new HttpError('forbidden', 'only its author can delete a tweet');
+      if (await cancelScheduledTweet(redis, seq, stored.tweet.author.id, stored.scheduledJob)) {
+        res.json({ cancelled: true });
+        return;
+      }
+    }
     const deleted = await deleteTweet(redis, {
-      callerId: callerId(res),
-      tweetSeq: String(seqFromTweetId(id)),
+      callerId: caller,
+      tweetSeq: seq,
       chunkSize: fanoutChunkSize,
       smallAudience: bounds.fanoutSmallAudience,
     });
@@ -91,13 +117,6 @@ export function tweetsRouter(deps: TweetsDeps): Router {
       throw deleted.outcome === 'forbidden' ? new HttpError('forbidden', 'only its author can delete a tweet') : new HttpError('not_found', `no tweet ${id}`);
     }
     res.status(202).json({ job: deleted.job });
-  });
-
-  router.get('/api/tweets/:id', async (req, res) => {
-    const id = validate(tweetIdSchema, req.params.id, 'id');
-    const tweet = await getTweet(redis, seqFromTweetId(id));
-    if (!tweet) throw new HttpError('not_found', `no tweet ${id}`);
-    res.json({ tweet });
   });
 
   return router;

@@ -4,10 +4,13 @@ import {
   IDEMPOTENCY_TTL_S,
   JOB_RETENTION_S,
   jobView,
+  PUBLISH_AT_MAX_AHEAD_MS,
+  PUBLISH_AT_MIN_AHEAD_MS,
   timelineTrimAt,
   tweetView,
   TWEET_ID_DIGITS,
   type Job,
+  type PublishAtProblem,
   type Tweet,
 } from '@ripple/shared';
 import { defineLuaScript, keysOf, luaHash, type LuaArgsOf, type LuaKeysOf, type RedisClient } from '@ripple/shared/node';
@@ -40,6 +43,8 @@ export const admitTweetScript = defineLuaScript({
     'smallBacklog',
     'authorBacklog',
     'postingBudget',
+    'publishSchedule',
+    'scheduledBy',
   ],
   args: [
     'authorId',
@@ -63,12 +68,16 @@ export const admitTweetScript = defineLuaScript({
     'maxAuthorBacklog',
     'postsPerWindow',
     'postingBudgetTtlMs',
+    'publishAt',
+    'publishMinAheadMs',
+    'publishMaxAheadMs',
     'bodyDigest',
   ],
   reply: z.union([
     z.tuple([z.enum(['new', 'dup']), z.string(), z.string(), luaHash, luaHash]),
     z.tuple([z.literal('overloaded'), admissionRefusalSchema, z.number()]),
     z.tuple([z.enum(['rate-limited', 'no-user', 'idempotency-mismatch'])]),
+    z.tuple([z.literal('publish-at'), z.enum(['too-soon', 'too-far'])]),
   ]),
 });
 
@@ -76,6 +85,8 @@ export interface AdmitTweetArgs {
   authorId: string;
   /** Normalised (tweet-text.ts): a repeated Idempotency-Key must come with the same one. */
   text: string;
+  /** When to publish the tweet (ms); absent: now. */
+  publishAt?: number | undefined;
   idempotencyKey: string | undefined;
   bounds: AdmissionBounds;
   timelineMax: number;
@@ -90,17 +101,21 @@ export type AdmitResult =
   | { outcome: 'new' | 'dup'; tweet: Tweet; job: Job }
   | { outcome: 'overloaded'; bound: AdmissionRefusal; count: number }
   | { outcome: 'rate-limited' }
+  | { outcome: 'publish-at'; problem: PublishAtProblem }
   | { outcome: 'no-user' }
   | { outcome: 'idempotency-mismatch' }
-  /** The key's tweet was made, then deleted: there is nothing to answer again. */
+  /** The key's tweet was made, then deleted (or, scheduled, cancelled): there is nothing to answer again. */
   | { outcome: 'deleted' };
 
 /** Names the posting budget's counter among the per-user rate limits (keys.rateLimit). */
 const POSTING_LIMIT_NAME = 'tweets';
 
-/** What a repeated Idempotency-Key is compared by: the normalised body, hashed to stay short. */
-function bodyDigest(text: string): string {
-  return createHash('sha256').update(JSON.stringify({ text })).digest('base64url');
+/**
+ * What a repeated Idempotency-Key is compared by: the normalised body, hashed to stay short. A
+ * body without publishAt digests as it always did, so keys from before scheduling still match.
+ */
+function bodyDigest(text: string, publishAt: number | undefined): string {
+  return createHash('sha256').update(JSON.stringify({ text, publishAt })).digest('base64url');
 }
 
 /**
@@ -113,9 +128,11 @@ function bodyDigest(text: string): string {
 export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise<AdmitResult> {
   const reply = await admitTweetScript.run(redis, scriptKeys(redis, a), scriptArgs(redis, a));
   if (reply[0] === 'overloaded') return { outcome: reply[0], bound: reply[1], count: reply[2] };
+  if (reply[0] === 'publish-at') return { outcome: reply[0], problem: reply[1] };
   if (reply.length === 1) return { outcome: reply[0] };
   const [outcome, tweetId, jobId, storedTweet, storedJob] = reply;
-  if (outcome === 'dup' && storedTweet[tweetField.deletedAt]) return { outcome: 'deleted' };
+  // A cancelled scheduled tweet is gone altogether, a deleted one tombstoned: neither is answered again.
+  if (outcome === 'dup' && (storedTweet[tweetField.deletedAt] || !storedTweet[tweetField.id])) return { outcome: 'deleted' };
   const tweet = tweetView(storedTweet);
   const job = jobView(storedJob);
   if (!tweet || !job) throw new Error(`admitted tweet ${tweetId} / job ${jobId} not readable`);
@@ -143,6 +160,8 @@ function scriptKeys(redis: RedisClient, { authorId, idempotencyKey, postingLimit
     smallBacklog: keys.smallBacklog(bucket),
     authorBacklog: keys.authorBacklog(authorId),
     postingBudget: keys.rateLimit(POSTING_LIMIT_NAME, authorId, postingLimit.window.index),
+    publishSchedule: keys.publishSchedule(bucket),
+    scheduledBy: keys.scheduledBy(authorId),
   };
 }
 
@@ -171,6 +190,9 @@ function scriptArgs(redis: RedisClient, a: AdmitTweetArgs): LuaArgsOf<typeof adm
     maxAuthorBacklog: a.bounds.fanoutMaxAuthorBacklog,
     postsPerWindow: a.postingLimit.limit,
     postingBudgetTtlMs: a.postingLimit.window.ttlMs,
-    bodyDigest: bodyDigest(a.text),
+    publishAt: a.publishAt ?? 0,
+    publishMinAheadMs: PUBLISH_AT_MIN_AHEAD_MS,
+    publishMaxAheadMs: PUBLISH_AT_MAX_AHEAD_MS,
+    bodyDigest: bodyDigest(a.text, a.publishAt),
   };
 }

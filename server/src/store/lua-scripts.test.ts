@@ -4,6 +4,7 @@ import { luaScriptFileHeader } from '@ripple/shared/node';
 import { admitTweetScript } from './admit-tweet.js';
 import { deleteTweetScript } from './delete-tweet.js';
 import { addFollowerScript, addSyntheticFollowersScript, removeFollowerScript, reserveFollowsScript, syncAudienceScript } from './follows.js';
+import { cancelScheduledScript } from './scheduled-tweets.js';
 
 const scripts = [
   admitTweetScript,
@@ -13,6 +14,7 @@ const scripts = [
   removeFollowerScript,
   reserveFollowsScript,
   syncAudienceScript,
+  cancelScheduledScript,
 ];
 
 describe("the server's Lua scripts", () => {

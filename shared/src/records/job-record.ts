@@ -20,7 +20,7 @@ const fixed = {
   skipped: 'skipped',
   tweetSeq: 'tweetSeq',
   authorId: 'authorId',
-  /** queued → running → done, or failed once any chunk is given up on. */
+  /** (scheduled →) queued → running → done, or failed once any chunk is given up on. */
   status: 'status',
   delivered: 'delivered',
   total: 'total',
@@ -37,6 +37,12 @@ const fixed = {
    * deliveries are counted in `keys.smallBacklog`, else in `keys.backlog`.
    */
   small: 'small',
+  /**
+   * A scheduled job's FANOUT_CHUNK_SIZE and FANOUT_SMALL_AUDIENCE, as the server that admitted it
+   * had them: server settings, which the worker publishing it applies (publish-scheduled.lua).
+   */
+  chunkSize: 'chunkSize',
+  smallAudience: 'smallAudience',
 } as const;
 
 /** Field names of the job hash: the only place they are spelled, for TypeScript and (generated) Lua. */

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
-import { render, screen } from '@testing-library/react';
+import { fireEvent, render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
-import { ComposeBox, counterLevel } from './compose-box';
+import { ComposeBox, counterLevel, localInputValue } from './compose-box';
 
 function setup() {
   const onPost = vi.fn<(text: string) => void>();
@@ -71,5 +71,33 @@ describe('ComposeBox', () => {
     await user.click(post);
     expect(onPost).toHaveBeenCalledWith('hello');
     expect(textarea).toHaveProperty('value', '');
+  });
+
+  it('schedules: ticking Schedule shows a date-time field, and the button sends the text with that time', async () => {
+    const onPost = vi.fn<(text: string) => void>();
+    const onSchedule = vi.fn<(text: string, publishAt: string) => void>();
+    render(<ComposeBox onPost={onPost} onSchedule={onSchedule} />);
+    const user = userEvent.setup();
+    await user.type(screen.getByRole('textbox', { name: "What's happening?" }), 'see you soon');
+    await user.click(screen.getByRole('checkbox', { name: 'Schedule' }));
+    const when = Date.now() + 3_600_000;
+    fireEvent.change(screen.getByLabelText('Publish at'), { target: { value: localInputValue(when) } });
+    await user.click(screen.getByRole('button', { name: 'Schedule' }));
+    expect(onPost).not.toHaveBeenCalled();
+    expect(onSchedule).toHaveBeenCalledWith('see you soon', new Date(Math.floor(when / 1000) * 1000).toISOString());
+  });
+
+  it.each([
+    ['less than 5 s ahead', 2_000, 'at least 5 seconds'],
+    ['in the past', -60_000, 'at least 5 seconds'],
+    ['more than 30 days ahead', 31 * 24 * 3_600_000, 'at most 30 days'],
+  ])('refuses a time %s, as the server would', async (_what, aheadMs, says) => {
+    render(<ComposeBox onPost={() => {}} onSchedule={() => {}} />);
+    const user = userEvent.setup();
+    await user.type(screen.getByRole('textbox', { name: "What's happening?" }), 'when?');
+    await user.click(screen.getByRole('checkbox', { name: 'Schedule' }));
+    fireEvent.change(screen.getByLabelText('Publish at'), { target: { value: localInputValue(Date.now() + aheadMs) } });
+    expect(screen.getByRole('button', { name: 'Schedule' })).toHaveProperty('disabled', true);
+    expect(screen.getByRole('status').textContent).toContain(says);
   });
 });

@@ -1,6 +1,6 @@
 import type { JobProgress, OwnPost, PendingRetry } from './timeline-state';
 
-export type DeliveryStatus = 'sending' | 'retrying' | 'queued' | 'delivering' | 'delivered' | 'failed';
+export type DeliveryStatus = 'sending' | 'retrying' | 'scheduled' | 'queued' | 'delivering' | 'delivered' | 'failed';
 
 export interface Delivery {
   status: DeliveryStatus;
@@ -23,6 +23,8 @@ export function deliveryOf(post: OwnPost, jobs: Record<string, JobProgress>): De
   if (!job) return { ...none, status: 'queued' };
   const base = { delivered: job.delivered, total: job.total, reason: null, retry: null };
   switch (job.status) {
+    case 'scheduled':
+      return { ...base, status: 'scheduled' };
     case 'queued':
       return { ...base, status: 'queued' };
     case 'running':

@@ -1,8 +1,8 @@
 import type { Job, JobStatus } from '@ripple/shared';
 import type { JobProgress, TimelineState } from './timeline-state';
 
-/** Terminal states outrank live ones, and done outranks failed: a done event always wins. */
-const STATUS_RANK: Record<JobStatus, number> = { queued: 0, running: 1, failed: 2, done: 3 };
+/** Terminal states outrank live ones, and done outranks failed: a done event always wins. A scheduled job is queued once published. */
+const STATUS_RANK: Record<JobStatus, number> = { scheduled: 0, queued: 1, running: 2, failed: 3, done: 4 };
 
 /**
  * Merges two views of one job, in whichever order they arrived: the furthest status wins and

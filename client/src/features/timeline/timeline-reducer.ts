@@ -1,6 +1,7 @@
-import type { FanoutDone, FanoutFailed, FanoutProgress, Job, Tweet, TweetPage } from '@ripple/shared';
+import type { FanoutDone, FanoutFailed, FanoutProgress, Job, Tweet, TweetPage, TweetPublished } from '@ripple/shared';
 import { progressOf, withJob } from './job-progress';
 import { deletionAccepted, deletionFailed, deletionStarted, hiddenTweetIds, tweetGone } from './timeline-deletions';
+import { publishScheduled, withScheduled } from './scheduled-entries';
 import { mergeTweets, sendingPost, updatePost } from './timeline-entries';
 import { knownTweetIds } from './timeline-selectors';
 import type { PendingRetry, TimelineState } from './timeline-state';
@@ -28,7 +29,13 @@ export type TimelineAction =
   | { type: 'delete-accepted'; tweetId: string; job: Job }
   | { type: 'delete-failed'; tweetId: string; message: string }
   /** tweet:deleted, or a delete answered 404 (deleted already, elsewhere). */
-  | { type: 'tweet-deleted'; tweetId: string };
+  | { type: 'tweet-deleted'; tweetId: string }
+  /** GET /api/me/scheduled answered. */
+  | { type: 'scheduled-loaded'; tweets: Tweet[] }
+  | { type: 'tweet-scheduled'; tweet: Tweet; job: Job }
+  | { type: 'schedule-failed'; message: string }
+  | { type: 'scheduled-cancelled'; tweetId: string }
+  | { type: 'tweet-published'; event: TweetPublished };
 
 /** The home timeline and the delivery of the user's own tweets, as one pure state machine. */
 export function timelineReducer(state: TimelineState, action: TimelineAction): TimelineState {
@@ -84,6 +91,16 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
       return deletionFailed(state, action.tweetId, action.message);
     case 'tweet-deleted':
       return tweetGone(state, action.tweetId);
+    case 'scheduled-loaded':
+      return withScheduled(state, action.tweets);
+    case 'tweet-scheduled':
+      return withJob({ ...withScheduled(state, [...state.scheduled, action.tweet], false), scheduleError: null }, progressOf(action.job));
+    case 'schedule-failed':
+      return { ...state, scheduleError: action.message };
+    case 'scheduled-cancelled':
+      return { ...state, scheduled: state.scheduled.filter((t) => t.id !== action.tweetId), scheduleError: null };
+    case 'tweet-published':
+      return publishScheduled(state, action.event);
   }
 }
 

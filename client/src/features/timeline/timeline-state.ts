@@ -82,6 +82,10 @@ export interface TimelineState {
   loadingOlder: boolean;
   /** Why the last page load failed; null when it did not. */
   loadError: string | null;
+  /** The user's tweets waiting for their `publishAt`, soonest first; each leaves when published or cancelled. */
+  scheduled: Tweet[];
+  /** Why the last scheduling or cancelling failed; null when it did not. */
+  scheduleError: string | null;
 }
 
 export const initialTimelineState: TimelineState = {
@@ -93,4 +97,6 @@ export const initialTimelineState: TimelineState = {
   loaded: false,
   loadingOlder: false,
   loadError: null,
+  scheduled: [],
+  scheduleError: null,
 };

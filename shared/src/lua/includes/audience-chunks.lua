@@ -1,3 +1,7 @@
+-- An author's audience and how a fan-out over it is cut into chunks: written once for admission
+-- and publish-scheduled.lua (through enqueue-fan-out) and delete-tweet.lua.
+-- Needs the integer and audience-record includes before it.
+
 -- An author's audience as their audience hash holds it (audience-record): the follow sequence
 -- now, and per follower bucket {bucket, followers there}, with the followers in all.
 local function readAudience(key)

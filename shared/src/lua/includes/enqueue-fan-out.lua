@@ -1,0 +1,45 @@
+-- Putting a tweet's fan-out on the lanes: what admission does for a tweet posted now and
+-- publish-scheduled.lua for a scheduled one coming due, written once. Reading the audience and
+-- cutting it into chunks is audience-chunks' (shared with delete-tweet.lua).
+-- Needs the integer, audience-record, audience-chunks, job-record, fanout-entry-record and
+-- event-entry-record includes before it.
+
+-- Records the post job of tweet a.tweetId as queued at a.nowMs and appends its fan-out over the
+-- followers scored up to a.followSeq: one entry on the small lane for an audience that fits in one
+-- chunk, else one entry per chunk on the bulk lane; a tweet nobody follows is done at once. Its
+-- deliveries are counted on the backlogs (k.classBacklog: the small or the other one, as a.small
+-- says; and the author's). Returns the deliveries to make.
+--   k: job, smallLane, bulkLane, events, classBacklog, authorBacklog
+--   a: jobId, tweetId, authorId, followSeq, counts and total (readAudience), small, nowMs,
+--      chunkSize, jobRetentionS, eventsMaxLen, tweetIdDigits
+local function enqueueFanOut(k, a)
+  local chunks = audienceChunks(a.counts, a.followSeq, a.chunkSize)
+  local total = a.total
+  redis.call('HSET', k.job,
+    JOB.id, a.jobId, JOB.tweetSeq, a.tweetId, JOB.authorId, a.authorId, JOB.status, 'queued',
+    JOB.delivered, 0, JOB.total, total, JOB.enqueuedAt, a.nowMs,
+    JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, #chunks, JOB.small, a.small and 1 or 0)
+
+  if #chunks == 0 then
+    -- Nobody to deliver to, not even a follow on its way: the job is done the moment it exists.
+    redis.call('HSET', k.job, JOB.status, 'done', JOB.total, 0, JOB.startedAt, a.nowMs, JOB.finishedAt, a.nowMs)
+    redis.call('EXPIRE', k.job, a.jobRetentionS)
+    redis.call('XADD', k.events, 'MAXLEN', '~', a.eventsMaxLen, '*', EVENT.event, 'fanout:done', EVENT.to, a.authorId,
+      EVENT.payload, cjson.encode({jobId = a.jobId, tweetId = string.rep('0', a.tweetIdDigits - #a.tweetId) .. a.tweetId,
+        delivered = 0, total = 0, durationMs = 0}))
+    return total
+  end
+  -- Only work counts: an author's counter exists only while they have deliveries outstanding.
+  if total > 0 then
+    redis.call('INCRBY', k.classBacklog, total)
+    redis.call('INCRBY', k.authorBacklog, total)
+  end
+  if total <= a.chunkSize then
+    redis.call('XADD', k.smallLane, '*', ENTRY.job, a.jobId, ENTRY.tweet, a.tweetId, ENTRY.author, a.authorId, ENTRY.chunks, table.concat(chunks, ' '))
+  else
+    for _, chunk in ipairs(chunks) do
+      redis.call('XADD', k.bulkLane, '*', ENTRY.job, a.jobId, ENTRY.tweet, a.tweetId, ENTRY.author, a.authorId, ENTRY.chunks, chunk)
+    end
+  end
+  return total
+end
