@@ -145,6 +145,12 @@ describe('Idempotency-Key with publishAt', () => {
     expect(other.status).toBe(422);
     // A body without publishAt is another body too.
     expect((await request(app).post('/api/tweets').set(author.auth).set('Idempotency-Key', 'key-1').send({ text: 'once' })).status).toBe(422);
+    // Once cancelled, the key answers that its tweet is gone, and schedules nothing again.
+    await request(app).delete(`/api/tweets/${answers[0]!.tweet.id}`).set(author.auth).expect(200);
+    const repeat = await request(app).post('/api/tweets').set(author.auth).set('Idempotency-Key', 'key-1').send({ text: 'once', publishAt });
+    expect(repeat.status).toBe(404);
+    expect(repeat.body.error.code).toBe('not_found');
+    expect(await scheduledIds(author.auth)).toEqual([]);
   });
 });
 

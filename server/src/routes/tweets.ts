@@ -71,6 +71,7 @@ export function tweetsRouter(deps: TweetsDeps): Router {
       throw new HttpError('idempotency_mismatch', 'Idempotency-Key was already used for a request with a different body');
     }
     if (admitted.outcome === 'publish-at') throw new HttpError('invalid_request', publishAtProblems[admitted.problem]);
+    if (admitted.outcome === 'gone') throw new HttpError('not_found', 'the tweet this Idempotency-Key posted is gone (cancelled)');
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
     res.status(202).json({ tweet: admitted.tweet, job: admitted.job });

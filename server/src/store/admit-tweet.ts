@@ -95,6 +95,8 @@ export type AdmitResult =
   | { outcome: 'overloaded'; bound: AdmissionRefusal; count: number }
   | { outcome: 'publish-at'; problem: PublishAtProblem }
   | { outcome: 'no-user' }
+  /** A repeated Idempotency-Key whose tweet is gone since (a scheduled tweet cancelled): nothing written. */
+  | { outcome: 'gone' }
   | { outcome: 'idempotency-mismatch' };
 
 /**
@@ -119,6 +121,7 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
   const [outcome, tweetId, jobId, storedTweet, storedJob] = reply;
   const tweet = tweetView(storedTweet);
   const job = jobView(storedJob);
+  if (outcome === 'dup' && (!tweet || !job)) return { outcome: 'gone' };
   if (!tweet || !job) throw new Error(`admitted tweet ${tweetId} / job ${jobId} not readable`);
   return { outcome, tweet, job };
 }
