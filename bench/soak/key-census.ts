@@ -69,6 +69,8 @@ const KINDS: readonly KeyKind[] = [
   family('timeline', 'kept', keys.timeline),
   family('user-tweets', 'kept', keys.userTweets),
   family('tweet', 'kept', keys.tweet),
+  /** Emptied (so gone) as its tweets are published or cancelled. */
+  family('scheduled-by', 'kept', keys.scheduledBy),
   /** Deleted when the author's outstanding deliveries are back at 0 (release-backlog.lua). */
   family('author-backlog', 'kept', keys.authorBacklog),
   ...Object.entries({
@@ -91,6 +93,7 @@ const KINDS: readonly KeyKind[] = [
     'lane:small': (b: number) => keys.fanoutLanes(b).small,
     'lane:bulk': (b: number) => keys.fanoutLanes(b).bulk,
     'retry-schedule': keys.retrySchedule,
+    'publish-schedule': keys.publishSchedule,
     'dead-letters': keys.deadLetterStream,
     events: keys.eventsStream,
   }).map(([kind, build]) => perBucket(kind, build)),

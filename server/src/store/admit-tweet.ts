@@ -1,5 +1,4 @@
 import {
-  tweetField,
   EVENTS_MAX_LEN,
   IDEMPOTENCY_TTL_S,
   JOB_RETENTION_S,
@@ -131,10 +130,11 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
   if (reply[0] === 'publish-at') return { outcome: reply[0], problem: reply[1] };
   if (reply.length === 1) return { outcome: reply[0] };
   const [outcome, tweetId, jobId, storedTweet, storedJob] = reply;
-  // A cancelled scheduled tweet is gone altogether, a deleted one tombstoned: neither is answered again.
-  if (outcome === 'dup' && (storedTweet[tweetField.deletedAt] || !storedTweet[tweetField.id])) return { outcome: 'deleted' };
   const tweet = tweetView(storedTweet);
   const job = jobView(storedJob);
+  // A deleted tweet is tombstoned, a cancelled scheduled one gone altogether: tweetView reads
+  // neither, and neither is answered again.
+  if (outcome === 'dup' && !tweet) return { outcome: 'deleted' };
   if (!tweet || !job) throw new Error(`admitted tweet ${tweetId} / job ${jobId} not readable`);
   return { outcome, tweet, job };
 }
