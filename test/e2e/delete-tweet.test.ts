@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fileURLToPath } from 'node:url';
-import type { Page } from 'playwright-core';
 import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
+import { authorAndFollowerPages } from '../support/browser-pages.js';
 import { onSingleRedis } from '../support/redis-under-test.js';
 
 const screenshotPath = fileURLToPath(new URL('../../docs/delete.png', import.meta.url));
@@ -16,25 +16,9 @@ afterAll(async () => {
   await stack?.stop();
 });
 
-async function signUpInPage(page: Page, handle: string): Promise<void> {
-  await page.goto(stack.server.url);
-  await page.getByLabel('Handle', { exact: true }).fill(handle);
-  await page.getByLabel('Password', { exact: true }).fill('password123');
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel("What's happening?").waitFor();
-}
-
 describe('deleting in the browser', () => {
   it("takes the tweet off the author's page at once, fills the removal bar, and drops it from a follower's page", async () => {
-    const carol = await (await stack.browser.newContext({ viewport: { width: 900, height: 900 } })).newPage();
-    const dave = await (await stack.browser.newContext()).newPage();
-    await signUpInPage(carol, 'carol');
-    await signUpInPage(dave, 'dave');
-    await dave.getByLabel('Handle to follow').fill('carol');
-    await dave.getByRole('button', { name: 'Follow', exact: true }).click();
-    await expect.poll(async () => (await dave.textContent('body')) ?? '').toMatch(/1\s*following/);
-    await carol.getByRole('button', { name: '+100K followers' }).click();
-    await expect.poll(async () => (await carol.textContent('body')) ?? '', { timeout: 30_000 }).toMatch(/100[,.\s]?001 followers/);
+    const { authorPage: carol, followerPage: dave } = await authorAndFollowerPages(stack, 'carol', 'dave');
 
     const kept = 'This one stays.';
     const text = 'Posted too soon: this one goes.';

@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page, Route } from 'playwright-core';
 import type { Tweet } from '@ripple/shared';
 import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
+import { authorAndFollowerPages } from '../support/browser-pages.js';
 import { onSingleRedis } from '../support/redis-under-test.js';
 import { api } from '../support/http-api.js';
 
@@ -24,14 +25,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function signUpInPage(page: Page, handle: string): Promise<void> {
-  await page.goto(stack.server.url);
-  await page.getByLabel('Handle', { exact: true }).fill(handle);
-  await page.getByLabel('Password', { exact: true }).fill('password123');
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel("What's happening?").waitFor();
-}
 
 /** The token the page signed in with, for looking at the server's side of things. */
 async function tokenOf(page: Page): Promise<string> {
@@ -70,17 +63,7 @@ async function recordDeliveryBar(page: Page, text: string): Promise<BarReading[]
 
 describe('posting in the browser', () => {
   it('shows the tweet before the 202, fills the delivery bar, and slides it into a follower’s page', async () => {
-    const alice = await (await stack.browser.newContext({ viewport: { width: 900, height: 900 } })).newPage();
-    const bob = await (await stack.browser.newContext()).newPage();
-    await signUpInPage(alice, 'alice');
-    await signUpInPage(bob, 'bob');
-
-    await bob.getByLabel('Handle to follow').fill('alice');
-    await bob.getByRole('button', { name: 'Follow', exact: true }).click();
-    await expect.poll(async () => (await bob.textContent('body')) ?? '').toMatch(/1\s*following/);
-
-    await alice.getByRole('button', { name: '+100K followers' }).click();
-    await expect.poll(async () => (await alice.textContent('body')) ?? '', { timeout: 30_000 }).toMatch(/100[,.\s]?001 followers/);
+    const { authorPage: alice, followerPage: bob } = await authorAndFollowerPages(stack, 'alice', 'bob');
 
     // The POST is held in the browser, before it reaches the server, until the page has shown
     // the tweet: whatever is on the page by then can only be the optimistic render.

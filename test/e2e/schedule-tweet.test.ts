@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 import type { Page } from 'playwright-core';
 import type { Tweet } from '@ripple/shared';
 import { startBrowserStack, type BrowserStack } from '../support/browser-stack.js';
+import { authorAndFollowerPages } from '../support/browser-pages.js';
 import { onSingleRedis } from '../support/redis-under-test.js';
 import { api } from '../support/http-api.js';
 
@@ -16,14 +17,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.stop();
 });
-
-async function signUpInPage(page: Page, handle: string): Promise<void> {
-  await page.goto(stack.server.url);
-  await page.getByLabel('Handle', { exact: true }).fill(handle);
-  await page.getByLabel('Password', { exact: true }).fill('password123');
-  await page.getByRole('button', { name: 'Sign up' }).click();
-  await page.getByLabel("What's happening?").waitFor();
-}
 
 /** `aheadMs` from now as the page's `datetime-local` field takes it: in the browser's own time zone. */
 const localTimeIn = (page: Page, aheadMs: number) =>
@@ -49,15 +42,7 @@ async function tokenOf(page: Page): Promise<string> {
 
 describe('scheduling in the browser', () => {
   it('lists a scheduled tweet with a live countdown, cancels one, and moves the other into the timelines at its time', async () => {
-    const alice = await (await stack.browser.newContext({ viewport: { width: 900, height: 900 } })).newPage();
-    const bob = await (await stack.browser.newContext()).newPage();
-    await signUpInPage(alice, 'alice');
-    await signUpInPage(bob, 'bob');
-    await bob.getByLabel('Handle to follow').fill('alice');
-    await bob.getByRole('button', { name: 'Follow', exact: true }).click();
-    await expect.poll(async () => (await bob.textContent('body')) ?? '').toMatch(/1\s*following/);
-    await alice.getByRole('button', { name: '+100K followers' }).click();
-    await expect.poll(async () => (await alice.textContent('body')) ?? '', { timeout: 30_000 }).toMatch(/100[,.\s]?001 followers/);
+    const { authorPage: alice, followerPage: bob } = await authorAndFollowerPages(stack, 'alice', 'bob');
 
     await alice.getByLabel("What's happening?").fill('Good morning! Something is coming.');
     await alice.getByRole('button', { name: 'Post' }).click();
