@@ -39,6 +39,7 @@
 --- @include "time-ms"
 --- @include "cursor-record"
 --- @include "event-entry-record"
+--- @include "page-steps"
 
 local cursorAt, removedAt = cursorField(ARGV[1]), cursorDeliveredField(ARGV[1])
 local cursor = redis.call('HMGET', KEYS[1], cursorAt, removedAt)
@@ -54,7 +55,6 @@ end
 
 local pageSize = tonumber(ARGV[4])
 local page = redis.call('ZRANGE', KEYS[3], '(' .. (cursor[1] or ARGV[2]), ARGV[3], 'BYSCORE', 'LIMIT', 0, pageSize, 'WITHSCORES')
-local count = #page / 2
 
 -- Counted are the timelines that held the tweet: what the post delivered, less the copies that
 -- trimming already pushed out. pcall: a timeline key of the wrong type (damaged data) is
@@ -70,26 +70,10 @@ if #cleaned > 0 then
   removed = redis.call('HINCRBY', KEYS[1], removedAt, #cleaned)
   -- Only those whose timeline held it can have it on screen.
   local nowMs = timeMs()
-  local online = {}
-  for from = 1, #cleaned, 1000 do
-    local slice = {unpack(cleaned, from, math.min(from + 999, #cleaned))}
-    local onlineUntil = redis.call('ZMSCORE', KEYS[4], unpack(slice))
-    for i = 1, #slice do
-      if onlineUntil[i] and tonumber(onlineUntil[i]) > nowMs then
-        online[#online + 1] = slice[i]
-      end
-    end
-  end
+  local online = onlineAmong(KEYS[4], cleaned, nowMs)
   if #online > 0 then
     redis.call('XADD', KEYS[5], 'MAXLEN', '~', ARGV[8], '*', EVENT.event, 'tweet:deleted', EVENT.to, table.concat(online, ','), EVENT.payload, ARGV[7])
   end
 end
 
-if count == pageSize then
-  redis.call('HSET', KEYS[1], cursorAt, page[#page])
-  redis.call('EXPIRE', KEYS[1], ARGV[9])
-  return {'more', removed}
-end
-redis.call('HSET', KEYS[1], cursorAt, 'done')
-redis.call('EXPIRE', KEYS[1], ARGV[10], 'LT')
-return {'chunk-done', removed}
+return {advanceCursor(KEYS[1], cursorAt, page, pageSize, ARGV[9], ARGV[10]), removed}

@@ -47,6 +47,7 @@
 --- @include "cursor-record"
 --- @include "stats-record"
 --- @include "event-entry-record"
+--- @include "page-steps"
 
 local cursorAt, deliveredAt = cursorField(ARGV[1]), cursorDeliveredField(ARGV[1])
 local cursor = redis.call('HMGET', KEYS[1], cursorAt, deliveredAt, CURSOR.stopped)
@@ -91,17 +92,7 @@ if onlineCount > 0 and onlineCount * 16 < count then
     end
   end
 elseif onlineCount > 0 then
-  -- In slices: Lua's unpack fails past a few thousand values, and failing here, after the
-  -- timelines are written but before the cursor moves, would deliver the page twice on retry.
-  for from = 1, #ids, 1000 do
-    local slice = {unpack(ids, from, math.min(from + 999, #ids))}
-    local onlineUntil = redis.call('ZMSCORE', KEYS[3], unpack(slice))
-    for i = 1, #slice do
-      if onlineUntil[i] and tonumber(onlineUntil[i]) > nowMs then
-        online[#online + 1] = slice[i]
-      end
-    end
-  end
+  online = onlineAmong(KEYS[3], ids, nowMs)
 end
 
 if count > 0 then
@@ -114,12 +105,4 @@ if #online > 0 then
     EVENT.event, 'timeline:new', EVENT.to, table.concat(online, ','), EVENT.payload, ARGV[8])
 end
 
-if count == pageSize then
-  redis.call('HSET', KEYS[1], cursorAt, page[#page])
-  redis.call('EXPIRE', KEYS[1], ARGV[11])
-  return {'more', delivered}
-end
-redis.call('HSET', KEYS[1], cursorAt, 'done')
--- Shortened only: another chunk of the job in this bucket may still be under way.
-redis.call('EXPIRE', KEYS[1], ARGV[12], 'LT')
-return {'chunk-done', delivered}
+return {advanceCursor(KEYS[1], cursorAt, page, pageSize, ARGV[11], ARGV[12]), delivered}
