@@ -2,8 +2,8 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { keys } from '@ripple/shared';
-import { AGREEMENT_HOLD_MS, type RedisClient, type RedisTarget } from '@ripple/shared/node';
-import { startRedisUnderTest } from './support/redis-under-test.js';
+import { AGREEMENT_HOLD_MS, agreeOnSettings, createLogger, type RedisClient, type RedisTarget } from '@ripple/shared/node';
+import { killRedisUnderTest, restartRedisUnderTest, startRedisUnderTest } from './support/redis-under-test.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
 import { connectedClient, TEST_TOKEN_SECRET } from './support/ripple.js';
 
@@ -123,5 +123,20 @@ describe('settings every process must agree on', () => {
     expect((await refusedStart('server', target, { TIMELINE_MAX: '100' })).code).toBe(1);
     await expect.poll(() => redis.exists(keys.agreedSettings), { timeout: AGREEMENT_HOLD_MS + 2_000, interval: 250 }).toBe(0);
     await server(target, { TIMELINE_MAX: '100' });
+  });
+
+  it('a process that starts while Redis is down for a moment waits for it instead of dying on the way in', async () => {
+    const redis = await startRedisUnderTest({ appendOnly: true });
+    started.redis.push(redis);
+    const client = await connectedClient(redis.target);
+    started.clients.push(client);
+    client.on('error', () => {});
+    await killRedisUnderTest(redis);
+    const agreeing = agreeOnSettings(client, 'worker', { TIMELINE_MAX: '800' }, { log: createLogger('worker') });
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    await restartRedisUnderTest(redis);
+    const hold = await agreeing;
+    await expect.poll(() => client.exists(keys.agreedSettings)).toBe(1);
+    await hold.release();
   });
 });

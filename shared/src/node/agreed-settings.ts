@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
+import { setTimeout as delay } from 'node:timers/promises';
 import { keys } from '../keys.js';
 import type { Logger } from './logger.js';
 import { loadLuaScript } from './lua-script.js';
-import type { RedisClient } from './redis-client.js';
+import { isRedisUnavailable, type RedisClient } from './redis-client.js';
 
 /**
  * Settings that every server and worker sharing one Redis must agree on, checked at start
@@ -101,7 +102,18 @@ export async function agreeOnSettings(redis: RedisClient, role: string, values: 
   const { log } = options;
   const holderId = options.holderId ?? `${role}-${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
   const holdMs = options.holdMs ?? AGREEMENT_HOLD_MS;
-  await holdValues(redis, holderId, holdMs, values);
+  // A process starting while Redis restarts waits for it, as its first connection does
+  // (connectRedis), rather than dying on the way in.
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await holdValues(redis, holderId, holdMs, values);
+      break;
+    } catch (err) {
+      if (!isRedisUnavailable(err)) throw err;
+      log.warn({ err: String(err) }, 'redis unavailable while agreeing on settings; trying again');
+      await delay(Math.min(100 * 2 ** Math.min(attempt, 5), 2000));
+    }
+  }
 
   let renewing: Promise<void> | null = null;
   const renew = () => {
