@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventEntryField, fanoutEntryField, fanoutEntrySchema, serverEventSchemas, userField, type ServerEventName } from '@ripple/shared';
-import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { fanOutEntry, keysOf, type RedisClient } from '@ripple/shared/node';
 import { admitTweet, type AdmitResult } from '../server/src/store/admit-tweet.js';
 import { fixedWindow } from '../server/src/rate-limit.js';
 import { deleteTweet } from '../server/src/store/delete-tweet.js';
 import { follow } from '../server/src/store/follows.js';
 import { readWorkerConfig } from '../worker/src/config.js';
-import { fanOutEntry } from '../worker/src/fan-out.js';
 import { publishScheduledTweet } from '../worker/src/publish-scheduled.js';
 import { giveUpChunk, promoteDueRetries, scheduleRetry } from '../worker/src/retries.js';
 import { startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';

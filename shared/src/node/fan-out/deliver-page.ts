@@ -7,8 +7,10 @@ import {
   RECENT_FANOUTS_KEPT,
   timelineTrimAt,
   type Chunk,
-} from '@ripple/shared';
-import { defineLuaScript, keysOf, type RedisClient } from '@ripple/shared/node';
+} from '../../index.js';
+import { defineLuaScript } from '../lua-script.js';
+import type { RedisClient } from '../redis-client.js';
+import { keysOf } from '../ripple-redis.js';
 import { z } from 'zod';
 
 export const deliverPageScript = defineLuaScript({
