@@ -43,6 +43,8 @@ async function post(authorId: string, text: string, publishAt?: number) {
     chunkSize: 1000,
     otherBacklog: { small: 0, big: 0 },
     postingLimit: { limit: 1e9, window: fixedWindow(60_000) },
+    // Delivered by the worker's fan-out below, not inline.
+    inlineMax: 0,
   });
   if (admitted.outcome !== 'new') throw new Error(`not admitted: ${admitted.outcome}`);
   return admitted.job;

@@ -23,6 +23,7 @@ export interface AppDeps extends Pick<
   | AdmissionBound
   | 'timelineMax'
   | 'fanoutChunkSize'
+  | 'fanoutInlineMax'
   | 'tweetsPerMinute'
   | 'signInsPerMinute'
   | 'signUpsPerHour'
