@@ -97,6 +97,10 @@ describe('inline delivery (FANOUT_INLINE_MAX)', () => {
     const { author: small } = await authorWithFollowers('inline_off', 0);
     const off = await postTweet(neverInline.url, small.token, 'queued all the same');
     expect(off.job).toMatchObject({ delivery: 'fan-out', status: 'queued', delivered: 0, total: 1 });
+    // Not even an audience of nobody, which is done at once either way.
+    const lonely = await signUp(server.url, 'inline_lonely');
+    expect((await postTweet(neverInline.url, lonely.token, 'to nobody')).job).toMatchObject({ delivery: 'fan-out', status: 'done', total: 0 });
+    expect((await postTweet(server.url, lonely.token, 'to nobody, inline')).job).toMatchObject({ delivery: 'inline', status: 'done', total: 0 });
 
     const worker = await startTestWorker(redisServer.target);
     try {
@@ -155,7 +159,7 @@ describe('inline delivery (FANOUT_INLINE_MAX)', () => {
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seq]);
 
     // The server was only slow: its delivery ends after the workers' and adds nothing.
-    const late = await deliverInline({ redis, timelineMax: 800, inlineMax: INLINE_MAX, log: createLogger('test') }, admitted.inline, admitted.job);
+    const late = await deliverInline({ redis, timelineMax: 800, pageSize: 1000, log: createLogger('test') }, admitted.inline, admitted.job);
     expect(late).toMatchObject({ status: 'done', delivered: 31, total: 31 });
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seq]);
     expect((await publishedEvents(redis, admitted.job.id)).filter((e) => e.event === 'fanout:done')).toHaveLength(1);

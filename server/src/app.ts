@@ -24,6 +24,7 @@ export interface AppDeps extends Pick<
   | 'timelineMax'
   | 'fanoutChunkSize'
   | 'fanoutInlineMax'
+  | 'fanoutPageSize'
   | 'tweetsPerMinute'
   | 'signInsPerMinute'
   | 'signUpsPerHour'

@@ -48,6 +48,11 @@ export interface ServerConfig {
    * (README, "Inline delivery"). @defaultValue 100
    */
   fanoutInlineMax: number;
+  /**
+   * FANOUT_PAGE_SIZE: followers an inline delivery writes per page script, as a worker's pages
+   * (worker/src/config.ts): what bounds how long one script holds Redis. @defaultValue 1000
+   */
+  fanoutPageSize: number;
   /** Tweets one user may post per minute, across all nodes; more answer 429. @defaultValue 600 */
   tweetsPerMinute: number;
   /** Failed sign-ins per handle and client address per minute; more answer 429. @defaultValue 10 */
@@ -110,6 +115,7 @@ const settings = {
   FANOUT_MAX_AUTHOR_BACKLOG: intSetting(2_000_000),
   FANOUT_CHUNK_SIZE: intSetting(10_000, 1),
   FANOUT_INLINE_MAX: intSetting(100, 0, INLINE_MAX_LIMIT),
+  FANOUT_PAGE_SIZE: intSetting(1000, 1),
   RATE_LIMIT_TWEETS_PER_MIN: intSetting(600, 1),
   RATE_LIMIT_SIGNINS_PER_MIN: intSetting(10, 1),
   RATE_LIMIT_SIGNUPS_PER_HOUR: intSetting(1000, 0),
@@ -145,6 +151,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     timelineMax: s.TIMELINE_MAX,
     fanoutChunkSize: s.FANOUT_CHUNK_SIZE,
     fanoutInlineMax: s.FANOUT_INLINE_MAX,
+    fanoutPageSize: s.FANOUT_PAGE_SIZE,
     tweetsPerMinute: s.RATE_LIMIT_TWEETS_PER_MIN,
     signInsPerMinute: s.RATE_LIMIT_SIGNINS_PER_MIN,
     signUpsPerHour: s.RATE_LIMIT_SIGNUPS_PER_HOUR,

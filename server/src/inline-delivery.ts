@@ -29,19 +29,19 @@ export const INLINE_BUSY_BACKLOG = 10_000;
 const INLINE_WAIT_MS = 500;
 
 /**
- * The most FANOUT_INLINE_MAX may be: an inline delivery is one page script per bucket, and a
- * page of a thousand timeline writes, a worker's default page, holds Redis for about a millisecond.
+ * The most FANOUT_INLINE_MAX may be: a page per bucket at the default FANOUT_PAGE_SIZE. Past it
+ * a request would wait for round trip after round trip, where queueing answers at once.
  */
 export const INLINE_MAX_LIMIT = 1_000;
 
-/** Inline audiences are small: one page per bucket, progress needs no events of its own. */
+/** Inline audiences are small, a page or a few per bucket: progress needs no events of its own. */
 const INLINE_PROGRESS_INTERVAL_MS = 250;
 
 export interface InlineDeliveryDeps {
   redis: RedisClient;
   timelineMax: number;
-  /** FANOUT_INLINE_MAX: no chunk of an inline entry has more followers, unless follows came meanwhile. */
-  inlineMax: number;
+  /** FANOUT_PAGE_SIZE. */
+  pageSize: number;
   log: Logger;
 }
 
@@ -54,13 +54,11 @@ export interface InlineDeliveryDeps {
  */
 export async function deliverInline(deps: InlineDeliveryDeps, entry: FanoutEntry, admitted: Job): Promise<Job> {
   const { redis, log } = deps;
-  const run = fanOutEntry(
-    redis,
-    // One page per bucket: a page one longer than the biggest inline audience ends its chunk.
-    { pageSize: deps.inlineMax + 1, timelineMax: deps.timelineMax, progressIntervalMs: INLINE_PROGRESS_INTERVAL_MS },
-    entry,
-    { attempt: 1, shouldStop: () => false, afterPage: async () => {} },
-  ).then(
+  const run = fanOutEntry(redis, { pageSize: deps.pageSize, timelineMax: deps.timelineMax, progressIntervalMs: INLINE_PROGRESS_INTERVAL_MS }, entry, {
+    attempt: 1,
+    shouldStop: () => false,
+    afterPage: async () => {},
+  }).then(
     () => true,
     (err: unknown) => {
       log.warn({ err: String(err), job: entry.job }, 'inline delivery failed; the workers take it over');

@@ -24,6 +24,7 @@ export interface TweetsDeps extends AdmissionBounds {
   fanoutChunkSize: number;
   tweetsPerMinute: number;
   fanoutInlineMax: number;
+  fanoutPageSize: number;
   log: Logger;
 }
 
@@ -38,7 +39,7 @@ const refusals = {
 const POSTING_WINDOW_MS = 60_000;
 
 export function tweetsRouter(deps: TweetsDeps): Router {
-  const { redis, stats, backlog, replication, timelineMax, fanoutChunkSize, tweetsPerMinute, fanoutInlineMax, log } = deps;
+  const { redis, stats, backlog, replication, timelineMax, fanoutChunkSize, tweetsPerMinute, fanoutInlineMax, fanoutPageSize, log } = deps;
   const bounds: AdmissionBounds = {
     fanoutMaxBacklog: deps.fanoutMaxBacklog,
     fanoutSmallAudience: deps.fanoutSmallAudience,
@@ -79,7 +80,7 @@ export function tweetsRouter(deps: TweetsDeps): Router {
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
     if (admitted.outcome === 'deleted') throw new HttpError('not_found', 'the tweet this Idempotency-Key posted has been deleted or cancelled');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
-    const job = admitted.inline ? await deliverInline({ redis, timelineMax, inlineMax: fanoutInlineMax, log }, admitted.inline, admitted.job) : admitted.job;
+    const job = admitted.inline ? await deliverInline({ redis, timelineMax, pageSize: fanoutPageSize, log }, admitted.inline, admitted.job) : admitted.job;
     res.status(202).json({ tweet: admitted.tweet, job });
   });
 
