@@ -45,7 +45,7 @@ export interface ServerConfig {
   /**
    * FANOUT_INLINE_MAX: a tweet to at most this many followers is delivered inside its request
    * (inline-delivery.ts), unless Redis is busy; 0: never; at most 1000. Chosen from measurement
-   * (README, "Inline delivery"). @defaultValue 100
+   * (README, "Inline delivery"). @defaultValue 10
    */
   fanoutInlineMax: number;
   /**
@@ -114,7 +114,7 @@ const settings = {
   FANOUT_MAX_SMALL_BACKLOG: intSetting(500_000),
   FANOUT_MAX_AUTHOR_BACKLOG: intSetting(2_000_000),
   FANOUT_CHUNK_SIZE: intSetting(10_000, 1),
-  FANOUT_INLINE_MAX: intSetting(100, 0, INLINE_MAX_LIMIT),
+  FANOUT_INLINE_MAX: intSetting(10, 0, INLINE_MAX_LIMIT),
   FANOUT_PAGE_SIZE: intSetting(1000, 1),
   RATE_LIMIT_TWEETS_PER_MIN: intSetting(600, 1),
   RATE_LIMIT_SIGNINS_PER_MIN: intSetting(10, 1),
