@@ -7,7 +7,7 @@ import { deliverInline, INLINE_BUSY_BACKLOG, INLINE_TAKEOVER_MS } from '../serve
 import { fixedWindow } from '../server/src/rate-limit.js';
 import { addFollowers, api, openSocket, postTweet, recordEvents, type ClientSocket } from './support/http-api.js';
 import { waitForJob } from './support/jobs.js';
-import { startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
+import { onSingleRedis, startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { connectedClient, startTestServer, startTestWorker } from './support/ripple.js';
 import { publishedEvents } from './support/streams.js';
 import { expectEveryFollowerHasEachOnce, followerIds } from './support/timelines.js';
@@ -132,18 +132,7 @@ describe('inline delivery (FANOUT_INLINE_MAX)', () => {
   it('leaves an inline delivery its server never ran to the workers, which take it over once due; a late run of the server then changes nothing', async () => {
     const { author } = await authorWithFollowers('inline_orphan', 30);
     // Admitted as the server admits it, but nobody delivers it in the request: as if its server died.
-    const admitted = await admitTweet(redis, {
-      authorId: author.user.id,
-      text: 'orphaned',
-      idempotencyKey: undefined,
-      bounds: { fanoutMaxBacklog: 1e9, fanoutSmallAudience: 10_000, fanoutMaxSmallBacklog: 1e9, fanoutMaxAuthorBacklog: 1e9 },
-      timelineMax: 800,
-      chunkSize: 10_000,
-      otherBacklog: { small: 0, big: 0 },
-      postingLimit: { limit: 1e9, window: fixedWindow(60_000) },
-      inlineMax: INLINE_MAX,
-    });
-    if (admitted.outcome !== 'new' || !admitted.inline) throw new Error(`not admitted inline: ${admitted.outcome}`);
+    const admitted = await admitInline(author.user.id, 'orphaned');
     expect(admitted.job).toMatchObject({ delivery: 'inline', status: 'queued', total: 31 });
     const seq = seqFromTweetId(admitted.tweet.id);
 
@@ -159,7 +148,7 @@ describe('inline delivery (FANOUT_INLINE_MAX)', () => {
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seq]);
 
     // The server was only slow: its delivery ends after the workers' and adds nothing.
-    const late = await deliverInline({ redis, timelineMax: 800, pageSize: 1000, log: createLogger('test') }, admitted.inline, admitted.job);
+    const late = await deliverInline(inlineDeps(), admitted.inline, admitted.job);
     expect(late).toMatchObject({ status: 'done', delivered: 31, total: 31 });
     await expectEveryFollowerHasEachOnce(redis, author.user.id, [seq]);
     expect((await publishedEvents(redis, admitted.job.id)).filter((e) => e.event === 'fanout:done')).toHaveLength(1);
@@ -167,4 +156,39 @@ describe('inline delivery (FANOUT_INLINE_MAX)', () => {
     await expectNothingQueued();
     expect(await readBacklog(redis)).toBe(0);
   });
+
+  // Pausing the one Redis's writes holds the page script sent and unanswered.
+  it.runIf(onSingleRedis)('answers with the job as admitted when the delivery outlasts its wait, and finishes it once Redis moves again', async () => {
+    const { author } = await authorWithFollowers('inline_held', 5);
+    const admitted = await admitInline(author.user.id, 'held up');
+    await redis.clientPause(2_000, 'WRITE');
+    const startedAt = Date.now();
+    const answered = await deliverInline(inlineDeps(), admitted.inline, admitted.job);
+    expect(Date.now() - startedAt).toBeLessThan(1_500);
+    expect(answered).toEqual(admitted.job);
+    // The delivery went on meanwhile, in this process, well before the workers' takeover (none runs here).
+    const done = await waitForJob(server.url, author.token, admitted.job.id, 'done', { timeoutMs: 10_000 });
+    expect(done).toMatchObject({ delivery: 'inline', delivered: 6, total: 6 });
+    await expectEveryFollowerHasEachOnce(redis, author.user.id, [seqFromTweetId(admitted.tweet.id)]);
+    await expectNothingQueued();
+  });
 });
+
+const inlineDeps = () => ({ redis, timelineMax: 800, pageSize: 1000, log: createLogger('test') });
+
+/** Admits a tweet as the server does, inline, without delivering it. */
+async function admitInline(authorId: string, text: string) {
+  const admitted = await admitTweet(redis, {
+    authorId,
+    text,
+    idempotencyKey: undefined,
+    bounds: { fanoutMaxBacklog: 1e9, fanoutSmallAudience: 10_000, fanoutMaxSmallBacklog: 1e9, fanoutMaxAuthorBacklog: 1e9 },
+    timelineMax: 800,
+    chunkSize: 10_000,
+    otherBacklog: { small: 0, big: 0 },
+    postingLimit: { limit: 1e9, window: fixedWindow(60_000) },
+    inlineMax: INLINE_MAX,
+  });
+  if (admitted.outcome !== 'new' || !admitted.inline) throw new Error(`not admitted inline: ${admitted.outcome}`);
+  return { ...admitted, inline: admitted.inline };
+}
