@@ -12,13 +12,12 @@ import {
   type Job,
   type Tweet,
 } from '@ripple/shared';
-import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { deliverPage, reportChunks, keysOf, type RedisClient } from '@ripple/shared/node';
 import { onSingleRedis, startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { createTestApp, startTestWorker } from './support/ripple.js';
 import { signUp } from './support/users.js';
 import { waitForJob } from './support/jobs.js';
 import { publishedEvents } from './support/streams.js';
-import { deliverPage, reportChunks } from '../worker/src/deliver-page.js';
 import { readBacklog } from '../server/src/store/bucket-totals.js';
 import { followerIds } from './support/timelines.js';
 

@@ -1,12 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventEntryField, fanoutEntryField, fanoutEntrySchema, serverEventSchemas, userField, type ServerEventName } from '@ripple/shared';
-import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { fanOutEntry, keysOf, type RedisClient } from '@ripple/shared/node';
 import { admitTweet, type AdmitResult } from '../server/src/store/admit-tweet.js';
 import { fixedWindow } from '../server/src/rate-limit.js';
 import { deleteTweet } from '../server/src/store/delete-tweet.js';
 import { follow } from '../server/src/store/follows.js';
 import { readWorkerConfig } from '../worker/src/config.js';
-import { fanOutEntry } from '../worker/src/fan-out.js';
 import { publishScheduledTweet } from '../worker/src/publish-scheduled.js';
 import { giveUpChunk, promoteDueRetries, scheduleRetry } from '../worker/src/retries.js';
 import { startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
@@ -44,6 +43,8 @@ async function post(authorId: string, text: string, publishAt?: number) {
     chunkSize: 1000,
     otherBacklog: { small: 0, big: 0 },
     postingLimit: { limit: 1e9, window: fixedWindow(60_000) },
+    // Delivered by the worker's fan-out below, not inline.
+    inlineMax: 0,
   });
   if (admitted.outcome !== 'new') throw new Error(`not admitted: ${admitted.outcome}`);
   return admitted.job;

@@ -39,7 +39,7 @@ async function inLua(include: string, body: string): Promise<unknown> {
 describe('record includes, as Redis runs them', () => {
   it('name every field exactly as the TypeScript records do', async () => {
     const { reported, finished, attempt, ...jobFixed } = jobField;
-    const { refused, ...statsFixed } = statsField;
+    const { refused, delivery, ...statsFixed } = statsField;
     const { bucket, ...durationsFixed } = fanoutDurationsField;
     expect(await inLua('job-record', 'return cjson.encode(JOB)')).toEqual(jobFixed);
     expect(await inLua('stats-record', 'return cjson.encode(STATS)')).toEqual(statsFixed);
@@ -62,7 +62,10 @@ describe('record includes, as Redis runs them', () => {
       audienceField.count(3),
       audienceField.version(3),
     ]);
-    expect(await inLua('stats-record', "return cjson.encode({statsRefusedField('overloaded')})")).toEqual([refused('overloaded')]);
+    expect(await inLua('stats-record', "return cjson.encode({statsRefusedField('overloaded'), statsDeliveryField('inline')})")).toEqual([
+      refused('overloaded'),
+      delivery('inline'),
+    ]);
     expect(await inLua('fanout-durations-record', "return cjson.encode({durationsBucketField('250')})")).toEqual([bucket(250)]);
   });
 

@@ -23,6 +23,8 @@ export interface AppDeps extends Pick<
   | AdmissionBound
   | 'timelineMax'
   | 'fanoutChunkSize'
+  | 'fanoutInlineMax'
+  | 'fanoutPageSize'
   | 'tweetsPerMinute'
   | 'signInsPerMinute'
   | 'signUpsPerHour'

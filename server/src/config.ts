@@ -10,6 +10,7 @@ import {
   switchSetting,
   type RedisTarget,
 } from '@ripple/shared/node';
+import { INLINE_MAX_LIMIT } from './inline-delivery.js';
 import { DEFAULT_PRESENCE_TIMING, type PresenceTiming } from './presence.js';
 import { DEFAULT_REPLICA_WAIT_MS } from './replication-check.js';
 
@@ -41,6 +42,17 @@ export interface ServerConfig {
    * @defaultValue 10000
    */
   fanoutChunkSize: number;
+  /**
+   * FANOUT_INLINE_MAX: a tweet to at most this many followers is delivered inside its request
+   * (inline-delivery.ts), unless Redis is busy; 0: never; at most 1000. Chosen from measurement
+   * (README, "Inline delivery"). @defaultValue 10
+   */
+  fanoutInlineMax: number;
+  /**
+   * FANOUT_PAGE_SIZE: followers an inline delivery writes per page script, as a worker's pages
+   * (worker/src/config.ts): what bounds how long one script holds Redis. @defaultValue 1000
+   */
+  fanoutPageSize: number;
   /** Tweets one user may post per minute, across all nodes; more answer 429. @defaultValue 600 */
   tweetsPerMinute: number;
   /** Failed sign-ins per handle and client address per minute; more answer 429. @defaultValue 10 */
@@ -102,6 +114,8 @@ const settings = {
   FANOUT_MAX_SMALL_BACKLOG: intSetting(500_000),
   FANOUT_MAX_AUTHOR_BACKLOG: intSetting(2_000_000),
   FANOUT_CHUNK_SIZE: intSetting(10_000, 1),
+  FANOUT_INLINE_MAX: intSetting(10, 0, INLINE_MAX_LIMIT),
+  FANOUT_PAGE_SIZE: intSetting(1000, 1),
   RATE_LIMIT_TWEETS_PER_MIN: intSetting(600, 1),
   RATE_LIMIT_SIGNINS_PER_MIN: intSetting(10, 1),
   RATE_LIMIT_SIGNUPS_PER_HOUR: intSetting(1000, 0),
@@ -136,6 +150,8 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     fanoutMaxAuthorBacklog: s.FANOUT_MAX_AUTHOR_BACKLOG,
     timelineMax: s.TIMELINE_MAX,
     fanoutChunkSize: s.FANOUT_CHUNK_SIZE,
+    fanoutInlineMax: s.FANOUT_INLINE_MAX,
+    fanoutPageSize: s.FANOUT_PAGE_SIZE,
     tweetsPerMinute: s.RATE_LIMIT_TWEETS_PER_MIN,
     signInsPerMinute: s.RATE_LIMIT_SIGNINS_PER_MIN,
     signUpsPerHour: s.RATE_LIMIT_SIGNUPS_PER_HOUR,

@@ -165,7 +165,11 @@ const inBucket = {
   publishSchedule: (b: number) => `${P}publish-at:${bucketTag(b)}`,
   /** Sorted set: one author's tweets still waiting to be published, scored by publish time (GET /api/me/scheduled). */
   scheduledBy: (b: number, authorId: string) => `${P}scheduled-by:${bucketTag(b)}:${authorId}`,
-  /** Sorted set of failed fan-out entries of this bucket's lanes (JSON) scored by the time their retry is due. */
+  /**
+   * Sorted set of fan-out entries of this bucket's lanes (JSON) scored by the time workers put
+   * them back on their lane: failed entries, due for a retry; and inline deliveries under way in
+   * a server, due to be taken over should it not finish them (admit-tweet.lua).
+   */
   retrySchedule: (b: number) => `${P}fanout:retry:${bucketTag(b)}`,
   /** Stream of fan-out entries given up on (malformed, or out of attempts), kept for a human. */
   deadLetterStream: (b: number) => `${P}fanout:dead:${bucketTag(b)}`,

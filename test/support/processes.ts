@@ -3,7 +3,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as delay } from 'node:timers/promises';
 import { freePort } from './free-port.js';
 import { rememberProcess } from './process-logs.js';
-import { TEST_TOKEN_SECRET, targetOf, type RedisUnderTest } from './ripple.js';
+import { TEST_INLINE_MAX, TEST_TOKEN_SECRET, targetOf, type RedisUnderTest } from './ripple.js';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -84,7 +84,7 @@ export async function spawnServer(
   options: SpawnServerOptions = {},
 ): Promise<RippleProcess & { url: string }> {
   const port = options.port ?? (await freePort());
-  const proc = spawnEntry('server/src/main.ts', { ...redisEnv(redis), PORT: String(port), ...env });
+  const proc = spawnEntry('server/src/main.ts', { ...redisEnv(redis), PORT: String(port), FANOUT_INLINE_MAX: String(TEST_INLINE_MAX), ...env });
   const url = `http://127.0.0.1:${port}`;
   // Each probe is bounded, so that one hung request cannot carry the wait past its deadline.
   const healthy = async () => (await fetch(`${url}/healthz`, { signal: AbortSignal.timeout(2000) }).catch(() => null))?.ok === true;

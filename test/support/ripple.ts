@@ -12,6 +12,13 @@ const log = createLogger('test');
  */
 export const TEST_TOKEN_SECRET = 'ripple-test-token-secret';
 
+/**
+ * FANOUT_INLINE_MAX of every server a test starts unless it says otherwise: 0, never inline.
+ * Tests of the queue post to small audiences, which the default would deliver inside the request,
+ * with no queue to test; tests of inline delivery ask for it (test/inline.test.ts).
+ */
+export const TEST_INLINE_MAX = 0;
+
 /** Where a test's Redis is: a URL for a single redis-server, or a target (a cluster too). */
 export type RedisUnderTest = string | RedisTarget;
 
@@ -36,7 +43,7 @@ export async function connectedClient(redis: RedisUnderTest, commandTimeoutMs?: 
 export async function createTestApp(target: RedisUnderTest, overrides: Partial<ServerConfig> = {}) {
   // The server's own clients without a per-command timeout, as server/src/main.ts makes them.
   const [redis, serverRedis, reader] = await Promise.all([connectedClient(target), connectedClient(target, 0), connectedClient(target, 0)]);
-  const config = { ...readServerConfig({}), tokenSecret: TEST_TOKEN_SECRET, redis: targetOf(target), ...overrides };
+  const config = { ...readServerConfig({}), fanoutInlineMax: TEST_INLINE_MAX, tokenSecret: TEST_TOKEN_SECRET, redis: targetOf(target), ...overrides };
   const server = await createRippleServer({ redis: serverRedis, reader, config, log });
   return {
     app: server.httpServer,
@@ -52,7 +59,7 @@ export async function createTestApp(target: RedisUnderTest, overrides: Partial<S
 export async function startTestServer(target: RedisUnderTest, overrides: Partial<ServerConfig> = {}) {
   const redis = await connectedClient(target, 0);
   const reader = await connectedClient(target, 0);
-  const config = { ...readServerConfig({}), tokenSecret: TEST_TOKEN_SECRET, redis: targetOf(target), ...overrides };
+  const config = { ...readServerConfig({}), fanoutInlineMax: TEST_INLINE_MAX, tokenSecret: TEST_TOKEN_SECRET, redis: targetOf(target), ...overrides };
   const server: RippleServer = await createRippleServer({ redis, reader, config, log });
   const url = await server.listen(0);
   return {

@@ -1,12 +1,10 @@
 import { readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { luaScriptFileHeader } from '@ripple/shared/node';
-import { deletePageScript } from './delete-page.js';
-import { deliverPageScript, reportChunksScript } from './deliver-page.js';
 import { publishScheduledScript } from './publish-scheduled.js';
 import { claimStalledScript, giveUpChunkScript, promoteRetriesScript } from './retries.js';
 
-const scripts = [deliverPageScript, deletePageScript, reportChunksScript, claimStalledScript, giveUpChunkScript, promoteRetriesScript, publishScheduledScript];
+const scripts = [claimStalledScript, giveUpChunkScript, promoteRetriesScript, publishScheduledScript];
 
 describe("the worker's Lua scripts", () => {
   it('each have a typed definition', () => {

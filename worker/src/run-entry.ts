@@ -1,7 +1,6 @@
 import { deadLetterField, fanoutEntryField, fanoutEntrySchema, keys, type FanoutEntry } from '@ripple/shared';
-import { isRedisUnavailable, keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
+import { fanOutEntry, isRedisUnavailable, keysOf, reportDeliveredSoFar, type EntryOutcome, type Logger, type RedisClient } from '@ripple/shared/node';
 import type { WorkerConfig } from './config.js';
-import { fanOutEntry, reportDeliveredSoFar, type EntryOutcome } from './fan-out.js';
 import type { Heartbeat } from './heartbeat.js';
 import type { HeldEntry } from './lanes.js';
 import { giveUpChunk, laneStream, chunkRetryDelayMs, scheduleRetry } from './retries.js';

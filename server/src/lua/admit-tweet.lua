@@ -19,6 +19,11 @@
   stored, and ids of different buckets sort by creation time. The tweet keeps its job's id and
   the follow sequence, which a delete needs to stop the fan-out and reach the same followers.
 
+  Inline delivery: an audience of at most FANOUT_INLINE_MAX is delivered by the server inside the
+  request (server/src/inline-delivery.ts), unless Redis is busy with small fan-outs already; its
+  entry waits on the retry schedule meanwhile, for the workers should the server die
+  (enqueue-fan-out says how that stays exactly once).
+
   Scheduled tweets (publishAt given): the tweet and a job reading "scheduled" are stored, and the
   tweet is put on the bucket's publish schedule, in no timeline; publish-scheduled.lua does the
   rest when it is due (and records its follow sequence then). Its id is final from the start and
@@ -44,6 +49,7 @@
   KEYS[15] postingBudget: the author's count of posts in this rate-limit window (RATE_LIMIT_TWEETS_PER_MIN)
   KEYS[16] publishSchedule: the bucket's publish schedule (sorted set: tweet id by publish ms)
   KEYS[17] scheduledBy: author's tweets waiting to be published (sorted set: tweet id by publish ms)
+  KEYS[18] retrySchedule: the bucket's retry schedule, where an inline delivery waits to be taken over
 
   ARGV[1] authorId: author id
   ARGV[2] text: tweet text
@@ -70,7 +76,10 @@
   ARGV[22] publishAt: ms to publish the tweet at; "0" to post it now
   ARGV[23] publishMinAheadMs: how far ahead publishAt must at least be
   ARGV[24] publishMaxAheadMs: how far ahead publishAt may at most be
-  ARGV[25] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
+  ARGV[25] inlineMax: FANOUT_INLINE_MAX: audiences up to this size are delivered inline; 0: never
+  ARGV[26] inlineTakeoverMs: how long after admission the workers take over an inline delivery not finished
+  ARGV[27] inlineBusyBacklog: small tweets' outstanding deliveries at which Redis counts as busy: no inline
+  ARGV[28] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
 
   Returns one of
     {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
@@ -170,6 +179,10 @@ if publishAt > 0 then
 end
 
 local hi, counts, total = readAudience(KEYS[4])
+-- Precedence (CONTRACT): on-read, then inline, then fan-out.
+local inlineMax = tonumber(ARGV[25])
+local smallOutstanding = tonumber(redis.call('GET', KEYS[13]) or '0') + tonumber(ARGV[16])
+local delivery = (inlineMax > 0 and total <= inlineMax and smallOutstanding < tonumber(ARGV[27])) and 'inline' or 'fan-out'
 
 -- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
 -- units of work. Three bounds, each admitting while its count is below it, so each is passed by
@@ -213,13 +226,16 @@ redis.call('HSET', ARGV[6] .. tweetId,
 redis.call('ZADD', KEYS[7], tweetId, tweetId)
 
 enqueueFanOut(
-  {job = ARGV[7] .. jobId, smallLane = KEYS[6], bulkLane = KEYS[11], events = KEYS[9], classBacklog = classKey, authorBacklog = KEYS[14]},
+  {job = ARGV[7] .. jobId, smallLane = KEYS[6], bulkLane = KEYS[11], events = KEYS[9], classBacklog = classKey, authorBacklog = KEYS[14],
+    retrySchedule = KEYS[18]},
   {jobId = jobId, tweetId = tweetId, authorId = ARGV[1], followSeq = hi, counts = counts, total = total, small = small,
-    nowMs = nowMs, chunkSize = tonumber(ARGV[10]), jobRetentionS = ARGV[11], eventsMaxLen = ARGV[8], tweetIdDigits = tonumber(ARGV[9])})
+    nowMs = nowMs, chunkSize = tonumber(ARGV[10]), jobRetentionS = ARGV[11], eventsMaxLen = ARGV[8], tweetIdDigits = tonumber(ARGV[9]),
+    delivery = delivery, takeoverAt = nowMs + tonumber(ARGV[26])})
 
 if useIdempotency then
   redis.call('SET', KEYS[1], bodyDigest .. ':' .. tweetId .. ':' .. jobId, 'EX', ARGV[3])
 end
 redis.call('HINCRBY', KEYS[10], STATS.accepted, 1)
+redis.call('HINCRBY', KEYS[10], statsDeliveryField(delivery), 1)
 
 return answer('new', tweetId, jobId)

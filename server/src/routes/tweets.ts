@@ -1,11 +1,12 @@
 import { Router } from 'express';
 import { idempotencyKeySchema, postTweetBodySchema, publishAtProblems, seqFromTweetId, statsField, tweetIdSchema } from '@ripple/shared';
-import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
 import { callerId } from '../auth.js';
 import { retryAfterSeconds } from '../back-pressure.js';
 import type { BacklogSampler } from '../backlog-sampler.js';
 import type { AdmissionBounds } from '../config.js';
 import { HttpError } from '../http-error.js';
+import { deliverInline } from '../inline-delivery.js';
 import { fixedWindow, rateLimited } from '../rate-limit.js';
 import type { ReplicationCheck } from '../replication-check.js';
 import type { StatsSampler } from '../stats-sampler.js';
@@ -22,6 +23,9 @@ export interface TweetsDeps extends AdmissionBounds {
   timelineMax: number;
   fanoutChunkSize: number;
   tweetsPerMinute: number;
+  fanoutInlineMax: number;
+  fanoutPageSize: number;
+  log: Logger;
 }
 
 /** What a refusal says, and the bound the Retry-After counts down to. */
@@ -35,7 +39,7 @@ const refusals = {
 const POSTING_WINDOW_MS = 60_000;
 
 export function tweetsRouter(deps: TweetsDeps): Router {
-  const { redis, stats, backlog, replication, timelineMax, fanoutChunkSize, tweetsPerMinute } = deps;
+  const { redis, stats, backlog, replication, timelineMax, fanoutChunkSize, tweetsPerMinute, fanoutInlineMax, fanoutPageSize, log } = deps;
   const bounds: AdmissionBounds = {
     fanoutMaxBacklog: deps.fanoutMaxBacklog,
     fanoutSmallAudience: deps.fanoutSmallAudience,
@@ -61,6 +65,7 @@ export function tweetsRouter(deps: TweetsDeps): Router {
       chunkSize: fanoutChunkSize,
       otherBacklog: backlog.otherBacklog(keysOf(redis).layout.bucketOf(authorId)),
       postingLimit: { limit: tweetsPerMinute, window: postingWindow },
+      inlineMax: fanoutInlineMax,
     });
     if (admitted.outcome === 'rate-limited') throw rateLimited(postingWindow);
     if (admitted.outcome === 'overloaded') {
@@ -75,7 +80,8 @@ export function tweetsRouter(deps: TweetsDeps): Router {
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
     if (admitted.outcome === 'deleted') throw new HttpError('not_found', 'the tweet this Idempotency-Key posted has been deleted or cancelled');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
-    res.status(202).json({ tweet: admitted.tweet, job: admitted.job });
+    const job = admitted.inline ? await deliverInline({ redis, timelineMax, pageSize: fanoutPageSize, log }, admitted.inline, admitted.job) : admitted.job;
+    res.status(202).json({ tweet: admitted.tweet, job });
   });
 
   router.get('/api/tweets/:id', async (req, res) => {

@@ -1,6 +1,8 @@
 import {
   EVENTS_MAX_LEN,
+  fanoutEntrySchema,
   IDEMPOTENCY_TTL_S,
+  jobField,
   JOB_RETENTION_S,
   jobView,
   PUBLISH_AT_MAX_AHEAD_MS,
@@ -8,6 +10,7 @@ import {
   timelineTrimAt,
   tweetView,
   TWEET_ID_DIGITS,
+  type FanoutEntry,
   type Job,
   type PublishAtProblem,
   type Tweet,
@@ -17,6 +20,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { OtherBacklog } from '../backlog-sampler.js';
 import type { AdmissionBounds } from '../config.js';
+import { INLINE_BUSY_BACKLOG, INLINE_TAKEOVER_MS } from '../inline-delivery.js';
 import type { FixedWindow } from '../rate-limit.js';
 
 /** Which bound refused a tweet: the author's own share, the small tweets' backlog, or the backlog of the others. */
@@ -44,6 +48,7 @@ export const admitTweetScript = defineLuaScript({
     'postingBudget',
     'publishSchedule',
     'scheduledBy',
+    'retrySchedule',
   ],
   args: [
     'authorId',
@@ -70,6 +75,9 @@ export const admitTweetScript = defineLuaScript({
     'publishAt',
     'publishMinAheadMs',
     'publishMaxAheadMs',
+    'inlineMax',
+    'inlineTakeoverMs',
+    'inlineBusyBacklog',
     'bodyDigest',
   ],
   reply: z.union([
@@ -94,10 +102,13 @@ export interface AdmitTweetArgs {
   otherBacklog: OtherBacklog;
   /** The author's posting budget: `limit` posts in the rate-limit window `window`. */
   postingLimit: { limit: number; window: FixedWindow };
+  /** FANOUT_INLINE_MAX: audiences up to this size are delivered inside the request; 0: never. */
+  inlineMax: number;
 }
 
 export type AdmitResult =
-  | { outcome: 'new' | 'dup'; tweet: Tweet; job: Job }
+  /** inline: the entry this request is to deliver itself (a new inline job's), else null. */
+  | { outcome: 'new' | 'dup'; tweet: Tweet; job: Job; inline: FanoutEntry | null }
   | { outcome: 'overloaded'; bound: AdmissionRefusal; count: number }
   | { outcome: 'rate-limited' }
   | { outcome: 'publish-at'; problem: PublishAtProblem }
@@ -136,7 +147,9 @@ export async function admitTweet(redis: RedisClient, a: AdmitTweetArgs): Promise
   // neither, and neither is answered again.
   if (outcome === 'dup' && !tweet) return { outcome: 'deleted' };
   if (!tweet || !job) throw new Error(`admitted tweet ${tweetId} / job ${jobId} not readable`);
-  return { outcome, tweet, job };
+  // A repeat's inline delivery is its first request's, or, that one gone, the workers'.
+  const inlineEntry = outcome === 'new' ? storedJob[jobField.inlineEntry] : undefined;
+  return { outcome, tweet, job, inline: inlineEntry ? fanoutEntrySchema.parse(JSON.parse(inlineEntry)) : null };
 }
 
 /** Every key is in the author's bucket. */
@@ -162,6 +175,7 @@ function scriptKeys(redis: RedisClient, { authorId, idempotencyKey, postingLimit
     postingBudget: keys.rateLimit(POSTING_LIMIT_NAME, authorId, postingLimit.window.index),
     publishSchedule: keys.publishSchedule(bucket),
     scheduledBy: keys.scheduledBy(authorId),
+    retrySchedule: keys.retrySchedule(bucket),
   };
 }
 
@@ -193,6 +207,9 @@ function scriptArgs(redis: RedisClient, a: AdmitTweetArgs): LuaArgsOf<typeof adm
     publishAt: a.publishAt ?? 0,
     publishMinAheadMs: PUBLISH_AT_MIN_AHEAD_MS,
     publishMaxAheadMs: PUBLISH_AT_MAX_AHEAD_MS,
+    inlineMax: a.inlineMax,
+    inlineTakeoverMs: INLINE_TAKEOVER_MS,
+    inlineBusyBacklog: INLINE_BUSY_BACKLOG,
     bodyDigest: bodyDigest(a.text, a.publishAt),
   };
 }

@@ -9,3 +9,6 @@ export * from './local-secret.js';
 export * from './settings.js';
 export * from './agreed-settings.js';
 export * from './process-cpu.js';
+export * from './fan-out/fan-out.js';
+export * from './fan-out/deliver-page.js';
+export * from './fan-out/delete-page.js';

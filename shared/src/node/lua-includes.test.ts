@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { jobField, luaRecords, statsField, tweetField } from '../records/index.js';
 import { expandLuaIncludes } from './lua-includes.js';
 
-const scriptDirs = ['../../../server/src/lua/', '../../../worker/src/lua/'].map((dir) => new URL(dir, import.meta.url));
+const scriptDirs = ['../../../server/src/lua/', '../../../worker/src/lua/', './fan-out/lua/'].map((dir) => new URL(dir, import.meta.url));
 const scripts = scriptDirs.flatMap((dir) =>
   readdirSync(dir)
     .filter((file) => file.endsWith('.lua'))

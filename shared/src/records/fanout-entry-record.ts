@@ -17,7 +17,8 @@ export const fanoutEntryField = {
 
 /**
  * A retry schedule member (`keys.retrySchedule(bucket)`) is an entry's fields as JSON, plus
- * these: the lane to put it back on, and the id of the entry it was.
+ * these: the lane to put it back on, and the id of the entry it was (none for an inline
+ * delivery's, which was never on a lane: enqueue-fan-out.lua).
  */
 export const retryField = { lane: 'lane', id: 'id' } as const;
 

@@ -16,6 +16,12 @@ const fixed = {
   kind: 'kind',
   /** "fan-out", "inline" or "on-read": how the tweet travels; absent on older records: "fan-out". */
   delivery: 'delivery',
+  /**
+   * An inline job's fan-out entry (JSON) while it waits on the retry schedule for a worker to take
+   * it over should its server not finish it (admit-tweet.lua); report-chunks.lua takes it off the
+   * schedule, and this field away, with the job's end.
+   */
+  inlineEntry: 'inlineEntry',
   /** Followers at posting left out on purpose (inactive ones); absent: 0. */
   skipped: 'skipped',
   tweetSeq: 'tweetSeq',

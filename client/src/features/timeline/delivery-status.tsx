@@ -80,6 +80,11 @@ export function DeliveryStatus({ delivery, onRetry, onDiscard }: DeliveryStatusP
           delivered to {count(total)} {followers(total)}
         </span>
       )}
+      {delivery.way === 'inline' && (
+        <span className="delivery__way" title="A small audience: the server wrote every timeline before it answered, with no queue.">
+          inline, in the request
+        </span>
+      )}
       {status === 'failed' && (
         <>
           <span className="delivery__text">failed: {reason}</span>

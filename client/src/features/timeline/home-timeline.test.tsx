@@ -68,6 +68,20 @@ describe('HomeTimeline', () => {
     expect(within(topArticle()).getByText('delivered to 0 followers')).toBeTruthy();
   });
 
+  it('labels a tweet delivered inside the request inline, and only that one', async () => {
+    const { server, postTweet } = await setup();
+    await postTweet();
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job: makeJob({ status: 'done', delivery: 'inline', delivered: 3, total: 3 }) });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivered'));
+    expect(within(topArticle()).getByText('delivered to 3 followers')).toBeTruthy();
+    expect(within(topArticle()).getByText('inline, in the request')).toBeTruthy();
+
+    await postTweet('by the queue');
+    server.answer('POST', '/api/tweets', 202, { tweet: { ...ownTweet, id: '000000000011', text: 'by the queue' }, job: makeJob({ id: 'job-2' }) });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('queued'));
+    expect(within(topArticle()).queryByText('inline, in the request')).toBeNull();
+  });
+
   it('marks a send that got no answer failed, and Retry sends it again with the same Idempotency-Key', async () => {
     const { server, user, postTweet } = await setup();
     await postTweet();

@@ -9,15 +9,21 @@
 -- chunk, else one entry per chunk on the bulk lane; a tweet nobody follows is done at once. Its
 -- deliveries are counted on the backlogs (k.classBacklog: the small or the other one, as a.small
 -- says; and the author's). Returns the deliveries to make.
---   k: job, smallLane, bulkLane, events, classBacklog, authorBacklog
+-- An "inline" delivery (a.delivery; admission's choice) is run by the server inside the request
+-- instead: its one entry goes on the retry schedule (k.retrySchedule), due at a.takeoverAt, from
+-- where the workers put it on its lane (promote-retries.lua) should the server not finish it in
+-- time. Its pages are the same as a worker's and resume from their cursors, so whoever runs them,
+-- once or both at once, each follower gets the tweet once; the job's end takes the entry off
+-- the schedule (report-chunks.lua).
+--   k: job, smallLane, bulkLane, events, classBacklog, authorBacklog, retrySchedule (inline only)
 --   a: jobId, tweetId, authorId, followSeq, counts and total (readAudience), small, nowMs,
---      chunkSize, jobRetentionS, eventsMaxLen, tweetIdDigits
+--      chunkSize, jobRetentionS, eventsMaxLen, tweetIdDigits; delivery and takeoverAt (inline only)
 local function enqueueFanOut(k, a)
   local chunks = audienceChunks(a.counts, a.followSeq, a.chunkSize)
   local total = a.total
   redis.call('HSET', k.job,
     JOB.id, a.jobId, JOB.tweetSeq, a.tweetId, JOB.authorId, a.authorId, JOB.status, 'queued',
-    JOB.delivered, 0, JOB.total, total, JOB.enqueuedAt, a.nowMs,
+    JOB.delivered, 0, JOB.total, total, JOB.enqueuedAt, a.nowMs, JOB.delivery, a.delivery or 'fan-out',
     JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '', JOB.chunksLeft, #chunks, JOB.small, a.small and 1 or 0)
 
   if #chunks == 0 then
@@ -34,7 +40,12 @@ local function enqueueFanOut(k, a)
     redis.call('INCRBY', k.classBacklog, total)
     redis.call('INCRBY', k.authorBacklog, total)
   end
-  if total <= a.chunkSize then
+  if a.delivery == 'inline' then
+    local entry = cjson.encode({[ENTRY.lane] = 'small', [ENTRY.job] = a.jobId, [ENTRY.tweet] = a.tweetId, [ENTRY.author] = a.authorId,
+      [ENTRY.chunks] = table.concat(chunks, ' ')})
+    redis.call('ZADD', k.retrySchedule, a.takeoverAt, entry)
+    redis.call('HSET', k.job, JOB.inlineEntry, entry)
+  elseif total <= a.chunkSize then
     redis.call('XADD', k.smallLane, '*', ENTRY.job, a.jobId, ENTRY.tweet, a.tweetId, ENTRY.author, a.authorId, ENTRY.chunks, table.concat(chunks, ' '))
   else
     for _, chunk in ipairs(chunks) do

@@ -10,11 +10,21 @@ import {
   type Chunk,
   type FanoutEntry,
   type StoredHash,
-} from '@ripple/shared';
-import { keysOf, waitForReplicas, type RedisClient } from '@ripple/shared/node';
+} from '../../index.js';
+import type { RedisClient } from '../redis-client.js';
+import { keysOf, waitForReplicas } from '../ripple-redis.js';
 import { deletePage } from './delete-page.js';
 import { deliverPage, reportChunks, type ChunkReport, type PageResult } from './deliver-page.js';
-import type { WorkerConfig } from './config.js';
+
+/** What a fan-out run is set with: a worker's settings, or a server's for the audiences it delivers inline. */
+export interface FanOutSettings {
+  /** Followers written per page script. */
+  pageSize: number;
+  /** TIMELINE_MAX. */
+  timelineMax: number;
+  /** Progress events at least this often (ms) while a job runs. */
+  progressIntervalMs: number;
+}
 
 export interface FanOutOptions {
   /** Which try of this entry this is, from 1. */
@@ -40,7 +50,7 @@ export interface EntryOutcome {
  * page, which is what moves the author's progress bar.
  * Throws when the entry cannot be delivered; the caller decides whether to retry.
  */
-export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entry: FanoutEntry, options: FanOutOptions): Promise<EntryOutcome> {
+export async function fanOutEntry(redis: RedisClient, config: FanOutSettings, entry: FanoutEntry, options: FanOutOptions): Promise<EntryOutcome> {
   const k = keysOf(redis);
   const [[jobTweet, jobTotal, jobKind], stored] = await Promise.all([
     redis.hmGet(k.job(entry.job), [jobField.tweetSeq, jobField.total, jobField.kind]),
@@ -127,7 +137,7 @@ type RunPage = (redis: RedisClient, chunk: Chunk) => Promise<PageResult>;
  * the entry first, so its chunks end at once with what they delivered: the fan-out of a deleted
  * tweet stops, and none of its pages runs after the delete's pages (delete-page.lua).
  */
-async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredHash, config: WorkerConfig): Promise<RunPage> {
+async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredHash, config: FanOutSettings): Promise<RunPage> {
   if (stored[tweetField.deletedAt]) {
     await stopPostJob(redis, entry);
     return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload: '', timelineMax: config.timelineMax });
@@ -149,7 +159,7 @@ async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredH
 }
 
 /** Pages of a delete job, which stop the tweet's post job (named on the tweet) bucket by bucket. */
-function deletePages(entry: FanoutEntry, stored: StoredHash, config: WorkerConfig): RunPage {
+function deletePages(entry: FanoutEntry, stored: StoredHash, config: FanOutSettings): RunPage {
   // A tweet stored before tweets named their post job: that job is long done, and the stop
   // lands in the delete job's own cursors, where nothing reads it.
   const postJobId = stored[tweetField.job] ?? entry.job;

@@ -7,8 +7,10 @@ import {
   RECENT_FANOUTS_KEPT,
   timelineTrimAt,
   type Chunk,
-} from '@ripple/shared';
-import { defineLuaScript, keysOf, type RedisClient } from '@ripple/shared/node';
+} from '../../index.js';
+import { defineLuaScript } from '../lua-script.js';
+import type { RedisClient } from '../redis-client.js';
+import { keysOf } from '../ripple-redis.js';
 import { z } from 'zod';
 
 export const deliverPageScript = defineLuaScript({
@@ -37,7 +39,7 @@ export type ReportState = z.infer<typeof reportStateSchema>;
 
 export const reportChunksScript = defineLuaScript({
   url: new URL('./lua/report-chunks.lua', import.meta.url),
-  keys: ['job', 'backlog', 'events', 'stats', 'durations', 'recentDurations', 'smallBacklog', 'authorBacklog'],
+  keys: ['job', 'backlog', 'events', 'stats', 'durations', 'recentDurations', 'smallBacklog', 'authorBacklog', 'retrySchedule'],
   args: ['tweetSeq', 'tweetId', 'authorId', 'progressIntervalMs', 'jobRetentionS', 'durationBoundsMs', 'recentKept', 'eventsMaxLen', 'attempt'],
   rest: 'reports',
   /** {state, delivered, total}. */
@@ -123,6 +125,7 @@ export async function reportChunks(redis: RedisClient, a: ReportArgs): Promise<R
       recentDurations: k.recentDurations(b),
       smallBacklog: k.smallBacklog(b),
       authorBacklog: k.authorBacklog(a.authorId),
+      retrySchedule: k.retrySchedule(b),
     },
     {
       tweetSeq: a.tweetSeq,

@@ -17,6 +17,7 @@
   KEYS[6] recentDurations: the bucket's recent fan-out durations (list)
   KEYS[7] smallBacklog: the bucket's backlog counter of small tweets
   KEYS[8] authorBacklog: the author's backlog counter
+  KEYS[9] retrySchedule: the bucket's retry schedule, where an inline job's entry waits to be taken over
 
   ARGV[1] tweetSeq: tweet id the report is for (a job of that id for another tweet is not this job)
   ARGV[2] tweetId: tweet id as the API shows it
@@ -125,6 +126,13 @@ if total ~= delivered then
   end
 end
 redis.call('EXPIRE', KEYS[1], ARGV[5])
+-- An inline job ended (by its server, or by the workers that took it over): nothing is left for
+-- them to take over. With the job's end, in one step, so its entry is never promoted after it.
+local inlineEntry = redis.call('HGET', KEYS[1], JOB.inlineEntry)
+if inlineEntry then
+  redis.call('ZREM', KEYS[9], inlineEntry)
+  redis.call('HDEL', KEYS[1], JOB.inlineEntry)
+end
 if failed then
   return {'job-done', delivered, total}
 end

@@ -1,5 +1,7 @@
-import { chunkId, CURSOR_DONE_RETENTION_S, CURSOR_STOPPED_RETENTION_S, EVENTS_MAX_LEN, JOB_RETENTION_S, type Chunk } from '@ripple/shared';
-import { defineLuaScript, keysOf, type RedisClient } from '@ripple/shared/node';
+import { chunkId, CURSOR_DONE_RETENTION_S, CURSOR_STOPPED_RETENTION_S, EVENTS_MAX_LEN, JOB_RETENTION_S, type Chunk } from '../../index.js';
+import { defineLuaScript } from '../lua-script.js';
+import type { RedisClient } from '../redis-client.js';
+import { keysOf } from '../ripple-redis.js';
 import { z } from 'zod';
 import type { PageResult } from './deliver-page.js';
 
