@@ -51,16 +51,23 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
   if (jobTweet !== entry.tweet) return { state: 'complete', delivered: 0 };
   const runPage = jobKind === 'delete' ? deletePages(entry, stored, config) : await postPages(redis, entry, stored, config);
   const tweetId = tweetIdFromSeq(entry.tweet);
-  const report = (reports: ChunkReport[]) =>
-    reportChunks(redis, {
+  // The run's first report tells the job's journey when it started, and by whom.
+  let runStartedAt = Date.now();
+  const report = (reports: ChunkReport[]) => {
+    const startedAt = runStartedAt;
+    runStartedAt = 0;
+    return reportChunks(redis, {
       jobId: entry.job,
       tweetSeq: entry.tweet,
       tweetId,
       authorId: entry.author,
       attempt: options.attempt,
       progressIntervalMs: config.progressIntervalMs,
+      worker: config.consumerName,
+      runStartedAt: startedAt,
       reports,
     });
+  };
 
   // The entry's chunks report together, between pages only when the news is worth a round trip
   // to the author's master: once 5 % of the job (and at least a page) is unreported, or a
@@ -195,7 +202,12 @@ async function confirmReplicated(redis: RedisClient, jobId: string, chunk: Chunk
  * and before reporting it left the job short of deliveries that were made, and the job's end
  * releases from the backlog only what it believes undelivered.
  */
-export async function reportDeliveredSoFar(redis: RedisClient, entry: FanoutEntry, attempt: number, progressIntervalMs: number): Promise<void> {
+export async function reportDeliveredSoFar(
+  redis: RedisClient,
+  entry: FanoutEntry,
+  attempt: number,
+  config: Pick<WorkerConfig, 'progressIntervalMs' | 'consumerName'>,
+): Promise<void> {
   const k = keysOf(redis);
   const reports = await Promise.all(
     entry.chunks.map(async (chunk) => ({
@@ -210,7 +222,9 @@ export async function reportDeliveredSoFar(redis: RedisClient, entry: FanoutEntr
     tweetId: tweetIdFromSeq(entry.tweet),
     authorId: entry.author,
     attempt,
-    progressIntervalMs,
+    progressIntervalMs: config.progressIntervalMs,
+    worker: config.consumerName,
+    runStartedAt: 0,
     reports,
   });
 }
