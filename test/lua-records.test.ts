@@ -7,6 +7,7 @@ import {
   fanoutDurationsField,
   fanoutEntryField,
   jobField,
+  journeyStepField,
   luaRecords,
   retryField,
   statsField,
@@ -39,7 +40,7 @@ async function inLua(include: string, body: string): Promise<unknown> {
 describe('record includes, as Redis runs them', () => {
   it('name every field exactly as the TypeScript records do', async () => {
     const { reported, finished, attempt, ...jobFixed } = jobField;
-    const { refused, ...statsFixed } = statsField;
+    const { refused, delivery, ...statsFixed } = statsField;
     const { bucket, ...durationsFixed } = fanoutDurationsField;
     expect(await inLua('job-record', 'return cjson.encode(JOB)')).toEqual(jobFixed);
     expect(await inLua('stats-record', 'return cjson.encode(STATS)')).toEqual(statsFixed);
@@ -48,6 +49,7 @@ describe('record includes, as Redis runs them', () => {
     expect(await inLua('fanout-durations-record', 'return cjson.encode(DURATIONS)')).toEqual(durationsFixed);
     expect(await inLua('fanout-entry-record', 'return cjson.encode(ENTRY)')).toEqual({ ...fanoutEntryField, ...retryField, ...deadLetterField });
     expect(await inLua('event-entry-record', 'return cjson.encode(EVENT)')).toEqual(eventEntryField);
+    expect(await inLua('journey-record', 'return cjson.encode(STEP)')).toEqual(journeyStepField);
     expect(await inLua('job-record', "return cjson.encode({jobReportedField('1:7'), jobFinishedField('1:7'), jobAttemptField('1:7')})")).toEqual([
       reported('1:7'),
       finished('1:7'),
@@ -62,7 +64,10 @@ describe('record includes, as Redis runs them', () => {
       audienceField.count(3),
       audienceField.version(3),
     ]);
-    expect(await inLua('stats-record', "return cjson.encode({statsRefusedField('overloaded')})")).toEqual([refused('overloaded')]);
+    expect(await inLua('stats-record', "return cjson.encode({statsRefusedField('overloaded'), statsDeliveryField('on-read')})")).toEqual([
+      refused('overloaded'),
+      delivery('on-read'),
+    ]);
     expect(await inLua('fanout-durations-record', "return cjson.encode({durationsBucketField('250')})")).toEqual([bucket(250)]);
   });
 

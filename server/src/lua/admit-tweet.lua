@@ -170,6 +170,8 @@ if publishAt > 0 then
 end
 
 local hi, counts, total = readAudience(KEYS[4])
+-- How the tweet travels (CONTRACT: on-read, then inline, then fan-out); counted below for the dashboard's mix.
+local delivery = 'fan-out'
 
 -- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
 -- units of work. Three bounds, each admitting while its count is below it, so each is passed by
@@ -221,5 +223,6 @@ if useIdempotency then
   redis.call('SET', KEYS[1], bodyDigest .. ':' .. tweetId .. ':' .. jobId, 'EX', ARGV[3])
 end
 redis.call('HINCRBY', KEYS[10], STATS.accepted, 1)
+redis.call('HINCRBY', KEYS[10], statsDeliveryField(delivery), 1)
 
 return answer('new', tweetId, jobId)

@@ -1,6 +1,8 @@
+import type { JobDelivery } from '../schemas.js';
 import type { LuaRecord } from './lua-record.js';
 
 const REFUSED_PREFIX = 'refused:';
+const DELIVERY_PREFIX = 'admitted:';
 
 const fixed = {
   /** Tweets accepted (not counting idempotent repeats). */
@@ -28,12 +30,17 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export const statsField = {
   ...fixed,
   refused: (reason: RefusalReason) => `${REFUSED_PREFIX}${reason}`,
+  /**
+   * Tweets admitted to travel one way (a job's `delivery`: "fan-out", "inline", "on-read"),
+   * counted by admit-tweet.lua as it decides: the dashboard's mix.
+   */
+  delivery: (delivery: JobDelivery) => `${DELIVERY_PREFIX}${delivery}`,
 } as const;
 
-/** The stats record for Lua: `STATS.<name>`, `statsRefusedField(reason)`. */
+/** The stats record for Lua: `STATS.<name>`, `statsRefusedField(reason)`, `statsDeliveryField(delivery)`. */
 export const statsRecordLua: LuaRecord = {
   include: 'stats-record',
   table: 'STATS',
   fields: fixed,
-  prefixed: { statsRefusedField: REFUSED_PREFIX },
+  prefixed: { statsRefusedField: REFUSED_PREFIX, statsDeliveryField: DELIVERY_PREFIX },
 };
