@@ -2,12 +2,13 @@ import { useCallback, useEffect, useState } from 'react';
 import type { User } from '@ripple/shared';
 import { createHttp, type FetchFn } from './api/http';
 import { withRetry, type RetryPolicy } from './api/retry';
-import { createRippleApi } from './api/ripple-api';
+import { createRippleApi, type RippleApi } from './api/ripple-api';
 import { createRealtime, type RealtimeOptions } from './api/socket';
 import type { Session } from './features/auth/session-store';
 import { ComposeBox } from './features/compose/compose-box';
 import { SyntheticFollowers } from './features/demo/synthetic-followers';
 import { FollowPanel } from './features/follow/follow-panel';
+import { JourneyPanel } from './features/journey/journey-panel';
 import { ScheduledList } from './features/scheduled/scheduled-list';
 import { HomeTimeline } from './features/timeline/home-timeline';
 import { createOutboxStore } from './features/timeline/outbox-store';
@@ -37,7 +38,15 @@ export interface HomePageProps {
  * composer.
  */
 export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket, storage, retryPolicy }: HomePageProps) {
-  const [api] = useState(() => createRippleApi(withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy)));
+  // ms from sending each post to its 202, by job id: the journey's first step, which only this page saw.
+  const [acceptLatencies] = useState(() => new Map<string, number>());
+  const [api] = useState(() =>
+    timingAccepts(createRippleApi(withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy)), acceptLatencies),
+  );
+  const [journey, setJourney] = useState<{ jobId: string; acceptLatencyMs: number | null } | null>(null);
+  const openJourney = useCallback((jobId: string) => setJourney({ jobId, acceptLatencyMs: acceptLatencies.get(jobId) ?? null }), [acceptLatencies]);
+  const closeJourney = useCallback(() => setJourney(null), []);
+  const loadJourney = useCallback((jobId: string) => api.journey(jobId), [api]);
   const [realtime] = useState(() => createRealtime({ token: session.token, onUnauthorized: onSignOut, createSocket }));
   const [outbox] = useState(() => createOutboxStore(storage ?? window.localStorage, session.user.id));
   // Called before the socket opens below, so the timeline listens before the first `connect`.
@@ -63,7 +72,33 @@ export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket
       </div>
       <ComposeBox onPost={timeline.post} onSchedule={timeline.schedule} />
       <ScheduledList tweets={timeline.state.scheduled} error={timeline.state.scheduleError} onCancel={timeline.cancelScheduled} />
-      <HomeTimeline timeline={timeline} me={session.user} />
+      <HomeTimeline timeline={timeline} me={session.user} onOpenJourney={openJourney} />
+      {journey !== null && (
+        <JourneyPanel
+          key={journey.jobId}
+          loadJourney={loadJourney}
+          realtime={realtime}
+          jobId={journey.jobId}
+          acceptLatencyMs={journey.acceptLatencyMs}
+          onClose={closeJourney}
+        />
+      )}
     </>
   );
+}
+
+/**
+ * The API with each post timed from sending to its 202 (its retries included), kept by job id.
+ * The server's clock says when a tweet was admitted; only the browser knows how long it waited.
+ */
+function timingAccepts(api: RippleApi, latencies: Map<string, number>): RippleApi {
+  return {
+    ...api,
+    postTweet: async (...args) => {
+      const sentAt = performance.now();
+      const answer = await api.postTweet(...args);
+      latencies.set(answer.job.id, Math.round(performance.now() - sentAt));
+      return answer;
+    },
+  };
 }

@@ -10,6 +10,8 @@ export interface HomeTimelineProps {
   timeline: Timeline;
   /** Who is signed in, shown as the author of own posts the server has not answered yet. */
   me: { id: string; handle: string };
+  /** Opens the journey of one of the user's jobs; own tweets whose job is known offer it. */
+  onOpenJourney?: (jobId: string) => void;
 }
 
 /** The user's own tweets that the server has: those can be deleted. */
@@ -17,7 +19,7 @@ const isOwnPublished = (entry: TimelineEntry, me: { id: string }): boolean =>
   entry.kind === 'own' ? entry.post.tweet !== null : entry.tweet.author.id === me.id;
 
 /** The home timeline, newest first. */
-export function HomeTimeline({ timeline, me }: HomeTimelineProps) {
+export function HomeTimeline({ timeline, me, onOpenJourney }: HomeTimelineProps) {
   const { state, retry, discard, deleteTweet, loadOlder } = timeline;
   return (
     <section className="timeline" aria-label="Home timeline">
@@ -30,6 +32,7 @@ export function HomeTimeline({ timeline, me }: HomeTimelineProps) {
       <DeletionStatus deletions={state.deletions} jobs={state.jobs} />
       {state.entries.map((entry) => {
         const tweetId = entryTweetId(entry);
+        const jobId = entry.kind === 'own' && entry.post.tweet !== null ? entry.post.jobId : null;
         return (
           <TweetCard
             key={entryKey(entry)}
@@ -40,6 +43,7 @@ export function HomeTimeline({ timeline, me }: HomeTimelineProps) {
             onDiscard={discard}
             onDelete={tweetId !== null && isOwnPublished(entry, me) ? () => deleteTweet(tweetId) : undefined}
             deleteError={deleteErrorOf(state, tweetId)}
+            onOpenJourney={onOpenJourney && jobId !== null ? () => onOpenJourney(jobId) : undefined}
           />
         );
       })}
