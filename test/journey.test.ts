@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { hostname } from 'node:os';
 import { JOB_RETENTION_S, jobJourneySchema, seqFromTweetId, tweetField, type Job, type JobJourney, type JourneyStep } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { watchDashboard } from './support/dashboard.js';
 import { addFollowers, api, postTweet } from './support/http-api.js';
 import { waitForDelivered, waitForJob } from './support/jobs.js';
 import { spawnServer, spawnWorker, type RippleProcess } from './support/processes.js';
@@ -172,5 +173,34 @@ describe('GET /api/jobs/:id/journey', () => {
     expectWholeJourney(journey, ['accepted', 'published', 'queued']);
     expect(Date.parse(journey.steps[1]!.at)).toBeGreaterThanOrEqual(Date.parse(publishAt));
     expect(Date.parse(journey.steps[1]!.at) - Date.parse(journey.steps[0]!.at)).toBeGreaterThanOrEqual(5_000);
+  });
+});
+
+describe('the dashboard beside the journeys', () => {
+  it("shows the scheduled tweets waiting, the delivery mix of admitted tweets, and each worker's activity by its journey name", async () => {
+    const { server, worker } = await stack();
+    await worker();
+    const author = await signUp(server.url, 'dash_author');
+    await addFollowers(server.url, author.token, 30_000);
+    const dashboard = watchDashboard(server.url);
+    try {
+      await api(server.url, '/api/tweets', { token: author.token, body: { text: 'much later', publishAt: new Date(Date.now() + 3_600_000).toISOString() } });
+      const { job } = await postTweet(server.url, author.token, 'now');
+      await waitForJob(server.url, author.token, job.id, 'done');
+      const started = (await journeyOf(server.url, author.token, job.id)).steps.find((s) => s.kind === 'started')!;
+
+      await expect.poll(async () => (await dashboard.next()).scheduledWaiting, { timeout: 10_000 }).toBe(1);
+      // Rates over each second: what was admitted and run comes back summed over the snapshots.
+      const admitted = () => dashboard.snapshots.reduce((sum, s) => sum + s.deliveryMix.fanOut, 0);
+      await expect.poll(async () => (await dashboard.next(), admitted()), { timeout: 10_000 }).toBeGreaterThan(0.5);
+      expect(dashboard.snapshots.every((s) => s.deliveryMix.inline === 0 && s.deliveryMix.onRead === 0)).toBe(true);
+      const ranBy = (name: string) =>
+        dashboard.snapshots.flatMap((s) => s.cpu).filter((row) => `${row.role} ${row.process}` === name && (row.deliveriesPerSecond ?? 0) > 0);
+      await expect.poll(async () => (await dashboard.next(), ranBy(started.worker!).length), { timeout: 10_000 }).toBeGreaterThan(0);
+      const row = ranBy(started.worker!)[0]!;
+      expect(row.entriesPerSecond).toBeGreaterThan(0);
+    } finally {
+      dashboard.close();
+    }
   });
 });
