@@ -131,6 +131,8 @@ describe('GET /api/jobs/:id/journey', () => {
     expect(takeover).toMatchObject({ from: victimName, worker: expect.stringMatching(WORKER) });
     expect(takeover!.worker).not.toBe(victimName);
     expect(takeover!.chunks.length).toBe(1);
+    // The chunk it died in was started by it: a long chunk reports its start after its first page.
+    expect(entries.find((s) => s.kind === 'started' && s.worker === victimName && s.chunks[0] === takeover!.chunks[0])).toBeDefined();
     // Its chunk starts again after the takeover, by the worker left standing.
     const restarted = entries.find((s) => s.kind === 'started' && Date.parse(s.at) >= Date.parse(takeover!.at) && s.chunks[0] === takeover!.chunks[0]);
     expect(restarted).toMatchObject({ worker: takeover!.worker });

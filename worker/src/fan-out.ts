@@ -80,8 +80,8 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
   const states = new Map(entry.chunks.map((chunk): [Chunk, ChunkReport] => [chunk, { chunk, delivered: 0, complete: false }]));
   let unreported = 0;
   let reportedAt = Date.now();
-  const reportIfDue = async () => {
-    if (unreported < reportEvery && Date.now() - reportedAt < config.progressIntervalMs) return;
+  const reportIfDue = async (now = false) => {
+    if (!now && unreported < reportEvery && Date.now() - reportedAt < config.progressIntervalMs) return;
     unreported = 0;
     reportedAt = Date.now();
     await report([...states.values()]);
@@ -109,7 +109,10 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
             await reportIfDue();
             return;
           }
-          await reportIfDue();
+          // A chunk of more than one page reports after its first: the job's journey then shows
+          // who started it even when that worker dies before 5 %. One call per long chunk; an
+          // entry of one-page chunks (a small tweet) reports at its end as before.
+          await reportIfDue(runStartedAt !== 0);
           await options.afterPage();
         }
       } catch (err) {

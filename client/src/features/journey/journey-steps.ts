@@ -11,7 +11,7 @@ export interface JourneyLine {
   sinceBefore: number | null;
 }
 
-const plural = (n: number, one: string, many: string) => `${n} ${n === 1 ? one : many}`;
+const plural = (n: number, one: string, many: string) => `${n.toLocaleString('en-US')} ${n === 1 ? one : many}`;
 const chunksOf = (step: JourneyStep) => (step.chunks.length === 0 ? '' : ` (${plural(step.chunks.length, 'chunk', 'chunks')}: ${step.chunks.join(', ')})`);
 
 /** A duration as a person reads it: "850 ms", "2.4 s", "3 min 5 s". */
