@@ -18,7 +18,7 @@ const storedStepSchema = z.object({
 type StoredStep = z.infer<typeof storedStepSchema>;
 
 /** What a worker no longer listed among the running processes (gone for minutes) is called. */
-export const GONE_WORKER = 'a worker since gone';
+const GONE_WORKER = 'a worker since gone';
 
 const iso = (ms: number): string => new Date(ms).toISOString();
 const msOf = (isoTime: string | null): number | null => (isoTime === null ? null : Date.parse(isoTime));
