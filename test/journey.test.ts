@@ -103,9 +103,17 @@ describe('GET /api/jobs/:id/journey', () => {
     }
     expect((await fetch(`${server.url}/api/jobs/${job.id}/journey`)).status).toBe(401);
 
+    // By the tweet, for a page that holds the tweet but not its job: the same journey, the same access.
+    const byTweet = (token: string, tweetId: string) => fetch(`${server.url}/api/tweets/${tweetId}/journey`, { headers: { Authorization: `Bearer ${token}` } });
+    expect(jobJourneySchema.parse(await (await byTweet(author.token, job.tweetId)).json()).steps).toEqual(journey.steps);
+    expect((await byTweet(other.token, job.tweetId)).status).toBe(403);
+    expect((await byTweet(author.token, '9999999999999')).status).toBe(404);
+    expect((await byTweet(author.token, 'abc')).status).toBe(400);
+
     // A delete job travels the same way.
     const { job: removal } = await api<{ job: Job }>(server.url, `/api/tweets/${job.tweetId}`, { method: 'DELETE', token: author.token });
     await waitForJob(server.url, author.token, removal.id, 'done');
+    expect((await byTweet(author.token, job.tweetId)).status).toBe(404);
     const removed = await journeyOf(server.url, author.token, removal.id);
     expect(removed.job.kind).toBe('delete');
     for (const step of expectWholeJourney(removed)) expect(step).toMatchObject({ kind: 'started', worker: expect.stringMatching(WORKER) });

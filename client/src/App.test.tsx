@@ -171,6 +171,22 @@ describe('App', () => {
     expect(screen.queryByRole('complementary', { name: 'Tweet journey' })).toBeNull();
   });
 
+  it("opens the journey of an own tweet loaded from the server by the tweet, and of a delete's job", async () => {
+    createSessionStore(localStorage).save({ user: alice, token: 'tok' });
+    const { server, user } = renderApp();
+    const before = { ...makeTweet('000000000013', 'alice', 'from before the reload'), author: { id: alice.id, handle: 'alice' } };
+    server.answer('GET', '/api/timeline', 200, { tweets: [before], nextBefore: null });
+    await user.click(await screen.findByText('from before the reload'));
+    expect(server.callsTo('GET', '/api/tweets/000000000013/journey')).toHaveLength(1);
+    const panel = await screen.findByRole('complementary', { name: 'Tweet journey' });
+    await user.click(within(panel).getByRole('button', { name: 'Close journey' }));
+
+    await user.click(screen.getByRole('button', { name: 'Delete tweet' }));
+    server.answer('DELETE', '/api/tweets/000000000013', 202, { job: makeJob({ id: 'job-del', kind: 'delete' }) });
+    await user.click(await screen.findByRole('button', { name: "Show the delete's journey" }));
+    expect(server.callsTo('GET', '/api/jobs/job-del/journey')).toHaveLength(1);
+  });
+
   it('does not retry a sign-in the server turns away', async () => {
     const { server, user } = renderApp();
     await user.type(screen.getByLabelText('Handle'), 'alice');

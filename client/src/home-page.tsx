@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { User } from '@ripple/shared';
+import type { JobJourney, User } from '@ripple/shared';
 import { createHttp, type FetchFn } from './api/http';
 import { withRetry, type RetryPolicy } from './api/retry';
 import { createRippleApi, type RippleApi } from './api/ripple-api';
@@ -10,7 +10,7 @@ import { SyntheticFollowers } from './features/demo/synthetic-followers';
 import { FollowPanel } from './features/follow/follow-panel';
 import { JourneyPanel } from './features/journey/journey-panel';
 import { ScheduledList } from './features/scheduled/scheduled-list';
-import { HomeTimeline } from './features/timeline/home-timeline';
+import { HomeTimeline, type JourneyTarget } from './features/timeline/home-timeline';
 import { createOutboxStore } from './features/timeline/outbox-store';
 import { useHomeTimeline } from './features/timeline/use-home-timeline';
 
@@ -43,10 +43,22 @@ export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket
   const [api] = useState(() =>
     timingAccepts(createRippleApi(withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy)), acceptLatencies),
   );
-  const [journey, setJourney] = useState<{ jobId: string; acceptLatencyMs: number | null } | null>(null);
-  const openJourney = useCallback((jobId: string) => setJourney({ jobId, acceptLatencyMs: acceptLatencies.get(jobId) ?? null }), [acceptLatencies]);
+  const [journey, setJourney] = useState<OpenJourney | null>(null);
+  const openJourney = useCallback(
+    (target: JourneyTarget) =>
+      setJourney(
+        target.kind === 'job'
+          ? {
+              key: `job:${target.jobId}`,
+              jobId: target.jobId,
+              load: () => api.journey(target.jobId),
+              acceptLatencyMs: acceptLatencies.get(target.jobId) ?? null,
+            }
+          : { key: `tweet:${target.tweetId}`, jobId: null, load: () => api.tweetJourney(target.tweetId), acceptLatencyMs: null },
+      ),
+    [api, acceptLatencies],
+  );
   const closeJourney = useCallback(() => setJourney(null), []);
-  const loadJourney = useCallback((jobId: string) => api.journey(jobId), [api]);
   const [realtime] = useState(() => createRealtime({ token: session.token, onUnauthorized: onSignOut, createSocket }));
   const [outbox] = useState(() => createOutboxStore(storage ?? window.localStorage, session.user.id));
   // Called before the socket opens below, so the timeline listens before the first `connect`.
@@ -75,8 +87,8 @@ export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket
       <HomeTimeline timeline={timeline} me={session.user} onOpenJourney={openJourney} />
       {journey !== null && (
         <JourneyPanel
-          key={journey.jobId}
-          loadJourney={loadJourney}
+          key={journey.key}
+          loadJourney={journey.load}
           realtime={realtime}
           jobId={journey.jobId}
           acceptLatencyMs={journey.acceptLatencyMs}
@@ -85,6 +97,14 @@ export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket
       )}
     </>
   );
+}
+
+/** The journey shown: how to load it, and what the page knows of it. */
+interface OpenJourney {
+  key: string;
+  jobId: string | null;
+  load: () => Promise<JobJourney>;
+  acceptLatencyMs: number | null;
 }
 
 /**

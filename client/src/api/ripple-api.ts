@@ -55,6 +55,8 @@ export interface RippleApi {
   job(id: string): Promise<Job>;
   /** One of the caller's jobs step by step: accepted, queued, each entry started and by which worker, takeovers, retries, done. */
   journey(jobId: string): Promise<JobJourney>;
+  /** The journey of one of the caller's tweets' post job, for a tweet whose job this page does not know. */
+  tweetJourney(tweetId: string): Promise<JobJourney>;
   addSyntheticFollowers(count: number): Promise<User>;
 }
 
@@ -106,6 +108,7 @@ export function createRippleApi(http: Http): RippleApi {
     deleteTweet: async (id) => (await http.request(`/api/tweets/${encodeURIComponent(id)}`, { method: 'DELETE', schema: jobBodySchema })).job,
     job: async (id) => (await http.request(`/api/jobs/${encodeURIComponent(id)}`, { schema: jobBodySchema })).job,
     journey: (jobId) => http.request(`/api/jobs/${encodeURIComponent(jobId)}/journey`, { schema: jobJourneySchema }),
+    tweetJourney: (tweetId) => http.request(`/api/tweets/${encodeURIComponent(tweetId)}/journey`, { schema: jobJourneySchema }),
     addSyntheticFollowers: async (count) =>
       (await http.request('/api/me/followers/synthetic', { method: 'POST', body: { count }, schema: userBodySchema })).user,
   };

@@ -36,10 +36,10 @@ const done: JobJourney = {
   truncated: false,
 };
 
-function renderPanel(loadJourney: (jobId: string) => Promise<JobJourney>, acceptLatencyMs: number | null = 42) {
+function renderPanel(loadJourney: () => Promise<JobJourney>, acceptLatencyMs: number | null = 42, jobId: string | null = 'j1') {
   const socket = fakeRealtime();
   const onClose = vi.fn();
-  render(<JourneyPanel loadJourney={loadJourney} realtime={socket.realtime} jobId="j1" acceptLatencyMs={acceptLatencyMs} onClose={onClose} />);
+  render(<JourneyPanel loadJourney={loadJourney} realtime={socket.realtime} jobId={jobId} acceptLatencyMs={acceptLatencyMs} onClose={onClose} />);
   const panel = () => within(screen.getByRole('complementary', { name: 'Tweet journey' }));
   const steps = () => [...document.querySelectorAll('.journey__step')].map((li) => li.getAttribute('data-kind'));
   return { socket, onClose, panel, steps };
@@ -80,6 +80,17 @@ describe('JourneyPanel', () => {
     expect(panel().getByText(/worker 1 stopped beating \(crashed\): attempt 1 counted/)).toBeTruthy();
     expect(panel().getByText(/done 6\.5 s after it was accepted/)).toBeTruthy();
     expect(panel().queryByText(/\(live\)/)).toBeNull();
+  });
+
+  it('opened by the tweet, learns its job from the first answer and follows that job from then on', async () => {
+    let answer: (journey: JobJourney) => void = () => {};
+    const loadJourney = vi.fn(() => new Promise<JobJourney>((resolve) => (answer = resolve)));
+    const { socket } = renderPanel(loadJourney, null, null);
+    act(() => socket.emit('fanout:progress', { jobId: 'j1', tweetId: 't1', delivered: 1, total: 2 }));
+    expect(loadJourney).toHaveBeenCalledTimes(1);
+    await act(async () => answer(running));
+    act(() => socket.emit('fanout:progress', { jobId: 'j1', tweetId: 't1', delivered: 2, total: 2 }));
+    expect(loadJourney).toHaveBeenCalledTimes(2);
   });
 
   it('says when a retry was scheduled and why; without a latency, accepted says only that', async () => {

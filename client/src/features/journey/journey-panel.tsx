@@ -4,10 +4,11 @@ import type { Realtime } from '../../api/socket';
 import { formatDuration, journeyLines, totalDuration } from './journey-steps';
 
 export interface JourneyPanelProps {
-  /** Reads the journey of one of the user's jobs (GET /api/jobs/:id/journey). */
-  loadJourney: (jobId: string) => Promise<JobJourney>;
+  /** Reads the journey (GET /api/jobs/:id/journey, or by the tweet); must be stable while the panel is open. */
+  loadJourney: () => Promise<JobJourney>;
   realtime: Realtime;
-  jobId: string;
+  /** The job, when the page knows it; else the first answer names it, and events before that are caught up by it. */
+  jobId: string | null;
   /** ms from sending the post to its 202, when this page sent it; null otherwise. */
   acceptLatencyMs: number | null;
   onClose: () => void;
@@ -34,16 +35,18 @@ export function JourneyPanel({ loadJourney, realtime, jobId, acceptLatencyMs, on
     let closed = false;
     let inFlight = false;
     let again = false;
+    let ofJob = jobId;
     const refresh = () => {
       if (inFlight) {
         again = true;
         return;
       }
       inFlight = true;
-      loadJourney(jobId)
+      loadJourney()
         .then(
           (loaded) => {
             if (closed) return;
+            ofJob = loaded.job.id;
             setJourney(loaded);
             setError(null);
           },
@@ -57,7 +60,7 @@ export function JourneyPanel({ loadJourney, realtime, jobId, acceptLatencyMs, on
           }
         });
     };
-    const ofThisJob = (payload: { jobId: string }) => payload.jobId === jobId;
+    const ofThisJob = (payload: { jobId: string }) => payload.jobId === ofJob;
     const offs = [
       realtime.on('fanout:progress', (p) => {
         if (!ofThisJob(p)) return;
@@ -92,7 +95,7 @@ export function JourneyPanel({ loadJourney, realtime, jobId, acceptLatencyMs, on
   const running = job !== undefined && (job.status === 'queued' || job.status === 'running');
 
   return (
-    <aside className="card journey" aria-label="Tweet journey" data-job-id={jobId}>
+    <aside className="card journey" aria-label="Tweet journey" data-job-id={job?.id ?? jobId ?? undefined}>
       <header className="journey__header">
         <h2 className="journey__title">{job?.kind === 'delete' ? "A delete's journey" : "This tweet's journey"}</h2>
         <button type="button" className="button button--small button--quiet" onClick={onClose} aria-label="Close journey">

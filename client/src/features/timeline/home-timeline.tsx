@@ -10,8 +10,16 @@ export interface HomeTimelineProps {
   timeline: Timeline;
   /** Who is signed in, shown as the author of own posts the server has not answered yet. */
   me: { id: string; handle: string };
-  /** Opens the journey of one of the user's jobs; own tweets whose job is known offer it. */
-  onOpenJourney?: (jobId: string) => void;
+  /** Opens the journey of one of the user's own tweets, or of a delete's job. */
+  onOpenJourney?: (target: JourneyTarget) => void;
+}
+
+/** Whose journey to show: a job this page knows (its own posts, its deletes), or a tweet loaded from the server. */
+export type JourneyTarget = { kind: 'job'; jobId: string } | { kind: 'tweet'; tweetId: string };
+
+function journeyTargetOf(entry: TimelineEntry, me: { id: string }): JourneyTarget | null {
+  if (entry.kind === 'own') return entry.post.tweet !== null && entry.post.jobId !== null ? { kind: 'job', jobId: entry.post.jobId } : null;
+  return entry.tweet.author.id === me.id ? { kind: 'tweet', tweetId: entry.tweet.id } : null;
 }
 
 /** The user's own tweets that the server has: those can be deleted. */
@@ -29,10 +37,10 @@ export function HomeTimeline({ timeline, me, onOpenJourney }: HomeTimelineProps)
         </p>
       )}
       {state.loaded && state.entries.length === 0 && <p className="timeline__empty">No tweets yet. Post one, or follow someone.</p>}
-      <DeletionStatus deletions={state.deletions} jobs={state.jobs} />
+      <DeletionStatus deletions={state.deletions} jobs={state.jobs} onOpenJourney={onOpenJourney && ((jobId) => onOpenJourney({ kind: 'job', jobId }))} />
       {state.entries.map((entry) => {
         const tweetId = entryTweetId(entry);
-        const jobId = entry.kind === 'own' && entry.post.tweet !== null ? entry.post.jobId : null;
+        const journey = journeyTargetOf(entry, me);
         return (
           <TweetCard
             key={entryKey(entry)}
@@ -43,7 +51,7 @@ export function HomeTimeline({ timeline, me, onOpenJourney }: HomeTimelineProps)
             onDiscard={discard}
             onDelete={tweetId !== null && isOwnPublished(entry, me) ? () => deleteTweet(tweetId) : undefined}
             deleteError={deleteErrorOf(state, tweetId)}
-            onOpenJourney={onOpenJourney && jobId !== null ? () => onOpenJourney(jobId) : undefined}
+            onOpenJourney={onOpenJourney && journey !== null ? () => onOpenJourney(journey) : undefined}
           />
         );
       })}
