@@ -19,7 +19,10 @@ import type { LuaRecord } from './lua-record.js';
  */
 export const journeyStepField = {
   kind: 'kind',
-  /** When it happened, ms (Redis's clock in scripts; the worker's in `retry`, which is not a script). */
+  /**
+   * When it happened, ms: Redis's clock, but the worker's for `started` (when the run began, which
+   * its first report tells later) and `retry` (written by a MULTI, not a script).
+   */
   at: 'at',
   /** Consumer name of the worker that did it. */
   worker: 'worker',
@@ -29,7 +32,7 @@ export const journeyStepField = {
   outcome: 'outcome',
   /** The entry's attempt: the one that started, the one requeued, or the one coming after a retry. */
   attempt: 'attempt',
-  /** The entry's chunks (`bucket:lo:hi`, space-separated). */
+  /** The entry's chunks, space-separated: chunk ids (`bucket:lo`) or the entry's own field (`bucket:lo:hi`); readers keep `bucket:lo`. */
   chunks: 'chunks',
   /** `retry`: why the attempt failed. */
   error: 'error',
