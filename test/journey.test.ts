@@ -204,6 +204,10 @@ describe('the dashboard beside the journeys', () => {
       const admitted = () => dashboard.snapshots.reduce((sum, s) => sum + s.deliveryMix.fanOut, 0);
       await expect.poll(async () => (await dashboard.next(), admitted()), { timeout: 10_000 }).toBeGreaterThan(0.5);
       expect(dashboard.snapshots.every((s) => s.deliveryMix.inline === 0 && s.deliveryMix.onRead === 0)).toBe(true);
+      // /metrics counts the same: the tweet posted now, not the scheduled one.
+      const metrics = await (await fetch(`${server.url}/metrics`)).text();
+      expect(metrics).toMatch(/^ripple_tweets_admitted_total\{delivery="fan-out"\} 1$/m);
+      expect(metrics).toMatch(/^ripple_tweets_admitted_total\{delivery="on-read"\} 0$/m);
       const ranBy = (name: string) =>
         dashboard.snapshots.flatMap((s) => s.cpu).filter((row) => `${row.role} ${row.process}` === name && (row.deliveriesPerSecond ?? 0) > 0);
       await expect.poll(async () => (await dashboard.next(), ranBy(started.worker!).length), { timeout: 10_000 }).toBeGreaterThan(0);
