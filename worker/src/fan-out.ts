@@ -110,8 +110,9 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
             return;
           }
           // A chunk of more than one page reports after its first: the job's journey then shows
-          // who started it even when that worker dies before 5 %. One call per long chunk; an
-          // entry of one-page chunks (a small tweet) reports at its end as before.
+          // who started it even when that worker dies before 5 %. At most one more call per long
+          // chunk (none where a page is 5 % of the job already); an entry of one-page chunks (a
+          // small tweet) reports at its end as before.
           await reportIfDue(runStartedAt !== 0);
           await options.afterPage();
         }
