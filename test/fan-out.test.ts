@@ -242,7 +242,15 @@ describe('fan-out', () => {
     const common = { jobId: job.id, tweetSeq: entry.tweet, authorId: entry.author };
     const page = (of = chunk!) => deliverPage(redis, { ...common, chunk: of, timelineNewPayload: '{}', pageSize: 10, timelineMax: 5 });
     const report = (attempt: number, delivered: number, complete: boolean, of = chunk!) =>
-      reportChunks(redis, { ...common, tweetId: tweetIdFromSeq(entry.tweet), attempt, progressIntervalMs: 250, reports: [{ chunk: of, delivered, complete }] });
+      reportChunks(redis, {
+        ...common,
+        tweetId: tweetIdFromSeq(entry.tweet),
+        attempt,
+        progressIntervalMs: 250,
+        worker: 'test',
+        runStartedAt: 0,
+        reports: [{ chunk: of, delivered, complete }],
+      });
     // On a cluster the entry names a chunk in every other bucket too: a first try that nothing
     // disturbs delivers those.
     for (const other of others) {

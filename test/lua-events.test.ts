@@ -95,7 +95,7 @@ describe('events the Lua scripts publish', () => {
     // Retried (promote-retries.lua puts it back), then given up on (give-up-chunk.lua).
     const failing = await entryOf((await post(AUTHOR, 'to be given up')).id);
     const from = { bucket: k.layout.bucketOf(AUTHOR), lane: failing.lane.endsWith('bulk') ? 'bulk' : 'small' } as const;
-    await scheduleRetry(redis, from, failing.id, failing.message, 2, 0);
+    await scheduleRetry(redis, from, failing.id, failing.message, 2, 0, { worker: 'test-worker', error: 'boom' });
     expect(await promoteDueRetries(redis, from.bucket, Date.now() + 1000)).toBe(1);
     const retried = await entryOf(failing.entry.job);
     expect(retried.entry.attempt).toBe('2');

@@ -7,6 +7,7 @@ import {
   fanoutDurationsField,
   fanoutEntryField,
   jobField,
+  journeyStepField,
   luaRecords,
   retryField,
   statsField,
@@ -48,6 +49,7 @@ describe('record includes, as Redis runs them', () => {
     expect(await inLua('fanout-durations-record', 'return cjson.encode(DURATIONS)')).toEqual(durationsFixed);
     expect(await inLua('fanout-entry-record', 'return cjson.encode(ENTRY)')).toEqual({ ...fanoutEntryField, ...retryField, ...deadLetterField });
     expect(await inLua('event-entry-record', 'return cjson.encode(EVENT)')).toEqual(eventEntryField);
+    expect(await inLua('journey-record', 'return cjson.encode(STEP)')).toEqual(journeyStepField);
     expect(await inLua('job-record', "return cjson.encode({jobReportedField('1:7'), jobFinishedField('1:7'), jobAttemptField('1:7')})")).toEqual([
       reported('1:7'),
       finished('1:7'),

@@ -54,6 +54,8 @@ const perBucket = (kind: string, build: (b: number) => string) => kindOf(kind, '
 
 const KINDS: readonly KeyKind[] = [
   family('job', 'must-expire', keys.job),
+  /** A job's journey: expires with the job (journey-step.lua). */
+  family('journey', 'must-expire', keys.journey),
   /** A job's chunk cursors in one bucket: kept as long as the job (deliver-page.lua). */
   family('cursor', 'must-expire', keys.cursor),
   family('idempotency', 'must-expire', keys.idempotency),

@@ -140,6 +140,53 @@ describe('App', () => {
     expect(localStorage.getItem(outboxStorageKey(alice.id))).toBeNull();
   });
 
+  it("opens the journey of the user's own tweet from its card, with the accept latency this page measured", async () => {
+    createSessionStore(localStorage).save({ user: alice, token: 'tok' });
+    const { server, user } = renderApp();
+    server.answer('GET', '/api/timeline', 200, { tweets: [], nextBefore: null });
+    await user.type(screen.getByRole('textbox', { name: "What's happening?" }), 'watch me');
+    await user.click(screen.getByRole('button', { name: 'Post' }));
+    server.answer('POST', '/api/tweets', 202, { tweet: makeTweet('000000000012', 'alice', 'watch me'), job: makeJob({ id: 'job-7' }) });
+    const card = await waitFor(() => {
+      const found = document.querySelector<HTMLElement>('[data-tweet-id="000000000012"]');
+      expect(found).not.toBeNull();
+      return found!;
+    });
+
+    await user.click(within(card).getByText('watch me'));
+    expect(server.callsTo('GET', '/api/jobs/job-7/journey')).toHaveLength(1);
+    const job = makeJob({ id: 'job-7' });
+    const step = { worker: null, from: null, outcome: null, attempt: null, chunks: [], error: null, dueAt: null };
+    server.answer('GET', '/api/jobs/job-7/journey', 200, {
+      job,
+      steps: [
+        { ...step, kind: 'accepted', at: job.enqueuedAt },
+        { ...step, kind: 'queued', at: job.enqueuedAt },
+      ],
+      truncated: false,
+    });
+    const panel = within(await screen.findByRole('complementary', { name: 'Tweet journey' }));
+    expect(await panel.findByText(/^Accepted in \d+ ms$/)).toBeTruthy();
+    await user.click(panel.getByRole('button', { name: 'Close journey' }));
+    expect(screen.queryByRole('complementary', { name: 'Tweet journey' })).toBeNull();
+  });
+
+  it("opens the journey of an own tweet loaded from the server by the tweet, and of a delete's job", async () => {
+    createSessionStore(localStorage).save({ user: alice, token: 'tok' });
+    const { server, user } = renderApp();
+    const before = { ...makeTweet('000000000013', 'alice', 'from before the reload'), author: { id: alice.id, handle: 'alice' } };
+    server.answer('GET', '/api/timeline', 200, { tweets: [before], nextBefore: null });
+    await user.click(await screen.findByText('from before the reload'));
+    expect(server.callsTo('GET', '/api/tweets/000000000013/journey')).toHaveLength(1);
+    const panel = await screen.findByRole('complementary', { name: 'Tweet journey' });
+    await user.click(within(panel).getByRole('button', { name: 'Close journey' }));
+
+    await user.click(screen.getByRole('button', { name: 'Delete tweet' }));
+    server.answer('DELETE', '/api/tweets/000000000013', 202, { job: makeJob({ id: 'job-del', kind: 'delete' }) });
+    await user.click(await screen.findByRole('button', { name: "Show the delete's journey" }));
+    expect(server.callsTo('GET', '/api/jobs/job-del/journey')).toHaveLength(1);
+  });
+
   it('does not retry a sign-in the server turns away', async () => {
     const { server, user } = renderApp();
     await user.type(screen.getByLabelText('Handle'), 'alice');

@@ -1,15 +1,16 @@
 import { useCallback, useEffect, useState } from 'react';
-import type { User } from '@ripple/shared';
+import type { JobJourney, User } from '@ripple/shared';
 import { createHttp, type FetchFn } from './api/http';
 import { withRetry, type RetryPolicy } from './api/retry';
-import { createRippleApi } from './api/ripple-api';
+import { createRippleApi, type RippleApi } from './api/ripple-api';
 import { createRealtime, type RealtimeOptions } from './api/socket';
 import type { Session } from './features/auth/session-store';
 import { ComposeBox } from './features/compose/compose-box';
 import { SyntheticFollowers } from './features/demo/synthetic-followers';
 import { FollowPanel } from './features/follow/follow-panel';
+import { JourneyPanel } from './features/journey/journey-panel';
 import { ScheduledList } from './features/scheduled/scheduled-list';
-import { HomeTimeline } from './features/timeline/home-timeline';
+import { HomeTimeline, type JourneyTarget } from './features/timeline/home-timeline';
 import { createOutboxStore } from './features/timeline/outbox-store';
 import { useHomeTimeline } from './features/timeline/use-home-timeline';
 
@@ -37,7 +38,27 @@ export interface HomePageProps {
  * composer.
  */
 export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket, storage, retryPolicy }: HomePageProps) {
-  const [api] = useState(() => createRippleApi(withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy)));
+  // ms from sending each post to its 202, by job id: the journey's first step, which only this page saw.
+  const [acceptLatencies] = useState(() => new Map<string, number>());
+  const [api] = useState(() =>
+    timingAccepts(createRippleApi(withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy)), acceptLatencies),
+  );
+  const [journey, setJourney] = useState<OpenJourney | null>(null);
+  const openJourney = useCallback(
+    (target: JourneyTarget) =>
+      setJourney(
+        target.kind === 'job'
+          ? {
+              key: `job:${target.jobId}`,
+              jobId: target.jobId,
+              load: () => api.journey(target.jobId),
+              acceptLatencyMs: acceptLatencies.get(target.jobId) ?? null,
+            }
+          : { key: `tweet:${target.tweetId}`, jobId: null, load: () => api.tweetJourney(target.tweetId), acceptLatencyMs: null },
+      ),
+    [api, acceptLatencies],
+  );
+  const closeJourney = useCallback(() => setJourney(null), []);
   const [realtime] = useState(() => createRealtime({ token: session.token, onUnauthorized: onSignOut, createSocket }));
   const [outbox] = useState(() => createOutboxStore(storage ?? window.localStorage, session.user.id));
   // Called before the socket opens below, so the timeline listens before the first `connect`.
@@ -63,7 +84,41 @@ export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket
       </div>
       <ComposeBox onPost={timeline.post} onSchedule={timeline.schedule} />
       <ScheduledList tweets={timeline.state.scheduled} error={timeline.state.scheduleError} onCancel={timeline.cancelScheduled} />
-      <HomeTimeline timeline={timeline} me={session.user} />
+      <HomeTimeline timeline={timeline} me={session.user} onOpenJourney={openJourney} />
+      {journey !== null && (
+        <JourneyPanel
+          key={journey.key}
+          loadJourney={journey.load}
+          realtime={realtime}
+          jobId={journey.jobId}
+          acceptLatencyMs={journey.acceptLatencyMs}
+          onClose={closeJourney}
+        />
+      )}
     </>
   );
+}
+
+/** The journey shown: how to load it, and what the page knows of it. */
+interface OpenJourney {
+  key: string;
+  jobId: string | null;
+  load: () => Promise<JobJourney>;
+  acceptLatencyMs: number | null;
+}
+
+/**
+ * The API with each post timed from sending to its 202 (its retries included), kept by job id.
+ * The server's clock says when a tweet was admitted; only the browser knows how long it waited.
+ */
+function timingAccepts(api: RippleApi, latencies: Map<string, number>): RippleApi {
+  return {
+    ...api,
+    postTweet: async (...args) => {
+      const sentAt = performance.now();
+      const answer = await api.postTweet(...args);
+      latencies.set(answer.job.id, Math.round(performance.now() - sentAt));
+      return answer;
+    },
+  };
 }

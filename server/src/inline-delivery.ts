@@ -54,11 +54,16 @@ export interface InlineDeliveryDeps {
  */
 export async function deliverInline(deps: InlineDeliveryDeps, entry: FanoutEntry, admitted: Job): Promise<Job> {
   const { redis, log } = deps;
-  const run = fanOutEntry(redis, { pageSize: deps.pageSize, timelineMax: deps.timelineMax, progressIntervalMs: INLINE_PROGRESS_INTERVAL_MS }, entry, {
-    attempt: 1,
-    shouldStop: () => false,
-    afterPage: async () => {},
-  }).then(
+  const run = fanOutEntry(
+    redis,
+    { pageSize: deps.pageSize, timelineMax: deps.timelineMax, progressIntervalMs: INLINE_PROGRESS_INTERVAL_MS, consumerName: null },
+    entry,
+    {
+      attempt: 1,
+      shouldStop: () => false,
+      afterPage: async () => {},
+    },
+  ).then(
     () => true,
     (err: unknown) => {
       log.warn({ err: String(err), job: entry.job }, 'inline delivery failed; the workers take it over');

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import { FANOUT_DURATION_BUCKETS_MS, fanoutDurationsField, REFUSAL_REASONS, statsField } from '@ripple/shared';
+import { FANOUT_DURATION_BUCKETS_MS, fanoutDurationsField, jobDeliverySchema, REFUSAL_REASONS, statsField } from '@ripple/shared';
 import { readProcessCpu, readRedisCpu, type RedisClient } from '@ripple/shared/node';
 import { hashingLoad } from './passwords.js';
 import { readBacklog, readCounters, readDurationHistogram } from './store/bucket-totals.js';
@@ -139,6 +139,16 @@ export function createMetrics(redis: RedisClient): Metrics {
     collect() {
       this.reset();
       for (const reason of REFUSAL_REASONS) this.inc({ reason }, stats[statsField.refused(reason)] ?? 0);
+    },
+  });
+  new Counter({
+    name: 'ripple_tweets_admitted_total',
+    help: 'Tweets admitted to be delivered now, by delivery mode (fan-out, inline, on-read)',
+    labelNames: ['delivery'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const delivery of jobDeliverySchema.options) this.inc({ delivery }, stats[statsField.delivery(delivery)] ?? 0);
     },
   });
   new Counter({

@@ -1,7 +1,7 @@
-import { keys, REFUSAL_REASONS, statsField, WORKER_ALIVE_MS, type DashboardSnapshot } from '@ripple/shared';
+import { keys, REFUSAL_REASONS, statsField, WORKER_ALIVE_MS, type DashboardSnapshot, type JobDelivery } from '@ripple/shared';
 import type { RedisClient } from '@ripple/shared/node';
 import { createCpuSampler } from './cpu-sampler.js';
-import { readBacklog, readCounters, readDeadLetterCount, readRecentDurations } from './store/bucket-totals.js';
+import { readBacklog, readCounters, readDeadLetterCount, readRecentDurations, readScheduledWaiting } from './store/bucket-totals.js';
 
 /** One reading of the cluster-wide counters, with the dashboard's view of that second. */
 export interface StatsSample {
@@ -58,17 +58,19 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
         redis.zCount(keys.workers, t - WORKER_ALIVE_MS, '+inf'),
         readRecentDurations(redis),
         cpuSampler.sample(),
+        readScheduledWaiting(redis),
       ]);
     } catch {
       return; // Redis is away: no reading this second; rates use the readings there are.
     }
-    const [counters, backlog, deadLetters, workersAlive, recent, cpu] = reading;
+    const [counters, backlog, deadLetters, workersAlive, recent, cpu, scheduledWaiting] = reading;
     const lastMinute = recent
       .map((entry) => entry.split(':').map(Number) as [number, number])
       .filter(([finishedAt]) => finishedAt >= t - MINUTE_MS)
       .map(([, duration]) => duration)
       .sort((a, b) => a - b);
     const previous = kept[kept.length - 1];
+    const admitted = (delivery: JobDelivery) => perSecond(counters, previous, (c) => c[statsField.delivery(delivery)] ?? 0, t);
     const snapshot: DashboardSnapshot = {
       t,
       backlog,
@@ -80,6 +82,9 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
       workersAlive,
       deadLetters,
       cpu,
+      scheduledWaiting,
+      // Not rounded: a demo posts a tweet every few seconds, and the mix is read over the minute.
+      deliveryMix: { fanOut: admitted('fan-out'), inline: admitted('inline'), onRead: admitted('on-read') },
     };
     kept.push({ counters, snapshot });
     if (kept.length > KEEP) kept.shift();

@@ -77,7 +77,22 @@ export const dashboardSnapshotSchema = z.object({
    * Cores each process kept busy over its last second: every server, worker and Redis (each
    * master on a cluster), numbered per role. Absent from an older server's snapshots.
    */
-  cpu: z.array(z.object({ role: z.enum(['server', 'worker', 'redis']), process: z.string(), cores: z.number() })).default([]),
+  cpu: z
+    .array(
+      z.object({
+        role: z.enum(['server', 'worker', 'redis']),
+        process: z.string(),
+        cores: z.number(),
+        /** A worker's activity over its last second: fan-out entries run to their end, and the deliveries they counted. */
+        entriesPerSecond: z.number().optional(),
+        deliveriesPerSecond: z.number().optional(),
+      }),
+    )
+    .default([]),
+  /** Scheduled tweets waiting for their time: the publish schedules' sizes summed. Absent from an older server's snapshots. */
+  scheduledWaiting: z.number().default(0),
+  /** Tweets admitted per second by how they travel (the stats' delivery counters). Absent from an older server's snapshots. */
+  deliveryMix: z.object({ fanOut: z.number(), inline: z.number(), onRead: z.number() }).default({ fanOut: 0, inline: 0, onRead: 0 }),
 });
 export type DashboardSnapshot = z.infer<typeof dashboardSnapshotSchema>;
 

@@ -96,6 +96,8 @@ const inBucket = {
   tweet: (b: number, id: string) => `${P}tweet:${bucketTag(b)}:${id}`,
   /** Hash: the fan-out job's state; its fields are named in records/job-record.ts. */
   job: (b: number, id: string) => `${P}job:${bucketTag(b)}:${id}`,
+  /** List: the steps of a job's journey, JSON, oldest first; records/journey-record.ts names their fields. Kept as long as the job. */
+  journey: (b: number, id: string) => `${P}journey:${bucketTag(b)}:${id}`,
   /**
    * Counter of one user's requests of one kind (`name`, e.g. "tweets") in one fixed window. In
    * the user's bucket: admission counts a post in the same script that admits it.
@@ -199,6 +201,9 @@ export function keysFor(layout: Layout) {
     tweetPrefix: (b: number) => inBucket.tweet(b, ''),
     job: (id: string) => inBucket.job(at(id), id),
     jobPrefix: (b: number) => inBucket.job(b, ''),
+    journey: (id: string) => inBucket.journey(at(id), id),
+    /** What a script puts before a job id to name its journey in bucket `b`. */
+    journeyPrefix: (b: number) => inBucket.journey(b, ''),
     idempotency: (userId: string, key: string) => inBucket.idempotency(at(userId), userId, key),
     rateLimit: (name: string, userId: string, window: number) => inBucket.rateLimit(at(userId), name, userId, window),
     audience: (authorId: string) => inBucket.audience(at(authorId), authorId),

@@ -136,6 +136,38 @@ export const jobSchema = z.object({
 });
 export type Job = z.infer<typeof jobSchema>;
 
+/**
+ * One step of a job's life (GET /api/jobs/:id/journey), oldest first: accepted, (published, for
+ * a scheduled tweet,) queued, each entry started and by which worker, any takeover or retry,
+ * then done or failed. Workers are named as the dashboard numbers them (`worker 2`), never by host.
+ */
+export const journeyStepSchema = z.object({
+  kind: z.enum(['accepted', 'published', 'queued', 'started', 'takeover', 'retry', 'done', 'failed']),
+  at: z.string(),
+  /** The worker that started, took over, or saw the attempt fail; null for the job's own steps. */
+  worker: z.string().nullable(),
+  /** A takeover: the worker the entry was taken from. */
+  from: z.string().nullable(),
+  /** A takeover: "requeued" (its worker was dead: the attempt counts) or "alive" (stalled: run alongside). */
+  outcome: z.enum(['requeued', 'alive']).nullable(),
+  /** The entry's attempt: the one started or taken over, or the one a retry schedules. */
+  attempt: z.number().nullable(),
+  /** The chunks of the entry (`bucket:start`), empty for the job's own steps. */
+  chunks: z.array(z.string()),
+  /** Why an attempt failed (a retry) or the job failed. */
+  error: z.string().nullable(),
+  /** A retry: when the next attempt is due. */
+  dueAt: z.string().nullable(),
+});
+export type JourneyStep = z.infer<typeof journeyStepSchema>;
+export const jobJourneySchema = z.object({
+  job: jobSchema,
+  steps: z.array(journeyStepSchema),
+  /** Steps past the journey's bound were not kept (a job of hundreds of chunks). */
+  truncated: z.boolean(),
+});
+export type JobJourney = z.infer<typeof jobJourneySchema>;
+
 export const authResponseSchema = z.object({ user: userSchema, token: z.string() });
 export type AuthResponse = z.infer<typeof authResponseSchema>;
 export const postTweetResponseSchema = z.object({ tweet: tweetSchema, job: jobSchema });

@@ -107,7 +107,8 @@ describe('a short load test against a real Ripple, watched on the dashboard', ()
     // Four charts (deliveries, backlog, admission, latency), one canvas each once uPlot has loaded.
     await expect.poll(() => dashboard.locator('[data-chart] canvas').count()).toBe(4);
     // The README's pictures come from the single-Redis run; the cluster run would write the same files at the same time.
-    if (onSingleRedis) await dashboard.screenshot({ path: docs('dashboard.png') });
+    // The whole page: the tiles, charts, the delivery mix and each process's CPU and work.
+    if (onSingleRedis) await dashboard.screenshot({ path: docs('dashboard.png'), fullPage: true });
 
     const html = await (await browser.newContext({ viewport: { width: 1100, height: 900 } })).newPage();
     await html.goto(pathToFileURL(path.join(out, 'run.html')).href);

@@ -1,5 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import { isRedisUnavailable, keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
+import { isRedisUnavailable, keysOf, type Logger, type ProcessWork, type RedisClient } from '@ripple/shared/node';
 import { createClaimer } from './claim.js';
 import type { WorkerConfig } from './config.js';
 import { consumerGroupOn } from './consumer-group.js';
@@ -24,6 +24,8 @@ export interface FanoutConsumer {
   stop(): Promise<void>;
   /** Resolves when the loop ends. */
   readonly finished: Promise<void>;
+  /** What it has run so far: published with the worker's CPU time for the dashboard's activity. */
+  work(): ProcessWork;
 }
 
 /**
@@ -47,6 +49,7 @@ export function startConsumer({ reader, redis, config, log }: ConsumerDeps): Fan
   const promote = everyMs(PROMOTE_INTERVAL_MS);
   let stopping = false;
   let inHand: HeldEntry[] = [];
+  const work: ProcessWork = { entries: 0, deliveries: 0 };
   const pause = interruptibleDelay();
 
   // The first connection is made before the consumer starts, so every `ready` ends an outage.
@@ -93,7 +96,11 @@ export function startConsumer({ reader, redis, config, log }: ConsumerDeps): Fan
       const errors: unknown[] = [];
       runs.forEach((run, i) => {
         const held = batch[i]!;
-        if (run.status === 'fulfilled') return laneReader.weigh(held, run.value);
+        if (run.status === 'fulfilled') {
+          work.entries++;
+          work.deliveries += run.value;
+          return laneReader.weigh(held, run.value);
+        }
         errors.push(run.reason);
         if (isRedisUnavailable(run.reason)) kept.push(held);
       });
@@ -151,6 +158,7 @@ export function startConsumer({ reader, redis, config, log }: ConsumerDeps): Fan
   });
   return {
     finished,
+    work: () => ({ ...work }),
     async stop() {
       stopping = true;
       await finished;

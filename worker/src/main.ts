@@ -22,7 +22,7 @@ await connectProcessClients(log, [redis, reader]);
 const agreement = await agreeOnSettingsOrExit(redis, 'worker', agreedWorkerSettings(config), { log, holderId: config.consumerName });
 
 const consumer = startConsumer({ reader, redis, config, log });
-const cpuReport = startProcessCpuReport(redis, 'worker', config.consumerName);
+const cpuReport = startProcessCpuReport(redis, 'worker', config.consumerName, undefined, () => consumer.work());
 log.info({ consumer: config.consumerName, redis: describeRedisTarget(config.redis) }, 'worker started');
 
 stopOnSignals({

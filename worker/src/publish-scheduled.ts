@@ -1,4 +1,4 @@
-import { EVENTS_MAX_LEN, JOB_RETENTION_S, timelineTrimAt, tweetField, TWEET_ID_DIGITS } from '@ripple/shared';
+import { EVENTS_MAX_LEN, JOB_RETENTION_S, JOURNEY_MAX_STEPS, timelineTrimAt, tweetField, TWEET_ID_DIGITS } from '@ripple/shared';
 import { defineLuaScript, keysOf, type RedisClient } from '@ripple/shared/node';
 import { z } from 'zod';
 
@@ -18,8 +18,9 @@ export const publishScheduledScript = defineLuaScript({
     'backlog',
     'smallBacklog',
     'authorBacklog',
+    'journey',
   ],
-  args: ['tweetSeq', 'timelineMax', 'timelineTrimAt', 'eventsMaxLen', 'jobRetentionS', 'tweetIdDigits'],
+  args: ['tweetSeq', 'timelineMax', 'timelineTrimAt', 'eventsMaxLen', 'jobRetentionS', 'tweetIdDigits', 'journeyMaxSteps'],
   reply: z.union([z.tuple([z.literal('published'), z.string(), z.number()]), z.tuple([z.enum(['not-due', 'gone'])])]),
 });
 
@@ -56,6 +57,7 @@ export async function publishScheduledTweet(redis: RedisClient, seq: string, tim
       backlog: k.backlog(bucket),
       smallBacklog: k.smallBacklog(bucket),
       authorBacklog: k.authorBacklog(authorId),
+      journey: k.journey(jobId),
     },
     {
       tweetSeq: seq,
@@ -64,6 +66,7 @@ export async function publishScheduledTweet(redis: RedisClient, seq: string, tim
       eventsMaxLen: EVENTS_MAX_LEN,
       jobRetentionS: JOB_RETENTION_S,
       tweetIdDigits: TWEET_ID_DIGITS,
+      journeyMaxSteps: JOURNEY_MAX_STEPS,
     },
   );
   return reply[0];

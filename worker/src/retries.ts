@@ -1,4 +1,15 @@
-import { chunkId, EVENTS_MAX_LEN, fanoutEntryField, JOB_RETENTION_S, keys, retryField, tweetIdFromSeq, type FanoutEntry } from '@ripple/shared';
+import {
+  chunkId,
+  EVENTS_MAX_LEN,
+  fanoutEntryField,
+  JOB_RETENTION_S,
+  JOURNEY_MAX_STEPS,
+  journeyStepField,
+  keys,
+  retryField,
+  tweetIdFromSeq,
+  type FanoutEntry,
+} from '@ripple/shared';
 import { defineLuaScript, keysOf, luaHash, type RedisClient } from '@ripple/shared/node';
 import { z } from 'zod';
 
@@ -12,13 +23,13 @@ export const promoteRetriesScript = defineLuaScript({
 export const claimStalledScript = defineLuaScript({
   url: new URL('./lua/claim-stalled.lua', import.meta.url),
   keys: ['lane', 'stats'],
-  args: ['group', 'consumer', 'minIdleMs'],
+  args: ['group', 'consumer', 'minIdleMs', 'jobPrefix', 'journeyPrefix', 'journeyMaxSteps'],
   rest: 'alive',
   reply: z.union([z.tuple([z.literal('none')]), z.tuple([z.literal('alive'), z.string(), luaHash]), z.tuple([z.literal('requeued'), z.string(), z.number()])]),
 });
 export const giveUpChunkScript = defineLuaScript({
   url: new URL('./lua/give-up-chunk.lua', import.meta.url),
-  keys: ['job', 'lane', 'deadLetters', 'events', 'backlog', 'stats', 'smallBacklog', 'authorBacklog'],
+  keys: ['job', 'lane', 'deadLetters', 'events', 'backlog', 'stats', 'smallBacklog', 'authorBacklog', 'journey'],
   args: ['group', 'entryId', 'jobId', 'chunks', 'attempts', 'error', 'tweetId', 'authorId', 'eventsMaxLen', 'deadLettersMaxLen', 'jobRetentionS'],
   rest: 'chunkIds',
   /** 1 when this call failed the job. */
@@ -49,7 +60,16 @@ export interface LaneRef {
 /** The stream of a lane. */
 export const laneStream = (redis: RedisClient, { bucket, lane }: LaneRef): string => keysOf(redis).fanoutLanes(bucket)[lane];
 
-/** Acks the failed entry and schedules its next try, in its own lane, in one MULTI (one bucket). */
+/** Why an entry's run failed and who ran it, for its job's journey. */
+export interface FailedRun {
+  worker: string;
+  error: string;
+}
+
+/**
+ * Acks the failed entry and schedules its next try, in its own lane, in one MULTI (one bucket:
+ * the lane's, which is its job's), which also adds the retry to the job's journey.
+ */
 export async function scheduleRetry(
   redis: RedisClient,
   from: LaneRef,
@@ -57,15 +77,31 @@ export async function scheduleRetry(
   message: Record<string, string>,
   nextAttempt: number,
   delayMs: number,
+  failed: FailedRun,
 ): Promise<void> {
   const member = JSON.stringify({ ...message, [retryField.lane]: from.lane, [fanoutEntryField.attempt]: String(nextAttempt), [retryField.id]: entryId });
   const stream = laneStream(redis, from);
-  await redis
+  const now = Date.now();
+  const retry = redis
     .multi()
-    .zAdd(keysOf(redis).retrySchedule(from.bucket), { score: Date.now() + delayMs, value: member })
+    .zAdd(keysOf(redis).retrySchedule(from.bucket), { score: now + delayMs, value: member })
     .xAck(stream, keys.fanoutGroup, entryId)
-    .xDel(stream, entryId)
-    .exec();
+    .xDel(stream, entryId);
+  const jobId = message[fanoutEntryField.job];
+  if (jobId) {
+    const journey = keysOf(redis).journey(jobId);
+    const step = {
+      [journeyStepField.kind]: 'retry',
+      [journeyStepField.at]: now,
+      [journeyStepField.worker]: failed.worker,
+      [journeyStepField.attempt]: nextAttempt,
+      [journeyStepField.chunks]: message[fanoutEntryField.chunks] ?? '',
+      [journeyStepField.error]: failed.error,
+      [journeyStepField.dueAt]: now + delayMs,
+    };
+    retry.rPush(journey, JSON.stringify(step)).lTrim(journey, 0, JOURNEY_MAX_STEPS - 1);
+  }
+  await retry.exec();
 }
 
 /** Moves the retries of one bucket that are due back onto its lanes; returns how many. */
@@ -89,10 +125,19 @@ export async function claimStalledEntry(
   minIdleMs: number,
   alive: readonly string[],
 ): Promise<ClaimResult> {
+  const k = keysOf(redis);
   const reply = await claimStalledScript.run(
     redis,
-    { lane: laneStream(redis, from), stats: keysOf(redis).stats(from.bucket) },
-    { group: keys.fanoutGroup, consumer, minIdleMs, alive },
+    { lane: laneStream(redis, from), stats: k.stats(from.bucket) },
+    {
+      group: keys.fanoutGroup,
+      consumer,
+      minIdleMs,
+      jobPrefix: k.jobPrefix(from.bucket),
+      journeyPrefix: k.journeyPrefix(from.bucket),
+      journeyMaxSteps: JOURNEY_MAX_STEPS,
+      alive,
+    },
   );
   if (reply[0] === 'alive') return { outcome: 'alive', id: reply[1], message: reply[2] };
   if (reply[0] === 'requeued') return { outcome: 'requeued', id: reply[1], attempt: reply[2] };
@@ -127,6 +172,7 @@ export async function giveUpChunk(redis: RedisClient, a: GiveUpArgs): Promise<bo
       stats: k.stats(b),
       smallBacklog: k.smallBacklog(b),
       authorBacklog: k.authorBacklog(a.entry.author),
+      journey: k.journey(a.entry.job),
     },
     {
       group: keys.fanoutGroup,

@@ -106,11 +106,11 @@ async function failChunk(held: HeldEntry, entry: FanoutEntry, attempt: number, e
   if (attempt < config.maxAttempts) {
     const wait = chunkRetryDelayMs(attempt, config.retryBaseMs, config.retryCapMs);
     log.warn({ job: entry.job, chunks, attempt, wait, error }, 'chunk failed; retrying later');
-    await scheduleRetry(redis, held.from, held.id, held.message, attempt + 1, wait);
+    await scheduleRetry(redis, held.from, held.id, held.message, attempt + 1, wait, { worker: config.consumerName, error });
     return;
   }
   log.error({ job: entry.job, chunks, attempt, error }, 'chunk failed on its last attempt; dead-lettered');
-  await reportDeliveredSoFar(redis, entry, attempt, config.progressIntervalMs);
+  await reportDeliveredSoFar(redis, entry, attempt, config);
   await giveUpChunk(redis, {
     from: held.from,
     entryId: held.id,

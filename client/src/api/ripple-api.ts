@@ -2,6 +2,7 @@ import { z } from 'zod';
 import {
   authResponseSchema,
   cancelledSchema,
+  jobJourneySchema,
   jobSchema,
   postTweetResponseSchema,
   scheduledTweetsSchema,
@@ -9,6 +10,7 @@ import {
   userSchema,
   type AuthResponse,
   type Job,
+  type JobJourney,
   type PostTweetResponse,
   type Tweet,
   type TweetPage,
@@ -51,6 +53,10 @@ export interface RippleApi {
   deleteTweet(id: string): Promise<Job>;
   /** The current state of one of the caller's own fan-out jobs. */
   job(id: string): Promise<Job>;
+  /** One of the caller's jobs step by step: accepted, queued, each entry started and by which worker, takeovers, retries, done. */
+  journey(jobId: string): Promise<JobJourney>;
+  /** The journey of one of the caller's tweets' post job, for a tweet whose job this page does not know. */
+  tweetJourney(tweetId: string): Promise<JobJourney>;
   addSyntheticFollowers(count: number): Promise<User>;
 }
 
@@ -101,6 +107,8 @@ export function createRippleApi(http: Http): RippleApi {
     timeline: (page = {}) => http.request(`/api/timeline${pageQuery(page)}`, { schema: tweetPageSchema }),
     deleteTweet: async (id) => (await http.request(`/api/tweets/${encodeURIComponent(id)}`, { method: 'DELETE', schema: jobBodySchema })).job,
     job: async (id) => (await http.request(`/api/jobs/${encodeURIComponent(id)}`, { schema: jobBodySchema })).job,
+    journey: (jobId) => http.request(`/api/jobs/${encodeURIComponent(jobId)}/journey`, { schema: jobJourneySchema }),
+    tweetJourney: (tweetId) => http.request(`/api/tweets/${encodeURIComponent(tweetId)}/journey`, { schema: jobJourneySchema }),
     addSyntheticFollowers: async (count) =>
       (await http.request('/api/me/followers/synthetic', { method: 'POST', body: { count }, schema: userBodySchema })).user,
   };

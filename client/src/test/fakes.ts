@@ -134,6 +134,8 @@ export const makeSnapshot = (second: number, overrides: Partial<DashboardSnapsho
   cpu: [],
   workersAlive: 3,
   deadLetters: 0,
+  scheduledWaiting: 0,
+  deliveryMix: { fanOut: 0, inline: 0, onRead: 0 },
   ...overrides,
 });
 

@@ -179,7 +179,7 @@ if publishAt > 0 then
 end
 
 local hi, counts, total = readAudience(KEYS[4])
--- Precedence (CONTRACT): on-read, then inline, then fan-out.
+-- How the tweet travels (CONTRACT: on-read, then inline, then fan-out); counted below for the dashboard's mix.
 local inlineMax = tonumber(ARGV[25])
 local smallOutstanding = tonumber(redis.call('GET', KEYS[13]) or '0') + tonumber(ARGV[16])
 local delivery = (inlineMax > 0 and total <= inlineMax and smallOutstanding < tonumber(ARGV[27])) and 'inline' or 'fan-out'

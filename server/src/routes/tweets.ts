@@ -12,6 +12,7 @@ import type { ReplicationCheck } from '../replication-check.js';
 import type { StatsSampler } from '../stats-sampler.js';
 import { admitTweet } from '../store/admit-tweet.js';
 import { deleteTweet } from '../store/delete-tweet.js';
+import { readJobJourney } from '../store/job-journey.js';
 import { cancelScheduledTweet, listScheduledTweets, readTweet } from '../store/scheduled-tweets.js';
 import { validate } from '../validate.js';
 
@@ -90,6 +91,18 @@ export function tweetsRouter(deps: TweetsDeps): Router {
     // A scheduled tweet does not exist yet for anyone but its author.
     if (!stored || (stored.scheduledJob !== null && stored.tweet.author.id !== callerId(res))) throw new HttpError('not_found', `no tweet ${id}`);
     res.json({ tweet: stored.tweet });
+  });
+
+  // The journey of the tweet's post job, for a page that holds the tweet but not its job (after a reload).
+  router.get('/api/tweets/:id/journey', async (req, res) => {
+    const id = validate(tweetIdSchema, req.params.id, 'id');
+    const stored = await readTweet(redis, seqFromTweetId(id));
+    const caller = callerId(res);
+    if (!stored || (stored.scheduledJob !== null && stored.tweet.author.id !== caller)) throw new HttpError('not_found', `no tweet ${id}`);
+    if (stored.tweet.author.id !== caller) throw new HttpError('forbidden', "only its author may read a tweet's journey");
+    const found = stored.job === null ? null : await readJobJourney(redis, stored.job);
+    if (!found) throw new HttpError('not_found', `the job of tweet ${id} is no longer kept`);
+    res.json(found.journey);
   });
 
   router.get('/api/me/scheduled', async (_req, res) => {

@@ -50,3 +50,9 @@ export async function readDeadLetterCount(redis: RedisClient): Promise<number> {
   const k = keysOf(redis);
   return (await Promise.all(k.layout.all.map((b) => redis.xLen(k.deadLetterStream(b))))).reduce((sum, n) => sum + n, 0);
 }
+
+/** Scheduled tweets waiting for their time: the publish schedules' sizes. */
+export async function readScheduledWaiting(redis: RedisClient): Promise<number> {
+  const k = keysOf(redis);
+  return (await Promise.all(k.layout.all.map((b) => redis.zCard(k.publishSchedule(b))))).reduce((sum, n) => sum + n, 0);
+}

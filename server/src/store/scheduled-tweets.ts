@@ -14,13 +14,17 @@ export interface StoredTweet {
   tweet: Tweet;
   /** The post job of a tweet still waiting to be published, which only its author may see; null once published. */
   scheduledJob: string | null;
+  /** Its post job, scheduled or not; null on a tweet stored before tweets named it. */
+  job: string | null;
 }
 
 /** The tweet of id `seq`, scheduled or not; null when there is none. */
 export async function readTweet(redis: RedisClient, seq: string | number): Promise<StoredTweet | null> {
   const stored = await redis.hGetAll(keysOf(redis).tweet(seq));
   const tweet = tweetView(stored);
-  return tweet && { tweet, scheduledJob: stored[tweetField.publishAt] === undefined ? null : (stored[tweetField.job] ?? '') };
+  return (
+    tweet && { tweet, scheduledJob: stored[tweetField.publishAt] === undefined ? null : (stored[tweetField.job] ?? ''), job: stored[tweetField.job] ?? null }
+  );
 }
 
 /** The author's tweets still waiting to be published, soonest first. */

@@ -4,6 +4,14 @@ import { clusterOf } from './ripple-redis.js';
 
 export type ProcessRole = 'server' | 'worker';
 
+/** What a worker has done since it started, published with its CPU time. */
+export interface ProcessWork {
+  /** Fan-out entries (a chunk, or a small tweet's few) it ran to their end. */
+  entries: number;
+  /** Follower deliveries those entries counted. */
+  deliveries: number;
+}
+
 export interface ProcessCpuReading {
   role: ProcessRole;
   name: string;
@@ -11,6 +19,25 @@ export interface ProcessCpuReading {
   cpuSeconds: number;
   /** When the process read it (its own clock, ms). */
   at: number;
+  /** A worker's work so far; absent for servers (and workers from before it was published). */
+  work?: ProcessWork;
+}
+
+/**
+ * Each process's number within its role (`role:name` → "2"), as the dashboard shows them: its
+ * viewers see `worker 2`, never a host name or pid. Numbered in the order of their names, so
+ * every reader of the same processes numbers them alike: the CPU table and a job's journey.
+ */
+export function processNumbers(processes: readonly { role: string; name: string }[]): Map<string, string> {
+  const numbers = new Map<string, string>();
+  const counts = new Map<string, number>();
+  for (const key of processes.map((p) => `${p.role}:${p.name}`).sort()) {
+    const role = key.slice(0, key.indexOf(':'));
+    const n = (counts.get(role) ?? 0) + 1;
+    counts.set(role, n);
+    numbers.set(key, String(n));
+  }
+  return numbers;
 }
 
 /**
@@ -26,13 +53,24 @@ const cpuSecondsNow = () => {
 
 /**
  * Publishes this process's CPU time in Redis every `intervalMs`, so that a load test or the
- * dashboard can put a cost on each process, workers included, through any server's /metrics.
- * One HSET a second: nothing next to the work it measures. A failed write is simply retried
- * at the next interval.
+ * dashboard can put a cost on each process, workers included, through any server's /metrics;
+ * a worker adds its work so far (`work`), which the dashboard turns into its activity. One HSET
+ * a second: nothing next to the work it measures. A failed write is simply retried at the next
+ * interval.
  */
-export function startProcessCpuReport(redis: RedisClient, role: ProcessRole, name: string, intervalMs = 1000): { stop(): Promise<void> } {
+export function startProcessCpuReport(
+  redis: RedisClient,
+  role: ProcessRole,
+  name: string,
+  intervalMs = 1000,
+  work?: () => ProcessWork,
+): { stop(): Promise<void> } {
   const field = `${role}:${name}`;
-  const write = () => redis.hSet(keys.processCpu, field, `${cpuSecondsNow()} ${Date.now()}`).catch(() => 0);
+  const workNow = () => {
+    const done = work?.();
+    return done ? ` ${done.entries} ${done.deliveries}` : '';
+  };
+  const write = () => redis.hSet(keys.processCpu, field, `${cpuSecondsNow()} ${Date.now()}${workNow()}`).catch(() => 0);
   void write();
   const timer = setInterval(() => void write(), intervalMs);
   timer.unref();
@@ -52,10 +90,11 @@ export async function readProcessCpu(redis: RedisClient, now = Date.now()): Prom
   for (const [field, value] of Object.entries(stored)) {
     const split = field.indexOf(':');
     const role = field.slice(0, split);
-    const [cpu, at] = value.split(' ').map(Number);
+    const [cpu, at, entries, deliveries] = value.split(' ').map(Number);
     if ((role !== 'server' && role !== 'worker') || !Number.isFinite(cpu) || !Number.isFinite(at)) continue;
+    const work = Number.isFinite(entries) && Number.isFinite(deliveries) ? { work: { entries: entries!, deliveries: deliveries! } } : {};
     if (now - at! > PROCESS_CPU_FORGET_MS) gone.push(field);
-    else readings.push({ role, name: field.slice(split + 1), cpuSeconds: cpu!, at: at! });
+    else readings.push({ role, name: field.slice(split + 1), cpuSeconds: cpu!, at: at!, ...work });
   }
   if (gone.length > 0) await redis.hDel(keys.processCpu, gone);
   return readings;

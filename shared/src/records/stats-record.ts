@@ -2,7 +2,7 @@ import type { JobDelivery } from '../schemas.js';
 import type { LuaRecord } from './lua-record.js';
 
 const REFUSED_PREFIX = 'refused:';
-const DELIVERY_PREFIX = 'delivery:';
+const DELIVERY_PREFIX = 'admitted:';
 
 const fixed = {
   /** Tweets accepted (not counting idempotent repeats). */
@@ -30,7 +30,10 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export const statsField = {
   ...fixed,
   refused: (reason: RefusalReason) => `${REFUSED_PREFIX}${reason}`,
-  /** Tweets admitted to travel one way ("fan-out", "inline", "on-read"): the mix the dashboard shows. */
+  /**
+   * Tweets admitted to travel one way (a job's `delivery`: "fan-out", "inline", "on-read"),
+   * counted by admit-tweet.lua as it decides: the dashboard's mix.
+   */
   delivery: (delivery: JobDelivery) => `${DELIVERY_PREFIX}${delivery}`,
 } as const;
 

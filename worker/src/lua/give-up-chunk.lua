@@ -18,6 +18,7 @@
   KEYS[6] stats: the bucket's stats counters
   KEYS[7] smallBacklog: the bucket's backlog counter of small tweets
   KEYS[8] authorBacklog: the author's backlog counter
+  KEYS[9] journey: the job's journey (list), which expires with the job
 
   ARGV[1] group: fan-out consumer group
   ARGV[2] entryId: stream entry id
@@ -81,5 +82,6 @@ if redis.call('HINCRBY', KEYS[1], JOB.chunksLeft, -finished) <= 0 then
   -- (more than the total when a follow was not yet counted at admission): release the rest.
   releaseBacklog(KEYS[7], KEYS[5], KEYS[8], job[4], tonumber(job[2]) - tonumber(job[3]))
   redis.call('EXPIRE', KEYS[1], ARGV[11])
+  redis.call('EXPIRE', KEYS[9], ARGV[11])
 end
 return failedNow

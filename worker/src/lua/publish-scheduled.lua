@@ -34,6 +34,7 @@
   KEYS[11] backlog: the bucket's backlog counter of tweets that are not small
   KEYS[12] smallBacklog: the bucket's backlog counter of small tweets
   KEYS[13] authorBacklog: the author's backlog counter
+  KEYS[14] journey: its post job's journey (list): the publication is a step of it, with the time the tweet was accepted
 
   ARGV[1] tweetSeq: the tweet's id, as stored
   ARGV[2] timelineMax: TIMELINE_MAX
@@ -41,6 +42,7 @@
   ARGV[4] eventsMaxLen: events stream approximate max length
   ARGV[5] jobRetentionS: seconds a finished job record is kept
   ARGV[6] tweetIdDigits: digits of a tweet id as the API shows it
+  ARGV[7] journeyMaxSteps: steps a journey keeps
 
   Returns one of
     {"published", jobId, total}   published by this call; total: its deliveries to make
@@ -60,6 +62,8 @@
 --- @include "fanout-entry-record"
 --- @include "event-entry-record"
 --- @include "enqueue-fan-out"
+--- @include "journey-record"
+--- @include "journey-step"
 
 local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not due then
@@ -70,7 +74,7 @@ if tonumber(due) > nowMs then
   return {'not-due'}
 end
 local tweet = redis.call('HMGET', KEYS[2], TWEET.authorId, TWEET.job)
-local job = redis.call('HMGET', KEYS[3], JOB.chunkSize, JOB.smallAudience)
+local job = redis.call('HMGET', KEYS[3], JOB.chunkSize, JOB.smallAudience, JOB.enqueuedAt)
 local authorId, jobId = tweet[1], tweet[2]
 
 -- The one write that can fail on damaged data (a timeline key of another type) comes first:
@@ -95,4 +99,7 @@ local total = enqueueFanOut(
     small = small, nowMs = nowMs, chunkSize = tonumber(job[1]), jobRetentionS = ARGV[5], eventsMaxLen = ARGV[4],
     tweetIdDigits = tonumber(ARGV[6])})
 redis.call('HDEL', KEYS[3], JOB.chunkSize, JOB.smallAudience)
+-- enqueueFanOut made enqueuedAt the publish time: the journey keeps when the tweet was accepted
+-- (read before). After it, so that a job done at once (nobody follows) passes its TTL on.
+recordJourneyStep(KEYS[14], KEYS[3], {[STEP.kind] = 'published', [STEP.at] = nowMs, [STEP.scheduledAt] = tonumber(job[3])}, tonumber(ARGV[7]))
 return {'published', jobId, total}

@@ -2,6 +2,8 @@ import type { DashboardSnapshot } from '@ripple/shared';
 
 const cores = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
 const ms = new Intl.NumberFormat('en-US', { minimumFractionDigits: 2, maximumFractionDigits: 2 });
+const rate = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+const activity = (perSecond: number | undefined) => (perSecond === undefined ? '–' : rate.format(perSecond));
 
 export interface CpuTableProps {
   snapshot: DashboardSnapshot | null;
@@ -10,6 +12,9 @@ export interface CpuTableProps {
 /**
  * What each process costs: cores kept busy over the last second, and, while tweets are being
  * accepted, ms of CPU per accepted tweet, the figure the load test reports for the whole run.
+ * Each worker's activity beside it: fan-out entries (a chunk, or a small tweet) it ran to their
+ * end per second, and the deliveries they counted; the same numbers a tweet's journey names its
+ * workers by.
  */
 export function CpuTable({ snapshot }: CpuTableProps) {
   const rows = snapshot?.cpu ?? [];
@@ -18,13 +23,15 @@ export function CpuTable({ snapshot }: CpuTableProps) {
   const total = rows.reduce((sum, row) => sum + row.cores, 0);
   return (
     <section className="card cpu" aria-label="CPU by process">
-      <h2 className="cpu__title">CPU by process</h2>
+      <h2 className="cpu__title">CPU and work by process</h2>
       <table className="cpu__table">
         <thead>
           <tr>
             <th scope="col">process</th>
             <th scope="col">cores</th>
             <th scope="col">ms per tweet</th>
+            <th scope="col">entries/s</th>
+            <th scope="col">deliveries/s</th>
           </tr>
         </thead>
         <tbody>
@@ -35,6 +42,8 @@ export function CpuTable({ snapshot }: CpuTableProps) {
               </td>
               <td>{cores.format(row.cores)}</td>
               <td>{perTweet(row.cores)}</td>
+              <td data-column="entries">{activity(row.entriesPerSecond)}</td>
+              <td data-column="deliveries">{activity(row.deliveriesPerSecond)}</td>
             </tr>
           ))}
         </tbody>
@@ -44,6 +53,8 @@ export function CpuTable({ snapshot }: CpuTableProps) {
               <th scope="row">all</th>
               <td>{cores.format(total)}</td>
               <td>{perTweet(total)}</td>
+              <td />
+              <td />
             </tr>
           </tfoot>
         )}

@@ -55,7 +55,7 @@ describe('DashboardPage', () => {
     expect(document.querySelector('[data-metric="deadLetters"]')?.getAttribute('data-tone')).toBe('danger');
   });
 
-  it('shows what each process costs: cores, and ms of CPU per accepted tweet', () => {
+  it("shows what each process costs: cores, and ms of CPU per accepted tweet; and each worker's activity", () => {
     const { serverEmit } = renderDashboard();
     serverEmit('connect');
     serverEmit(
@@ -65,7 +65,7 @@ describe('DashboardPage', () => {
         cpu: [
           { role: 'redis', process: '1', cores: 0.4 },
           { role: 'server', process: '1', cores: 0.5 },
-          { role: 'worker', process: '1', cores: 0.1 },
+          { role: 'worker', process: '1', cores: 0.1, entriesPerSecond: 12.5, deliveriesPerSecond: 25_000 },
         ],
       }),
     );
@@ -74,13 +74,31 @@ describe('DashboardPage', () => {
       within(table.getByRole('row', { name }))
         .getAllByRole('cell')
         .map((cell) => cell.textContent);
-    expect(cells(/server 1/)).toEqual(['server 1', '0.50', '1.00']);
-    expect(cells(/worker 1/)).toEqual(['worker 1', '0.10', '0.20']);
+    expect(cells(/server 1/)).toEqual(['server 1', '0.50', '1.00', '–', '–']);
+    expect(cells(/worker 1/)).toEqual(['worker 1', '0.10', '0.20', '12.5', '25,000']);
     expect(
       within(table.getByRole('row', { name: /^all/ }))
         .getAllByRole('cell')
         .map((cell) => cell.textContent),
-    ).toEqual(['1.00', '2.00']);
+    ).toEqual(['1.00', '2.00', '', '']);
+  });
+
+  it('shows how many scheduled tweets wait, and how the last minute of tweets travelled', () => {
+    const { serverEmit } = renderDashboard();
+    serverEmit('connect');
+    serverEmit('dashboard:history', [
+      makeSnapshot(1, { deliveryMix: { fanOut: 3, inline: 0, onRead: 1 } }),
+      makeSnapshot(2, { deliveryMix: { fanOut: 3, inline: 0, onRead: 0 } }),
+      // A reading missed: this rate held over two seconds.
+      makeSnapshot(4, { deliveryMix: { fanOut: 1, inline: 0, onRead: 0 }, scheduledWaiting: 7 }),
+    ]);
+    expect(tileValue('scheduledWaiting')).toBe('7');
+    const mix = within(screen.getByRole('region', { name: 'Delivery mix' }));
+    const legend = (mode: string) => document.querySelector(`[data-mode="${mode}"]`)?.textContent;
+    expect(legend('fanOut')).toBe('fan-out: 8 (89%)');
+    expect(legend('onRead')).toBe('on read: 1 (11%)');
+    expect(legend('inline')).toBe('inline: 0 (0%)');
+    expect(mix.getByRole('img').getAttribute('aria-label')).toBe('fan-out 89%, inline 0%, on read 11%');
   });
 
   it('keeps the tiles as they are when a payload breaks the schema', () => {
@@ -133,6 +151,7 @@ describe('DashboardPage', () => {
       'fanoutP99Ms',
       'workersAlive',
       'deadLetters',
+      'scheduledWaiting',
     ]);
     const charts = [...document.querySelectorAll('[data-chart]')].map((el) => el.getAttribute('data-chart'));
     expect(charts).toEqual(['deliveries', 'backlog', 'admission', 'latency']);

@@ -3,6 +3,7 @@ import type { DashboardSnapshot } from '@ripple/shared';
 import type uPlot from 'uplot';
 import { latestSnapshot, type DashboardConnection } from './dashboard-reducer';
 import { CpuTable } from './cpu-table';
+import { DeliveryMix } from './delivery-mix';
 import { MetricTiles } from './metric-tiles';
 import { TimeSeriesChart, type ChartSeries } from './time-series-chart';
 import { useDashboardFeed, type DashboardSocket } from './use-dashboard-feed';
@@ -98,6 +99,7 @@ export function DashboardPage({ createSocket }: DashboardPageProps) {
             <TimeSeriesChart key={name} name={name} title={title} series={series} data={data} />
           ))}
         </div>
+        <DeliveryMix snapshots={state.snapshots} />
         <CpuTable snapshot={latest} />
         <p className="notice">
           Whole-system numbers, one snapshot a second; charts cover the last minute.

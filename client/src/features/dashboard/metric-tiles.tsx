@@ -1,7 +1,7 @@
 import type { DashboardSnapshot } from '@ripple/shared';
 
-/** The snapshot fields shown as tiles: every one except the time and the CPU table's. */
-export type Metric = Exclude<keyof DashboardSnapshot, 't' | 'cpu'>;
+/** The snapshot fields shown as tiles: every one except the time, the CPU table's and the delivery mix's. */
+export type Metric = Exclude<keyof DashboardSnapshot, 't' | 'cpu' | 'deliveryMix'>;
 
 /** Draws the eye to a number that needs someone's attention. */
 type Tone = 'normal' | 'warning' | 'danger';
@@ -22,6 +22,7 @@ const TILES: TileSpec[] = [
   { metric: 'fanoutP99Ms', label: 'Fan-out p99', unit: 'ms, last minute' },
   { metric: 'workersAlive', label: 'Workers alive', unit: 'heartbeating', tone: (n) => (n === 0 ? 'danger' : 'normal') },
   { metric: 'deadLetters', label: 'Dead letters', unit: 'failed for good', tone: (n) => (n > 0 ? 'danger' : 'normal') },
+  { metric: 'scheduledWaiting', label: 'Scheduled', unit: 'tweets waiting to publish' },
 ];
 
 const whole = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });

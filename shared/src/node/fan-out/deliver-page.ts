@@ -4,6 +4,7 @@ import {
   EVENTS_MAX_LEN,
   FANOUT_DURATION_BUCKETS_MS,
   JOB_RETENTION_S,
+  JOURNEY_MAX_STEPS,
   RECENT_FANOUTS_KEPT,
   timelineTrimAt,
   type Chunk,
@@ -39,8 +40,21 @@ export type ReportState = z.infer<typeof reportStateSchema>;
 
 export const reportChunksScript = defineLuaScript({
   url: new URL('./lua/report-chunks.lua', import.meta.url),
-  keys: ['job', 'backlog', 'events', 'stats', 'durations', 'recentDurations', 'smallBacklog', 'authorBacklog', 'retrySchedule'],
-  args: ['tweetSeq', 'tweetId', 'authorId', 'progressIntervalMs', 'jobRetentionS', 'durationBoundsMs', 'recentKept', 'eventsMaxLen', 'attempt'],
+  keys: ['job', 'backlog', 'events', 'stats', 'durations', 'recentDurations', 'smallBacklog', 'authorBacklog', 'retrySchedule', 'journey'],
+  args: [
+    'tweetSeq',
+    'tweetId',
+    'authorId',
+    'progressIntervalMs',
+    'jobRetentionS',
+    'durationBoundsMs',
+    'recentKept',
+    'eventsMaxLen',
+    'attempt',
+    'worker',
+    'runStartedAt',
+    'journeyMaxSteps',
+  ],
   rest: 'reports',
   /** {state, delivered, total}. */
   reply: z.tuple([reportStateSchema, z.number(), z.number()]),
@@ -104,6 +118,10 @@ export interface ReportArgs {
   /** Which try of the entry this is, from 1. */
   attempt: number;
   progressIntervalMs: number;
+  /** The reporting worker's consumer name. */
+  worker: string;
+  /** On the first report of a run of the entry: when the run started (ms), for the job's journey; else 0. */
+  runStartedAt: number;
   reports: readonly ChunkReport[];
 }
 
@@ -126,6 +144,7 @@ export async function reportChunks(redis: RedisClient, a: ReportArgs): Promise<R
       smallBacklog: k.smallBacklog(b),
       authorBacklog: k.authorBacklog(a.authorId),
       retrySchedule: k.retrySchedule(b),
+      journey: k.journey(a.jobId),
     },
     {
       tweetSeq: a.tweetSeq,
@@ -137,6 +156,9 @@ export async function reportChunks(redis: RedisClient, a: ReportArgs): Promise<R
       recentKept: RECENT_FANOUTS_KEPT,
       eventsMaxLen: EVENTS_MAX_LEN,
       attempt: a.attempt,
+      worker: a.worker,
+      runStartedAt: a.runStartedAt,
+      journeyMaxSteps: JOURNEY_MAX_STEPS,
       reports: a.reports.flatMap((r) => [chunkId(r.chunk), r.delivered, r.complete ? 1 : 0]),
     },
   );

@@ -24,6 +24,12 @@ export interface FanOutSettings {
   timelineMax: number;
   /** Progress events at least this often (ms) while a job runs. */
   progressIntervalMs: number;
+  /**
+   * The worker running the entry (its consumer name), whom the job's journey names; null for a
+   * server delivering inline, which is no worker: its run leaves no "started" step, and the
+   * job's delivery says how it travelled.
+   */
+  consumerName: string | null;
 }
 
 export interface FanOutOptions {
@@ -61,16 +67,23 @@ export async function fanOutEntry(redis: RedisClient, config: FanOutSettings, en
   if (jobTweet !== entry.tweet) return { state: 'complete', delivered: 0 };
   const runPage = jobKind === 'delete' ? deletePages(entry, stored, config) : await postPages(redis, entry, stored, config);
   const tweetId = tweetIdFromSeq(entry.tweet);
-  const report = (reports: ChunkReport[]) =>
-    reportChunks(redis, {
+  // The run's first report tells the job's journey when it started, and by whom.
+  let runStartedAt = config.consumerName === null ? 0 : Date.now();
+  const report = (reports: ChunkReport[]) => {
+    const startedAt = runStartedAt;
+    runStartedAt = 0;
+    return reportChunks(redis, {
       jobId: entry.job,
       tweetSeq: entry.tweet,
       tweetId,
       authorId: entry.author,
       attempt: options.attempt,
       progressIntervalMs: config.progressIntervalMs,
+      worker: config.consumerName ?? '',
+      runStartedAt: startedAt,
       reports,
     });
+  };
 
   // The entry's chunks report together, between pages only when the news is worth a round trip
   // to the author's master: once 5 % of the job (and at least a page) is unreported, or a
@@ -83,8 +96,8 @@ export async function fanOutEntry(redis: RedisClient, config: FanOutSettings, en
   const states = new Map(entry.chunks.map((chunk): [Chunk, ChunkReport] => [chunk, { chunk, delivered: 0, complete: false }]));
   let unreported = 0;
   let reportedAt = Date.now();
-  const reportIfDue = async () => {
-    if (unreported < reportEvery && Date.now() - reportedAt < config.progressIntervalMs) return;
+  const reportIfDue = async (now = false) => {
+    if (!now && unreported < reportEvery && Date.now() - reportedAt < config.progressIntervalMs) return;
     unreported = 0;
     reportedAt = Date.now();
     await report([...states.values()]);
@@ -112,7 +125,11 @@ export async function fanOutEntry(redis: RedisClient, config: FanOutSettings, en
             await reportIfDue();
             return;
           }
-          await reportIfDue();
+          // A chunk of more than one page reports after its first: the job's journey then shows
+          // who started it even when that worker dies before 5 %. At most one more call per long
+          // chunk (none where a page is 5 % of the job already); an entry of one-page chunks (a
+          // small tweet) reports at its end as before.
+          await reportIfDue(runStartedAt !== 0);
           await options.afterPage();
         }
       } catch (err) {
@@ -205,7 +222,12 @@ async function confirmReplicated(redis: RedisClient, jobId: string, chunk: Chunk
  * and before reporting it left the job short of deliveries that were made, and the job's end
  * releases from the backlog only what it believes undelivered.
  */
-export async function reportDeliveredSoFar(redis: RedisClient, entry: FanoutEntry, attempt: number, progressIntervalMs: number): Promise<void> {
+export async function reportDeliveredSoFar(
+  redis: RedisClient,
+  entry: FanoutEntry,
+  attempt: number,
+  config: Pick<FanOutSettings, 'progressIntervalMs' | 'consumerName'>,
+): Promise<void> {
   const k = keysOf(redis);
   const reports = await Promise.all(
     entry.chunks.map(async (chunk) => ({
@@ -220,7 +242,9 @@ export async function reportDeliveredSoFar(redis: RedisClient, entry: FanoutEntr
     tweetId: tweetIdFromSeq(entry.tweet),
     authorId: entry.author,
     attempt,
-    progressIntervalMs,
+    progressIntervalMs: config.progressIntervalMs,
+    worker: config.consumerName ?? '',
+    runStartedAt: 0,
     reports,
   });
 }

@@ -18,6 +18,7 @@
   KEYS[7] smallBacklog: the bucket's backlog counter of small tweets
   KEYS[8] authorBacklog: the author's backlog counter
   KEYS[9] retrySchedule: the bucket's retry schedule, where an inline job's entry waits to be taken over
+  KEYS[10] journey: the job's journey (list)
 
   ARGV[1] tweetSeq: tweet id the report is for (a job of that id for another tweet is not this job)
   ARGV[2] tweetId: tweet id as the API shows it
@@ -28,7 +29,10 @@
   ARGV[7] recentKept: recent fan-out durations kept
   ARGV[8] eventsMaxLen: events stream approximate max length
   ARGV[9] attempt: attempt number of the entry the chunks came in, recorded per chunk (the highest seen)
-  ARGV[10], ARGV[11], ARGV[12], … reports: for each chunk: chunk id, delivered so far, "1" when complete
+  ARGV[10] worker: the reporting worker's consumer name
+  ARGV[11] runStartedAt: ms the worker started this run of the entry, on the first report of the run; "0" on later ones
+  ARGV[12] journeyMaxSteps: steps a journey keeps
+  ARGV[13], ARGV[14], ARGV[15], … reports: for each chunk: chunk id, delivered so far, "1" when complete
 
   Returns {state, delivered, total}, state being
     "running"     chunks remain
@@ -43,6 +47,8 @@
 --- @include "fanout-durations-record"
 --- @include "event-entry-record"
 --- @include "release-backlog"
+--- @include "journey-record"
+--- @include "journey-step"
 
 local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.enqueuedAt,
   JOB.lastProgressAt, JOB.lastProgressDelivered, JOB.chunksLeft, JOB.tweetSeq, JOB.small)
@@ -56,6 +62,14 @@ local nowMs = timeMs()
 if job[1] == 'queued' then
   redis.call('HSET', KEYS[1], JOB.status, 'running', JOB.startedAt, nowMs)
 end
+if ARGV[11] ~= '0' then
+  local chunks = {}
+  for i = 13, #ARGV, 3 do
+    chunks[#chunks + 1] = ARGV[i]
+  end
+  recordJourneyStep(KEYS[10], KEYS[1], {[STEP.kind] = 'started', [STEP.at] = tonumber(ARGV[11]), [STEP.worker] = ARGV[10],
+    [STEP.attempt] = tonumber(ARGV[9]), [STEP.chunks] = table.concat(chunks, ' ')}, tonumber(ARGV[12]))
+end
 
 -- Deliveries come off the backlogs as they are reported. A job already ended has released its
 -- whole audience; it can still gain deliveries (a stale copy of a chunk that was given up on,
@@ -65,7 +79,7 @@ local function release(n)
 end
 local endedBefore = chunksLeft <= 0
 local gained, finished = 0, 0
-for i = 10, #ARGV, 3 do
+for i = 13, #ARGV, 3 do
   local chunk, count = ARGV[i], tonumber(ARGV[i + 1])
   local reported = tonumber(redis.call('HGET', KEYS[1], jobReportedField(chunk)) or '0')
   if count > reported then
@@ -133,6 +147,7 @@ if inlineEntry then
   redis.call('ZREM', KEYS[9], inlineEntry)
   redis.call('HDEL', KEYS[1], JOB.inlineEntry)
 end
+redis.call('EXPIRE', KEYS[10], ARGV[5])
 if failed then
   return {'job-done', delivered, total}
 end
