@@ -88,7 +88,7 @@ describe('inline delivery (FANOUT_INLINE_MAX)', () => {
     expect((await publishedEvents(redis, job.id)).filter((e) => e.event === 'fanout:done')).toHaveLength(1);
     expect(await api(server.url, `/api/jobs/${job.id}`, { token: author.token })).toEqual({ job });
     // No lane, no worker: its journey is accepted, then done, with no queued step or worker in it.
-    const journey = (await api(server.url, `/api/jobs/${job.id}/journey`, { token: author.token })) as { steps: { kind: string; worker: string | null }[] };
+    const journey = await api<{ steps: { kind: string; worker: string | null }[] }>(server.url, `/api/jobs/${job.id}/journey`, { token: author.token });
     expect(journey.steps.map((s) => [s.kind, s.worker])).toEqual([
       ['accepted', null],
       ['done', null],
