@@ -53,6 +53,7 @@ export default defineConfig({
             'test/admission-and-outage.test.ts',
             'test/fair-share.test.ts',
             'test/scheduled-tweets.test.ts',
+            'test/on-read.test.ts',
           ],
           env: { RIPPLE_TEST_REDIS: 'cluster' },
           setupFiles: ['test/support/setup-process-logs.ts'],

@@ -33,6 +33,11 @@ export interface ServerConfig {
   fanoutMaxSmallBacklog: number;
   /** One author's outstanding deliveries at which their next tweet is refused. @defaultValue 2000000 */
   fanoutMaxAuthorBacklog: number;
+  /**
+   * An author with more followers than this at posting is not fanned out on write: followers'
+   * reads merge the author's tweets (fan-out on read). 0 turns it off. @defaultValue 0
+   */
+  fanoutOnReadThreshold: number;
   /** Entries kept in one home timeline. @defaultValue 800 */
   timelineMax: number;
   /**
@@ -86,7 +91,7 @@ export interface ServerConfig {
 }
 
 /** The settings admission checks a tweet against (admit-tweet.lua). */
-export type AdmissionBound = 'fanoutMaxBacklog' | 'fanoutSmallAudience' | 'fanoutMaxSmallBacklog' | 'fanoutMaxAuthorBacklog';
+export type AdmissionBound = 'fanoutMaxBacklog' | 'fanoutSmallAudience' | 'fanoutMaxSmallBacklog' | 'fanoutMaxAuthorBacklog' | 'fanoutOnReadThreshold';
 export type AdmissionBounds = Pick<ServerConfig, AdmissionBound>;
 
 const settings = {
@@ -101,6 +106,7 @@ const settings = {
   FANOUT_SMALL_AUDIENCE: intSetting(10_000),
   FANOUT_MAX_SMALL_BACKLOG: intSetting(500_000),
   FANOUT_MAX_AUTHOR_BACKLOG: intSetting(2_000_000),
+  FANOUT_ON_READ_THRESHOLD: intSetting(0),
   FANOUT_CHUNK_SIZE: intSetting(10_000, 1),
   RATE_LIMIT_TWEETS_PER_MIN: intSetting(600, 1),
   RATE_LIMIT_SIGNINS_PER_MIN: intSetting(10, 1),
@@ -118,7 +124,9 @@ const settings = {
  * cuts every page it reads to it, while workers trim the followers'. FANOUT_CHUNK_SIZE needs no
  * agreement: only admission reads it, and each chunk's follower range travels in its stream
  * entry, so workers run whatever chunks they are given and servers with different sizes only
- * split different tweets differently.
+ * split different tweets differently. FANOUT_ON_READ_THRESHOLD needs none either: readers merge
+ * the tweets that did go out on read (keys.onReadAuthors) whatever their own setting, and a
+ * scheduled tweet carries the threshold of the server that admitted it to the worker publishing it.
  */
 export const agreedServerSettings = (config: Pick<ServerConfig, 'timelineMax'>) => ({ TIMELINE_MAX: config.timelineMax });
 
@@ -134,6 +142,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     fanoutSmallAudience: s.FANOUT_SMALL_AUDIENCE,
     fanoutMaxSmallBacklog: s.FANOUT_MAX_SMALL_BACKLOG,
     fanoutMaxAuthorBacklog: s.FANOUT_MAX_AUTHOR_BACKLOG,
+    fanoutOnReadThreshold: s.FANOUT_ON_READ_THRESHOLD,
     timelineMax: s.TIMELINE_MAX,
     fanoutChunkSize: s.FANOUT_CHUNK_SIZE,
     tweetsPerMinute: s.RATE_LIMIT_TWEETS_PER_MIN,

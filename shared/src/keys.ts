@@ -163,6 +163,13 @@ const inBucket = {
    * as they do with the retry schedule: removing a tweet from here is what publishes it once.
    */
   publishSchedule: (b: number) => `${P}publish-at:${bucketTag(b)}`,
+  /**
+   * Set: the authors of this bucket whose tweets went out on read (FANOUT_ON_READ_THRESHOLD),
+   * added by the script that publishes such a tweet. A home timeline read merges the tweets of
+   * those its reader follows. Small by nature (only accounts above the threshold), and never
+   * emptied: an author's on-read tweets stay unwritten however their audience changes later.
+   */
+  onReadAuthors: (b: number) => `${P}on-read-authors:${bucketTag(b)}`,
   /** Sorted set: one author's tweets still waiting to be published, scored by publish time (GET /api/me/scheduled). */
   scheduledBy: (b: number, authorId: string) => `${P}scheduled-by:${bucketTag(b)}:${authorId}`,
   /** Sorted set of failed fan-out entries of this bucket's lanes (JSON) scored by the time their retry is due. */
@@ -216,6 +223,7 @@ export function keysFor(layout: Layout) {
     retrySchedule: inBucket.retrySchedule,
     publishSchedule: inBucket.publishSchedule,
     scheduledBy: (authorId: string) => inBucket.scheduledBy(at(authorId), authorId),
+    onReadAuthors: inBucket.onReadAuthors,
     deadLetterStream: inBucket.deadLetterStream,
     eventsStream: inBucket.eventsStream,
   } as const;

@@ -18,6 +18,7 @@ export const publishScheduledScript = defineLuaScript({
     'backlog',
     'smallBacklog',
     'authorBacklog',
+    'onReadAuthors',
   ],
   args: ['tweetSeq', 'timelineMax', 'timelineTrimAt', 'eventsMaxLen', 'jobRetentionS', 'tweetIdDigits'],
   reply: z.union([z.tuple([z.literal('published'), z.string(), z.number()]), z.tuple([z.enum(['not-due', 'gone'])])]),
@@ -56,6 +57,7 @@ export async function publishScheduledTweet(redis: RedisClient, seq: string, tim
       backlog: k.backlog(bucket),
       smallBacklog: k.smallBacklog(bucket),
       authorBacklog: k.authorBacklog(authorId),
+      onReadAuthors: k.onReadAuthors(bucket),
     },
     {
       tweetSeq: seq,

@@ -41,6 +41,7 @@ export function tweetsRouter(deps: TweetsDeps): Router {
     fanoutSmallAudience: deps.fanoutSmallAudience,
     fanoutMaxSmallBacklog: deps.fanoutMaxSmallBacklog,
     fanoutMaxAuthorBacklog: deps.fanoutMaxAuthorBacklog,
+    fanoutOnReadThreshold: deps.fanoutOnReadThreshold,
   };
   const router = Router();
 

@@ -44,6 +44,7 @@ export const admitTweetScript = defineLuaScript({
     'postingBudget',
     'publishSchedule',
     'scheduledBy',
+    'onReadAuthors',
   ],
   args: [
     'authorId',
@@ -70,6 +71,7 @@ export const admitTweetScript = defineLuaScript({
     'publishAt',
     'publishMinAheadMs',
     'publishMaxAheadMs',
+    'onReadThreshold',
     'bodyDigest',
   ],
   reply: z.union([
@@ -162,6 +164,7 @@ function scriptKeys(redis: RedisClient, { authorId, idempotencyKey, postingLimit
     postingBudget: keys.rateLimit(POSTING_LIMIT_NAME, authorId, postingLimit.window.index),
     publishSchedule: keys.publishSchedule(bucket),
     scheduledBy: keys.scheduledBy(authorId),
+    onReadAuthors: keys.onReadAuthors(bucket),
   };
 }
 
@@ -193,6 +196,7 @@ function scriptArgs(redis: RedisClient, a: AdmitTweetArgs): LuaArgsOf<typeof adm
     publishAt: a.publishAt ?? 0,
     publishMinAheadMs: PUBLISH_AT_MIN_AHEAD_MS,
     publishMaxAheadMs: PUBLISH_AT_MAX_AHEAD_MS,
+    onReadThreshold: a.bounds.fanoutOnReadThreshold,
     bodyDigest: bodyDigest(a.text, a.publishAt),
   };
 }

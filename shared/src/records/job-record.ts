@@ -43,6 +43,11 @@ const fixed = {
    */
   chunkSize: 'chunkSize',
   smallAudience: 'smallAudience',
+  /**
+   * FANOUT_ON_READ_THRESHOLD as the server that admitted the post had it, when on (absent: off):
+   * a scheduled tweet is published by that rule, and the author is shown why the tweet travelled as it did.
+   */
+  onReadThreshold: 'onReadThreshold',
 } as const;
 
 /** Field names of the job hash: the only place they are spelled, for TypeScript and (generated) Lua. */

@@ -1,6 +1,7 @@
 import type { LuaRecord } from './lua-record.js';
 
 const REFUSED_PREFIX = 'refused:';
+const DELIVERY_PREFIX = 'delivery:';
 
 const fixed = {
   /** Tweets accepted (not counting idempotent repeats). */
@@ -28,12 +29,14 @@ export type RefusalReason = (typeof REFUSAL_REASONS)[number];
 export const statsField = {
   ...fixed,
   refused: (reason: RefusalReason) => `${REFUSED_PREFIX}${reason}`,
+  /** Tweets admitted (published, for scheduled ones) by each delivery mode ("fan-out", "inline", "on-read"). */
+  delivery: (delivery: string) => `${DELIVERY_PREFIX}${delivery}`,
 } as const;
 
-/** The stats record for Lua: `STATS.<name>`, `statsRefusedField(reason)`. */
+/** The stats record for Lua: `STATS.<name>`, `statsRefusedField(reason)`, `statsDeliveryField(delivery)`. */
 export const statsRecordLua: LuaRecord = {
   include: 'stats-record',
   table: 'STATS',
   fields: fixed,
-  prefixed: { statsRefusedField: REFUSED_PREFIX },
+  prefixed: { statsRefusedField: REFUSED_PREFIX, statsDeliveryField: DELIVERY_PREFIX },
 };
