@@ -17,13 +17,15 @@ export function mergeJob(known: JobProgress | undefined, next: JobProgress): Job
     delivered: Math.max(known.delivered, next.delivered),
     total: Math.max(known.total, next.total),
     error: status === 'failed' ? (next.error ?? known.error) : null,
+    delivery: next.delivery ?? known.delivery,
+    onReadThreshold: next.onReadThreshold ?? known.onReadThreshold,
   };
 }
 
 /** The progress a job record from the server (a 202 or a re-read) reports. */
 export function progressOf(job: Job): JobProgress {
-  const { id: jobId, status, delivered, total, error } = job;
-  return { jobId, status, delivered, total, error };
+  const { id: jobId, status, delivered, total, error, delivery, onReadThreshold } = job;
+  return { jobId, status, delivered, total, error, delivery, onReadThreshold };
 }
 
 /** The state with one more view of a job merged in. */

@@ -1,4 +1,4 @@
-import type { JobStatus, Tweet } from '@ripple/shared';
+import type { JobDelivery, JobStatus, Tweet } from '@ripple/shared';
 
 /** What the client knows of one fan-out job, merged from the 202 answer and socket events. */
 export interface JobProgress {
@@ -7,6 +7,9 @@ export interface JobProgress {
   delivered: number;
   total: number;
   error: string | null;
+  /** How the tweet travels, and the on-read threshold it was judged by: only job records (a 202, a re-read) say. */
+  delivery?: JobDelivery | undefined;
+  onReadThreshold?: number | undefined;
 }
 
 /** Why an own post waits before its next try: the server pushed back, or no answer came. */
