@@ -54,6 +54,7 @@ export default defineConfig({
             'test/fair-share.test.ts',
             'test/scheduled-tweets.test.ts',
             'test/on-read.test.ts',
+            'test/inactive.test.ts',
           ],
           env: { RIPPLE_TEST_REDIS: 'cluster' },
           setupFiles: ['test/support/setup-process-logs.ts'],

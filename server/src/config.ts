@@ -38,6 +38,11 @@ export interface ServerConfig {
    * reads merge the author's tweets (fan-out on read). 0 turns it off. @defaultValue 0
    */
   fanoutOnReadThreshold: number;
+  /**
+   * Followers inactive for longer than this many days are not written to by workers; a
+   * returning user's timeline is rebuilt before their first read answers. 0: off. @defaultValue 0
+   */
+  inactiveAfterDays: number;
   /** Entries kept in one home timeline. @defaultValue 800 */
   timelineMax: number;
   /**
@@ -102,6 +107,7 @@ const settings = {
   REDIS_CLUSTER_NODES: sharedSettings.REDIS_CLUSTER_NODES,
   REDIS_PASSWORD: sharedSettings.REDIS_PASSWORD,
   TIMELINE_MAX: sharedSettings.TIMELINE_MAX,
+  INACTIVE_AFTER_DAYS: sharedSettings.INACTIVE_AFTER_DAYS,
   FANOUT_MAX_BACKLOG: intSetting(5_000_000),
   FANOUT_SMALL_AUDIENCE: intSetting(10_000),
   FANOUT_MAX_SMALL_BACKLOG: intSetting(500_000),
@@ -127,8 +133,12 @@ const settings = {
  * split different tweets differently. FANOUT_ON_READ_THRESHOLD needs none either: readers merge
  * the tweets that did go out on read (keys.onReadAuthors) whatever their own setting, and a
  * scheduled tweet carries the threshold of the server that admitted it to the worker publishing it.
+ * INACTIVE_AFTER_DAYS: with the workers, which leave out the users servers rebuild on their return.
  */
-export const agreedServerSettings = (config: Pick<ServerConfig, 'timelineMax'>) => ({ TIMELINE_MAX: config.timelineMax });
+export const agreedServerSettings = (config: Pick<ServerConfig, 'timelineMax' | 'inactiveAfterDays'>) => ({
+  TIMELINE_MAX: config.timelineMax,
+  INACTIVE_AFTER_DAYS: config.inactiveAfterDays,
+});
 
 /** Reads the environment once into a typed config; a bad value throws a SettingError naming it. */
 export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -143,6 +153,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     fanoutMaxSmallBacklog: s.FANOUT_MAX_SMALL_BACKLOG,
     fanoutMaxAuthorBacklog: s.FANOUT_MAX_AUTHOR_BACKLOG,
     fanoutOnReadThreshold: s.FANOUT_ON_READ_THRESHOLD,
+    inactiveAfterDays: s.INACTIVE_AFTER_DAYS,
     timelineMax: s.TIMELINE_MAX,
     fanoutChunkSize: s.FANOUT_CHUNK_SIZE,
     tweetsPerMinute: s.RATE_LIMIT_TWEETS_PER_MIN,

@@ -170,6 +170,13 @@ const inBucket = {
    * emptied: an author's on-read tweets stay unwritten however their audience changes later.
    */
   onReadAuthors: (b: number) => `${P}on-read-authors:${bucketTag(b)}`,
+  /**
+   * Sorted set: user id → when they were last active (ms), for the users of this bucket: written
+   * at sign-up and by authenticated requests (at most once per user every few minutes per node,
+   * activity.ts). Delivery pages read it in the followers' bucket to skip those inactive for
+   * INACTIVE_AFTER_DAYS; a user with no entry (a synthetic follower) counts as active.
+   */
+  lastActive: (b: number) => `${P}last-active:${bucketTag(b)}`,
   /** Sorted set: one author's tweets still waiting to be published, scored by publish time (GET /api/me/scheduled). */
   scheduledBy: (b: number, authorId: string) => `${P}scheduled-by:${bucketTag(b)}:${authorId}`,
   /** Sorted set of failed fan-out entries of this bucket's lanes (JSON) scored by the time their retry is due. */
@@ -224,6 +231,7 @@ export function keysFor(layout: Layout) {
     publishSchedule: inBucket.publishSchedule,
     scheduledBy: (authorId: string) => inBucket.scheduledBy(at(authorId), authorId),
     onReadAuthors: inBucket.onReadAuthors,
+    lastActive: inBucket.lastActive,
     deadLetterStream: inBucket.deadLetterStream,
     eventsStream: inBucket.eventsStream,
   } as const;

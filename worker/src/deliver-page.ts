@@ -13,7 +13,7 @@ import { z } from 'zod';
 
 export const deliverPageScript = defineLuaScript({
   url: new URL('./lua/deliver-page.lua', import.meta.url),
-  keys: ['cursors', 'followers', 'online', 'events', 'stats'],
+  keys: ['cursors', 'followers', 'online', 'events', 'stats', 'lastActive'],
   args: [
     'chunk',
     'lo',
@@ -27,9 +27,10 @@ export const deliverPageScript = defineLuaScript({
     'timelineTrimAt',
     'cursorRetentionS',
     'doneRetentionS',
+    'inactiveBeforeMs',
   ],
-  /** {state, followers of the chunk delivered so far}. */
-  reply: z.tuple([z.enum(['more', 'chunk-done']), z.number()]),
+  /** {state, followers of the chunk delivered so far, inactive ones left out so far}. */
+  reply: z.tuple([z.enum(['more', 'chunk-done']), z.number(), z.number()]),
 });
 
 const reportStateSchema = z.enum(['running', 'job-done', 'missing']);
@@ -49,6 +50,8 @@ export interface PageResult {
   state: 'more' | 'chunk-done';
   /** Followers of the chunk delivered so far. */
   delivered: number;
+  /** Followers of the chunk left out so far as inactive (INACTIVE_AFTER_DAYS). */
+  skipped: number;
 }
 
 export interface DeliverPageArgs {
@@ -60,15 +63,24 @@ export interface DeliverPageArgs {
   timelineNewPayload: string;
   pageSize: number;
   timelineMax: number;
+  /** Followers last active before this (ms) are left out; 0: nobody is. */
+  inactiveBeforeMs: number;
 }
 
 /** Delivers the next page of one chunk atomically, in the chunk's bucket; the only caller of deliver-page.lua. */
 export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promise<PageResult> {
   const k = keysOf(redis);
   const b = a.chunk.bucket;
-  const [state, delivered] = await deliverPageScript.run(
+  const [state, delivered, skipped] = await deliverPageScript.run(
     redis,
-    { cursors: k.cursor(b, a.jobId), followers: k.followers(b, a.authorId), online: k.online(b), events: k.eventsStream(b), stats: k.stats(b) },
+    {
+      cursors: k.cursor(b, a.jobId),
+      followers: k.followers(b, a.authorId),
+      online: k.online(b),
+      events: k.eventsStream(b),
+      stats: k.stats(b),
+      lastActive: k.lastActive(b),
+    },
     {
       chunk: chunkId(a.chunk),
       lo: a.chunk.lo,
@@ -82,9 +94,10 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
       timelineTrimAt: timelineTrimAt(a.timelineMax),
       cursorRetentionS: JOB_RETENTION_S,
       doneRetentionS: CURSOR_DONE_RETENTION_S,
+      inactiveBeforeMs: a.inactiveBeforeMs,
     },
   );
-  return { state, delivered };
+  return { state, delivered, skipped };
 }
 
 /** What a chunk's pages have done so far, as reported to its job. */
@@ -92,6 +105,8 @@ export interface ChunkReport {
   chunk: Chunk;
   delivered: number;
   complete: boolean;
+  /** Inactive followers left out so far. */
+  skipped: number;
 }
 
 export interface ReportArgs {
@@ -134,7 +149,7 @@ export async function reportChunks(redis: RedisClient, a: ReportArgs): Promise<R
       recentKept: RECENT_FANOUTS_KEPT,
       eventsMaxLen: EVENTS_MAX_LEN,
       attempt: a.attempt,
-      reports: a.reports.flatMap((r) => [chunkId(r.chunk), r.delivered, r.complete ? 1 : 0]),
+      reports: a.reports.flatMap((r) => [chunkId(r.chunk), r.delivered, r.complete ? 1 : 0, r.skipped]),
     },
   );
   return state;

@@ -16,6 +16,8 @@ import { deletePage } from './delete-page.js';
 import { deliverPage, reportChunks, type ChunkReport, type PageResult } from './deliver-page.js';
 import type { WorkerConfig } from './config.js';
 
+const DAY_MS = 24 * 3600 * 1000;
+
 export interface FanOutOptions {
   /** Which try of this entry this is, from 1. */
   attempt: number;
@@ -70,7 +72,7 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
   // chunk on every master).
   const reportEvery = Math.max(config.pageSize, Math.floor(Number(jobTotal) / 20));
   // What this run saw of each chunk; 0 before its first page is safe, since reports only ever raise.
-  const states = new Map(entry.chunks.map((chunk): [Chunk, ChunkReport] => [chunk, { chunk, delivered: 0, complete: false }]));
+  const states = new Map(entry.chunks.map((chunk): [Chunk, ChunkReport] => [chunk, { chunk, delivered: 0, complete: false, skipped: 0 }]));
   let unreported = 0;
   let reportedAt = Date.now();
   const reportIfDue = async () => {
@@ -94,8 +96,9 @@ export async function fanOutEntry(redis: RedisClient, config: WorkerConfig, entr
             return;
           }
           const page = await runPage(redis, chunk);
-          unreported += page.delivered - state.delivered;
+          unreported += page.delivered + page.skipped - state.delivered - state.skipped;
           state.delivered = page.delivered;
+          state.skipped = page.skipped;
           if (page.state === 'chunk-done') {
             await confirmReplicated(redis, entry.job, chunk);
             state.complete = true;
@@ -130,7 +133,7 @@ type RunPage = (redis: RedisClient, chunk: Chunk) => Promise<PageResult>;
 async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredHash, config: WorkerConfig): Promise<RunPage> {
   if (stored[tweetField.deletedAt]) {
     await stopPostJob(redis, entry);
-    return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload: '', timelineMax: config.timelineMax });
+    return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload: '' });
   }
   const tweet = tweetView(stored);
   if (!tweet) throw new Error(`the tweet of job ${entry.job} no longer exists`);
@@ -141,10 +144,19 @@ async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredH
   // timeline writes (under a byte per delivery), and add a record to keep, expire and recover
   // when it is missing. Sending it costs only bandwidth; the page itself stays one round trip.
   const timelineNewPayload = JSON.stringify({ tweet });
-  return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload, timelineMax: config.timelineMax });
+  return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload });
 
   function common(chunk: Chunk) {
-    return { jobId: entry.job, tweetSeq: entry.tweet, authorId: entry.author, chunk, pageSize: config.pageSize };
+    const inactiveBeforeMs = config.inactiveAfterDays > 0 ? Date.now() - config.inactiveAfterDays * DAY_MS : 0;
+    return {
+      jobId: entry.job,
+      tweetSeq: entry.tweet,
+      authorId: entry.author,
+      chunk,
+      pageSize: config.pageSize,
+      timelineMax: config.timelineMax,
+      inactiveBeforeMs,
+    };
   }
 }
 
@@ -198,11 +210,13 @@ async function confirmReplicated(redis: RedisClient, jobId: string, chunk: Chunk
 export async function reportDeliveredSoFar(redis: RedisClient, entry: FanoutEntry, attempt: number, progressIntervalMs: number): Promise<void> {
   const k = keysOf(redis);
   const reports = await Promise.all(
-    entry.chunks.map(async (chunk) => ({
-      chunk,
-      delivered: Number((await redis.hGet(k.cursor(chunk.bucket, entry.job), cursorField.delivered(chunkId(chunk)))) ?? 0),
-      complete: false,
-    })),
+    entry.chunks.map(async (chunk) => {
+      const [delivered, skipped] = await redis.hmGet(k.cursor(chunk.bucket, entry.job), [
+        cursorField.delivered(chunkId(chunk)),
+        cursorField.skipped(chunkId(chunk)),
+      ]);
+      return { chunk, delivered: Number(delivered ?? 0), complete: false, skipped: Number(skipped ?? 0) };
+    }),
   );
   await reportChunks(redis, {
     jobId: entry.job,

@@ -34,7 +34,7 @@ export async function readUserTweets(redis: RedisClient, userId: string, query: 
  * reader's follows are never listed, and nothing is kept per follower, so an author crossing
  * the threshold costs no write per follower.
  */
-async function followedOnReadAuthors(redis: RedisClient, userId: string): Promise<string[]> {
+export async function followedOnReadAuthors(redis: RedisClient, userId: string): Promise<string[]> {
   const k = keysOf(redis);
   const authors = (await Promise.all(k.layout.all.map((b) => redis.sMembers(k.onReadAuthors(b))))).flat().filter((id) => id !== userId);
   if (authors.length === 0) return [];

@@ -2,6 +2,7 @@ import type { LuaRecord } from './lua-record.js';
 
 /** Each chunk of a job keeps its own fields, named by its chunk id (see `chunkId`). */
 const REPORTED_PREFIX = 'reported:';
+const SKIPPED_PREFIX = 'skipped:';
 const FINISHED_PREFIX = 'finished:';
 const ATTEMPT_PREFIX = 'attempt:';
 
@@ -55,6 +56,8 @@ export const jobField = {
   ...fixed,
   /** The most deliveries reported for the chunk: reports only ever raise it. */
   reported: (chunk: string) => `${REPORTED_PREFIX}${chunk}`,
+  /** The most inactive followers reported left out of the chunk: reports only ever raise it. */
+  skippedIn: (chunk: string) => `${SKIPPED_PREFIX}${chunk}`,
   /** Set once the chunk has been reported complete (or given up on). */
   finished: (chunk: string) => `${FINISHED_PREFIX}${chunk}`,
   /** The highest attempt number seen for the chunk. */
@@ -66,7 +69,7 @@ export const jobRecordLua: LuaRecord = {
   include: 'job-record',
   table: 'JOB',
   fields: fixed,
-  prefixed: { jobReportedField: REPORTED_PREFIX, jobFinishedField: FINISHED_PREFIX, jobAttemptField: ATTEMPT_PREFIX },
+  prefixed: { jobReportedField: REPORTED_PREFIX, jobFinishedField: FINISHED_PREFIX, jobAttemptField: ATTEMPT_PREFIX, jobSkippedField: SKIPPED_PREFIX },
 };
 
 /** The attempts a job shows: the most any of its chunks has recorded. */

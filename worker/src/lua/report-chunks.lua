@@ -27,7 +27,12 @@
   ARGV[7] recentKept: recent fan-out durations kept
   ARGV[8] eventsMaxLen: events stream approximate max length
   ARGV[9] attempt: attempt number of the entry the chunks came in, recorded per chunk (the highest seen)
-  ARGV[10], ARGV[11], ARGV[12], … reports: for each chunk: chunk id, delivered so far, "1" when complete
+  ARGV[10], ARGV[11], ARGV[12], ARGV[13], … reports: for each chunk: chunk id, delivered so far, "1" when
+           complete, inactive followers left out so far
+
+  Inactive followers left out (INACTIVE_AFTER_DAYS) leave the job's total as they are reported:
+  total counts the timelines the job writes, skipped those it leaves out, and their share of the
+  backlogs is released then, as they will never be delivered.
 
   Returns {state, delivered, total}, state being
     "running"     chunks remain
@@ -63,9 +68,15 @@ local function release(n)
   releaseBacklog(KEYS[7], KEYS[2], KEYS[8], job[9], n)
 end
 local endedBefore = chunksLeft <= 0
-local gained, finished = 0, 0
-for i = 10, #ARGV, 3 do
+local gained, finished, newlySkipped = 0, 0, 0
+for i = 10, #ARGV, 4 do
   local chunk, count = ARGV[i], tonumber(ARGV[i + 1])
+  local skippedSoFar = tonumber(ARGV[i + 3])
+  local skippedBefore = tonumber(redis.call('HGET', KEYS[1], jobSkippedField(chunk)) or '0')
+  if skippedSoFar > skippedBefore then
+    redis.call('HSET', KEYS[1], jobSkippedField(chunk), skippedSoFar)
+    newlySkipped = newlySkipped + skippedSoFar - skippedBefore
+  end
   local reported = tonumber(redis.call('HGET', KEYS[1], jobReportedField(chunk)) or '0')
   if count > reported then
     redis.call('HSET', KEYS[1], jobReportedField(chunk), count)
@@ -83,6 +94,13 @@ if gained > 0 then
   delivered = redis.call('HINCRBY', KEYS[1], JOB.delivered, gained)
   if not endedBefore then
     release(gained)
+  end
+end
+if newlySkipped > 0 then
+  redis.call('HINCRBY', KEYS[1], JOB.skipped, newlySkipped)
+  total = redis.call('HINCRBY', KEYS[1], JOB.total, -newlySkipped)
+  if not endedBefore then
+    release(newlySkipped)
   end
 end
 if finished > 0 then
