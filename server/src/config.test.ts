@@ -17,6 +17,7 @@ describe('server settings', () => {
       fanoutMaxSmallBacklog: 500_000,
       fanoutMaxAuthorBacklog: 2_000_000,
       fanoutOnReadThreshold: 0,
+      inactiveAfterDays: 0,
       timelineMax: 800,
       redis: { kind: 'single', url: 'redis://127.0.0.1:6379' },
     });
@@ -28,6 +29,11 @@ describe('server settings', () => {
     for (const value of ['false', 'off', 'no', 'maybe', 'true', ' 1']) {
       expect(() => readServerConfig({ RIPPLE_DEMO: value })).toThrow(SettingError);
     }
+  });
+
+  it('take INACTIVE_AFTER_DAYS with decimals', () => {
+    expect(readServerConfig({ INACTIVE_AFTER_DAYS: '0.5' }).inactiveAfterDays).toBe(0.5);
+    expect(readServerConfig({ INACTIVE_AFTER_DAYS: '30' }).inactiveAfterDays).toBe(30);
   });
 
   it.each([
@@ -42,6 +48,9 @@ describe('server settings', () => {
     ['FANOUT_MAX_AUTHOR_BACKLOG', '0x10'],
     ['FANOUT_ON_READ_THRESHOLD', '1.5'],
     ['FANOUT_ON_READ_THRESHOLD', '-3'],
+    ['INACTIVE_AFTER_DAYS', '-1'],
+    ['INACTIVE_AFTER_DAYS', '1e3'],
+    ['INACTIVE_AFTER_DAYS', 'soon'],
     ['RIPPLE_DEMO_MAX_FOLLOWERS', '3M'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_CLUSTER_NODES', 'a,b'],
