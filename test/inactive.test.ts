@@ -59,6 +59,27 @@ describe('skipping timelines nobody reads (INACTIVE_AFTER_DAYS)', () => {
     expect(await readBacklog(redis)).toBe(0);
   });
 
+  it('marks activity at most once every few minutes per user and node', async () => {
+    const user = await signUp(server.url, 'busy_bee');
+    const k = keysOf(redis);
+    const key = k.lastActive(k.layout.bucketOf(user.user.id));
+    expect(Number(await redis.zScore(key, user.user.id))).toBeGreaterThan(Date.now() - 60_000);
+    const me = (url: string) => request(url).get('/api/me').set('Authorization', `Bearer ${user.token}`).expect(200);
+    await me(server.url);
+    await awayFor(user.user.id, 1 / 24);
+    const markedAt = await redis.zScore(key, user.user.id);
+    // The node that marked the sign-up writes no mark again for a while, however many requests.
+    for (let i = 0; i < 3; i++) await me(server.url);
+    expect(await redis.zScore(key, user.user.id)).toBe(markedAt);
+    const other = await startTestServer(redisServer.target, { inactiveAfterDays: 1.5 });
+    try {
+      await me(other.url);
+    } finally {
+      await other.close();
+    }
+    expect(Number(await redis.zScore(key, user.user.id))).toBeGreaterThan(Date.now() - 60_000);
+  });
+
   it("rebuilds a returning user's timeline from the accounts they follow before their first read answers, then writes to them again", async () => {
     const alice = await signUp(server.url, 'alice_posts');
     const bob = await signUp(server.url, 'bob_posts');
