@@ -3,7 +3,7 @@ import request from 'supertest';
 import { seqFromTweetId, type TweetPage } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 import { readBacklog } from '../server/src/store/bucket-totals.js';
-import { addFollowers, api, postTweet } from './support/http-api.js';
+import { addFollowers, api, openSocket, postTweet, recordEvents, type ClientSocket } from './support/http-api.js';
 import { waitForJob } from './support/jobs.js';
 import { startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
 import { connectedClient, startTestServer, startTestWorker } from './support/ripple.js';
@@ -16,6 +16,7 @@ let redisServer: RedisUnderTestHandle;
 let redis: RedisClient;
 let server: Awaited<ReturnType<typeof startTestServer>>;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
+const sockets: ClientSocket[] = [];
 
 beforeAll(async () => {
   redisServer = await startRedisUnderTest();
@@ -24,6 +25,7 @@ beforeAll(async () => {
   worker = await startTestWorker(redisServer.target, { inactiveAfterDays: 1.5 });
 });
 afterAll(async () => {
+  for (const s of sockets) s.close();
   await worker?.close();
   await server?.close();
   await redis?.close();
@@ -49,10 +51,16 @@ describe('skipping timelines nobody reads (INACTIVE_AFTER_DAYS)', () => {
     await awayFor(sleepy.user.id, 2);
     await awayFor(briefly.user.id, 1);
 
+    const socket = await openSocket(server.url, author.token);
+    sockets.push(socket);
+    const authorSeen = recordEvents(socket);
     const { tweet, job } = await postTweet(server.url, author.token, 'who is there?');
     expect(job).toMatchObject({ total: 8, skipped: 0 });
     const done = await waitForJob(server.url, author.token, job.id, 'done');
     expect(done).toMatchObject({ delivered: 7, total: 7, skipped: 1 });
+    await expect
+      .poll(() => authorSeen.find((e) => e.event === 'fanout:done')?.payload, { timeout: 10_000 })
+      .toMatchObject({ delivered: 7, total: 7, skipped: 1 });
     const seq = String(seqFromTweetId(tweet.id));
     expect(await timelineOf(sleepy.user.id)).toEqual([]);
     for (const id of await followerIds(redis, author.user.id)) if (id !== sleepy.user.id) expect(await timelineOf(id)).toEqual([seq]);

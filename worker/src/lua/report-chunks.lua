@@ -49,7 +49,7 @@
 --- @include "release-backlog"
 
 local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.enqueuedAt,
-  JOB.lastProgressAt, JOB.lastProgressDelivered, JOB.chunksLeft, JOB.tweetSeq, JOB.small)
+  JOB.lastProgressAt, JOB.lastProgressDelivered, JOB.chunksLeft, JOB.tweetSeq, JOB.small, JOB.skipped)
 if not job[1] or job[8] ~= ARGV[1] then
   return {'missing', 0, 0}
 end
@@ -148,8 +148,12 @@ if failed then
 end
 redis.call('HSET', KEYS[1], JOB.status, 'done', JOB.finishedAt, nowMs)
 local durationMs = nowMs - tonumber(job[4])
-publish('fanout:done', {jobId = redis.call('HGET', KEYS[1], JOB.id), tweetId = ARGV[2],
-  delivered = delivered, total = total, durationMs = durationMs})
+-- skipped: an added field, beyond the contract's payload, so the author sees it without a re-read.
+local skippedAll = tonumber(job[10] or '0') + newlySkipped
+local done = {jobId = redis.call('HGET', KEYS[1], JOB.id), tweetId = ARGV[2], delivered = delivered, total = total,
+  durationMs = durationMs}
+if skippedAll > 0 then done.skipped = skippedAll end
+publish('fanout:done', done)
 
 redis.call('HINCRBY', KEYS[4], STATS.jobsDone, 1)
 local bound = '+Inf'

@@ -77,7 +77,7 @@ function RetryNotice({ retry }: { retry: PendingRetry }) {
  * goes out while the server pushes back, and how far its fan-out to followers has come.
  */
 export function DeliveryStatus({ delivery, onRetry, onDiscard }: DeliveryStatusProps) {
-  const { status, delivered, total, reason, retry, route } = delivery;
+  const { status, delivered, total, reason, retry, route, skipped } = delivery;
   return (
     <div className={`delivery delivery--${status}`}>
       {status === 'sending' && <span className="delivery__text">sending…</span>}
@@ -103,6 +103,11 @@ export function DeliveryStatus({ delivery, onRetry, onDiscard }: DeliveryStatusP
       {status === 'delivered' && route?.delivery !== 'on-read' && (
         <span className="delivery__text">
           delivered to {count(total)} {followers(total)}
+        </span>
+      )}
+      {skipped > 0 && status === 'delivered' && (
+        <span className="delivery__skipped">
+          {count(skipped)} inactive {followers(skipped)} left out: their timelines are rebuilt when they come back
         </span>
       )}
       {route && status !== 'failed' && <RouteNote route={route} total={total} />}

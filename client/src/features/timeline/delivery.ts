@@ -13,11 +13,13 @@ export interface Delivery {
   retry: PendingRetry | null;
   /** Which way the tweet travels and the on-read threshold it was judged by, once a job record said. */
   route: { delivery: JobDelivery; onReadThreshold: number | null } | null;
+  /** Inactive followers left out (INACTIVE_AFTER_DAYS). */
+  skipped: number;
 }
 
 /** What the status line under an own tweet says. */
 export function deliveryOf(post: OwnPost, jobs: Record<string, JobProgress>): Delivery {
-  const none = { delivered: 0, total: 0, reason: null, retry: null, route: null };
+  const none = { delivered: 0, total: 0, reason: null, retry: null, route: null, skipped: 0 };
   if (post.send === 'sending') {
     return post.retry === null ? { ...none, status: 'sending' } : { ...none, status: 'retrying', retry: post.retry };
   }
@@ -25,7 +27,7 @@ export function deliveryOf(post: OwnPost, jobs: Record<string, JobProgress>): De
   const job = post.jobId === null ? undefined : jobs[post.jobId];
   if (!job) return { ...none, status: 'queued' };
   const route = job.delivery ? { delivery: job.delivery, onReadThreshold: job.onReadThreshold ?? null } : null;
-  const base = { delivered: job.delivered, total: job.total, reason: null, retry: null, route };
+  const base = { delivered: job.delivered, total: job.total, reason: null, retry: null, route, skipped: job.skipped ?? 0 };
   switch (job.status) {
     case 'scheduled':
       return { ...base, status: 'scheduled' };

@@ -78,6 +78,16 @@ describe('HomeTimeline', () => {
     expect(within(topArticle()).queryByText(/^delivered to/)).toBeNull();
   });
 
+  it('says how many inactive followers the delivery left out, with the total it settled on', async () => {
+    const { server, socket, postTweet } = await setup();
+    await postTweet();
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job: makeJob({ total: 10 }) });
+    socket.emit('fanout:done', { jobId: 'job-1', tweetId: '000000000010', delivered: 8, total: 8, durationMs: 5, skipped: 2 });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivered'));
+    expect(within(topArticle()).getByText('delivered to 8 followers')).toBeTruthy();
+    expect(topArticle().textContent).toContain('2 inactive followers left out');
+  });
+
   it('says a tweet went out on write when its followers are not above the threshold', async () => {
     const { server, socket, postTweet } = await setup();
     await postTweet();
