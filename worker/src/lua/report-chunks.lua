@@ -98,8 +98,9 @@ if gained > 0 then
 end
 if newlySkipped > 0 then
   redis.call('HINCRBY', KEYS[1], JOB.skipped, newlySkipped)
-  total = redis.call('HINCRBY', KEYS[1], JOB.total, -newlySkipped)
+  -- An ended job has settled its total (= delivered) and released its whole audience.
   if not endedBefore then
+    total = redis.call('HINCRBY', KEYS[1], JOB.total, -newlySkipped)
     release(newlySkipped)
   end
 end
