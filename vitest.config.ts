@@ -55,6 +55,8 @@ export default defineConfig({
             'test/scheduled-tweets.test.ts',
             'test/inline.test.ts',
             'test/journey.test.ts',
+            'test/on-read.test.ts',
+            'test/inactive.test.ts',
           ],
           env: { RIPPLE_TEST_REDIS: 'cluster' },
           setupFiles: ['test/support/setup-process-logs.ts'],

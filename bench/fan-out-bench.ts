@@ -20,7 +20,8 @@
  * one server process; prints a table and saves JSON under bench/results/.
  *
  * `npm run bench -- --cluster` runs the Redis Cluster measurements instead (bench/cluster-bench.ts),
- * and `npm run bench -- --floor` the least a tweet's POST can cost (bench/floor/cpu-floor.ts).
+ * `npm run bench -- --floor` the least a tweet's POST can cost (bench/floor/cpu-floor.ts), and
+ * `npm run bench -- --on-read` the read cost of fan-out on read against the write it saves (bench/on-read-bench.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -42,6 +43,13 @@ import { oneSetZaddPerSecond, randomKeyZaddPerSecond } from './redis-yardstick.j
 if (process.argv.includes('--floor')) {
   const { floorMain } = await import('./floor/main.js');
   await floorMain();
+  process.exit(0);
+}
+
+// `--on-read`: both sides of fan-out on read (issue #14, part 3); see bench/on-read-bench.ts.
+if (process.argv.includes('--on-read')) {
+  const { runOnReadBench } = await import('./on-read-bench.js');
+  await runOnReadBench(process.argv.slice(2));
   process.exit(0);
 }
 

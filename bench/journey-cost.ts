@@ -53,7 +53,7 @@ async function batch(recordStart: boolean): Promise<number> {
         progressIntervalMs: 250,
         worker: 'bench-host-1234-abcdef',
         runStartedAt: recordStart ? Date.now() : 0,
-        reports: [{ chunk: { bucket: 0, lo: '0', hi: '100' }, delivered: 100, complete: true }],
+        reports: [{ chunk: { bucket: 0, lo: '0', hi: '100' }, delivered: 100, complete: true, skipped: 0 }],
       }),
     ),
   );

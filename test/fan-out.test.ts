@@ -240,7 +240,7 @@ describe('fan-out', () => {
     const entry = fanoutEntrySchema.parse(stored);
     const [chunk, ...others] = entry.chunks;
     const common = { jobId: job.id, tweetSeq: entry.tweet, authorId: entry.author };
-    const page = (of = chunk!) => deliverPage(redis, { ...common, chunk: of, timelineNewPayload: '{}', pageSize: 10, timelineMax: 5 });
+    const page = (of = chunk!) => deliverPage(redis, { ...common, chunk: of, timelineNewPayload: '{}', pageSize: 10, timelineMax: 5, inactiveBeforeMs: 0 });
     const report = (attempt: number, delivered: number, complete: boolean, of = chunk!) =>
       reportChunks(redis, {
         ...common,
@@ -249,7 +249,7 @@ describe('fan-out', () => {
         progressIntervalMs: 250,
         worker: 'test',
         runStartedAt: 0,
-        reports: [{ chunk: of, delivered, complete }],
+        reports: [{ chunk: of, delivered, complete, skipped: 0 }],
       });
     // On a cluster the entry names a chunk in every other bucket too: a first try that nothing
     // disturbs delivers those.

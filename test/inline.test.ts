@@ -180,7 +180,7 @@ describe('inline delivery (FANOUT_INLINE_MAX)', () => {
   });
 });
 
-const inlineDeps = () => ({ redis, timelineMax: 800, pageSize: 1000, log: createLogger('test') });
+const inlineDeps = () => ({ redis, timelineMax: 800, pageSize: 1000, inactiveAfterDays: 0, log: createLogger('test') });
 
 /** Admits a tweet as the server does, inline, without delivering it. */
 async function admitInline(authorId: string, text: string) {
@@ -188,7 +188,7 @@ async function admitInline(authorId: string, text: string) {
     authorId,
     text,
     idempotencyKey: undefined,
-    bounds: { fanoutMaxBacklog: 1e9, fanoutSmallAudience: 10_000, fanoutMaxSmallBacklog: 1e9, fanoutMaxAuthorBacklog: 1e9 },
+    bounds: { fanoutMaxBacklog: 1e9, fanoutSmallAudience: 10_000, fanoutMaxSmallBacklog: 1e9, fanoutMaxAuthorBacklog: 1e9, fanoutOnReadThreshold: 0 },
     timelineMax: 800,
     chunkSize: 10_000,
     otherBacklog: { small: 0, big: 0 },

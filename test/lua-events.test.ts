@@ -30,7 +30,7 @@ const LONELY_AUTHOR = '4';
 
 /** One page per follower and a progress event for every report: every event a script can publish. */
 const config = { ...readWorkerConfig({}), pageSize: 1, progressIntervalMs: 0 };
-const unbounded = { fanoutMaxBacklog: 1e9, fanoutSmallAudience: 1e9, fanoutMaxSmallBacklog: 1e9, fanoutMaxAuthorBacklog: 1e9 };
+const unbounded = { fanoutMaxBacklog: 1e9, fanoutSmallAudience: 1e9, fanoutMaxSmallBacklog: 1e9, fanoutMaxAuthorBacklog: 1e9, fanoutOnReadThreshold: 0 };
 
 async function post(authorId: string, text: string, publishAt?: number) {
   const admitted: AdmitResult = await admitTweet(redis, {

@@ -39,7 +39,7 @@ async function inLua(include: string, body: string): Promise<unknown> {
 
 describe('record includes, as Redis runs them', () => {
   it('name every field exactly as the TypeScript records do', async () => {
-    const { reported, finished, attempt, ...jobFixed } = jobField;
+    const { reported, finished, attempt, skippedIn, ...jobFixed } = jobField;
     const { refused, delivery, ...statsFixed } = statsField;
     const { bucket, ...durationsFixed } = fanoutDurationsField;
     expect(await inLua('job-record', 'return cjson.encode(JOB)')).toEqual(jobFixed);
@@ -50,11 +50,9 @@ describe('record includes, as Redis runs them', () => {
     expect(await inLua('fanout-entry-record', 'return cjson.encode(ENTRY)')).toEqual({ ...fanoutEntryField, ...retryField, ...deadLetterField });
     expect(await inLua('event-entry-record', 'return cjson.encode(EVENT)')).toEqual(eventEntryField);
     expect(await inLua('journey-record', 'return cjson.encode(STEP)')).toEqual(journeyStepField);
-    expect(await inLua('job-record', "return cjson.encode({jobReportedField('1:7'), jobFinishedField('1:7'), jobAttemptField('1:7')})")).toEqual([
-      reported('1:7'),
-      finished('1:7'),
-      attempt('1:7'),
-    ]);
+    expect(
+      await inLua('job-record', "return cjson.encode({jobReportedField('1:7'), jobFinishedField('1:7'), jobAttemptField('1:7'), jobSkippedField('1:7')})"),
+    ).toEqual([reported('1:7'), finished('1:7'), attempt('1:7'), skippedIn('1:7')]);
     expect(await inLua('cursor-record', "return cjson.encode({cursorField('1:7'), cursorDeliveredField('1:7')})")).toEqual([
       cursorField.cursor('1:7'),
       cursorField.delivered('1:7'),

@@ -96,6 +96,10 @@ const KINDS: readonly KeyKind[] = [
     'lane:bulk': (b: number) => keys.fanoutLanes(b).bulk,
     'retry-schedule': keys.retrySchedule,
     'publish-schedule': keys.publishSchedule,
+    /** Authors whose tweets went out on read: few, and kept while their unwritten tweets are. */
+    'on-read-authors': keys.onReadAuthors,
+    /** One member per user who ever signed up, for INACTIVE_AFTER_DAYS. */
+    'last-active': keys.lastActive,
     'dead-letters': keys.deadLetterStream,
     events: keys.eventsStream,
   }).map(([kind, build]) => perBucket(kind, build)),

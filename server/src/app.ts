@@ -3,7 +3,8 @@ import helmet from 'helmet';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger, RedisClient } from '@ripple/shared/node';
-import { requireAuth } from './auth.js';
+import { createActivity } from './activity.js';
+import { callerId, requireAuth } from './auth.js';
 import { HttpError, errorHandler, notFound } from './http-error.js';
 import type { AdmissionBound, ServerConfig } from './config.js';
 import type { Metrics } from './metrics.js';
@@ -32,6 +33,7 @@ export interface AppDeps extends Pick<
   | 'metricsPort'
   | 'demoMaxFollowers'
   | 'syntheticPerMinute'
+  | 'inactiveAfterDays'
 > {
   redis: RedisClient;
   tokens: Tokens;
@@ -144,6 +146,11 @@ export function createApp(deps: AppDeps): Express {
   app.use('/api', requireJsonBody, express.json({ limit: BODY_LIMIT }));
   app.use(publicUsersRouter(deps));
   app.use('/api', requireAuth(deps.tokens));
+  const activity = createActivity(deps.redis, deps.log, deps);
+  app.use('/api', async (_req, res, next) => {
+    await activity.recordActive(callerId(res));
+    next();
+  });
   app.use(usersRouter(deps), followsRouter(deps), tweetsRouter(deps), timelineRouter(deps), jobsRouter(deps));
   app.use('/api', notFound);
 

@@ -16,6 +16,8 @@ describe('server settings', () => {
       fanoutSmallAudience: 10_000,
       fanoutMaxSmallBacklog: 500_000,
       fanoutMaxAuthorBacklog: 2_000_000,
+      fanoutOnReadThreshold: 0,
+      inactiveAfterDays: 0,
       timelineMax: 800,
       redis: { kind: 'single', url: 'redis://127.0.0.1:6379' },
     });
@@ -29,6 +31,11 @@ describe('server settings', () => {
     }
   });
 
+  it('take INACTIVE_AFTER_DAYS with decimals', () => {
+    expect(readServerConfig({ INACTIVE_AFTER_DAYS: '0.5' }).inactiveAfterDays).toBe(0.5);
+    expect(readServerConfig({ INACTIVE_AFTER_DAYS: '30' }).inactiveAfterDays).toBe(30);
+  });
+
   it.each([
     ['PORT', 'abc'],
     ['PORT', '70000'],
@@ -39,6 +46,11 @@ describe('server settings', () => {
     ['FANOUT_MAX_BACKLOG', '-1'],
     ['FANOUT_SMALL_AUDIENCE', 'many'],
     ['FANOUT_MAX_AUTHOR_BACKLOG', '0x10'],
+    ['FANOUT_ON_READ_THRESHOLD', '1.5'],
+    ['FANOUT_ON_READ_THRESHOLD', '-3'],
+    ['INACTIVE_AFTER_DAYS', '-1'],
+    ['INACTIVE_AFTER_DAYS', '1e3'],
+    ['INACTIVE_AFTER_DAYS', 'soon'],
     ['RIPPLE_DEMO_MAX_FOLLOWERS', '3M'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_CLUSTER_NODES', 'a,b'],

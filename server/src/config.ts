@@ -34,6 +34,16 @@ export interface ServerConfig {
   fanoutMaxSmallBacklog: number;
   /** One author's outstanding deliveries at which their next tweet is refused. @defaultValue 2000000 */
   fanoutMaxAuthorBacklog: number;
+  /**
+   * An author with more followers than this at posting is not fanned out on write: followers'
+   * reads merge the author's tweets (fan-out on read). 0 turns it off. @defaultValue 0
+   */
+  fanoutOnReadThreshold: number;
+  /**
+   * Followers inactive for longer than this many days are not written to by workers; a
+   * returning user's timeline is rebuilt before their first read answers. 0: off. @defaultValue 0
+   */
+  inactiveAfterDays: number;
   /** Entries kept in one home timeline. @defaultValue 800 */
   timelineMax: number;
   /**
@@ -98,7 +108,7 @@ export interface ServerConfig {
 }
 
 /** The settings admission checks a tweet against (admit-tweet.lua). */
-export type AdmissionBound = 'fanoutMaxBacklog' | 'fanoutSmallAudience' | 'fanoutMaxSmallBacklog' | 'fanoutMaxAuthorBacklog';
+export type AdmissionBound = 'fanoutMaxBacklog' | 'fanoutSmallAudience' | 'fanoutMaxSmallBacklog' | 'fanoutMaxAuthorBacklog' | 'fanoutOnReadThreshold';
 export type AdmissionBounds = Pick<ServerConfig, AdmissionBound>;
 
 const settings = {
@@ -109,10 +119,12 @@ const settings = {
   REDIS_CLUSTER_NODES: sharedSettings.REDIS_CLUSTER_NODES,
   REDIS_PASSWORD: sharedSettings.REDIS_PASSWORD,
   TIMELINE_MAX: sharedSettings.TIMELINE_MAX,
+  INACTIVE_AFTER_DAYS: sharedSettings.INACTIVE_AFTER_DAYS,
   FANOUT_MAX_BACKLOG: intSetting(5_000_000),
   FANOUT_SMALL_AUDIENCE: intSetting(10_000),
   FANOUT_MAX_SMALL_BACKLOG: intSetting(500_000),
   FANOUT_MAX_AUTHOR_BACKLOG: intSetting(2_000_000),
+  FANOUT_ON_READ_THRESHOLD: intSetting(0),
   FANOUT_CHUNK_SIZE: intSetting(10_000, 1),
   FANOUT_INLINE_MAX: intSetting(10, 0, INLINE_MAX_LIMIT),
   FANOUT_PAGE_SIZE: intSetting(1000, 1),
@@ -132,9 +144,15 @@ const settings = {
  * cuts every page it reads to it, while workers trim the followers'. FANOUT_CHUNK_SIZE needs no
  * agreement: only admission reads it, and each chunk's follower range travels in its stream
  * entry, so workers run whatever chunks they are given and servers with different sizes only
- * split different tweets differently.
+ * split different tweets differently. FANOUT_ON_READ_THRESHOLD needs none either: readers merge
+ * the tweets that did go out on read (keys.onReadAuthors) whatever their own setting, and a
+ * scheduled tweet carries the threshold of the server that admitted it to the worker publishing it.
+ * INACTIVE_AFTER_DAYS: with the workers, which leave out the users servers rebuild on their return.
  */
-export const agreedServerSettings = (config: Pick<ServerConfig, 'timelineMax'>) => ({ TIMELINE_MAX: config.timelineMax });
+export const agreedServerSettings = (config: Pick<ServerConfig, 'timelineMax' | 'inactiveAfterDays'>) => ({
+  TIMELINE_MAX: config.timelineMax,
+  INACTIVE_AFTER_DAYS: config.inactiveAfterDays,
+});
 
 /** Reads the environment once into a typed config; a bad value throws a SettingError naming it. */
 export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
@@ -148,6 +166,8 @@ export function readServerConfig(env: NodeJS.ProcessEnv = process.env): ServerCo
     fanoutSmallAudience: s.FANOUT_SMALL_AUDIENCE,
     fanoutMaxSmallBacklog: s.FANOUT_MAX_SMALL_BACKLOG,
     fanoutMaxAuthorBacklog: s.FANOUT_MAX_AUTHOR_BACKLOG,
+    fanoutOnReadThreshold: s.FANOUT_ON_READ_THRESHOLD,
+    inactiveAfterDays: s.INACTIVE_AFTER_DAYS,
     timelineMax: s.TIMELINE_MAX,
     fanoutChunkSize: s.FANOUT_CHUNK_SIZE,
     fanoutInlineMax: s.FANOUT_INLINE_MAX,

@@ -2,12 +2,17 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { eventEntryField, serverEventSchemas, userRoom, type ServerEventName } from '@ripple/shared';
 import { keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
 import type { RippleIo } from './realtime.js';
+import { getTweet } from './store/tweets.js';
 
 export interface EventRelayDeps {
   /** Connection for the relay's reads (blocking on a single Redis); nothing else may use it. */
   reader: RedisClient;
+  /** Connection for the lookups an on-read event needs (who of this node's users follows, the tweet). */
+  redis: RedisClient;
   io: RippleIo;
   log: Logger;
+  /** The users with a socket on this node (presence.ts). */
+  localUsers: () => Iterable<string>;
 }
 
 export interface EventRelay {
@@ -41,23 +46,63 @@ const POLL_MS = 50;
  * write it reports. What the adapter would add (node-to-node broadcast) Ripple does not need:
  * every node reads every stream.
  */
-export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay {
+export function startEventRelay({ reader, redis, io, log, localUsers }: EventRelayDeps): EventRelay {
   let stopping = false;
   const keys = keysOf(reader);
   const blocking = keys.layout.buckets === 1;
 
-  function emitToRooms(fields: Record<string, string>): void {
-    const event = fields[eventEntryField.event];
+  /**
+   * The users of this node who follow `authorId` with a score up to `followSeq`: for a tweet that
+   * went out on read, no page lists its followers, and a million of them must cost no more than
+   * the users online. One ZMSCORE per bucket holding users of this node, in parallel.
+   */
+  async function localFollowers(authorId: string, followSeq: number): Promise<string[]> {
+    const byBucket = new Map<number, string[]>();
+    for (const user of localUsers()) {
+      if (user === authorId) continue;
+      const bucket = keys.layout.bucketOf(user);
+      const users = byBucket.get(bucket);
+      if (users) users.push(user);
+      else byBucket.set(bucket, [user]);
+    }
+    const found = await Promise.all(
+      [...byBucket].map(async ([bucket, users]) => {
+        const scores = await redis.zmScore(keys.followers(bucket, authorId), users);
+        return users.filter((_, i) => scores[i] != null && scores[i] <= followSeq);
+      }),
+    );
+    return found.flat();
+  }
+
+  async function recipientsOf(fields: Record<string, string>): Promise<string[]> {
     const to = fields[eventEntryField.to];
+    if (to) return to.split(',');
+    const [authorId, followSeq] = (fields[eventEntryField.followersOf] ?? '').split(':');
+    return authorId && followSeq ? localFollowers(authorId, Number(followSeq)) : [];
+  }
+
+  /** The payload as JSON: given, or for timeline:new of a tweet gone out on read, the tweet read now (null once deleted). */
+  async function payloadOf(fields: Record<string, string>): Promise<unknown> {
     const payload = fields[eventEntryField.payload];
-    if (!isEventName(event) || !to || !payload) return;
-    const parsed = serverEventSchemas[event].safeParse(JSON.parse(payload));
+    if (payload) return JSON.parse(payload);
+    const seq = fields[eventEntryField.tweet];
+    const tweet = seq ? await getTweet(redis, seq) : null;
+    return tweet && { tweet };
+  }
+
+  async function emitToRooms(fields: Record<string, string>): Promise<void> {
+    const event = fields[eventEntryField.event];
+    if (!isEventName(event)) return;
+    const recipients = await recipientsOf(fields);
+    if (recipients.length === 0) return;
+    const payload = await payloadOf(fields);
+    if (payload === null) return;
+    const parsed = serverEventSchemas[event].safeParse(payload);
     if (!parsed.success) {
       log.warn({ event }, 'dropped malformed event');
       return;
     }
-    const rooms = to.split(',').map(userRoom);
-    (io.to(rooms).emit as (name: string, body: unknown) => boolean)(event, parsed.data);
+    (io.to(recipients.map(userRoom)).emit as (name: string, body: unknown) => boolean)(event, parsed.data);
   }
 
   async function followStream(bucket: number): Promise<void> {
@@ -78,7 +123,7 @@ export function startEventRelay({ reader, io, log }: EventRelayDeps): EventRelay
         for (const entry of entries) {
           lastId = entry.id;
           try {
-            emitToRooms(entry.message);
+            await emitToRooms(entry.message);
           } catch (err) {
             log.warn({ err: String(err) }, 'dropped unreadable event');
           }

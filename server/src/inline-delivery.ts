@@ -42,6 +42,8 @@ export interface InlineDeliveryDeps {
   timelineMax: number;
   /** FANOUT_PAGE_SIZE. */
   pageSize: number;
+  /** INACTIVE_AFTER_DAYS: the followers a page leaves out, as a worker's would. */
+  inactiveAfterDays: number;
   log: Logger;
 }
 
@@ -56,7 +58,13 @@ export async function deliverInline(deps: InlineDeliveryDeps, entry: FanoutEntry
   const { redis, log } = deps;
   const run = fanOutEntry(
     redis,
-    { pageSize: deps.pageSize, timelineMax: deps.timelineMax, progressIntervalMs: INLINE_PROGRESS_INTERVAL_MS, consumerName: null },
+    {
+      pageSize: deps.pageSize,
+      timelineMax: deps.timelineMax,
+      progressIntervalMs: INLINE_PROGRESS_INTERVAL_MS,
+      inactiveAfterDays: deps.inactiveAfterDays,
+      consumerName: null,
+    },
     entry,
     {
       attempt: 1,

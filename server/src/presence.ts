@@ -17,6 +17,8 @@ export interface PresenceTiming {
 export const DEFAULT_PRESENCE_TIMING: PresenceTiming = { ttlMs: 60_000, refreshMs: 5_000, retryMs: 250 };
 
 export interface Presence {
+  /** The users with a socket on this node now. */
+  localUsers(): Iterable<string>;
   connected(userId: string): void;
   disconnected(userId: string): void;
   stop(): void;
@@ -89,6 +91,7 @@ export function startPresence(redis: RedisClient, log: Logger, timing: PresenceT
   refreshNow();
 
   return {
+    localUsers: () => sockets.keys(),
     connected(userId) {
       sockets.set(userId, (sockets.get(userId) ?? 0) + 1);
       assert([userId]);

@@ -74,7 +74,7 @@ export async function createRippleServer({ redis, reader, config, log }: RippleS
   const presence = startPresence(redis, log, config.presence);
   attachRealtime(io, { tokens, presence, maxSocketsPerUser: config.maxSocketsPerUser });
   attachDashboard(io, stats);
-  const eventRelay = startEventRelay({ reader, io, log });
+  const eventRelay = startEventRelay({ reader, redis, io, log, localUsers: () => presence.localUsers() });
 
   return {
     httpServer,

@@ -9,7 +9,11 @@ export const fanoutProgressSchema = z.object({
 });
 export type FanoutProgress = z.infer<typeof fanoutProgressSchema>;
 
-export const fanoutDoneSchema = fanoutProgressSchema.extend({ durationMs: z.number() });
+export const fanoutDoneSchema = fanoutProgressSchema.extend({
+  durationMs: z.number(),
+  /** Beyond the contract (an added field): inactive followers the job left out (INACTIVE_AFTER_DAYS), when any. */
+  skipped: z.number().optional(),
+});
 export type FanoutDone = z.infer<typeof fanoutDoneSchema>;
 
 export const fanoutFailedSchema = z.object({ jobId: z.string(), tweetId: z.string(), error: z.string() });

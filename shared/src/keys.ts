@@ -165,6 +165,20 @@ const inBucket = {
    * as they do with the retry schedule: removing a tweet from here is what publishes it once.
    */
   publishSchedule: (b: number) => `${P}publish-at:${bucketTag(b)}`,
+  /**
+   * Set: the authors of this bucket whose tweets went out on read (FANOUT_ON_READ_THRESHOLD),
+   * added by the script that publishes such a tweet. A home timeline read merges the tweets of
+   * those its reader follows. Small by nature (only accounts above the threshold), and never
+   * emptied: an author's on-read tweets stay unwritten however their audience changes later.
+   */
+  onReadAuthors: (b: number) => `${P}on-read-authors:${bucketTag(b)}`,
+  /**
+   * Sorted set: user id → when they were last active (ms), for the users of this bucket: written
+   * at sign-up and by authenticated requests (at most once per user every few minutes per node,
+   * activity.ts). Delivery pages read it in the followers' bucket to skip those inactive for
+   * INACTIVE_AFTER_DAYS; a user with no entry (a synthetic follower) counts as active.
+   */
+  lastActive: (b: number) => `${P}last-active:${bucketTag(b)}`,
   /** Sorted set: one author's tweets still waiting to be published, scored by publish time (GET /api/me/scheduled). */
   scheduledBy: (b: number, authorId: string) => `${P}scheduled-by:${bucketTag(b)}:${authorId}`,
   /**
@@ -225,6 +239,8 @@ export function keysFor(layout: Layout) {
     retrySchedule: inBucket.retrySchedule,
     publishSchedule: inBucket.publishSchedule,
     scheduledBy: (authorId: string) => inBucket.scheduledBy(at(authorId), authorId),
+    onReadAuthors: inBucket.onReadAuthors,
+    lastActive: inBucket.lastActive,
     deadLetterStream: inBucket.deadLetterStream,
     eventsStream: inBucket.eventsStream,
   } as const;

@@ -133,6 +133,12 @@ export const jobSchema = z.object({
   startedAt: z.string().nullable(),
   finishedAt: z.string().nullable(),
   error: z.string().nullable(),
+  /**
+   * Beyond the contract (an added field): FANOUT_ON_READ_THRESHOLD when the post was admitted,
+   * if it was on. With `delivery` and `total` (the followers at posting) it says why the tweet
+   * travelled as it did.
+   */
+  onReadThreshold: z.number().optional(),
 });
 export type Job = z.infer<typeof jobSchema>;
 

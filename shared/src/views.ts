@@ -37,5 +37,6 @@ export function jobView(stored: StoredHash): Job | null {
     startedAt: isoOrNull(stored[jobField.startedAt]),
     finishedAt: isoOrNull(stored[jobField.finishedAt]),
     error: stored[jobField.error] || null,
+    ...(stored[jobField.onReadThreshold] ? { onReadThreshold: Number(stored[jobField.onReadThreshold]) } : {}),
   };
 }

@@ -7,6 +7,8 @@ export interface WorkerConfig {
   redis: RedisTarget;
   /** Entries kept in one home timeline. @defaultValue 800 */
   timelineMax: number;
+  /** Followers inactive for longer than this many days are not written to; 0: off. @defaultValue 0 */
+  inactiveAfterDays: number;
   /**
    * Followers written per Lua call. One call blocks Redis while it runs, so a page is kept
    * small enough (a few ms) that other clients and other jobs interleave.
@@ -42,6 +44,7 @@ const settings = {
   REDIS_CLUSTER_NODES: sharedSettings.REDIS_CLUSTER_NODES,
   REDIS_PASSWORD: sharedSettings.REDIS_PASSWORD,
   TIMELINE_MAX: sharedSettings.TIMELINE_MAX,
+  INACTIVE_AFTER_DAYS: sharedSettings.INACTIVE_AFTER_DAYS,
   FANOUT_PAGE_SIZE: intSetting(1000, 1),
   FANOUT_CLAIM_IDLE_MS: intSetting(3000, 1),
   FANOUT_MAX_ATTEMPTS: intSetting(5, 1),
@@ -55,10 +58,13 @@ const settings = {
  * worker by this one's timing (timing.ts): a worker with a shorter claim time would take entries
  * from live workers that beat and reclaim more slowly, and count an attempt against them.
  * FANOUT_PAGE_SIZE, FANOUT_MAX_ATTEMPTS and FANOUT_RETRY_BASE_MS may differ: each shapes only
- * this worker's own calls and retries.
+ * this worker's own calls and retries. INACTIVE_AFTER_DAYS: with the servers, which rebuild the
+ * timelines of returning users that workers left out; a worker skipping users a server does not
+ * count as inactive would lose their tweets.
  */
-export const agreedWorkerSettings = (config: Pick<WorkerConfig, 'timelineMax' | 'claimIdleMs'>) => ({
+export const agreedWorkerSettings = (config: Pick<WorkerConfig, 'timelineMax' | 'claimIdleMs' | 'inactiveAfterDays'>) => ({
   TIMELINE_MAX: config.timelineMax,
+  INACTIVE_AFTER_DAYS: config.inactiveAfterDays,
   FANOUT_CLAIM_IDLE_MS: config.claimIdleMs,
 });
 
@@ -68,6 +74,7 @@ export function readWorkerConfig(env: NodeJS.ProcessEnv = process.env): WorkerCo
   return {
     redis: redisTargetOf(s),
     timelineMax: s.TIMELINE_MAX,
+    inactiveAfterDays: s.INACTIVE_AFTER_DAYS,
     pageSize: s.FANOUT_PAGE_SIZE,
     claimIdleMs: s.FANOUT_CLAIM_IDLE_MS,
     maxAttempts: s.FANOUT_MAX_ATTEMPTS,

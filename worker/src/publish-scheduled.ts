@@ -19,6 +19,7 @@ export const publishScheduledScript = defineLuaScript({
     'smallBacklog',
     'authorBacklog',
     'journey',
+    'onReadAuthors',
   ],
   args: ['tweetSeq', 'timelineMax', 'timelineTrimAt', 'eventsMaxLen', 'jobRetentionS', 'tweetIdDigits', 'journeyMaxSteps'],
   reply: z.union([z.tuple([z.literal('published'), z.string(), z.number()]), z.tuple([z.enum(['not-due', 'gone'])])]),
@@ -58,6 +59,7 @@ export async function publishScheduledTweet(redis: RedisClient, seq: string, tim
       smallBacklog: k.smallBacklog(bucket),
       authorBacklog: k.authorBacklog(authorId),
       journey: k.journey(jobId),
+      onReadAuthors: k.onReadAuthors(bucket),
     },
     {
       tweetSeq: seq,

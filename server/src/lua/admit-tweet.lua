@@ -32,6 +32,10 @@
   holds it. It spends the posting budget like any post, but the backlogs are not checked or
   counted for it now: it is no work until it is published (see publish-scheduled.lua).
 
+  Fan-out on read: an author with more followers than FANOUT_ON_READ_THRESHOLD at posting is
+  written to no follower's timeline; readers merge the author's own tweets (deliver-on-read).
+  Such a tweet is no work, so it is held back by no backlog but the author's own share.
+
   KEYS[1] idempotency: idempotency record (string "bodyDigest:tweetId:jobId"; a dummy key when no header)
   KEYS[2] tweetSeq: tweet id counter of the bucket
   KEYS[3] jobSeq: job id counter of the bucket (kept, like the tweet ids', at or above the clock)
@@ -50,6 +54,7 @@
   KEYS[16] publishSchedule: the bucket's publish schedule (sorted set: tweet id by publish ms)
   KEYS[17] scheduledBy: author's tweets waiting to be published (sorted set: tweet id by publish ms)
   KEYS[18] retrySchedule: the bucket's retry schedule, where an inline delivery waits to be taken over
+  KEYS[19] onReadAuthors: the bucket's authors whose tweets went out on read (set)
 
   ARGV[1] authorId: author id
   ARGV[2] text: tweet text
@@ -79,7 +84,8 @@
   ARGV[25] inlineMax: FANOUT_INLINE_MAX: audiences up to this size are delivered inline; 0: never
   ARGV[26] inlineTakeoverMs: how long after admission the workers take over an inline delivery not finished
   ARGV[27] inlineBusyBacklog: small tweets' outstanding deliveries at which Redis counts as busy: no inline
-  ARGV[28] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
+  ARGV[28] onReadThreshold: FANOUT_ON_READ_THRESHOLD: an author with more followers goes out on read; "0": off
+  ARGV[29] bodyDigest: digest of the normalised body, kept in the idempotency record (always the last)
 
   Returns one of
     {"new", tweetId, jobId, tweet, job}    tweet and job as flat HGETALL field lists, so the
@@ -111,6 +117,7 @@
 --- @include "fanout-entry-record"
 --- @include "event-entry-record"
 --- @include "enqueue-fan-out"
+--- @include "deliver-on-read"
 
 local function answer(outcome, tweetId, jobId)
   return {outcome, tweetId, jobId,
@@ -169,6 +176,9 @@ if publishAt > 0 then
   redis.call('HSET', ARGV[7] .. jobId, JOB.id, jobId, JOB.tweetSeq, tweetId, JOB.authorId, ARGV[1], JOB.status, 'scheduled',
     JOB.delivered, 0, JOB.total, 0, JOB.enqueuedAt, nowMs, JOB.startedAt, '', JOB.finishedAt, '', JOB.error, '',
     JOB.chunkSize, ARGV[10], JOB.smallAudience, ARGV[17])
+  if ARGV[28] ~= '0' then
+    redis.call('HSET', ARGV[7] .. jobId, JOB.onReadThreshold, ARGV[28])
+  end
   redis.call('ZADD', KEYS[16], publishAt, tweetId)
   redis.call('ZADD', KEYS[17], publishAt, tweetId)
   if useIdempotency then
@@ -180,9 +190,15 @@ end
 
 local hi, counts, total = readAudience(KEYS[4])
 -- How the tweet travels (CONTRACT: on-read, then inline, then fan-out); counted below for the dashboard's mix.
+local onReadThreshold = tonumber(ARGV[28])
 local inlineMax = tonumber(ARGV[25])
 local smallOutstanding = tonumber(redis.call('GET', KEYS[13]) or '0') + tonumber(ARGV[16])
-local delivery = (inlineMax > 0 and total <= inlineMax and smallOutstanding < tonumber(ARGV[27])) and 'inline' or 'fan-out'
+local delivery = 'fan-out'
+if onReadThreshold > 0 and total > onReadThreshold then
+  delivery = 'on-read'
+elseif inlineMax > 0 and total <= inlineMax and smallOutstanding < tonumber(ARGV[27]) then
+  delivery = 'inline'
+end
 
 -- Admission is measured in deliveries, not stream entries: one celebrity tweet is a million
 -- units of work. Three bounds, each admitting while its count is below it, so each is passed by
@@ -200,8 +216,8 @@ if authorBacklog > 0 and authorBacklog >= tonumber(ARGV[19]) then
 end
 local small = total <= tonumber(ARGV[17])
 local classKey = small and KEYS[13] or KEYS[5]
--- A tweet nobody follows adds no work to either: nothing to hold it back for.
-if total > 0 then
+-- A tweet nobody follows, or one that goes out on read, adds no work to either: nothing to hold it back for.
+if total > 0 and delivery ~= 'on-read' then
   local bound, limit, other = 'backlog', tonumber(ARGV[4]), tonumber(ARGV[15])
   if small then
     bound, limit, other = 'small', tonumber(ARGV[18]), tonumber(ARGV[16])
@@ -225,12 +241,21 @@ redis.call('HSET', ARGV[6] .. tweetId,
   TWEET.createdAt, nowMs, TWEET.job, jobId, TWEET.followSeq, integer(hi))
 redis.call('ZADD', KEYS[7], tweetId, tweetId)
 
-enqueueFanOut(
-  {job = ARGV[7] .. jobId, smallLane = KEYS[6], bulkLane = KEYS[11], events = KEYS[9], classBacklog = classKey, authorBacklog = KEYS[14],
-    retrySchedule = KEYS[18]},
-  {jobId = jobId, tweetId = tweetId, authorId = ARGV[1], followSeq = hi, counts = counts, total = total, small = small,
-    nowMs = nowMs, chunkSize = tonumber(ARGV[10]), jobRetentionS = ARGV[11], eventsMaxLen = ARGV[8], tweetIdDigits = tonumber(ARGV[9]),
-    delivery = delivery, takeoverAt = nowMs + tonumber(ARGV[26])})
+if delivery == 'on-read' then
+  deliverOnRead({tweet = ARGV[6] .. tweetId, job = ARGV[7] .. jobId, events = KEYS[9], onReadAuthors = KEYS[19]},
+    {jobId = jobId, tweetId = tweetId, authorId = ARGV[1], followSeq = hi, total = total, nowMs = nowMs,
+      jobRetentionS = ARGV[11], eventsMaxLen = ARGV[8], tweetIdDigits = tonumber(ARGV[9])})
+else
+  enqueueFanOut(
+    {job = ARGV[7] .. jobId, smallLane = KEYS[6], bulkLane = KEYS[11], events = KEYS[9], classBacklog = classKey, authorBacklog = KEYS[14],
+      retrySchedule = KEYS[18]},
+    {jobId = jobId, tweetId = tweetId, authorId = ARGV[1], followSeq = hi, counts = counts, total = total, small = small,
+      nowMs = nowMs, chunkSize = tonumber(ARGV[10]), jobRetentionS = ARGV[11], eventsMaxLen = ARGV[8], tweetIdDigits = tonumber(ARGV[9]),
+      delivery = delivery, takeoverAt = nowMs + tonumber(ARGV[26])})
+end
+if onReadThreshold > 0 then
+  redis.call('HSET', ARGV[7] .. jobId, JOB.onReadThreshold, onReadThreshold)
+end
 
 if useIdempotency then
   redis.call('SET', KEYS[1], bodyDigest .. ':' .. tweetId .. ':' .. jobId, 'EX', ARGV[3])

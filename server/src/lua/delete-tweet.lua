@@ -20,6 +20,11 @@
   total), and the job ends with total = what it removed (report-chunks.lua). Its work counts in
   the backlogs like a post's, and is released by its reports the same way.
 
+  A tweet that went out on read is in no follower's timeline: the tombstone is the whole removal,
+  so its delete job (delivery "on-read" too) is done at once with total = delivered = the post's
+  delivered, and connected followers hear of it as they heard of the tweet, by one event naming
+  the audience (deliver-on-read): those following now, since reads merge by today's follows.
+
   KEYS[1] tweet: the tweet (hash)
   KEYS[2] userTweets: author's own tweets (sorted set)
   KEYS[3] timeline: author's home timeline (list)
@@ -62,7 +67,7 @@
 --- @include "fanout-entry-record"
 --- @include "event-entry-record"
 
-local tweet = redis.call('HMGET', KEYS[1], TWEET.authorId, TWEET.deletedAt, TWEET.job, TWEET.followSeq, TWEET.publishAt)
+local tweet = redis.call('HMGET', KEYS[1], TWEET.authorId, TWEET.deletedAt, TWEET.job, TWEET.followSeq, TWEET.publishAt, TWEET.delivery)
 -- A scheduled tweet not yet published is cancelled (cancel-scheduled.lua), never deleted here:
 -- its tombstone would not take it off the publish schedule.
 if not tweet[1] or tweet[2] or tweet[5] then
@@ -84,6 +89,7 @@ local followSeq = tonumber(tweet[4] or seqNow)
 local chunks = audienceChunks(counts, followSeq, tonumber(ARGV[6]))
 
 local total = audienceTotal
+local onRead = tweet[6] == 'on-read'
 if postJobId then
   local postKey = ARGV[4] .. postJobId
   local post = redis.call('HMGET', postKey, JOB.status, JOB.delivered, JOB.total, JOB.tweetSeq)
@@ -109,7 +115,14 @@ local function publish(event, payload)
 end
 publish('tweet:deleted', {tweetId = ARGV[3]})
 
-if #chunks == 0 then
+if onRead then
+  redis.call('HSET', jobKey, JOB.delivery, 'on-read', JOB.status, 'done', JOB.delivered, total, JOB.chunksLeft, 0,
+    JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
+  redis.call('EXPIRE', jobKey, ARGV[8])
+  redis.call('XADD', KEYS[8], 'MAXLEN', '~', ARGV[10], '*', EVENT.event, 'tweet:deleted',
+    EVENT.followersOf, authorId .. ':' .. integer(seqNow), EVENT.payload, cjson.encode({tweetId = ARGV[3]}))
+  publish('fanout:done', {jobId = jobId, tweetId = ARGV[3], delivered = total, total = total, durationMs = 0})
+elseif #chunks == 0 then
   -- Nobody ever followed: nothing to take back.
   redis.call('HSET', jobKey, JOB.status, 'done', JOB.total, 0, JOB.startedAt, nowMs, JOB.finishedAt, nowMs)
   redis.call('EXPIRE', jobKey, ARGV[8])

@@ -26,6 +26,7 @@ export interface TweetsDeps extends AdmissionBounds {
   tweetsPerMinute: number;
   fanoutInlineMax: number;
   fanoutPageSize: number;
+  inactiveAfterDays: number;
   log: Logger;
 }
 
@@ -40,12 +41,13 @@ const refusals = {
 const POSTING_WINDOW_MS = 60_000;
 
 export function tweetsRouter(deps: TweetsDeps): Router {
-  const { redis, stats, backlog, replication, timelineMax, fanoutChunkSize, tweetsPerMinute, fanoutInlineMax, fanoutPageSize, log } = deps;
+  const { redis, stats, backlog, replication, timelineMax, fanoutChunkSize, tweetsPerMinute, fanoutInlineMax, fanoutPageSize, inactiveAfterDays, log } = deps;
   const bounds: AdmissionBounds = {
     fanoutMaxBacklog: deps.fanoutMaxBacklog,
     fanoutSmallAudience: deps.fanoutSmallAudience,
     fanoutMaxSmallBacklog: deps.fanoutMaxSmallBacklog,
     fanoutMaxAuthorBacklog: deps.fanoutMaxAuthorBacklog,
+    fanoutOnReadThreshold: deps.fanoutOnReadThreshold,
   };
   const router = Router();
 
@@ -81,7 +83,9 @@ export function tweetsRouter(deps: TweetsDeps): Router {
     if (admitted.outcome === 'no-user') throw new HttpError('unauthorized', 'this account no longer exists');
     if (admitted.outcome === 'deleted') throw new HttpError('not_found', 'the tweet this Idempotency-Key posted has been deleted or cancelled');
     if (admitted.outcome === 'new') await replication.confirm(authorId, keysOf(redis).tweet(seqFromTweetId(admitted.tweet.id)));
-    const job = admitted.inline ? await deliverInline({ redis, timelineMax, pageSize: fanoutPageSize, log }, admitted.inline, admitted.job) : admitted.job;
+    const job = admitted.inline
+      ? await deliverInline({ redis, timelineMax, pageSize: fanoutPageSize, inactiveAfterDays, log }, admitted.inline, admitted.job)
+      : admitted.job;
     res.status(202).json({ tweet: admitted.tweet, job });
   });
 

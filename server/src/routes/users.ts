@@ -10,6 +10,7 @@ import { addSyntheticFollowers, reserveSyntheticFollowers } from '../store/follo
 import { createUser, findUserIdByHandle, getPasswordHash, getUser, setPasswordHash } from '../store/users.js';
 import type { Tokens } from '../tokens.js';
 import { validate } from '../validate.js';
+import { markActive } from '../activity.js';
 
 export interface UsersDeps {
   redis: RedisClient;
@@ -52,6 +53,7 @@ export function publicUsersRouter({ redis, tokens, signInsPerMinute, signUpsPerH
       await signUps.refund(req);
       throw new HttpError('handle_taken', `@${handle} is taken`);
     }
+    await markActive(redis, id);
     res.status(201).json({ user: await userOrThrow(redis, id), token: tokens.issue(id) });
   });
 

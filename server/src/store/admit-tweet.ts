@@ -49,6 +49,7 @@ export const admitTweetScript = defineLuaScript({
     'publishSchedule',
     'scheduledBy',
     'retrySchedule',
+    'onReadAuthors',
   ],
   args: [
     'authorId',
@@ -78,6 +79,7 @@ export const admitTweetScript = defineLuaScript({
     'inlineMax',
     'inlineTakeoverMs',
     'inlineBusyBacklog',
+    'onReadThreshold',
     'bodyDigest',
   ],
   reply: z.union([
@@ -176,6 +178,7 @@ function scriptKeys(redis: RedisClient, { authorId, idempotencyKey, postingLimit
     publishSchedule: keys.publishSchedule(bucket),
     scheduledBy: keys.scheduledBy(authorId),
     retrySchedule: keys.retrySchedule(bucket),
+    onReadAuthors: keys.onReadAuthors(bucket),
   };
 }
 
@@ -210,6 +213,7 @@ function scriptArgs(redis: RedisClient, a: AdmitTweetArgs): LuaArgsOf<typeof adm
     inlineMax: a.inlineMax,
     inlineTakeoverMs: INLINE_TAKEOVER_MS,
     inlineBusyBacklog: INLINE_BUSY_BACKLOG,
+    onReadThreshold: a.bounds.fanoutOnReadThreshold,
     bodyDigest: bodyDigest(a.text, a.publishAt),
   };
 }

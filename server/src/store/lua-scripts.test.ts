@@ -4,6 +4,7 @@ import { luaScriptFileHeader } from '@ripple/shared/node';
 import { admitTweetScript } from './admit-tweet.js';
 import { deleteTweetScript } from './delete-tweet.js';
 import { addFollowerScript, addSyntheticFollowersScript, removeFollowerScript, reserveFollowsScript, syncAudienceScript } from './follows.js';
+import { rebuildTimelineScript } from './rebuild-timeline.js';
 import { cancelScheduledScript } from './scheduled-tweets.js';
 
 const scripts = [
@@ -15,6 +16,7 @@ const scripts = [
   reserveFollowsScript,
   syncAudienceScript,
   cancelScheduledScript,
+  rebuildTimelineScript,
 ];
 
 describe("the server's Lua scripts", () => {

@@ -21,6 +21,17 @@ const wholeNumber = (min: number, max: number) =>
 
 export const intSetting = (fallback: number, min = 0, max = Number.MAX_SAFE_INTEGER) => z.preprocess(unsetWhenEmpty, wholeNumber(min, max).default(fallback));
 
+/** A number ≥ 0 written in decimal digits with an optional fraction ("2", "0.5"; no sign, exponent or spaces). */
+export const decimalSetting = (fallback: number) =>
+  z.preprocess(
+    unsetWhenEmpty,
+    z
+      .string()
+      .regex(/^[0-9]+(\.[0-9]+)?$/, 'must be a number ≥ 0, like 7 or 0.5')
+      .transform(Number)
+      .default(fallback),
+  );
+
 export const optionalIntSetting = (min = 0, max = Number.MAX_SAFE_INTEGER) => z.preprocess(unsetWhenEmpty, wholeNumber(min, max).optional());
 
 export const portSetting = (fallback: number) => intSetting(fallback, 0, 65_535);
@@ -53,6 +64,8 @@ export const stringSetting = () => z.preprocess(unsetWhenEmpty, z.string().optio
  */
 export const sharedSettings = {
   TIMELINE_MAX: intSetting(800, 1),
+  /** Followers inactive for longer than this many days are not written to (0: off); decimals allowed. */
+  INACTIVE_AFTER_DAYS: decimalSetting(0),
   REDIS_URL: z.preprocess(
     unsetWhenEmpty,
     z

@@ -2,6 +2,7 @@ import type { LuaRecord } from './lua-record.js';
 
 const CURSOR_PREFIX = 'cursor:';
 const DELIVERED_PREFIX = 'delivered:';
+const SKIPPED_PREFIX = 'skipped:';
 
 /**
  * Field names of a job's chunk cursors in one bucket (`keys.cursor(bucket, jobId)`), written
@@ -21,12 +22,14 @@ export const cursorField = {
   cursor: (chunk: string) => `${CURSOR_PREFIX}${chunk}`,
   /** Followers of the chunk delivered so far. */
   delivered: (chunk: string) => `${DELIVERED_PREFIX}${chunk}`,
+  /** Followers of the chunk left out so far, inactive for INACTIVE_AFTER_DAYS. */
+  skipped: (chunk: string) => `${SKIPPED_PREFIX}${chunk}`,
 } as const;
 
-/** The cursor record for Lua: `CURSOR.stopped`, `cursorField(chunk)`, `cursorDeliveredField(chunk)`. */
+/** The cursor record for Lua: `CURSOR.stopped`, `cursorField(chunk)`, `cursorDeliveredField(chunk)`, `cursorSkippedField(chunk)`. */
 export const cursorRecordLua: LuaRecord = {
   include: 'cursor-record',
   table: 'CURSOR',
   fields: { stopped: cursorField.stopped },
-  prefixed: { cursorField: CURSOR_PREFIX, cursorDeliveredField: DELIVERED_PREFIX },
+  prefixed: { cursorField: CURSOR_PREFIX, cursorDeliveredField: DELIVERED_PREFIX, cursorSkippedField: SKIPPED_PREFIX },
 };

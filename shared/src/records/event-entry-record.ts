@@ -12,6 +12,14 @@ export const eventEntryField = {
   to: 'to',
   /** The payload as JSON. */
   payload: 'payload',
+  /**
+   * Instead of `to`, for tweets that travel on read (no page ever lists their followers): the
+   * author id and follow sequence, "<authorId>:<followSeq>". Each server node sends the event to
+   * those of its own connected users who follow the author with a score up to followSeq.
+   */
+  followersOf: 'followersOf',
+  /** Instead of `payload`, for timeline:new: the tweet id as stored, read by the relay into {tweet}. */
+  tweet: 'tweet',
 } as const;
 
 /** The event entry for Lua: `EVENT.<name>`. */

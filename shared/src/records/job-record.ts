@@ -2,6 +2,7 @@ import type { LuaRecord } from './lua-record.js';
 
 /** Each chunk of a job keeps its own fields, named by its chunk id (see `chunkId`). */
 const REPORTED_PREFIX = 'reported:';
+const SKIPPED_PREFIX = 'skipped:';
 const FINISHED_PREFIX = 'finished:';
 const ATTEMPT_PREFIX = 'attempt:';
 
@@ -49,6 +50,11 @@ const fixed = {
    */
   chunkSize: 'chunkSize',
   smallAudience: 'smallAudience',
+  /**
+   * FANOUT_ON_READ_THRESHOLD as the server that admitted the post had it, when on (absent: off):
+   * a scheduled tweet is published by that rule, and the author is shown why the tweet travelled as it did.
+   */
+  onReadThreshold: 'onReadThreshold',
 } as const;
 
 /** Field names of the job hash: the only place they are spelled, for TypeScript and (generated) Lua. */
@@ -56,18 +62,20 @@ export const jobField = {
   ...fixed,
   /** The most deliveries reported for the chunk: reports only ever raise it. */
   reported: (chunk: string) => `${REPORTED_PREFIX}${chunk}`,
+  /** The most inactive followers reported left out of the chunk: reports only ever raise it. */
+  skippedIn: (chunk: string) => `${SKIPPED_PREFIX}${chunk}`,
   /** Set once the chunk has been reported complete (or given up on). */
   finished: (chunk: string) => `${FINISHED_PREFIX}${chunk}`,
   /** The highest attempt number seen for the chunk. */
   attempt: (chunk: string) => `${ATTEMPT_PREFIX}${chunk}`,
 } as const;
 
-/** The job record for Lua: `JOB.<name>`, `jobReportedField(chunk)`, `jobFinishedField(chunk)`, `jobAttemptField(chunk)`. */
+/** The job record for Lua: `JOB.<name>`, `jobReportedField(chunk)`, `jobFinishedField(chunk)`, `jobAttemptField(chunk)`, `jobSkippedField(chunk)`. */
 export const jobRecordLua: LuaRecord = {
   include: 'job-record',
   table: 'JOB',
   fields: fixed,
-  prefixed: { jobReportedField: REPORTED_PREFIX, jobFinishedField: FINISHED_PREFIX, jobAttemptField: ATTEMPT_PREFIX },
+  prefixed: { jobReportedField: REPORTED_PREFIX, jobFinishedField: FINISHED_PREFIX, jobAttemptField: ATTEMPT_PREFIX, jobSkippedField: SKIPPED_PREFIX },
 };
 
 /** The attempts a job shows: the most any of its chunks has recorded. */

@@ -26,6 +26,11 @@ export const tweetField = {
   deletedAt: 'deletedAt',
   /** ms; present only while the tweet waits to be published: it is invisible to all but its author. */
   publishAt: 'publishAt',
+  /**
+   * "on-read" on a tweet that went out on read (deliver-on-read): it is in no follower's
+   * timeline, so its delete has nothing to take out, even once its post job has expired.
+   */
+  delivery: 'delivery',
 } as const;
 
 /** The tweet record for Lua: `TWEET.<name>`. */

@@ -19,7 +19,9 @@
   The tweet's id was fixed at scheduling to sort at its publish time (admit-tweet.lua), and its
   createdAt is that time; the job's enqueuedAt becomes now, so its duration counts from here.
   Its followers are those following now: the tweet keeps the follow sequence of this moment, as
-  admission's do, so that a delete reaches the same followers (delete-tweet.lua).
+  admission's do, so that a delete reaches the same followers (delete-tweet.lua). Whether it goes
+  out on read is decided now too, by those followers against the threshold the admitting server
+  had (the job keeps it): as admission decides for a tweet posted now (deliver-on-read).
 
   KEYS[1] publishSchedule: the bucket's publish schedule (sorted set: tweet id by publish ms)
   KEYS[2] tweet: the tweet hash
@@ -35,6 +37,7 @@
   KEYS[12] smallBacklog: the bucket's backlog counter of small tweets
   KEYS[13] authorBacklog: the author's backlog counter
   KEYS[14] journey: its post job's journey (list): the publication is a step of it, with the time the tweet was accepted
+  KEYS[15] onReadAuthors: the bucket's authors whose tweets went out on read (set)
 
   ARGV[1] tweetSeq: the tweet's id, as stored
   ARGV[2] timelineMax: TIMELINE_MAX
@@ -45,7 +48,7 @@
   ARGV[7] journeyMaxSteps: steps a journey keeps
 
   Returns one of
-    {"published", jobId, total}   published by this call; total: its deliveries to make
+    {"published", jobId, total}   published by this call; total: its deliveries to make (0 on read)
     {"not-due"}                   still on the schedule, due later on Redis's clock
     {"gone"}                      not on the schedule: published or cancelled already
 
@@ -64,6 +67,7 @@
 --- @include "enqueue-fan-out"
 --- @include "journey-record"
 --- @include "journey-step"
+--- @include "deliver-on-read"
 
 local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not due then
@@ -74,7 +78,7 @@ if tonumber(due) > nowMs then
   return {'not-due'}
 end
 local tweet = redis.call('HMGET', KEYS[2], TWEET.authorId, TWEET.job)
-local job = redis.call('HMGET', KEYS[3], JOB.chunkSize, JOB.smallAudience, JOB.enqueuedAt)
+local job = redis.call('HMGET', KEYS[3], JOB.chunkSize, JOB.smallAudience, JOB.enqueuedAt, JOB.onReadThreshold)
 local authorId, jobId = tweet[1], tweet[2]
 
 -- The one write that can fail on damaged data (a timeline key of another type) comes first:
@@ -87,17 +91,26 @@ redis.call('ZADD', KEYS[6], ARGV[1], ARGV[1])
 
 local followSeq, counts, audienceTotal = readAudience(KEYS[5])
 redis.call('HSET', KEYS[2], TWEET.followSeq, integer(followSeq))
+local onReadThreshold = tonumber(job[4] or '0')
+local delivery = (onReadThreshold > 0 and audienceTotal > onReadThreshold) and 'on-read' or 'fan-out'
 local small = audienceTotal <= tonumber(job[2])
 local tweetId = string.rep('0', tonumber(ARGV[6]) - #ARGV[1]) .. ARGV[1]
 -- Before the job's own events (a tweet nobody follows is done at once): the author's client
 -- moves the tweet into the timeline first, then counts its delivery.
 redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[4], '*', EVENT.event, 'tweet:published', EVENT.to, authorId,
   EVENT.payload, cjson.encode({tweetId = tweetId, jobId = jobId, total = audienceTotal}))
-local total = enqueueFanOut(
-  {job = KEYS[3], smallLane = KEYS[8], bulkLane = KEYS[9], events = KEYS[10], classBacklog = small and KEYS[12] or KEYS[11], authorBacklog = KEYS[13]},
-  {jobId = jobId, tweetId = ARGV[1], authorId = authorId, followSeq = followSeq, counts = counts, total = audienceTotal,
-    small = small, nowMs = nowMs, chunkSize = tonumber(job[1]), jobRetentionS = ARGV[5], eventsMaxLen = ARGV[4],
-    tweetIdDigits = tonumber(ARGV[6])})
+local total = 0
+if delivery == 'on-read' then
+  deliverOnRead({tweet = KEYS[2], job = KEYS[3], events = KEYS[10], onReadAuthors = KEYS[15]},
+    {jobId = jobId, tweetId = ARGV[1], authorId = authorId, followSeq = followSeq, total = audienceTotal, nowMs = nowMs,
+      jobRetentionS = ARGV[5], eventsMaxLen = ARGV[4], tweetIdDigits = tonumber(ARGV[6])})
+else
+  total = enqueueFanOut(
+    {job = KEYS[3], smallLane = KEYS[8], bulkLane = KEYS[9], events = KEYS[10], classBacklog = small and KEYS[12] or KEYS[11], authorBacklog = KEYS[13]},
+    {jobId = jobId, tweetId = ARGV[1], authorId = authorId, followSeq = followSeq, counts = counts, total = audienceTotal,
+      small = small, nowMs = nowMs, chunkSize = tonumber(job[1]), jobRetentionS = ARGV[5], eventsMaxLen = ARGV[4],
+      tweetIdDigits = tonumber(ARGV[6])})
+end
 redis.call('HDEL', KEYS[3], JOB.chunkSize, JOB.smallAudience)
 -- enqueueFanOut made enqueuedAt the publish time: the journey keeps when the tweet was accepted
 -- (read before). After it, so that a job done at once (nobody follows) passes its TTL on.

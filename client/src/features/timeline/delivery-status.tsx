@@ -41,6 +41,38 @@ function RetryCountdown({ cause, at }: { cause: RetryCause; at: number }) {
   return <span className="delivery__text">{seconds > 0 ? `${label}, retrying in ${seconds} s` : `${label}, retrying now`}</span>;
 }
 
+/**
+ * Which way the tweet travelled and why: written into each follower's timeline (fan-out on
+ * write), or left for their reads to merge in (fan-out on read), by its audience against the
+ * threshold the server judged it by.
+ */
+function RouteNote({ route, total }: { route: NonNullable<Delivery['route']>; total: number }) {
+  const threshold = route.onReadThreshold;
+  if (route.delivery === 'on-read') {
+    return (
+      <span className="delivery__route" data-delivery="on-read">
+        on read — you have {count(total)} {followers(total)}, above the {count(threshold ?? 0)} threshold: no timeline is written, each follower&apos;s reads
+        merge it in
+      </span>
+    );
+  }
+  if (route.delivery === 'inline') {
+    return (
+      <span className="delivery__way" title="A small audience: the server wrote every timeline before it answered, with no queue.">
+        inline, in the request
+      </span>
+    );
+  }
+  if (route.delivery === 'fan-out' && threshold !== null) {
+    return (
+      <span className="delivery__route" data-delivery="fan-out">
+        on write — {count(total)} {followers(total)}, not above the {count(threshold)} on-read threshold
+      </span>
+    );
+  }
+  return null;
+}
+
 function RetryNotice({ retry }: { retry: PendingRetry }) {
   if (retry.at === null) return <span className="delivery__text">offline, sending when back online</span>;
   // Keyed by the deadline so a new wait starts from a fresh clock reading.
@@ -52,7 +84,7 @@ function RetryNotice({ retry }: { retry: PendingRetry }) {
  * goes out while the server pushes back, and how far its fan-out to followers has come.
  */
 export function DeliveryStatus({ delivery, onRetry, onDiscard }: DeliveryStatusProps) {
-  const { status, delivered, total, reason, retry } = delivery;
+  const { status, delivered, total, reason, retry, route, skipped } = delivery;
   return (
     <div className={`delivery delivery--${status}`}>
       {status === 'sending' && <span className="delivery__text">sending…</span>}
@@ -75,16 +107,17 @@ export function DeliveryStatus({ delivery, onRetry, onDiscard }: DeliveryStatusP
           </span>
         </>
       )}
-      {status === 'delivered' && (
+      {status === 'delivered' && route?.delivery !== 'on-read' && (
         <span className="delivery__text">
           delivered to {count(total)} {followers(total)}
         </span>
       )}
-      {delivery.way === 'inline' && (
-        <span className="delivery__way" title="A small audience: the server wrote every timeline before it answered, with no queue.">
-          inline, in the request
+      {skipped > 0 && status === 'delivered' && (
+        <span className="delivery__skipped">
+          {count(skipped)} inactive {followers(skipped)} left out: their timelines are rebuilt when they come back
         </span>
       )}
+      {route && status !== 'failed' && <RouteNote route={route} total={total} />}
       {status === 'failed' && (
         <>
           <span className="delivery__text">failed: {reason}</span>

@@ -11,20 +11,23 @@ export interface Delivery {
   reason: string | null;
   /** What the next try waits for; null unless `status` is 'retrying'. */
   retry: PendingRetry | null;
-  /** Which way the tweet travels, once the server has said. */
-  way: JobDelivery | null;
+  /** Which way the tweet travels and the on-read threshold it was judged by, once a job record said. */
+  route: { delivery: JobDelivery; onReadThreshold: number | null } | null;
+  /** Inactive followers left out (INACTIVE_AFTER_DAYS). */
+  skipped: number;
 }
 
 /** What the status line under an own tweet says. */
 export function deliveryOf(post: OwnPost, jobs: Record<string, JobProgress>): Delivery {
-  const none = { delivered: 0, total: 0, reason: null, retry: null, way: null };
+  const none = { delivered: 0, total: 0, reason: null, retry: null, route: null, skipped: 0 };
   if (post.send === 'sending') {
     return post.retry === null ? { ...none, status: 'sending' } : { ...none, status: 'retrying', retry: post.retry };
   }
   if (post.send === 'failed') return { ...none, status: 'failed', reason: post.sendError };
   const job = post.jobId === null ? undefined : jobs[post.jobId];
   if (!job) return { ...none, status: 'queued' };
-  const base = { delivered: job.delivered, total: job.total, reason: null, retry: null, way: job.delivery ?? null };
+  const route = job.delivery ? { delivery: job.delivery, onReadThreshold: job.onReadThreshold ?? null } : null;
+  const base = { delivered: job.delivered, total: job.total, reason: null, retry: null, route, skipped: job.skipped ?? 0 };
   switch (job.status) {
     case 'scheduled':
       return { ...base, status: 'scheduled' };

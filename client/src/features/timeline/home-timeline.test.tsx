@@ -82,6 +82,36 @@ describe('HomeTimeline', () => {
     expect(within(topArticle()).queryByText('inline, in the request')).toBeNull();
   });
 
+  it('says a tweet went out on read, and why: its followers against the threshold; no delivery count', async () => {
+    const { server, postTweet } = await setup();
+    await postTweet();
+    const job = makeJob({ status: 'done', delivery: 'on-read', delivered: 2_000_000, total: 2_000_000, onReadThreshold: 1_000_000 });
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivered'));
+    expect(topArticle().textContent).toContain('on read — you have 2,000,000 followers, above the 1,000,000 threshold');
+    expect(within(topArticle()).queryByText(/^delivered to/)).toBeNull();
+  });
+
+  it('says how many inactive followers the delivery left out, with the total it settled on', async () => {
+    const { server, socket, postTweet } = await setup();
+    await postTweet();
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job: makeJob({ total: 10 }) });
+    socket.emit('fanout:done', { jobId: 'job-1', tweetId: '000000000010', delivered: 8, total: 8, durationMs: 5, skipped: 2 });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivered'));
+    expect(within(topArticle()).getByText('delivered to 8 followers')).toBeTruthy();
+    expect(topArticle().textContent).toContain('2 inactive followers left out');
+  });
+
+  it('says a tweet went out on write when its followers are not above the threshold', async () => {
+    const { server, socket, postTweet } = await setup();
+    await postTweet();
+    server.answer('POST', '/api/tweets', 202, { tweet: ownTweet, job: makeJob({ total: 10, onReadThreshold: 1_000_000 }) });
+    socket.emit('fanout:done', { jobId: 'job-1', tweetId: '000000000010', delivered: 10, total: 10, durationMs: 5 });
+    await waitFor(() => expect(topArticle().getAttribute('data-status')).toBe('delivered'));
+    expect(within(topArticle()).getByText('delivered to 10 followers')).toBeTruthy();
+    expect(topArticle().textContent).toContain('on write — 10 followers, not above the 1,000,000 on-read threshold');
+  });
+
   it('marks a send that got no answer failed, and Retry sends it again with the same Idempotency-Key', async () => {
     const { server, user, postTweet } = await setup();
     await postTweet();

@@ -6,7 +6,8 @@ const STATUS_RANK: Record<JobStatus, number> = { scheduled: 0, queued: 1, runnin
 
 /**
  * Merges two views of one job, in whichever order they arrived: the furthest status wins and
- * counts only grow, so a late or repeated event can never move a job backwards.
+ * counts only grow (but for the total a finished job settles on), so a late or repeated event
+ * can never move a job backwards.
  */
 export function mergeJob(known: JobProgress | undefined, next: JobProgress): JobProgress {
   if (!known) return next;
@@ -15,16 +16,20 @@ export function mergeJob(known: JobProgress | undefined, next: JobProgress): Job
     jobId: known.jobId,
     status,
     delivered: Math.max(known.delivered, next.delivered),
-    total: Math.max(known.total, next.total),
+    // A finished job's total is final, and may be below what it started with: followers left out
+    // as inactive (or who unfollowed meanwhile) come off it.
+    total: known.status === 'done' ? known.total : next.status === 'done' ? next.total : Math.max(known.total, next.total),
     error: status === 'failed' ? (next.error ?? known.error) : null,
     delivery: next.delivery ?? known.delivery,
+    onReadThreshold: next.onReadThreshold ?? known.onReadThreshold,
+    skipped: Math.max(known.skipped ?? 0, next.skipped ?? 0),
   };
 }
 
 /** The progress a job record from the server (a 202 or a re-read) reports. */
 export function progressOf(job: Job): JobProgress {
-  const { id: jobId, status, delivered, total, error, delivery } = job;
-  return { jobId, status, delivered, total, error, delivery };
+  const { id: jobId, status, delivered, total, error, delivery, onReadThreshold, skipped } = job;
+  return { jobId, status, delivered, total, error, delivery, onReadThreshold, skipped };
 }
 
 /** The state with one more view of a job merged in. */

@@ -69,8 +69,8 @@ export function timelineReducer(state: TimelineState, action: TimelineAction): T
       return withJob(state, { jobId, status: 'running', delivered, total, error: null });
     }
     case 'fanout-done': {
-      const { jobId, delivered, total } = action.event;
-      return withJob(state, { jobId, status: 'done', delivered, total, error: null });
+      const { jobId, delivered, total, skipped } = action.event;
+      return withJob(state, { jobId, status: 'done', delivered, total, error: null, skipped });
     }
     case 'fanout-failed': {
       const { jobId, error } = action.event;

@@ -7,8 +7,11 @@ export interface JobProgress {
   delivered: number;
   total: number;
   error: string | null;
-  /** Which way the tweet travels, as the job record says; socket events do not carry it. */
+  /** How the tweet travels, and the on-read threshold it was judged by: only job records (a 202, a re-read) say. */
   delivery?: JobDelivery | undefined;
+  onReadThreshold?: number | undefined;
+  /** Inactive followers left out (INACTIVE_AFTER_DAYS): a job record or fanout:done says. */
+  skipped?: number | undefined;
 }
 
 /** Why an own post waits before its next try: the server pushed back, or no answer came. */

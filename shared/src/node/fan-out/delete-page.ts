@@ -69,5 +69,5 @@ export async function deletePage(redis: RedisClient, a: DeletePageArgs): Promise
       stoppedRetentionS: CURSOR_STOPPED_RETENTION_S,
     },
   );
-  return { state, delivered: removed };
+  return { state, delivered: removed, skipped: 0 };
 }

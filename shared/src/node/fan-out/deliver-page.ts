@@ -16,7 +16,7 @@ import { z } from 'zod';
 
 export const deliverPageScript = defineLuaScript({
   url: new URL('./lua/deliver-page.lua', import.meta.url),
-  keys: ['cursors', 'followers', 'online', 'events', 'stats'],
+  keys: ['cursors', 'followers', 'online', 'events', 'stats', 'lastActive'],
   args: [
     'chunk',
     'lo',
@@ -30,9 +30,10 @@ export const deliverPageScript = defineLuaScript({
     'timelineTrimAt',
     'cursorRetentionS',
     'doneRetentionS',
+    'inactiveBeforeMs',
   ],
-  /** {state, followers of the chunk delivered so far}. */
-  reply: z.tuple([z.enum(['more', 'chunk-done']), z.number()]),
+  /** {state, followers of the chunk delivered so far, inactive ones left out so far}. */
+  reply: z.tuple([z.enum(['more', 'chunk-done']), z.number(), z.number()]),
 });
 
 const reportStateSchema = z.enum(['running', 'job-done', 'missing']);
@@ -65,6 +66,8 @@ export interface PageResult {
   state: 'more' | 'chunk-done';
   /** Followers of the chunk delivered so far. */
   delivered: number;
+  /** Followers of the chunk left out so far as inactive (INACTIVE_AFTER_DAYS). */
+  skipped: number;
 }
 
 export interface DeliverPageArgs {
@@ -76,15 +79,24 @@ export interface DeliverPageArgs {
   timelineNewPayload: string;
   pageSize: number;
   timelineMax: number;
+  /** Followers last active before this (ms) are left out; 0: nobody is. */
+  inactiveBeforeMs: number;
 }
 
 /** Delivers the next page of one chunk atomically, in the chunk's bucket; the only caller of deliver-page.lua. */
 export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promise<PageResult> {
   const k = keysOf(redis);
   const b = a.chunk.bucket;
-  const [state, delivered] = await deliverPageScript.run(
+  const [state, delivered, skipped] = await deliverPageScript.run(
     redis,
-    { cursors: k.cursor(b, a.jobId), followers: k.followers(b, a.authorId), online: k.online(b), events: k.eventsStream(b), stats: k.stats(b) },
+    {
+      cursors: k.cursor(b, a.jobId),
+      followers: k.followers(b, a.authorId),
+      online: k.online(b),
+      events: k.eventsStream(b),
+      stats: k.stats(b),
+      lastActive: k.lastActive(b),
+    },
     {
       chunk: chunkId(a.chunk),
       lo: a.chunk.lo,
@@ -98,9 +110,10 @@ export async function deliverPage(redis: RedisClient, a: DeliverPageArgs): Promi
       timelineTrimAt: timelineTrimAt(a.timelineMax),
       cursorRetentionS: JOB_RETENTION_S,
       doneRetentionS: CURSOR_DONE_RETENTION_S,
+      inactiveBeforeMs: a.inactiveBeforeMs,
     },
   );
-  return { state, delivered };
+  return { state, delivered, skipped };
 }
 
 /** What a chunk's pages have done so far, as reported to its job. */
@@ -108,6 +121,8 @@ export interface ChunkReport {
   chunk: Chunk;
   delivered: number;
   complete: boolean;
+  /** Inactive followers left out so far. */
+  skipped: number;
 }
 
 export interface ReportArgs {
@@ -159,7 +174,7 @@ export async function reportChunks(redis: RedisClient, a: ReportArgs): Promise<R
       worker: a.worker,
       runStartedAt: a.runStartedAt,
       journeyMaxSteps: JOURNEY_MAX_STEPS,
-      reports: a.reports.flatMap((r) => [chunkId(r.chunk), r.delivered, r.complete ? 1 : 0]),
+      reports: a.reports.flatMap((r) => [chunkId(r.chunk), r.delivered, r.complete ? 1 : 0, r.skipped]),
     },
   );
   return state;

@@ -24,6 +24,8 @@ export interface FanOutSettings {
   timelineMax: number;
   /** Progress events at least this often (ms) while a job runs. */
   progressIntervalMs: number;
+  /** INACTIVE_AFTER_DAYS: followers inactive for longer are left out; 0: none are. */
+  inactiveAfterDays: number;
   /**
    * The worker running the entry (its consumer name), whom the job's journey names; null for a
    * server delivering inline, which is no worker: its run leaves no "started" step, and the
@@ -31,6 +33,8 @@ export interface FanOutSettings {
    */
   consumerName: string | null;
 }
+
+const DAY_MS = 24 * 3600 * 1000;
 
 export interface FanOutOptions {
   /** Which try of this entry this is, from 1. */
@@ -93,7 +97,7 @@ export async function fanOutEntry(redis: RedisClient, config: FanOutSettings, en
   // chunk on every master).
   const reportEvery = Math.max(config.pageSize, Math.floor(Number(jobTotal) / 20));
   // What this run saw of each chunk; 0 before its first page is safe, since reports only ever raise.
-  const states = new Map(entry.chunks.map((chunk): [Chunk, ChunkReport] => [chunk, { chunk, delivered: 0, complete: false }]));
+  const states = new Map(entry.chunks.map((chunk): [Chunk, ChunkReport] => [chunk, { chunk, delivered: 0, complete: false, skipped: 0 }]));
   let unreported = 0;
   let reportedAt = Date.now();
   const reportIfDue = async (now = false) => {
@@ -117,8 +121,9 @@ export async function fanOutEntry(redis: RedisClient, config: FanOutSettings, en
             return;
           }
           const page = await runPage(redis, chunk);
-          unreported += page.delivered - state.delivered;
+          unreported += page.delivered + page.skipped - state.delivered - state.skipped;
           state.delivered = page.delivered;
+          state.skipped = page.skipped;
           if (page.state === 'chunk-done') {
             await confirmReplicated(redis, entry.job, chunk);
             state.complete = true;
@@ -157,7 +162,7 @@ type RunPage = (redis: RedisClient, chunk: Chunk) => Promise<PageResult>;
 async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredHash, config: FanOutSettings): Promise<RunPage> {
   if (stored[tweetField.deletedAt]) {
     await stopPostJob(redis, entry);
-    return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload: '', timelineMax: config.timelineMax });
+    return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload: '' });
   }
   const tweet = tweetView(stored);
   if (!tweet) throw new Error(`the tweet of job ${entry.job} no longer exists`);
@@ -168,10 +173,19 @@ async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredH
   // timeline writes (under a byte per delivery), and add a record to keep, expire and recover
   // when it is missing. Sending it costs only bandwidth; the page itself stays one round trip.
   const timelineNewPayload = JSON.stringify({ tweet });
-  return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload, timelineMax: config.timelineMax });
+  return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload });
 
   function common(chunk: Chunk) {
-    return { jobId: entry.job, tweetSeq: entry.tweet, authorId: entry.author, chunk, pageSize: config.pageSize };
+    const inactiveBeforeMs = config.inactiveAfterDays > 0 ? Date.now() - config.inactiveAfterDays * DAY_MS : 0;
+    return {
+      jobId: entry.job,
+      tweetSeq: entry.tweet,
+      authorId: entry.author,
+      chunk,
+      pageSize: config.pageSize,
+      timelineMax: config.timelineMax,
+      inactiveBeforeMs,
+    };
   }
 }
 
@@ -230,11 +244,13 @@ export async function reportDeliveredSoFar(
 ): Promise<void> {
   const k = keysOf(redis);
   const reports = await Promise.all(
-    entry.chunks.map(async (chunk) => ({
-      chunk,
-      delivered: Number((await redis.hGet(k.cursor(chunk.bucket, entry.job), cursorField.delivered(chunkId(chunk)))) ?? 0),
-      complete: false,
-    })),
+    entry.chunks.map(async (chunk) => {
+      const [delivered, skipped] = await redis.hmGet(k.cursor(chunk.bucket, entry.job), [
+        cursorField.delivered(chunkId(chunk)),
+        cursorField.skipped(chunkId(chunk)),
+      ]);
+      return { chunk, delivered: Number(delivered ?? 0), complete: false, skipped: Number(skipped ?? 0) };
+    }),
   );
   await reportChunks(redis, {
     jobId: entry.job,

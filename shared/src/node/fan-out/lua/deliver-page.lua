@@ -23,6 +23,7 @@
   KEYS[3] online: online users of this bucket (sorted set: user id → online until, ms)
   KEYS[4] events: this bucket's events stream
   KEYS[5] stats: this bucket's stats counters
+  KEYS[6] lastActive: when the users of this bucket were last active (sorted set: user id → ms)
 
   ARGV[1] chunk: chunk id
   ARGV[2] lo: chunk start, exclusive (follow sequence)
@@ -36,8 +37,13 @@
   ARGV[10] timelineTrimAt: timeline length at which it is trimmed back to TIMELINE_MAX
   ARGV[11] cursorRetentionS: seconds the cursors are kept after a page that leaves the chunk unfinished
   ARGV[12] doneRetentionS: seconds they are kept after the page that completes it
+  ARGV[13] inactiveBeforeMs: a follower last active before this (ms) is left out
+           (INACTIVE_AFTER_DAYS; the worker's clock, as the server's wrote it: skew is nothing
+           against days); "0": nobody is. One with no activity recorded (a synthetic follower) is
+           never left out.
 
-  Returns {state, delivered}: delivered is the chunk's count so far, state one of
+  Returns {state, delivered, skipped}: the chunk's counts so far (skipped: inactive followers
+  left out), state one of
     "more"        the chunk has more followers to deliver
     "chunk-done"  this chunk is complete (now or earlier), or stopped by the tweet's delete
 ]]
@@ -50,12 +56,14 @@
 --- @include "page-steps"
 
 local cursorAt, deliveredAt = cursorField(ARGV[1]), cursorDeliveredField(ARGV[1])
-local cursor = redis.call('HMGET', KEYS[1], cursorAt, deliveredAt, CURSOR.stopped)
+local skippedAt = cursorSkippedField(ARGV[1])
+local cursor = redis.call('HMGET', KEYS[1], cursorAt, deliveredAt, CURSOR.stopped, skippedAt)
 local delivered = tonumber(cursor[2] or '0')
+local inactiveSoFar = tonumber(cursor[4] or '0')
 -- Stopped: the tweet is deleted, and its delete may already have cleaned these timelines, so
 -- a page now would bring it back. The chunk ends with what it delivered.
 if cursor[1] == 'done' or cursor[3] then
-  return {'chunk-done', delivered}
+  return {'chunk-done', delivered, inactiveSoFar}
 end
 
 local pageSize = tonumber(ARGV[4])
@@ -63,17 +71,38 @@ local page = redis.call('ZRANGE', KEYS[2], '(' .. (cursor[1] or ARGV[2]), ARGV[3
   'BYSCORE', 'LIMIT', 0, pageSize, 'WITHSCORES')
 local count = #page / 2
 
+-- Inactive followers: written to nobody reads, so left out (and counted); their timelines are
+-- rebuilt when they come back (the server's activity.ts). ZMSCORE in slices, as onlineAmong.
+local inactive = {}
+local inactiveCount = 0
+local inactiveBefore = tonumber(ARGV[13])
+if inactiveBefore > 0 and count > 0 then
+  for from = 1, #page, 2000 do
+    local slice = {}
+    for i = from, math.min(from + 1999, #page), 2 do slice[#slice + 1] = page[i] end
+    local lastActive = redis.call('ZMSCORE', KEYS[6], unpack(slice))
+    for i = 1, #slice do
+      if lastActive[i] and tonumber(lastActive[i]) < inactiveBefore then
+        inactive[slice[i]] = true
+        inactiveCount = inactiveCount + 1
+      end
+    end
+  end
+end
+
 local timelineMax = tonumber(ARGV[5])
 local trimAt = tonumber(ARGV[10])
 local skipped = 0
 local ids = {}
 for i = 1, #page, 2 do
-  ids[#ids + 1] = page[i]
-  -- pcall: Redis does not undo a script's writes when it fails half-way, so a timeline key of
-  -- the wrong type (damaged data) must not abort the page after other timelines were written.
-  -- That follower is skipped and the page stays whole.
-  if type(pushAndTrim(redis.pcall, ARGV[6] .. page[i], ARGV[7], timelineMax, trimAt)) ~= 'number' then
-    skipped = skipped + 1
+  if not inactive[page[i]] then
+    ids[#ids + 1] = page[i]
+    -- pcall: Redis does not undo a script's writes when it fails half-way, so a timeline key of
+    -- the wrong type (damaged data) must not abort the page after other timelines were written.
+    -- That follower is skipped and the page stays whole.
+    if type(pushAndTrim(redis.pcall, ARGV[6] .. page[i], ARGV[7], timelineMax, trimAt)) ~= 'number' then
+      skipped = skipped + 1
+    end
   end
 end
 
@@ -87,7 +116,7 @@ if onlineCount > 0 and onlineCount * 16 < count then
   local first, last = tonumber(page[2]), tonumber(page[#page])
   for _, user in ipairs(redis.call('ZRANGE', KEYS[3], '(' .. nowMs, '+inf', 'BYSCORE')) do
     local followedAt = redis.call('ZSCORE', KEYS[2], user)
-    if followedAt and tonumber(followedAt) >= first and tonumber(followedAt) <= last then
+    if followedAt and tonumber(followedAt) >= first and tonumber(followedAt) <= last and not inactive[user] then
       online[#online + 1] = user
     end
   end
@@ -97,12 +126,15 @@ end
 
 if count > 0 then
   -- Skipped followers are not delivered; their share of the backlog is released when the job ends.
-  delivered = redis.call('HINCRBY', KEYS[1], deliveredAt, count - skipped)
-  redis.call('HINCRBY', KEYS[5], STATS.delivered, count - skipped)
+  delivered = redis.call('HINCRBY', KEYS[1], deliveredAt, count - skipped - inactiveCount)
+  redis.call('HINCRBY', KEYS[5], STATS.delivered, count - skipped - inactiveCount)
+end
+if inactiveCount > 0 then
+  inactiveSoFar = redis.call('HINCRBY', KEYS[1], skippedAt, inactiveCount)
 end
 if #online > 0 then
   redis.call('XADD', KEYS[4], 'MAXLEN', '~', ARGV[9], '*',
     EVENT.event, 'timeline:new', EVENT.to, table.concat(online, ','), EVENT.payload, ARGV[8])
 end
 
-return {advanceCursor(KEYS[1], cursorAt, page, pageSize, ARGV[11], ARGV[12]), delivered}
+return {advanceCursor(KEYS[1], cursorAt, page, pageSize, ARGV[11], ARGV[12]), delivered, inactiveSoFar}

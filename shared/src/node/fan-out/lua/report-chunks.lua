@@ -32,7 +32,12 @@
   ARGV[10] worker: the reporting worker's consumer name
   ARGV[11] runStartedAt: ms the worker started this run of the entry, on the first report of the run; "0" on later ones
   ARGV[12] journeyMaxSteps: steps a journey keeps
-  ARGV[13], ARGV[14], ARGV[15], … reports: for each chunk: chunk id, delivered so far, "1" when complete
+  ARGV[13], ARGV[14], ARGV[15], ARGV[16], … reports: for each chunk: chunk id, delivered so far, "1" when
+           complete, inactive followers left out so far
+
+  Inactive followers left out (INACTIVE_AFTER_DAYS) leave the job's total as they are reported:
+  total counts the timelines the job writes, skipped those it leaves out, and their share of the
+  backlogs is released then, as they will never be delivered.
 
   Returns {state, delivered, total}, state being
     "running"     chunks remain
@@ -51,7 +56,7 @@
 --- @include "journey-step"
 
 local job = redis.call('HMGET', KEYS[1], JOB.status, JOB.total, JOB.delivered, JOB.enqueuedAt,
-  JOB.lastProgressAt, JOB.lastProgressDelivered, JOB.chunksLeft, JOB.tweetSeq, JOB.small)
+  JOB.lastProgressAt, JOB.lastProgressDelivered, JOB.chunksLeft, JOB.tweetSeq, JOB.small, JOB.skipped)
 if not job[1] or job[8] ~= ARGV[1] then
   return {'missing', 0, 0}
 end
@@ -64,7 +69,7 @@ if job[1] == 'queued' then
 end
 if ARGV[11] ~= '0' then
   local chunks = {}
-  for i = 13, #ARGV, 3 do
+  for i = 13, #ARGV, 4 do
     chunks[#chunks + 1] = ARGV[i]
   end
   recordJourneyStep(KEYS[10], KEYS[1], {[STEP.kind] = 'started', [STEP.at] = tonumber(ARGV[11]), [STEP.worker] = ARGV[10],
@@ -78,9 +83,15 @@ local function release(n)
   releaseBacklog(KEYS[7], KEYS[2], KEYS[8], job[9], n)
 end
 local endedBefore = chunksLeft <= 0
-local gained, finished = 0, 0
-for i = 13, #ARGV, 3 do
+local gained, finished, newlySkipped = 0, 0, 0
+for i = 13, #ARGV, 4 do
   local chunk, count = ARGV[i], tonumber(ARGV[i + 1])
+  local skippedSoFar = tonumber(ARGV[i + 3])
+  local skippedBefore = tonumber(redis.call('HGET', KEYS[1], jobSkippedField(chunk)) or '0')
+  if skippedSoFar > skippedBefore then
+    redis.call('HSET', KEYS[1], jobSkippedField(chunk), skippedSoFar)
+    newlySkipped = newlySkipped + skippedSoFar - skippedBefore
+  end
   local reported = tonumber(redis.call('HGET', KEYS[1], jobReportedField(chunk)) or '0')
   if count > reported then
     redis.call('HSET', KEYS[1], jobReportedField(chunk), count)
@@ -98,6 +109,14 @@ if gained > 0 then
   delivered = redis.call('HINCRBY', KEYS[1], JOB.delivered, gained)
   if not endedBefore then
     release(gained)
+  end
+end
+if newlySkipped > 0 then
+  redis.call('HINCRBY', KEYS[1], JOB.skipped, newlySkipped)
+  -- An ended job has settled its total (= delivered) and released its whole audience.
+  if not endedBefore then
+    total = redis.call('HINCRBY', KEYS[1], JOB.total, -newlySkipped)
+    release(newlySkipped)
   end
 end
 if finished > 0 then
@@ -153,8 +172,12 @@ if failed then
 end
 redis.call('HSET', KEYS[1], JOB.status, 'done', JOB.finishedAt, nowMs)
 local durationMs = nowMs - tonumber(job[4])
-publish('fanout:done', {jobId = redis.call('HGET', KEYS[1], JOB.id), tweetId = ARGV[2],
-  delivered = delivered, total = total, durationMs = durationMs})
+-- skipped: an added field, beyond the contract's payload, so the author sees it without a re-read.
+local skippedAll = tonumber(job[10] or '0') + newlySkipped
+local done = {jobId = redis.call('HGET', KEYS[1], JOB.id), tweetId = ARGV[2], delivered = delivered, total = total,
+  durationMs = durationMs}
+if skippedAll > 0 then done.skipped = skippedAll end
+publish('fanout:done', done)
 
 redis.call('HINCRBY', KEYS[4], STATS.jobsDone, 1)
 local bound = '+Inf'
