@@ -106,7 +106,8 @@ describe('inline delivery (FANOUT_INLINE_MAX)', () => {
     // Not even an audience of nobody, which is done at once either way.
     const lonely = await signUp(server.url, 'inline_lonely');
     expect((await postTweet(neverInline.url, lonely.token, 'to nobody')).job).toMatchObject({ delivery: 'fan-out', status: 'done', total: 0 });
-    expect((await postTweet(server.url, lonely.token, 'to nobody, inline')).job).toMatchObject({ delivery: 'inline', status: 'done', total: 0 });
+    // Nobody to deliver to is no delivery in the request: done at admission, as on the queue's path.
+    expect((await postTweet(server.url, lonely.token, 'to nobody, not inline')).job).toMatchObject({ delivery: 'fan-out', status: 'done', total: 0 });
 
     const worker = await startTestWorker(redisServer.target);
     try {
@@ -118,6 +119,20 @@ describe('inline delivery (FANOUT_INLINE_MAX)', () => {
       }
     } finally {
       await worker.close();
+    }
+  });
+
+  it('gives way to fan-out on read: an audience above FANOUT_ON_READ_THRESHOLD goes on read even when it is small enough for inline', async () => {
+    const both = await startTestServer(redisServer.target, { fanoutInlineMax: 10, fanoutOnReadThreshold: 5 });
+    try {
+      const above = await signUp(both.url, 'prec_above');
+      await addFollowers(both.url, above.token, 7);
+      expect((await postTweet(both.url, above.token, 'seven: on read')).job).toMatchObject({ delivery: 'on-read', status: 'done', total: 7 });
+      const below = await signUp(both.url, 'prec_below');
+      await addFollowers(both.url, below.token, 3);
+      expect((await postTweet(both.url, below.token, 'three: inline')).job).toMatchObject({ delivery: 'inline', status: 'done', delivered: 3, total: 3 });
+    } finally {
+      await both.close();
     }
   });
 

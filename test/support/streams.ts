@@ -26,7 +26,8 @@ export async function publishedEvents(redis: RedisClient, jobId?: string): Promi
   const events = entries.map((e) => ({
     event: e.message[eventEntryField.event]!,
     to: e.message[eventEntryField.to]!,
-    payload: JSON.parse(e.message[eventEntryField.payload]!) as Record<string, unknown>,
+    // An on-read tweet's timeline:new names its audience and carries no payload (the relay reads the tweet).
+    payload: JSON.parse(e.message[eventEntryField.payload] ?? '{}') as Record<string, unknown>,
     at: Number(e.id.split('-')[0]),
   }));
   return jobId === undefined ? events : events.filter((e) => e.payload.jobId === jobId);

@@ -196,7 +196,7 @@ local smallOutstanding = tonumber(redis.call('GET', KEYS[13]) or '0') + tonumber
 local delivery = 'fan-out'
 if onReadThreshold > 0 and total > onReadThreshold then
   delivery = 'on-read'
-elseif inlineMax > 0 and total <= inlineMax and smallOutstanding < tonumber(ARGV[27]) then
+elseif total > 0 and total <= inlineMax and smallOutstanding < tonumber(ARGV[27]) then
   delivery = 'inline'
 end
 
