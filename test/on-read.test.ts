@@ -141,6 +141,10 @@ describe('fan-out on read (FANOUT_ON_READ_THRESHOLD)', () => {
     const { tweet, job } = await postTweet(server.url, author.token, 'hello, online');
 
     await expect.poll(() => readerSeen.map((e) => e.event), { timeout: 10_000 }).toEqual(['timeline:new']);
+    // The author's page learns the way from the publication: the job it read while waiting could not know it.
+    await expect
+      .poll(() => authorSeen.find((e) => e.event === 'tweet:published')?.payload, { timeout: 10_000 })
+      .toMatchObject({ delivery: 'on-read', total: 4 });
     expect((readerSeen[0]!.payload as { tweet: Tweet }).tweet).toEqual(tweet);
     await expect.poll(() => authorSeen.filter((e) => e.event === 'fanout:done').length, { timeout: 10_000 }).toBe(1);
     const done = authorSeen.find((e) => e.event === 'fanout:done')!.payload as FanoutDone;
@@ -167,6 +171,7 @@ describe('fan-out on read (FANOUT_ON_READ_THRESHOLD)', () => {
     const { author, reader } = await bigAuthor('big_six', 'patient_reader');
     const readerSeen = recordEvents(await socketOf(reader.token));
     const publishAt = new Date(Date.now() + 5_500).toISOString();
+    const authorSeen = recordEvents(await socketOf(author.token));
     const { tweet, job } = await api<{ tweet: Tweet; job: Job }>(server.url, '/api/tweets', {
       token: author.token,
       body: { text: 'later, on read', publishAt },
@@ -178,6 +183,10 @@ describe('fan-out on read (FANOUT_ON_READ_THRESHOLD)', () => {
     expect(published).toMatchObject({ delivery: 'on-read', delivered: 4, total: 4 });
     expect((await readAllPages(reader.token, 10)).texts).toEqual(['later, on read']);
     await expect.poll(() => readerSeen.map((e) => e.event), { timeout: 10_000 }).toEqual(['timeline:new']);
+    // The author's page learns the way from the publication: the job it read while waiting could not know it.
+    await expect
+      .poll(() => authorSeen.find((e) => e.event === 'tweet:published')?.payload, { timeout: 10_000 })
+      .toMatchObject({ delivery: 'on-read', total: 4 });
     expect(await expectNoFollowerHas(redis, author.user.id, seqFromTweetId(tweet.id))).toBe(4);
   });
 });

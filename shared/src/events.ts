@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { tweetSchema } from './schemas.js';
+import { jobDeliverySchema, tweetSchema } from './schemas.js';
 
 export const fanoutProgressSchema = z.object({
   jobId: z.string(),
@@ -29,7 +29,8 @@ export type TweetDeleted = z.infer<typeof tweetDeletedSchema>;
  * To the author, when a scheduled tweet is published: it is now in their timeline (the tweet as
  * they hold it, without `publishAt`), and its job queued with `total` deliveries to make.
  */
-export const tweetPublishedSchema = z.object({ tweetId: z.string(), jobId: z.string(), total: z.number() });
+/** `delivery`: how the tweet travels, decided only now (FANOUT_ON_READ_THRESHOLD is judged at publication). */
+export const tweetPublishedSchema = z.object({ tweetId: z.string(), jobId: z.string(), total: z.number(), delivery: jobDeliverySchema });
 export type TweetPublished = z.infer<typeof tweetPublishedSchema>;
 
 /** Payload schema of each server → client event; the relay validates what workers publish. */

@@ -98,7 +98,7 @@ local tweetId = string.rep('0', tonumber(ARGV[6]) - #ARGV[1]) .. ARGV[1]
 -- Before the job's own events (a tweet nobody follows is done at once): the author's client
 -- moves the tweet into the timeline first, then counts its delivery.
 redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[4], '*', EVENT.event, 'tweet:published', EVENT.to, authorId,
-  EVENT.payload, cjson.encode({tweetId = tweetId, jobId = jobId, total = audienceTotal}))
+  EVENT.payload, cjson.encode({tweetId = tweetId, jobId = jobId, total = audienceTotal, delivery = delivery}))
 local total = 0
 if delivery == 'on-read' then
   deliverOnRead({tweet = KEYS[2], job = KEYS[3], events = KEYS[10], onReadAuthors = KEYS[15]},

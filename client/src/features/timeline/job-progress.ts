@@ -29,7 +29,8 @@ export function mergeJob(known: JobProgress | undefined, next: JobProgress): Job
 /** The progress a job record from the server (a 202 or a re-read) reports. */
 export function progressOf(job: Job): JobProgress {
   const { id: jobId, status, delivered, total, error, delivery, onReadThreshold, skipped } = job;
-  return { jobId, status, delivered, total, error, delivery, onReadThreshold, skipped };
+  // A scheduled job's way is decided when it is published (tweet:published says it), not before.
+  return { jobId, status, delivered, total, error, delivery: status === 'scheduled' ? undefined : delivery, onReadThreshold, skipped };
 }
 
 /** The state with one more view of a job merged in. */

@@ -48,7 +48,7 @@ describe('scheduled tweets in the timeline state', () => {
     const state = run([
       { type: 'page-loaded', page: { tweets: [older], nextBefore: null }, position: 'newest' },
       { type: 'tweet-scheduled', tweet: inAMinute, job: job('j5', inAMinute.id) },
-      { type: 'tweet-published', event: { tweetId: inAMinute.id, jobId: 'j5', total: 3 } },
+      { type: 'tweet-published', event: { tweetId: inAMinute.id, jobId: 'j5', total: 3, delivery: 'fan-out' } },
       { type: 'fanout-progress', event: { jobId: 'j5', tweetId: inAMinute.id, delivered: 1, total: 3 } },
     ]);
     expect(state.scheduled).toEqual([]);
@@ -63,10 +63,22 @@ describe('scheduled tweets in the timeline state', () => {
     expect(first?.kind === 'own' && deliveryOf(first.post, state.jobs)).toMatchObject({ status: 'delivering', delivered: 1, total: 3 });
   });
 
+  it('takes the way a scheduled tweet travels from its publication, not from the job read while it waited', () => {
+    // Scheduled under a 1 000-follower on-read threshold, published to 2 000: on read.
+    const waiting = { ...job('j5', inAMinute.id), onReadThreshold: 1_000 };
+    const state = run([
+      { type: 'tweet-scheduled', tweet: inAMinute, job: waiting },
+      { type: 'tweet-published', event: { tweetId: inAMinute.id, jobId: 'j5', total: 2_000, delivery: 'on-read' } },
+      { type: 'fanout-done', event: { jobId: 'j5', tweetId: inAMinute.id, delivered: 2_000, total: 2_000, durationMs: 1 } },
+    ]);
+    const [first] = state.entries;
+    expect(first?.kind === 'own' && deliveryOf(first.post, state.jobs)).toMatchObject({ route: { delivery: 'on-read', onReadThreshold: 1_000 } });
+  });
+
   it('does not bring back from a late list a tweet published or cancelled meanwhile, nor drop one scheduled after the list was asked for', () => {
     const state = run([
       { type: 'tweet-scheduled', tweet: inAMinute, job: job('j5', inAMinute.id) },
-      { type: 'tweet-published', event: { tweetId: inAMinute.id, jobId: 'j5', total: 0 } },
+      { type: 'tweet-published', event: { tweetId: inAMinute.id, jobId: 'j5', total: 0, delivery: 'fan-out' } },
       { type: 'tweet-scheduled', tweet: inAnHour, job: job('j9', inAnHour.id) },
       // Asked for before either was scheduled, answered now:
       { type: 'scheduled-loaded', tweets: [inAMinute] },

@@ -26,7 +26,7 @@ export function withScheduled(state: TimelineState, tweets: Tweet[], fromServer 
  * Its id sorts at its publish time, so it goes where that id belongs. A tweet this page never
  * saw scheduled (another tab's) comes with the next load of the timeline.
  */
-export function publishScheduled(state: TimelineState, { tweetId, jobId, total }: TweetPublished): TimelineState {
+export function publishScheduled(state: TimelineState, { tweetId, jobId, total, delivery }: TweetPublished): TimelineState {
   const scheduled = state.scheduled.find((t) => t.id === tweetId);
   if (!scheduled || knownTweetIds(state.entries).has(tweetId)) return { ...state, scheduled: state.scheduled.filter((t) => t.id !== tweetId) };
   const tweet: Tweet = { id: scheduled.id, text: scheduled.text, createdAt: scheduled.createdAt, author: scheduled.author };
@@ -52,5 +52,5 @@ export function publishScheduled(state: TimelineState, { tweetId, jobId, total }
   });
   entries.splice(at === -1 ? entries.length : at, 0, entry);
   const next = { ...state, entries, scheduled: state.scheduled.filter((t) => t.id !== tweetId) };
-  return withJob(next, { jobId, status: 'queued', delivered: 0, total, error: null });
+  return withJob(next, { jobId, status: 'queued', delivered: 0, total, error: null, delivery });
 }
