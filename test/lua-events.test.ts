@@ -96,6 +96,8 @@ describe('events the Lua scripts publish', () => {
     const failing = await entryOf((await post(AUTHOR, 'to be given up')).id);
     const from = { bucket: k.layout.bucketOf(AUTHOR), lane: failing.lane.endsWith('bulk') ? 'bulk' : 'small' } as const;
     await scheduleRetry(redis, from, failing.id, failing.message, 2, 0, { worker: 'test-worker', error: 'boom' });
+    // The retry is this job's first journey step: the list it creates still expires (no list outlives its job for long).
+    expect(await redis.ttl(k.journey(failing.entry.job))).toBeGreaterThan(0);
     expect(await promoteDueRetries(redis, from.bucket, Date.now() + 1000)).toBe(1);
     const retried = await entryOf(failing.entry.job);
     expect(retried.entry.attempt).toBe('2');

@@ -99,7 +99,14 @@ export async function scheduleRetry(
       [journeyStepField.error]: failed.error,
       [journeyStepField.dueAt]: now + delayMs,
     };
-    retry.rPush(journey, JSON.stringify(step)).lTrim(journey, 0, JOURNEY_MAX_STEPS - 1);
+    // A MULTI cannot copy the job's TTL as journey-step.lua does. A list this push creates (the
+    // job's other steps all expired, or there were none: a stale copy of an inline entry) gets a
+    // job's retention instead, so no journey outlives its job by more than that; the job's end
+    // sets the list's TTL again (report-chunks.lua), and a TTL already set is left alone.
+    retry
+      .rPush(journey, JSON.stringify(step))
+      .lTrim(journey, 0, JOURNEY_MAX_STEPS - 1)
+      .expire(journey, JOB_RETENTION_S, 'NX');
   }
   await retry.exec();
 }
