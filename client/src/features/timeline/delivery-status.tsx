@@ -58,7 +58,7 @@ function RouteNote({ route, total }: { route: NonNullable<Delivery['route']>; to
   }
   if (route.delivery === 'inline') {
     return (
-      <span className="delivery__way" title="A small audience: the server wrote every timeline before it answered, with no queue.">
+      <span className="delivery__way" title="A small audience: the server delivers it inside the request, with no queue.">
         inline, in the request
       </span>
     );
