@@ -6,8 +6,8 @@ const STATUS_RANK: Record<JobStatus, number> = { scheduled: 0, queued: 1, runnin
 
 /**
  * Merges two views of one job, in whichever order they arrived: the furthest status wins and
- * counts only grow (but for the total a finished job settles on), so a late or repeated event
- * can never move a job backwards.
+ * delivered counts only grow (the total only shrinks: totalOf), so a late or repeated event can
+ * never move a job backwards.
  */
 export function mergeJob(known: JobProgress | undefined, next: JobProgress): JobProgress {
   if (!known) return next;
@@ -16,14 +16,26 @@ export function mergeJob(known: JobProgress | undefined, next: JobProgress): Job
     jobId: known.jobId,
     status,
     delivered: Math.max(known.delivered, next.delivered),
-    // A finished job's total is final, and may be below what it started with: followers left out
-    // as inactive (or who unfollowed meanwhile) come off it.
-    total: known.status === 'done' ? known.total : next.status === 'done' ? next.total : Math.max(known.total, next.total),
+    total: totalOf(known, next),
     error: status === 'failed' ? (next.error ?? known.error) : null,
     delivery: next.delivery ?? known.delivery,
     onReadThreshold: next.onReadThreshold ?? known.onReadThreshold,
     skipped: Math.max(known.skipped ?? 0, next.skipped ?? 0),
   };
+}
+
+/**
+ * A job's total only comes down once it is fixed (followers left out as inactive come off it as
+ * its pages report them, INACTIVE_AFTER_DAYS), so the smaller of two views is the later one; a
+ * finished job's total is final. Only a scheduled job has none yet: its total is its audience at
+ * publication.
+ */
+function totalOf(known: JobProgress, next: JobProgress): number {
+  if (known.status === 'done') return known.total;
+  if (next.status === 'done') return next.total;
+  if (known.status === 'scheduled') return next.total;
+  if (next.status === 'scheduled') return known.total;
+  return Math.min(known.total, next.total);
 }
 
 /** The progress a job record from the server (a 202 or a re-read) reports. */

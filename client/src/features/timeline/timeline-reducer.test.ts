@@ -95,6 +95,11 @@ describe('timelineReducer', () => {
     expect(onlyOwnDelivery(state)).toMatchObject({ status: 'delivering', delivered: 7, total: 10 });
   });
 
+  it('lets the total come down while the job runs, as inactive followers are left out, whatever order the views arrive in', () => {
+    expect(onlyOwnDelivery(run([started, accepted(job()), progress(3, 10), progress(5, 8)]))).toMatchObject({ delivered: 5, total: 8 });
+    expect(onlyOwnDelivery(run([started, progress(5, 8), accepted(job())]))).toMatchObject({ delivered: 5, total: 8 });
+  });
+
   it('keeps a job delivered when a stale progress event arrives after done', () => {
     const state = run([started, accepted(), done(), progress(4)]);
     expect(onlyOwnDelivery(state)).toMatchObject({ status: 'delivered', delivered: 10 });
