@@ -13,6 +13,7 @@ describe('classifyKey', () => {
     expect(classifyKey(k.idempotency('7', 'k-1'), single)).toEqual({ kind: 'idempotency', ttl: 'must-expire' });
     expect(classifyKey(k.rateLimit('tweets', '7', 123), single)).toEqual({ kind: 'rate-limit', ttl: 'must-expire' });
     expect(classifyKey(k.agreedSettings, single)).toEqual({ kind: 'agreed-settings', ttl: 'must-expire' });
+    expect(classifyKey(k.rebuildPending('7'), single)).toEqual({ kind: 'rebuild-pending', ttl: 'must-expire' });
   });
 
   it("tells a tweet from a user's tweets, followers from their version, and single keys from families", () => {

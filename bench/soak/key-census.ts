@@ -5,7 +5,7 @@ import { keysOf, type RedisClient } from '@ripple/shared/node';
  * Every key in the soak's Redis, sorted into the kinds `shared/src/keys.ts` names. Redis's
  * total memory grows by design (tweets, timelines); a leak is bookkeeping that nothing ever
  * removes. So: the kinds that must expire (job records, chunk cursors, idempotency keys,
- * rate-limit windows, limiter counters and the agreed settings) must all carry a TTL, and a key of no known kind is reported.
+ * rate-limit windows, limiter counters, pending rebuilds and the agreed settings) must all carry a TTL, and a key of no known kind is reported.
  *
  * Most keys carry a bucket tag `{b<n>}` (docs/cluster-design.md): a kind is matched whatever
  * its bucket, as long as the bucket is one of the data set's layout. A key tagged with a bucket
@@ -60,6 +60,8 @@ const KINDS: readonly KeyKind[] = [
   family('cursor', 'must-expire', keys.cursor),
   family('idempotency', 'must-expire', keys.idempotency),
   family('rate-limit', 'must-expire', (b, name, userId) => keys.rateLimit(b, name, userId, 0)),
+  /** Deleted by the returning user's rebuild, and expires should it never succeed (activity.ts). */
+  family('rebuild-pending', 'must-expire', keys.rebuildPending),
   kindOf('limiter', 'must-expire', `${keys.limiter(MARKER)}:`),
   /** Held by the live processes and refreshed by them; it runs out once they are all gone. */
   kindOf('agreed-settings', 'must-expire', keys.agreedSettings),

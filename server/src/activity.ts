@@ -1,14 +1,12 @@
-import { keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
-import { rebuildTimeline } from './store/rebuild-timeline.js';
-
-const DAY_MS = 24 * 3600 * 1000;
+import { ACTIVITY_WRITE_EVERY_MS, inactiveBeforeMs, isRedisUnavailable, keysOf, type Logger, type RedisClient } from '@ripple/shared/node';
+import { markActivity, rebuildTimeline } from './store/rebuild-timeline.js';
 
 /**
- * How often one node writes a user's last activity at most. INACTIVE_AFTER_DAYS counts in days,
- * so a mark a few minutes old is as good as a fresh one, and an active user costs a write every
- * few minutes instead of one per request.
+ * How long a rebuild stays pending at most (s): retried by every node that marks the user
+ * meanwhile, it is given up after a day, and the user is then simply active with the timeline
+ * they have.
  */
-export const ACTIVITY_WRITE_EVERY_MS = 5 * 60_000;
+const REBUILD_PENDING_TTL_S = 24 * 3600;
 
 /** Records a user as active now (keys.lastActive), e.g. at sign-up. */
 export async function markActive(redis: RedisClient, userId: string, nowMs = Date.now()): Promise<void> {
@@ -19,8 +17,10 @@ export async function markActive(redis: RedisClient, userId: string, nowMs = Dat
 export interface Activity {
   /**
    * Marks the caller active, at most every ACTIVITY_WRITE_EVERY_MS per node. A user coming back
-   * after INACTIVE_AFTER_DAYS, whom workers have been leaving out, first has their timeline
-   * rebuilt: the promise settles once it is, so their first read answers from the rebuilt timeline.
+   * after INACTIVE_AFTER_DAYS, whom delivery pages have been leaving out, first has their
+   * timeline rebuilt: the promise settles once it is, so their first read answers from the
+   * rebuilt timeline, on whichever node. A rebuild that fails is logged and the request goes
+   * on: a user is never locked out by their timeline. Rejects only when Redis is unreachable.
    */
   recordActive(userId: string): Promise<void>;
 }
@@ -33,23 +33,22 @@ export function createActivity(
   // Per user: when this node last wrote the mark, and that write (with any rebuild) for the
   // requests that arrive while it runs to wait on.
   const written = new Map<string, { at: number; done: Promise<void> }>();
-  const inactiveMs = inactiveAfterDays * DAY_MS;
 
   async function markAndRebuild(userId: string, now: number): Promise<void> {
-    const k = keysOf(redis);
-    const key = k.lastActive(k.layout.bucketOf(userId));
-    const before = inactiveMs > 0 ? await redis.zScore(key, userId) : null;
-    // Marked first: a page that runs from now on writes this user's timeline again, and the
-    // rebuild reads every tweet posted before it; none falls between the two.
-    await markActive(redis, userId, now);
-    if (before === null || before >= now - inactiveMs) return;
     try {
-      const length = await rebuildTimeline(redis, userId, timelineMax);
-      log.info({ userId, inactiveSinceMs: before, length }, 'rebuilt the timeline of a returning user');
+      // Marked first: a page that runs from now on writes this user's timeline again, and the
+      // rebuild reads every tweet posted before it; none falls between the two.
+      const since = await markActivity(redis, userId, now, inactiveBeforeMs(inactiveAfterDays, now), REBUILD_PENDING_TTL_S);
+      if (since === null) return;
+      // Every tweet posted before the old mark was written to the user, active then (or is in an
+      // earlier rebuild). From a few minutes before it: tweet ids follow the Redis masters'
+      // clocks, the mark a server's, and the two need not agree.
+      const length = await rebuildTimeline(redis, userId, timelineMax, since - ACTIVITY_WRITE_EVERY_MS);
+      log.info({ userId, inactiveSinceMs: since, length }, 'rebuilt the timeline of a returning user');
     } catch (err) {
-      // Still inactive as far as the next request can tell, which tries the rebuild again.
-      await redis.zAdd(key, { score: before, value: userId }).catch(() => {});
-      throw err;
+      if (isRedisUnavailable(err)) throw err;
+      // Still pending: the next node to mark the user (this one after ACTIVITY_WRITE_EVERY_MS) tries again.
+      log.error({ err, userId }, 'could not mark a user active or rebuild their timeline');
     }
   }
 
@@ -63,6 +62,7 @@ export function createActivity(
       }
       const done = markAndRebuild(userId, now);
       written.set(userId, { at: now, done });
+      // Unreachable Redis: the next request tries again.
       done.catch(() => written.delete(userId));
       return done;
     },

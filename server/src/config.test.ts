@@ -31,9 +31,11 @@ describe('server settings', () => {
     }
   });
 
-  it('take INACTIVE_AFTER_DAYS with decimals', () => {
+  it('take INACTIVE_AFTER_DAYS with decimals, 0 (off) or from 0.01 days', () => {
     expect(readServerConfig({ INACTIVE_AFTER_DAYS: '0.5' }).inactiveAfterDays).toBe(0.5);
     expect(readServerConfig({ INACTIVE_AFTER_DAYS: '30' }).inactiveAfterDays).toBe(30);
+    expect(readServerConfig({ INACTIVE_AFTER_DAYS: '0' }).inactiveAfterDays).toBe(0);
+    expect(readServerConfig({ INACTIVE_AFTER_DAYS: '0.01' }).inactiveAfterDays).toBe(0.01);
   });
 
   it.each([
@@ -51,6 +53,8 @@ describe('server settings', () => {
     ['INACTIVE_AFTER_DAYS', '-1'],
     ['INACTIVE_AFTER_DAYS', '1e3'],
     ['INACTIVE_AFTER_DAYS', 'soon'],
+    ['INACTIVE_AFTER_DAYS', '0.003'],
+    ['INACTIVE_AFTER_DAYS', '0.0099'],
     ['RIPPLE_DEMO_MAX_FOLLOWERS', '3M'],
     ['REDIS_URL', 'localhost:6379'],
     ['REDIS_CLUSTER_NODES', 'a,b'],

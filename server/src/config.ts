@@ -40,8 +40,9 @@ export interface ServerConfig {
    */
   fanoutOnReadThreshold: number;
   /**
-   * Followers inactive for longer than this many days are not written to by workers; a
-   * returning user's timeline is rebuilt before their first read answers. 0: off. @defaultValue 0
+   * Followers inactive for longer than this many days are not written to, by workers nor by
+   * this server's inline delivery (the same pages); a returning user's timeline is rebuilt
+   * before their first read answers. 0: off, else at least 0.01. @defaultValue 0
    */
   inactiveAfterDays: number;
   /** Entries kept in one home timeline. @defaultValue 800 */
@@ -147,7 +148,9 @@ const settings = {
  * split different tweets differently. FANOUT_ON_READ_THRESHOLD needs none either: readers merge
  * the tweets that did go out on read (keys.onReadAuthors) whatever their own setting, and a
  * scheduled tweet carries the threshold of the server that admitted it to the worker publishing it.
- * INACTIVE_AFTER_DAYS: with the workers, which leave out the users servers rebuild on their return.
+ * INACTIVE_AFTER_DAYS: with the workers and every server's inline delivery, whose pages leave out
+ * the users servers rebuild on their return: a page with a shorter window would leave out users no
+ * server rebuilds.
  */
 export const agreedServerSettings = (config: Pick<ServerConfig, 'timelineMax' | 'inactiveAfterDays'>) => ({
   TIMELINE_MAX: config.timelineMax,

@@ -179,6 +179,14 @@ const inBucket = {
    * INACTIVE_AFTER_DAYS; a user with no entry (a synthetic follower) counts as active.
    */
   lastActive: (b: number) => `${P}last-active:${bucketTag(b)}`,
+  /**
+   * String: the last activity mark (ms) of a user found inactive when it was replaced, set by
+   * the script that replaced it (mark-active.lua) and deleted by the rebuild of the user's
+   * timeline (rebuild-timeline.lua). Every server node that marks the user while it exists
+   * rebuilds before answering, so no node answers from a timeline not yet rebuilt. It expires
+   * (activity.ts) so that a rebuild failing for good is not retried for ever.
+   */
+  rebuildPending: (b: number, userId: string) => `${P}rebuild-pending:${bucketTag(b)}:${userId}`,
   /** Sorted set: one author's tweets still waiting to be published, scored by publish time (GET /api/me/scheduled). */
   scheduledBy: (b: number, authorId: string) => `${P}scheduled-by:${bucketTag(b)}:${authorId}`,
   /**
@@ -241,6 +249,7 @@ export function keysFor(layout: Layout) {
     scheduledBy: (authorId: string) => inBucket.scheduledBy(at(authorId), authorId),
     onReadAuthors: inBucket.onReadAuthors,
     lastActive: inBucket.lastActive,
+    rebuildPending: (userId: string) => inBucket.rebuildPending(at(userId), userId),
     deadLetterStream: inBucket.deadLetterStream,
     eventsStream: inBucket.eventsStream,
   } as const;

@@ -82,6 +82,15 @@ export const jobIdSchema = z.string().regex(/^[0-9]{1,16}$/, 'must be a job id')
 export const tweetIdFromSeq = (seq: number | string): string => String(seq).padStart(TWEET_ID_DIGITS, '0');
 export const seqFromTweetId = (id: string): number => Number(id);
 
+/** As next-id.lua: ids count from 2026-01-01 in 16 ticks per ms. */
+const ID_EPOCH_MS = 1_767_225_600_000;
+const ID_TICKS_PER_MS = 16;
+/**
+ * The lowest tweet sequence number that a tweet created at or after `ms` can have, with `buckets`
+ * buckets: next-id.lua keeps `t` at or above the ticks of its master's clock.
+ */
+export const firstTweetSeqAt = (ms: number, buckets: number): number => Math.max(0, Math.floor(ms) - ID_EPOCH_MS) * ID_TICKS_PER_MS * buckets;
+
 export const pageQuerySchema = z.object({
   limit: z.coerce
     .number({ error: 'limit must be a number' })

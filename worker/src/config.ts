@@ -7,7 +7,7 @@ export interface WorkerConfig {
   redis: RedisTarget;
   /** Entries kept in one home timeline. @defaultValue 800 */
   timelineMax: number;
-  /** Followers inactive for longer than this many days are not written to; 0: off. @defaultValue 0 */
+  /** Followers inactive for longer than this many days are not written to; 0: off, else at least 0.01. @defaultValue 0 */
   inactiveAfterDays: number;
   /**
    * Followers written per Lua call. One call blocks Redis while it runs, so a page is kept

@@ -1,15 +1,17 @@
 --[[
-  rebuild-timeline: merge the recent tweets of the accounts a returning user follows into their
-  home timeline, in the user's bucket.
+  rebuild-timeline: merge the tweets a returning user missed into their home timeline, and
+  mark the rebuild done, in the user's bucket.
 
-  Why Lua: while the user was inactive (INACTIVE_AFTER_DAYS) workers left their timeline out;
-  the server gathers the tweets they missed from the followed accounts' own tweets (other
+  Why Lua: while the user was inactive (INACTIVE_AFTER_DAYS) delivery pages left their timeline
+  out; the server gathers the tweets they missed from the followed accounts' own tweets (other
   buckets) and merges them here. Deliveries may push onto the same list meanwhile (the user is
   active again), and a read-then-rewrite from Node would drop one landing between the two; in one
   script nothing lands between. The merge is a union, so running it twice (two server nodes, two
-  first requests) writes the same list.
+  first requests) writes the same list. The pending key goes in the same step as the merge: a
+  node that no longer finds it reads a rebuilt timeline.
 
   KEYS[1] timeline: the user's home timeline (list of tweet ids, newest first)
+  KEYS[2] pending: the user's rebuild-pending key (mark-active.lua), deleted
 
   ARGV[1] timelineMax: TIMELINE_MAX: the newest this many are kept
   ARGV[2], ARGV[3], … tweetIds: tweet ids to merge in, as stored
@@ -34,4 +36,5 @@ redis.call('DEL', KEYS[1])
 for from = 1, keep, 1000 do
   redis.call('RPUSH', KEYS[1], unpack(ids, from, math.min(from + 999, keep)))
 end
+redis.call('DEL', KEYS[2])
 return keep

@@ -4,7 +4,7 @@ import { luaScriptFileHeader } from '@ripple/shared/node';
 import { admitTweetScript } from './admit-tweet.js';
 import { deleteTweetScript } from './delete-tweet.js';
 import { addFollowerScript, addSyntheticFollowersScript, removeFollowerScript, reserveFollowsScript, syncAudienceScript } from './follows.js';
-import { rebuildTimelineScript } from './rebuild-timeline.js';
+import { markActiveScript, rebuildTimelineScript } from './rebuild-timeline.js';
 import { cancelScheduledScript } from './scheduled-tweets.js';
 
 const scripts = [
@@ -17,6 +17,7 @@ const scripts = [
   syncAudienceScript,
   cancelScheduledScript,
   rebuildTimelineScript,
+  markActiveScript,
 ];
 
 describe("the server's Lua scripts", () => {

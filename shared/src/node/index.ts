@@ -7,6 +7,7 @@ export * from './shutdown.js';
 export * from './ripple-redis.js';
 export * from './local-secret.js';
 export * from './settings.js';
+export * from './inactivity.js';
 export * from './agreed-settings.js';
 export * from './process-cpu.js';
 export * from './fan-out/fan-out.js';

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { INACTIVE_AFTER_DAYS_MIN } from './inactivity.js';
 import { parseClusterNodes } from './redis-cluster-client.js';
 
 /**
@@ -64,8 +65,14 @@ export const stringSetting = () => z.preprocess(unsetWhenEmpty, z.string().optio
  */
 export const sharedSettings = {
   TIMELINE_MAX: intSetting(800, 1),
-  /** Followers inactive for longer than this many days are not written to (0: off); decimals allowed. */
-  INACTIVE_AFTER_DAYS: decimalSetting(0),
+  /**
+   * Followers inactive for longer than this many days are not written to (0: off); decimals
+   * allowed, down to INACTIVE_AFTER_DAYS_MIN (inactivity.ts says why).
+   */
+  INACTIVE_AFTER_DAYS: decimalSetting(0).refine(
+    (days) => days === 0 || days >= INACTIVE_AFTER_DAYS_MIN,
+    `must be 0 (off) or at least ${INACTIVE_AFTER_DAYS_MIN}: activity marks can be minutes old`,
+  ),
   REDIS_URL: z.preprocess(
     unsetWhenEmpty,
     z

@@ -12,6 +12,7 @@ import {
   type StoredHash,
 } from '../../index.js';
 import type { RedisClient } from '../redis-client.js';
+import { inactiveBeforeMs } from '../inactivity.js';
 import { keysOf, waitForReplicas } from '../ripple-redis.js';
 import { deletePage } from './delete-page.js';
 import { deliverPage, reportChunks, type ChunkReport, type PageResult } from './deliver-page.js';
@@ -33,8 +34,6 @@ export interface FanOutSettings {
    */
   consumerName: string | null;
 }
-
-const DAY_MS = 24 * 3600 * 1000;
 
 export interface FanOutOptions {
   /** Which try of this entry this is, from 1. */
@@ -176,7 +175,6 @@ async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredH
   return (client, chunk) => deliverPage(client, { ...common(chunk), timelineNewPayload });
 
   function common(chunk: Chunk) {
-    const inactiveBeforeMs = config.inactiveAfterDays > 0 ? Date.now() - config.inactiveAfterDays * DAY_MS : 0;
     return {
       jobId: entry.job,
       tweetSeq: entry.tweet,
@@ -184,7 +182,7 @@ async function postPages(redis: RedisClient, entry: FanoutEntry, stored: StoredH
       chunk,
       pageSize: config.pageSize,
       timelineMax: config.timelineMax,
-      inactiveBeforeMs,
+      inactiveBeforeMs: inactiveBeforeMs(config.inactiveAfterDays, Date.now()),
     };
   }
 }
