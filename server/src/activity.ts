@@ -19,8 +19,9 @@ export interface Activity {
    * Marks the caller active, at most every ACTIVITY_WRITE_EVERY_MS per node. A user coming back
    * after INACTIVE_AFTER_DAYS, whom delivery pages have been leaving out, first has their
    * timeline rebuilt: the promise settles once it is, so their first read answers from the
-   * rebuilt timeline, on whichever node. A rebuild that fails is logged and the request goes
-   * on: a user is never locked out by their timeline. Rejects only when Redis is unreachable.
+   * rebuilt timeline, on whichever node. Never rejects: a mark or rebuild that fails lets the
+   * request go on (a user is never locked out by their timeline, and a read still answers while
+   * Redis refuses writes for memory), and the user's next request tries again.
    */
   recordActive(userId: string): Promise<void>;
 }
@@ -34,21 +35,25 @@ export function createActivity(
   // requests that arrive while it runs to wait on.
   const written = new Map<string, { at: number; done: Promise<void> }>();
 
-  async function markAndRebuild(userId: string, now: number): Promise<void> {
+  /** False when the mark could not be written: Redis unreachable, or refusing writes. */
+  async function markAndRebuild(userId: string, now: number): Promise<boolean> {
     try {
       // Marked first: a page that runs from now on writes this user's timeline again, and the
       // rebuild reads every tweet posted before it; none falls between the two.
       const since = await markActivity(redis, userId, now, inactiveBeforeMs(inactiveAfterDays, now), REBUILD_PENDING_TTL_S);
-      if (since === null) return;
+      if (since === null) return true;
       // Every tweet posted before the old mark was written to the user, active then (or is in an
       // earlier rebuild). From a few minutes before it: tweet ids follow the Redis masters'
       // clocks, the mark a server's, and the two need not agree.
       const length = await rebuildTimeline(redis, userId, timelineMax, since - ACTIVITY_WRITE_EVERY_MS);
       log.info({ userId, inactiveSinceMs: since, length }, 'rebuilt the timeline of a returning user');
+      return true;
     } catch (err) {
-      if (isRedisUnavailable(err)) throw err;
+      // The request's own commands answer for an outage (503 unavailable), not this side write.
+      if (isRedisUnavailable(err)) return false;
       // Still pending: the next node to mark the user (this one after ACTIVITY_WRITE_EVERY_MS) tries again.
       log.error({ err, userId }, 'could not mark a user active or rebuild their timeline');
+      return true;
     }
   }
 
@@ -60,10 +65,11 @@ export function createActivity(
       if (written.size > 100_000) {
         for (const [id, w] of written) if (now - w.at >= ACTIVITY_WRITE_EVERY_MS) written.delete(id);
       }
-      const done = markAndRebuild(userId, now);
+      const done = markAndRebuild(userId, now).then((marked) => {
+        // Not marked: the user's next request tries again.
+        if (!marked && written.get(userId)?.done === done) written.delete(userId);
+      });
       written.set(userId, { at: now, done });
-      // Unreachable Redis: the next request tries again.
-      done.catch(() => written.delete(userId));
       return done;
     },
   };
