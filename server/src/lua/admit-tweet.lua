@@ -116,6 +116,7 @@
 --- @include "next-id"
 --- @include "fanout-entry-record"
 --- @include "event-entry-record"
+--- @include "done-at-once"
 --- @include "enqueue-fan-out"
 --- @include "deliver-on-read"
 

@@ -64,6 +64,7 @@
 --- @include "audience-chunks"
 --- @include "fanout-entry-record"
 --- @include "event-entry-record"
+--- @include "done-at-once"
 --- @include "enqueue-fan-out"
 --- @include "journey-record"
 --- @include "journey-step"
@@ -94,7 +95,7 @@ redis.call('HSET', KEYS[2], TWEET.followSeq, integer(followSeq))
 local onReadThreshold = tonumber(job[4] or '0')
 local delivery = (onReadThreshold > 0 and audienceTotal > onReadThreshold) and 'on-read' or 'fan-out'
 local small = audienceTotal <= tonumber(job[2])
-local tweetId = string.rep('0', tonumber(ARGV[6]) - #ARGV[1]) .. ARGV[1]
+local tweetId = apiTweetId(ARGV[1], tonumber(ARGV[6]))
 -- Before the job's own events (a tweet nobody follows is done at once): the author's client
 -- moves the tweet into the timeline first, then counts its delivery.
 redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[4], '*', EVENT.event, 'tweet:published', EVENT.to, authorId,

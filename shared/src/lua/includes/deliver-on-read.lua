@@ -1,6 +1,6 @@
 -- A tweet that travels on read (FANOUT_ON_READ_THRESHOLD): what admission does for a tweet
 -- posted now and publish-scheduled.lua for a scheduled one coming due, written once.
--- Needs the integer, tweet-record, job-record and event-entry-record includes before it.
+-- Needs the integer, tweet-record, job-record, event-entry-record and done-at-once includes before it.
 
 -- Records the post job of tweet a.tweetId as done at a.nowMs with delivered = total = a.total,
 -- the followers at posting: nothing is written to their timelines, their reads merge the
@@ -20,7 +20,5 @@ local function deliverOnRead(k, a)
   redis.call('SADD', k.onReadAuthors, a.authorId)
   redis.call('XADD', k.events, 'MAXLEN', '~', a.eventsMaxLen, '*', EVENT.event, 'timeline:new',
     EVENT.followersOf, a.authorId .. ':' .. integer(a.followSeq), EVENT.tweet, a.tweetId)
-  redis.call('XADD', k.events, 'MAXLEN', '~', a.eventsMaxLen, '*', EVENT.event, 'fanout:done', EVENT.to, a.authorId,
-    EVENT.payload, cjson.encode({jobId = a.jobId, tweetId = string.rep('0', a.tweetIdDigits - #a.tweetId) .. a.tweetId,
-      delivered = a.total, total = a.total, durationMs = 0}))
+  publishDoneAtOnce(k.events, a.eventsMaxLen, a.authorId, a.jobId, a.tweetId, a.tweetIdDigits, a.total)
 end

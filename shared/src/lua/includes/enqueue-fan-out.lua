@@ -1,8 +1,8 @@
 -- Putting a tweet's fan-out on the lanes: what admission does for a tweet posted now and
 -- publish-scheduled.lua for a scheduled one coming due, written once. Reading the audience and
 -- cutting it into chunks is audience-chunks' (shared with delete-tweet.lua).
--- Needs the integer, audience-record, audience-chunks, job-record, fanout-entry-record and
--- event-entry-record includes before it.
+-- Needs the integer, audience-record, audience-chunks, job-record, fanout-entry-record,
+-- event-entry-record and done-at-once includes before it.
 
 -- Records the post job of tweet a.tweetId as queued at a.nowMs and appends its fan-out over the
 -- followers scored up to a.followSeq: one entry on the small lane for an audience that fits in one
@@ -30,9 +30,7 @@ local function enqueueFanOut(k, a)
     -- Nobody to deliver to, not even a follow on its way: the job is done the moment it exists.
     redis.call('HSET', k.job, JOB.status, 'done', JOB.total, 0, JOB.startedAt, a.nowMs, JOB.finishedAt, a.nowMs)
     redis.call('EXPIRE', k.job, a.jobRetentionS)
-    redis.call('XADD', k.events, 'MAXLEN', '~', a.eventsMaxLen, '*', EVENT.event, 'fanout:done', EVENT.to, a.authorId,
-      EVENT.payload, cjson.encode({jobId = a.jobId, tweetId = string.rep('0', a.tweetIdDigits - #a.tweetId) .. a.tweetId,
-        delivered = 0, total = 0, durationMs = 0}))
+    publishDoneAtOnce(k.events, a.eventsMaxLen, a.authorId, a.jobId, a.tweetId, a.tweetIdDigits, 0)
     return total
   end
   -- Only work counts: an author's counter exists only while they have deliveries outstanding.
