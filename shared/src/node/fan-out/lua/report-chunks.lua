@@ -67,7 +67,10 @@ local nowMs = timeMs()
 if job[1] == 'queued' then
   redis.call('HSET', KEYS[1], JOB.status, 'running', JOB.startedAt, nowMs)
 end
-if ARGV[11] ~= '0' then
+-- A run that starts after the job has ended (a stale copy of an entry, taken over too late to
+-- matter) is no step of the job's life: the journey ends with the job.
+local ended = job[1] == 'done' or job[1] == 'failed'
+if ARGV[11] ~= '0' and not ended then
   local chunks = {}
   for i = 13, #ARGV, 4 do
     chunks[#chunks + 1] = ARGV[i]
