@@ -1,4 +1,4 @@
-import { eventEntryField, keys } from '@ripple/shared';
+import { eventEntryField, fanoutEntryField, keys } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 
 /** One entry of the events stream: what was published, to whom, with its JSON payload parsed. */
@@ -57,6 +57,26 @@ export async function pendingEntries(redis: RedisClient): Promise<number> {
     pending += summary.pending;
   }
   return pending;
+}
+
+/**
+ * The chunks (`bucket:lo`, as a journey names them) of every entry read by some worker and not
+ * yet acknowledged, over every fan-out lane.
+ */
+export async function pendingChunks(redis: RedisClient): Promise<string[]> {
+  const chunks: string[] = [];
+  for (const lane of allLanes(redis)) {
+    const held = await redis.xPendingRange(lane, keys.fanoutGroup, '-', '+', 1_000).catch((err: unknown) => {
+      if (err instanceof Error && err.message.startsWith('NOGROUP')) return [];
+      throw err;
+    });
+    for (const { id } of held) {
+      const entries = await redis.xRange(lane, id, id);
+      const field: string = entries?.[0]?.message[fanoutEntryField.chunks] ?? '';
+      for (const chunk of field.split(' ').filter(Boolean)) chunks.push(chunk.split(':').slice(0, 2).join(':'));
+    }
+  }
+  return chunks;
 }
 
 /** Entries on every fan-out lane, read or not: work that is still outstanding. */
