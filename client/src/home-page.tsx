@@ -2,12 +2,13 @@ import { useCallback, useEffect, useState } from 'react';
 import type { JobJourney, User } from '@ripple/shared';
 import { createHttp, type FetchFn } from './api/http';
 import { withRetry, type RetryPolicy } from './api/retry';
-import { createRippleApi, type RippleApi } from './api/ripple-api';
+import { createRippleApi } from './api/ripple-api';
 import { createRealtime, type RealtimeOptions } from './api/socket';
 import type { Session } from './features/auth/session-store';
 import { ComposeBox } from './features/compose/compose-box';
 import { SyntheticFollowers } from './features/demo/synthetic-followers';
 import { FollowPanel } from './features/follow/follow-panel';
+import { timingAccepts } from './features/journey/accept-latencies';
 import { JourneyPanel } from './features/journey/journey-panel';
 import { ScheduledList } from './features/scheduled/scheduled-list';
 import { HomeTimeline, type JourneyTarget } from './features/timeline/home-timeline';
@@ -38,10 +39,8 @@ export interface HomePageProps {
  * composer.
  */
 export function HomePage({ session, onSignOut, onUserChange, fetch, createSocket, storage, retryPolicy }: HomePageProps) {
-  // ms from sending each post to its 202, by job id: the journey's first step, which only this page saw.
-  const [acceptLatencies] = useState(() => new Map<string, number>());
-  const [api] = useState(() =>
-    timingAccepts(createRippleApi(withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy)), acceptLatencies),
+  const [{ api, latencies: acceptLatencies }] = useState(() =>
+    timingAccepts(createRippleApi(withRetry(createHttp({ fetch, getToken: () => session.token, onUnauthorized: onSignOut }), retryPolicy))),
   );
   const [journey, setJourney] = useState<OpenJourney | null>(null);
   const openJourney = useCallback(
@@ -105,20 +104,4 @@ interface OpenJourney {
   jobId: string | null;
   load: () => Promise<JobJourney>;
   acceptLatencyMs: number | null;
-}
-
-/**
- * The API with each post timed from sending to its 202 (its retries included), kept by job id.
- * The server's clock says when a tweet was admitted; only the browser knows how long it waited.
- */
-function timingAccepts(api: RippleApi, latencies: Map<string, number>): RippleApi {
-  return {
-    ...api,
-    postTweet: async (...args) => {
-      const sentAt = performance.now();
-      const answer = await api.postTweet(...args);
-      latencies.set(answer.job.id, Math.round(performance.now() - sentAt));
-      return answer;
-    },
-  };
 }
