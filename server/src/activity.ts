@@ -32,7 +32,8 @@ export function createActivity(
   { inactiveAfterDays, timelineMax }: { inactiveAfterDays: number; timelineMax: number },
 ): Activity {
   // Per user: when this node last wrote the mark, and that write (with any rebuild) for the
-  // requests that arrive while it runs to wait on.
+  // requests that arrive while it runs to wait on. Oldest first: a new write moves its user to
+  // the end, so the entries past their time are at the front, and each write drops those.
   const written = new Map<string, { at: number; done: Promise<void> }>();
 
   /** False when the mark could not be written: Redis unreachable, or refusing writes. */
@@ -62,13 +63,15 @@ export function createActivity(
       const now = Date.now();
       const last = written.get(userId);
       if (last && now - last.at < ACTIVITY_WRITE_EVERY_MS) return last.done;
-      if (written.size > 100_000) {
-        for (const [id, w] of written) if (now - w.at >= ACTIVITY_WRITE_EVERY_MS) written.delete(id);
+      for (const [id, w] of written) {
+        if (now - w.at < ACTIVITY_WRITE_EVERY_MS) break;
+        written.delete(id);
       }
       const done = markAndRebuild(userId, now).then((marked) => {
         // Not marked: the user's next request tries again.
         if (!marked && written.get(userId)?.done === done) written.delete(userId);
       });
+      written.delete(userId);
       written.set(userId, { at: now, done });
       return done;
     },
