@@ -57,13 +57,15 @@ export function startStatsSampler(redis: RedisClient, intervalMs = 1000): StatsS
         readDeadLetterCount(redis),
         redis.zCount(keys.workers, t - WORKER_ALIVE_MS, '+inf'),
         readRecentDurations(redis),
-        cpuSampler.sample(),
         readScheduledWaiting(redis),
       ]);
     } catch {
       return; // Redis is away: no reading this second; rates use the readings there are.
     }
-    const [counters, backlog, deadLetters, workersAlive, recent, cpu, scheduledWaiting] = reading;
+    const [counters, backlog, deadLetters, workersAlive, recent, scheduledWaiting] = reading;
+    // Only once the rest is read: the CPU sampler moves its baselines on as it reads, and a
+    // second dropped after that would lose the rates (a worker's burst of work) it took.
+    const cpu = await cpuSampler.sample();
     const lastMinute = recent
       .map((entry) => entry.split(':').map(Number) as [number, number])
       .filter(([finishedAt]) => finishedAt >= t - MINUTE_MS)
