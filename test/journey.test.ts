@@ -229,7 +229,10 @@ describe('the dashboard beside the journeys', () => {
       expect(metrics).toMatch(/^ripple_tweets_admitted_total\{delivery="on-read"\} 0$/m);
       const ranBy = (name: string) =>
         dashboard.snapshots.flatMap((s) => s.cpu).filter((row) => `${row.role} ${row.process}` === name && (row.deliveriesPerSecond ?? 0) > 0);
-      await expect.poll(async () => (await dashboard.next(), ranBy(started.worker!).length), { timeout: 10_000 }).toBeGreaterThan(0);
+      const workerRows = () => JSON.stringify(dashboard.snapshots.map((s) => [s.t, s.cpu.filter((row) => row.role === 'worker')]));
+      await expect
+        .poll(async () => (await dashboard.next(), ranBy(started.worker!).length), { timeout: 10_000, message: `${started.worker} in ${workerRows()}` })
+        .toBeGreaterThan(0);
       const row = ranBy(started.worker!)[0]!;
       expect(row.entriesPerSecond).toBeGreaterThan(0);
     } finally {
