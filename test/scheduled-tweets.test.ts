@@ -2,8 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import request from 'supertest';
 import type { Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
-import { fanoutEntryField, seqFromTweetId, type Job, type PostTweetResponse, type Tweet } from '@ripple/shared';
+import { fanoutEntryField, seqFromTweetId, statsField, type Job, type PostTweetResponse, type Tweet } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
+import { readCounters } from '../server/src/store/bucket-totals.js';
 import { publishDueTweets, publishScheduledTweet } from '../worker/src/publish-scheduled.js';
 import { waitForJob } from './support/jobs.js';
 import { startRedisUnderTest, type RedisUnderTestHandle } from './support/redis-under-test.js';
@@ -196,6 +197,7 @@ describe('publishing', () => {
     const k = keysOf(redis);
     const bucket = k.layout.bucketOf(author.user.id);
     expect(await publishScheduledTweet(redis, seq, 800)).toBe('not-due');
+    const sentBefore = (await readCounters(redis))[statsField.delivery('fan-out')] ?? 0;
     await until(tweet.publishAt!);
     // Eight workers' connections, each publishing the bucket's due tweets at the same moment.
     const clients = await Promise.all(Array.from({ length: 8 }, () => connectedClient(redisServer.target)));
@@ -203,6 +205,8 @@ describe('publishing', () => {
       const published = await Promise.all(clients.map((client) => publishDueTweets(client, bucket, 800)));
       expect(published.reduce((a, b) => a + b, 0)).toBe(1);
       expect(await publishScheduledTweet(redis, seq, 800)).toBe('gone');
+      // In the dashboard's delivery mix once, as it is published.
+      expect((await readCounters(redis))[statsField.delivery('fan-out')]).toBe(sentBefore + 1);
     } finally {
       await Promise.all(clients.map((client) => client.close()));
     }

@@ -143,7 +143,7 @@ export function createMetrics(redis: RedisClient): Metrics {
   });
   new Counter({
     name: 'ripple_tweets_admitted_total',
-    help: 'Tweets admitted to be delivered now, by delivery mode (fan-out, inline, on-read)',
+    help: 'Tweets sent on their way, by delivery mode (fan-out, inline, on-read): when posted, or a scheduled one when published',
     labelNames: ['delivery'],
     registers: [registry],
     collect() {

@@ -20,6 +20,7 @@ export const publishScheduledScript = defineLuaScript({
     'authorBacklog',
     'journey',
     'onReadAuthors',
+    'stats',
   ],
   args: ['tweetSeq', 'timelineMax', 'timelineTrimAt', 'eventsMaxLen', 'jobRetentionS', 'tweetIdDigits', 'journeyMaxSteps'],
   reply: z.union([z.tuple([z.literal('published'), z.string(), z.number()]), z.tuple([z.enum(['not-due', 'gone'])])]),
@@ -60,6 +61,7 @@ export async function publishScheduledTweet(redis: RedisClient, seq: string, tim
       authorBacklog: k.authorBacklog(authorId),
       journey: k.journey(jobId),
       onReadAuthors: k.onReadAuthors(bucket),
+      stats: k.stats(bucket),
     },
     {
       tweetSeq: seq,

@@ -31,8 +31,9 @@ export const statsField = {
   ...fixed,
   refused: (reason: RefusalReason) => `${REFUSED_PREFIX}${reason}`,
   /**
-   * Tweets admitted to travel one way (a job's `delivery`: "fan-out", "inline", "on-read"),
-   * counted by admit-tweet.lua as it decides: the dashboard's mix.
+   * Tweets sent on their way one way (a job's `delivery`: "fan-out", "inline", "on-read"),
+   * counted as the way is decided: by admit-tweet.lua, or publish-scheduled.lua for a scheduled
+   * tweet. The dashboard's mix.
    */
   delivery: (delivery: JobDelivery) => `${DELIVERY_PREFIX}${delivery}`,
 } as const;

@@ -38,6 +38,7 @@
   KEYS[13] authorBacklog: the author's backlog counter
   KEYS[14] journey: its post job's journey (list): the publication is a step of it, with the time the tweet was accepted
   KEYS[15] onReadAuthors: the bucket's authors whose tweets went out on read (set)
+  KEYS[16] stats: the bucket's stats counters (the dashboard's delivery mix counts the tweet now, the way it goes)
 
   ARGV[1] tweetSeq: the tweet's id, as stored
   ARGV[2] timelineMax: TIMELINE_MAX
@@ -58,6 +59,7 @@
 --- @include "time-ms"
 --- @include "integer"
 --- @include "push-and-trim"
+--- @include "stats-record"
 --- @include "tweet-record"
 --- @include "job-record"
 --- @include "audience-record"
@@ -100,6 +102,7 @@ local tweetId = apiTweetId(ARGV[1], tonumber(ARGV[6]))
 -- moves the tweet into the timeline first, then counts its delivery.
 redis.call('XADD', KEYS[10], 'MAXLEN', '~', ARGV[4], '*', EVENT.event, 'tweet:published', EVENT.to, authorId,
   EVENT.payload, cjson.encode({tweetId = tweetId, jobId = jobId, total = audienceTotal, delivery = delivery}))
+redis.call('HINCRBY', KEYS[16], statsDeliveryField(delivery), 1)
 local total = 0
 if delivery == 'on-read' then
   deliverOnRead({tweet = KEYS[2], job = KEYS[3], events = KEYS[10], onReadAuthors = KEYS[15]},

@@ -9,7 +9,7 @@ const MODES: readonly { mode: Mode; label: string; color: string }[] = [
 ];
 
 /**
- * Tweets admitted per delivery mode over the snapshots given: each snapshot's rate times the
+ * Tweets sent on their way per delivery mode over the snapshots given: each snapshot's rate times the
  * seconds since the one before it (a second, unless a reading was missed).
  */
 export function deliveryMixOf(snapshots: readonly DashboardSnapshot[]): Record<Mode, number> {
