@@ -96,7 +96,7 @@ export const dashboardSnapshotSchema = z.object({
     .default([]),
   /** Scheduled tweets waiting for their time: the publish schedules' sizes summed. Absent from an older server's snapshots. */
   scheduledWaiting: z.number().default(0),
-  /** Tweets admitted per second by how they travel (the stats' delivery counters). Absent from an older server's snapshots. */
+  /** Tweets sent on their way per second, by how they travel (the stats' delivery counters): posted, or scheduled and published. Absent from an older server's snapshots. */
   deliveryMix: z.object({ fanOut: z.number(), inline: z.number(), onRead: z.number() }).default({ fanOut: 0, inline: 0, onRead: 0 }),
 });
 export type DashboardSnapshot = z.infer<typeof dashboardSnapshotSchema>;
