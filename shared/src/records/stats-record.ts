@@ -31,7 +31,7 @@ export const statsField = {
   ...fixed,
   refused: (reason: RefusalReason) => `${REFUSED_PREFIX}${reason}`,
   /**
-   * Tweets sent on their way one way (a job's `delivery`: "fan-out", "inline", "on-read"),
+   * Tweets sent out by one delivery mode (a job's `delivery`: "fan-out", "inline", "on-read"),
    * counted as the way is decided: by admit-tweet.lua, or publish-scheduled.lua for a scheduled
    * tweet. The dashboard's mix.
    */
