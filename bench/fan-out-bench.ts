@@ -20,8 +20,9 @@
  * one server process; prints a table and saves JSON under bench/results/.
  *
  * `npm run bench -- --cluster` runs the Redis Cluster measurements instead (bench/cluster-bench.ts),
- * `npm run bench -- --floor` the least a tweet's POST can cost (bench/floor/cpu-floor.ts), and
- * `npm run bench -- --on-read` the read cost of fan-out on read against the write it saves (bench/on-read-bench.ts).
+ * `npm run bench -- --floor` the least a tweet's POST can cost (bench/floor/cpu-floor.ts),
+ * `npm run bench -- --on-read` the read cost of fan-out on read against the write it saves (bench/on-read-bench.ts), and
+ * `npm run bench -- --journey` what a job's journey costs Redis (bench/journey-cost.ts).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
@@ -50,6 +51,13 @@ if (process.argv.includes('--floor')) {
 if (process.argv.includes('--on-read')) {
   const { runOnReadBench } = await import('./on-read-bench.js');
   await runOnReadBench(process.argv.slice(2));
+  process.exit(0);
+}
+
+// `--journey`: what a job's journey costs Redis (issue #14, part 6); see bench/journey-cost.ts.
+if (process.argv.includes('--journey')) {
+  const { runJourneyCostBench } = await import('./journey-cost.js');
+  await runJourneyCostBench();
   process.exit(0);
 }
 
