@@ -94,9 +94,10 @@ describe('stored passwords', () => {
       known.push(await time('timed_owner'));
       unknown.push(await time(`nobody_${i}`));
     }
-    // Without the dummy hash an unknown handle answered in ~3 ms against ~40 ms.
-    expect(median(unknown)).toBeGreaterThan(median(known) * 0.7);
-    expect(median(unknown)).toBeLessThan(median(known) * 1.4);
+    // Without the dummy hash an unknown handle answered in ~3 ms against ~40 ms. The bounds are
+    // wide for that: another test file runs beside this one on the same cores.
+    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+    expect(median(unknown)).toBeLessThan(median(known) * 2);
   });
 });
 
