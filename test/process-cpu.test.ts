@@ -1,5 +1,8 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { readProcessCpu, type RedisClient } from '@ripple/shared/node';
+import { setTimeout as delay } from 'node:timers/promises';
+import { keys, type DashboardSnapshot } from '@ripple/shared';
+import { keysOf, readProcessCpu, type RedisClient } from '@ripple/shared/node';
+import { startStatsSampler } from '../server/src/stats-sampler.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { connectedClient } from './support/ripple.js';
 import { watchDashboard } from './support/dashboard.js';
@@ -65,5 +68,41 @@ describe('CPU per process on /metrics (what the load test puts a cost on each pa
     await expect
       .poll(async () => [...samples(await metrics(), 'ripple_process_cpu_seconds_total').keys()].map((k) => k.split(',')[0]), { timeout: 10_000 })
       .toEqual(['role=server']);
+  });
+});
+
+describe("a worker's activity on the dashboard", () => {
+  it('keeps the work reported while a second of stats could not be read, rather than losing it to that second', async () => {
+    const redis = await startRedis();
+    started.redis.push(redis);
+    const client = await connectedClient(redis.url);
+    started.clients.push(client);
+    // A worker's report, as startProcessCpuReport writes it: CPU seconds, when, entries run, deliveries.
+    const t0 = Date.now();
+    const report = (atMs: number, deliveries: number) => client.hSet(keys.processCpu, 'worker:w1', `1 ${atMs} ${deliveries > 0 ? 3 : 0} ${deliveries}`);
+    await report(t0, 0);
+    const sampler = startStatsSampler(client, 100);
+    try {
+      const snapshots: DashboardSnapshot[] = [];
+      sampler.onSnapshot((s) => snapshots.push(s));
+      await expect.poll(() => snapshots.length).toBeGreaterThan(0);
+
+      // The dead letters unreadable (a string where a stream should be): no second can be read whole.
+      const deadLetters = keysOf(client).deadLetterStream(0);
+      await client.set(deadLetters, 'not a stream');
+      const before = snapshots.length;
+      await report(t0 + 1_000, 30_000);
+      await delay(350);
+      await report(t0 + 2_000, 30_000);
+      await delay(350);
+      expect(snapshots.length).toBe(before);
+
+      await client.del(deadLetters);
+      await expect.poll(() => snapshots.length).toBeGreaterThan(before);
+      // 30 000 deliveries over the 2 s between the report read before and the one read now.
+      expect(snapshots[before]!.cpu.find((row) => row.role === 'worker')).toMatchObject({ deliveriesPerSecond: 15_000, entriesPerSecond: 1.5 });
+    } finally {
+      sampler.stop();
+    }
   });
 });
