@@ -90,7 +90,7 @@ describe("a worker's activity on the dashboard", () => {
       // The dead letters unreadable (a string where a stream should be): no second can be read whole.
       const deadLetters = keysOf(client).deadLetterStream(0);
       await client.set(deadLetters, 'not a stream');
-      await delay(200); // for a second read before it to land
+      await delay(200); // for a reading begun before it to land
       const before = snapshots.length;
       await report(t0 + 1_000, 30_000);
       await delay(350);
