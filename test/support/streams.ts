@@ -1,4 +1,4 @@
-import { eventEntryField, fanoutEntryField, keys } from '@ripple/shared';
+import { chunkId, eventEntryField, fanoutEntrySchema, keys } from '@ripple/shared';
 import { keysOf, type RedisClient } from '@ripple/shared/node';
 
 /** One entry of the events stream: what was published, to whom, with its JSON payload parsed. */
@@ -60,7 +60,7 @@ export async function pendingEntries(redis: RedisClient): Promise<number> {
 }
 
 /**
- * The chunks (`bucket:lo`, as a journey names them) of every entry read by some worker and not
+ * The chunks (`chunkId`: `bucket:lo`, as a journey names them) of every entry read by some worker and not
  * yet acknowledged, over every fan-out lane.
  */
 export async function pendingChunks(redis: RedisClient): Promise<string[]> {
@@ -71,9 +71,8 @@ export async function pendingChunks(redis: RedisClient): Promise<string[]> {
       throw err;
     });
     for (const { id } of held) {
-      const entries = await redis.xRange(lane, id, id);
-      const field: string = entries?.[0]?.message[fanoutEntryField.chunks] ?? '';
-      for (const chunk of field.split(' ').filter(Boolean)) chunks.push(chunk.split(':').slice(0, 2).join(':'));
+      const [entry] = (await redis.xRange(lane, id, id)) ?? [];
+      if (entry) chunks.push(...fanoutEntrySchema.parse(entry.message).chunks.map(chunkId));
     }
   }
   return chunks;
