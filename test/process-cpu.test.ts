@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setTimeout as delay } from 'node:timers/promises';
 import { keys, type DashboardSnapshot } from '@ripple/shared';
-import { keysOf, readProcessCpu, type RedisClient } from '@ripple/shared/node';
+import { keysOf, processCpuValue, readProcessCpu, type RedisClient } from '@ripple/shared/node';
 import { startStatsSampler } from '../server/src/stats-sampler.js';
 import { startRedis, type TestRedis } from './support/redis-server.js';
 import { connectedClient } from './support/ripple.js';
@@ -77,9 +77,10 @@ describe("a worker's activity on the dashboard", () => {
     started.redis.push(redis);
     const client = await connectedClient(redis.url);
     started.clients.push(client);
-    // A worker's report, as startProcessCpuReport writes it: CPU seconds, when, entries run, deliveries.
+    // A worker's reports, written at chosen times.
     const t0 = Date.now();
-    const report = (atMs: number, deliveries: number) => client.hSet(keys.processCpu, 'worker:w1', `1 ${atMs} ${deliveries > 0 ? 3 : 0} ${deliveries}`);
+    const report = (atMs: number, deliveries: number) =>
+      client.hSet(keys.processCpu, 'worker:w1', processCpuValue(1, atMs, { entries: deliveries > 0 ? 3 : 0, deliveries }));
     await report(t0, 0);
     const sampler = startStatsSampler(client, 100);
     try {

@@ -51,6 +51,10 @@ const cpuSecondsNow = () => {
   return (user + system) / 1e6;
 };
 
+/** A process's report as stored in its `keys.processCpu` field, which readProcessCpu reads back. */
+export const processCpuValue = (cpuSeconds: number, at: number, work?: ProcessWork): string =>
+  `${cpuSeconds} ${at}${work ? ` ${work.entries} ${work.deliveries}` : ''}`;
+
 /**
  * Publishes this process's CPU time in Redis every `intervalMs`, so that a load test or the
  * dashboard can put a cost on each process, workers included, through any server's /metrics;
@@ -66,11 +70,7 @@ export function startProcessCpuReport(
   work?: () => ProcessWork,
 ): { stop(): Promise<void> } {
   const field = `${role}:${name}`;
-  const workNow = () => {
-    const done = work?.();
-    return done ? ` ${done.entries} ${done.deliveries}` : '';
-  };
-  const write = () => redis.hSet(keys.processCpu, field, `${cpuSecondsNow()} ${Date.now()}${workNow()}`).catch(() => 0);
+  const write = () => redis.hSet(keys.processCpu, field, processCpuValue(cpuSecondsNow(), Date.now(), work?.())).catch(() => 0);
   void write();
   const timer = setInterval(() => void write(), intervalMs);
   timer.unref();
