@@ -6,7 +6,7 @@ export default defineConfig({
     // Two test files at a time, whatever the cores (Vitest's default on two cores is one): most
     // of an integration file's time is spent waiting on the Redis servers and processes it
     // starts (claim times, restarts, polls), so two overlap well. On this 2-core box Vitest took
-    // 579–672 s over five runs of `npm test`, against 1 064 s one at a time on the suite a few
+    // 579–672 s over six runs of `npm test`, against 1 064 s one at a time on the suite a few
     // commits before (2026-12-01). Timing-sensitive tests compare within one run, and
     // the soak posts at 30 % of the drain rate it measures, so both hold with a neighbour.
     maxWorkers: 2,
